@@ -1,0 +1,1 @@
+"""One module per command: a function that takes plain values and returns an exit code."""

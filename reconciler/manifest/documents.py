@@ -1,0 +1,201 @@
+"""The manifest format, v1, as pydantic models; also the source of `reconciler schema`.
+
+A manifest file holds one or more YAML documents. Each is one of:
+
+    apiVersion: reconciler/v1
+    kind: DeletionJobs              # the deletion jobs wanted in one dataset group
+    datasetGroupArn: arn:aws:personalize:REGION:ACCOUNT:dataset-group/NAME
+    defaults:                       # optional: roleArn and tags for every job that lacks them
+      roleArn: arn:aws:iam::ACCOUNT:role/NAME
+      tags: {team: privacy}
+    jobs:
+      - jobName: gdpr-2026-w47      # unique per account and region, for good
+        dataSource: {dataLocation: s3://bucket/key.csv}   # or s3://bucket/prefix/ for every .csv
+        roleArn: ...                # optional when defaults.roleArn is set
+        tags: {ticket: PRIV-1234}   # merged over defaults.tags
+
+    apiVersion: reconciler/v1
+    kind: Settings                  # at most one in a manifests tree
+
+Field names are the service's own. Lengths and patterns come from botocore's service model;
+patterns must match the whole value.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from annotated_types import GroupedMetadata
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    WithJsonSchema,
+)
+from pydantic.alias_generators import to_camel
+
+from reconciler.models import DatasetGroupRef
+from reconciler.service_model import StringConstraint, list_max, string_constraint
+
+API_VERSION = "reconciler/v1"
+SCHEMA_ID = "https://github.com/reconciler/reconciler/schema/manifest-v1.json"
+_CREATE = "CreateDataDeletionJobRequest"
+
+# What a person should do when a value does not match the service's pattern, by field name.
+FIELD_HINTS: dict[str, str] = {
+    "jobName": "use letters, digits, '-' and '_', starting with a letter or digit",
+    "datasetGroupArn": "it must look like arn:aws:personalize:REGION:ACCOUNT:dataset-group/NAME",
+    "roleArn": "it must look like arn:aws:iam::ACCOUNT:role/NAME (ACCOUNT is 12 digits)",
+    "dataLocation": "use s3://BUCKET/KEY.csv, or s3://BUCKET/PREFIX/ for every .csv under it",
+    "tags": "tag keys and values may hold letters, digits, spaces and _ . : / = + - @",
+}
+MAX_TAGS = list_max(_CREATE, "tags")
+
+
+def _whole(pattern: str) -> str:
+    """The service's unanchored pattern, made to match the whole value."""
+    return f"^(?:{pattern})$"
+
+
+@dataclass(frozen=True)
+class ServiceString(GroupedMetadata):
+    """Limits a `str` as the service limits the member; the JSON Schema says the same.
+
+    Patterns with Unicode property classes (`\\p{L}`) are checked here but left out of the JSON
+    Schema, which editors and Python's `re` read differently.
+    """
+
+    constraint: StringConstraint
+
+    def __iter__(self) -> Iterator[object]:
+        c = self.constraint
+        pattern = _whole(c.pattern) if c.pattern else None
+        schema: dict[str, Any] = {"type": "string"}
+        if c.min_length is not None:
+            schema["minLength"] = c.min_length
+        if c.max_length is not None:
+            schema["maxLength"] = c.max_length
+        if pattern is not None and "\\p{" not in pattern:
+            schema["pattern"] = pattern
+        yield StringConstraints(min_length=c.min_length, max_length=c.max_length, pattern=pattern)
+        yield WithJsonSchema(schema)
+
+
+def _dataset_group_arn(value: str) -> str:
+    DatasetGroupRef.parse(value)
+    return value
+
+
+def _s3_location(value: str) -> str:
+    if value.startswith("s3://"):
+        bucket, _, key = value[len("s3://") :].partition("/")
+        if not bucket or not key:
+            raise ValueError(
+                "an s3 dataLocation needs a bucket and a key: s3://BUCKET/KEY.csv, or "
+                "s3://BUCKET/PREFIX/ for every .csv under the prefix"
+            )
+    return value
+
+
+def _not_reserved(key: str) -> str:
+    if key.lower().startswith("aws:"):
+        raise ValueError("the 'aws:' prefix is reserved for AWS")
+    return key
+
+
+JobName = Annotated[str, ServiceString(string_constraint(_CREATE, "jobName"))]
+DatasetGroupArn = Annotated[
+    str,
+    ServiceString(string_constraint(_CREATE, "datasetGroupArn")),
+    AfterValidator(_dataset_group_arn),
+]
+RoleArn = Annotated[str, ServiceString(string_constraint(_CREATE, "roleArn"))]
+DataLocation = Annotated[
+    str,
+    ServiceString(string_constraint("DataSource", "dataLocation")),
+    AfterValidator(_s3_location),
+]
+TagKey = Annotated[
+    str, ServiceString(string_constraint("Tag", "tagKey")), AfterValidator(_not_reserved)
+]
+TagValue = Annotated[str, ServiceString(string_constraint("Tag", "tagValue"))]
+Tags = Annotated[dict[TagKey, TagValue], Field(max_length=MAX_TAGS)]
+
+
+class _Document(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        alias_generator=to_camel,
+        validate_by_name=False,
+        validate_by_alias=True,
+        serialize_by_alias=True,
+    )
+
+
+class DataSource(_Document):
+    """Where the CSV of USER_IDs to delete is; a trailing `/` means every .csv under it."""
+
+    data_location: DataLocation
+
+
+class Defaults(_Document):
+    """Values for every job of the document that does not set them itself."""
+
+    role_arn: RoleArn | None = None
+    tags: Tags = {}
+
+
+class JobEntry(_Document):
+    """One deletion job, as written in a manifest (before defaults)."""
+
+    job_name: JobName
+    data_source: DataSource
+    role_arn: RoleArn | None = None
+    tags: Tags = {}
+
+
+class DeletionJobsDocument(_Document):
+    """The deletion jobs wanted in one dataset group."""
+
+    api_version: Literal["reconciler/v1"]
+    kind: Literal["DeletionJobs"]
+    dataset_group_arn: DatasetGroupArn
+    defaults: Defaults = Defaults()
+    jobs: list[JobEntry]
+
+
+class SettingsDocument(_Document):
+    """Settings for the whole manifests tree."""
+
+    api_version: Literal["reconciler/v1"]
+    kind: Literal["Settings"]
+
+
+DOCUMENT_KINDS: dict[str, type[_Document]] = {
+    "DeletionJobs": DeletionJobsDocument,
+    "Settings": SettingsDocument,
+}
+
+AnyDocument = Annotated[DeletionJobsDocument | SettingsDocument, Field(discriminator="kind")]
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of one manifest document, for editors and CI."""
+    schema = TypeAdapter(AnyDocument).json_schema(by_alias=True, mode="validation")
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "reconciler manifest document (reconciler/v1)",
+        **schema,
+    }
+
+
+def json_schema_text() -> str:
+    return json.dumps(json_schema(), indent=2, sort_keys=False) + "\n"

@@ -1,0 +1,84 @@
+"""Values shared by every part: dataset group references, job specs and desired jobs.
+
+Pure data: no I/O, no boto3, no YAML. Models are frozen; a change makes a new value.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel, ConfigDict
+
+# arn:PARTITION:personalize:REGION:ACCOUNT:dataset-group/NAME
+DATASET_GROUP_ARN = re.compile(
+    r"arn:(?P<partition>[a-z\d-]+):personalize:(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+):"
+    r"(?P<account>\d{12}):dataset-group/(?P<name>[a-zA-Z0-9][a-zA-Z0-9\-_]{0,62})"
+)
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class DatasetGroupRef(Frozen):
+    """Where a dataset group lives; job names are unique per (partition, region, account)."""
+
+    partition: str
+    region: str
+    account: str
+    name: str
+
+    @classmethod
+    def parse(cls, arn: str) -> DatasetGroupRef:
+        match = DATASET_GROUP_ARN.fullmatch(arn)
+        if match is None:
+            raise ValueError(
+                "must look like arn:aws:personalize:REGION:ACCOUNT:dataset-group/NAME "
+                "(ACCOUNT is 12 digits)"
+            )
+        return cls(**match.groupdict())
+
+    @property
+    def arn(self) -> str:
+        return (
+            f"arn:{self.partition}:personalize:{self.region}:{self.account}"
+            f":dataset-group/{self.name}"
+        )
+
+    @property
+    def scope(self) -> tuple[str, str, str]:
+        """The scope in which job names must be unique."""
+        return (self.partition, self.region, self.account)
+
+
+class SourceRef(Frozen):
+    """Where a value was declared: a manifest file and the position in it."""
+
+    file: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+class JobSpec(Frozen):
+    """Everything CreateDataDeletionJob is called with, after manifest defaults are applied."""
+
+    dataset_group_arn: str
+    job_name: str
+    data_location: str
+    role_arn: str
+    tags: dict[str, str] = {}
+
+
+class DesiredJob(Frozen):
+    """A job a manifest declares, under its stable address `GROUP/JOBNAME`."""
+
+    address: str
+    spec: JobSpec
+    source: SourceRef
+
+    @property
+    def dataset_group(self) -> DatasetGroupRef:
+        return DatasetGroupRef.parse(self.spec.dataset_group_arn)

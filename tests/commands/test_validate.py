@@ -1,0 +1,99 @@
+"""`reconciler validate` as a user runs it: a real process, its exit code and its output."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import HEADER, REPO
+
+
+def run(
+    *args: str, cwd: Path = REPO, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "reconciler", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=60,
+        check=False,
+    )
+
+
+def test_shipped_manifests_validate() -> None:
+    result = run("validate")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "Success: 2 files, 2 documents, 2 dataset groups, 5 jobs.\n"
+
+
+def test_json_summary() -> None:
+    result = run("validate", "--format", "json")
+    assert result.returncode == 0
+    assert json.loads(result.stdout) == {
+        "valid": True,
+        "summary": {"files": 2, "documents": 2, "datasetGroups": 2, "jobs": 5},
+        "diagnostics": [],
+    }
+
+
+def test_bad_manifests_exit_1_with_every_diagnostic_and_no_traceback(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(HEADER + "jobs:\n  - jobName: 'x y'\n", encoding="utf-8")
+    (tmp_path / "b.yaml").write_bytes(b"kind: \xff\n")
+    result = run("validate", ".", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == [
+        "a.yaml:5:5: jobs[0]: missing required field 'dataSource'",
+        "a.yaml:5:14: jobs[0].jobName: 'x y' is not allowed here: use letters, digits, '-' and "
+        "'_', starting with a letter or digit",
+        "b.yaml:1:7: file is not valid UTF-8",
+        "3 problems found; nothing was changed.",
+    ]
+
+
+def test_json_diagnostics(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text("apiVersion: reconciler/v1\nkind: Nope\n", encoding="utf-8")
+    result = run("validate", "--format", "json", "a.yaml", cwd=tmp_path)
+    assert result.returncode == 1
+    assert json.loads(result.stdout) == {
+        "valid": False,
+        "diagnostics": [
+            {
+                "file": "a.yaml",
+                "line": 2,
+                "column": 7,
+                "severity": "error",
+                "message": "kind: unknown kind 'Nope'; expected one of DeletionJobs, Settings",
+            }
+        ],
+    }
+
+
+def test_manifests_directory_from_option_and_environment(tmp_path: Path) -> None:
+    (tmp_path / "ours").mkdir()
+    (tmp_path / "ours" / "m.yaml").write_text(HEADER + "jobs: []\n", encoding="utf-8")
+    by_option = run("validate", "-m", "ours", cwd=tmp_path)
+    by_env = run("validate", cwd=tmp_path, env={"RECONCILER_MANIFESTS": "ours"})
+    for result in (by_option, by_env):
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == "Success: 1 files, 1 documents, 1 dataset groups, 0 jobs.\n"
+
+
+def test_missing_directory_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    result = run("validate", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr == "Error: manifests: no such file or directory\n"
+
+
+def test_usage_mistakes_exit_1_without_traceback() -> None:
+    for args in (["validate", "--format", "xml"], ["no-such-command"], ["validate", "--nope"]):
+        result = run(*args)
+        assert result.returncode == 1, args
+        assert "Error:" in result.stderr
+        assert "Traceback" not in result.stderr
