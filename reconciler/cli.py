@@ -6,6 +6,7 @@ one message and exits 1; a command's own return value is the exit code otherwise
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -14,6 +15,8 @@ from typing import Any, TypeVar
 import click
 
 from reconciler import __version__
+from reconciler.commands.common import load_settings
+from reconciler.commands.emulator import serve as emulator_serve
 from reconciler.commands.schema import schema as schema_command
 from reconciler.commands.validate import validate as validate_command
 from reconciler.errors import ReconcilerError
@@ -65,6 +68,46 @@ def validate(manifests_dir: Path, output_format: str, paths: tuple[Path, ...]) -
 def schema() -> int:
     """Print the JSON Schema of manifest documents (for editors and CI)."""
     return schema_command(out=sys.stdout)
+
+
+@cli.group()
+def emulator() -> None:
+    """The local Personalize emulator."""
+
+
+@emulator.command()
+@manifests_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=4599,
+    show_default=True,
+    help="Port to listen on (0: any free port).",
+)
+@click.option("--database", type=click.Path(path_type=Path), help="SQLite file of the jobs.")
+@click.option(
+    "--s3-root",
+    type=click.Path(path_type=Path),
+    help="Directory that s3://BUCKET/KEY is read from (as S3_ROOT/BUCKET/KEY).",
+)
+@click.option("--account-id", help="The 12-digit account of the emulated service.")
+@click.option("--region", help="Region for requests whose signature names none.")
+@click.option("--pending-seconds", type=float, help="Seconds a job stays PENDING.")
+@click.option("--in-progress-seconds", type=float, help="Seconds a job stays IN_PROGRESS.")
+@click.option("--throttle-fraction", type=float, help="Fraction of calls answered with throttling.")
+@click.option("--error-fraction", type=float, help="Fraction of calls answered with HTTP 500.")
+@click.option("-v", "--verbose", is_flag=True, help="Log each request line (never bodies).")
+def serve(manifests_dir: Path, host: str, port: int, verbose: bool, **overrides: Any) -> int:
+    """Serve the emulator over HTTP (AWS JSON 1.1) for boto3 and the AWS CLI."""
+    return emulator_serve(
+        settings=load_settings(manifests_dir, os.environ),
+        host=host,
+        port=port,
+        overrides=overrides,
+        verbose=verbose,
+        out=sys.stdout,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -15,7 +15,9 @@ A manifest file holds one or more YAML documents. Each is one of:
         tags: {ticket: PRIV-1234}   # merged over defaults.tags
 
     apiVersion: reconciler/v1
-    kind: Settings                  # at most one in a manifests tree
+    kind: Settings                  # at most one in a manifests tree; see reconciler.settings
+    provider: {name: local}         # or aws (endpointUrl, profile, retryMode, maxAttempts, ...)
+    emulator: {pendingSeconds: 2}   # the local emulator's knobs, see reconciler.emulator.config
 
 Field names are the service's own. Lengths and patterns come from botocore's service model;
 patterns must match the whole value.
@@ -42,6 +44,7 @@ from pydantic.alias_generators import to_camel
 
 from reconciler.models import DatasetGroupRef
 from reconciler.service_model import StringConstraint, list_max, string_constraint
+from reconciler.settings import Settings
 
 API_VERSION = "reconciler/v1"
 SCHEMA_ID = "https://github.com/reconciler/reconciler/schema/manifest-v1.json"
@@ -53,6 +56,8 @@ FIELD_HINTS: dict[str, str] = {
     "datasetGroupArn": "it must look like arn:aws:personalize:REGION:ACCOUNT:dataset-group/NAME",
     "roleArn": "it must look like arn:aws:iam::ACCOUNT:role/NAME (ACCOUNT is 12 digits)",
     "dataLocation": "use s3://BUCKET/KEY.csv, or s3://BUCKET/PREFIX/ for every .csv under it",
+    "accountId": "use the 12 digits of an AWS account ID, in quotes",
+    "endpointUrl": "use an http:// or https:// URL",
     "tags": "tag keys and values may hold letters, digits, spaces and _ . : / = + - @",
 }
 MAX_TAGS = list_max(_CREATE, "tags")
@@ -171,14 +176,19 @@ class DeletionJobsDocument(_Document):
     jobs: list[JobEntry]
 
 
-class SettingsDocument(_Document):
-    """Settings for the whole manifests tree."""
+class SettingsDocument(Settings):
+    """Settings for the whole manifests tree (see `reconciler.settings`)."""
+
+    model_config = ConfigDict(validate_by_name=False, validate_by_alias=True)
 
     api_version: Literal["reconciler/v1"]
     kind: Literal["Settings"]
 
+    def settings(self) -> Settings:
+        return Settings.model_validate(self.model_dump(exclude={"api_version", "kind"}))
 
-DOCUMENT_KINDS: dict[str, type[_Document]] = {
+
+DOCUMENT_KINDS: dict[str, type[BaseModel]] = {
     "DeletionJobs": DeletionJobsDocument,
     "Settings": SettingsDocument,
 }

@@ -28,7 +28,7 @@ def run(
 def test_shipped_manifests_validate() -> None:
     result = run("validate")
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "Success: 2 files, 2 documents, 2 dataset groups, 5 jobs.\n"
+    assert result.stdout == "Success: 3 files, 3 documents, 2 dataset groups, 5 jobs.\n"
 
 
 def test_json_summary() -> None:
@@ -36,7 +36,7 @@ def test_json_summary() -> None:
     assert result.returncode == 0
     assert json.loads(result.stdout) == {
         "valid": True,
-        "summary": {"files": 2, "documents": 2, "datasetGroups": 2, "jobs": 5},
+        "summary": {"files": 3, "documents": 3, "datasetGroups": 2, "jobs": 5},
         "diagnostics": [],
     }
 

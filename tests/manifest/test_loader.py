@@ -25,7 +25,8 @@ def messages(paths: list[Path]) -> list[str]:
 
 def test_shipped_manifests_are_valid() -> None:
     manifests = load_manifests([SHIPPED_MANIFESTS])
-    assert manifests.files == 2
+    assert manifests.files == 3
+    assert manifests.settings is not None
     assert len(manifests.dataset_groups) == 2
     assert len(manifests.jobs) == 5
     assert all(

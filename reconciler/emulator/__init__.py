@@ -1,0 +1,1 @@
+"""A faithful local Amazon Personalize data-deletion-job service: in-process and over HTTP."""

@@ -1,0 +1,79 @@
+"""Reading a job's input as the service does: a CSV of USER_IDs, or every .csv under a prefix.
+
+`s3://BUCKET/KEY` is read from `S3_ROOT/BUCKET/KEY`. Failure reasons name locations, sizes and
+row numbers, never the user IDs themselves (they are personal data).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+
+class InputFailure(Exception):
+    """The job's input cannot be used; the message becomes the job's failureReason."""
+
+
+def read_user_ids(data_location: str, s3_root: Path, max_bytes: int) -> set[str]:
+    files = _resolve(data_location, s3_root)
+    total = sum(path.stat().st_size for _, path in files)
+    if total > max_bytes:
+        raise InputFailure(
+            f"Input data at {data_location} is {total} bytes; the maximum is {max_bytes} bytes."
+        )
+    user_ids: set[str] = set()
+    for location, path in files:
+        user_ids |= _read_csv(location, path)
+    return user_ids
+
+
+def _resolve(data_location: str, s3_root: Path) -> list[tuple[str, Path]]:
+    if not data_location.startswith("s3://"):
+        raise InputFailure(f"Cannot read {data_location}: only s3:// data locations are read.")
+    bucket, _, key = data_location[len("s3://") :].partition("/")
+    root = s3_root.resolve()
+    target = (root / bucket / key).resolve()
+    if not bucket or not key or not target.is_relative_to(root / bucket):
+        raise InputFailure(f"Input data not found at {data_location}.")
+    if data_location.endswith("/"):
+        found = sorted(p for p in target.rglob("*.csv") if p.is_file()) if target.is_dir() else []
+        if not found:
+            raise InputFailure(f"No .csv files found under {data_location}.")
+        return [(f"s3://{bucket}/{p.relative_to(root / bucket).as_posix()}", p) for p in found]
+    if not target.is_file():
+        raise InputFailure(f"Input data not found at {data_location}.")
+    return [(data_location, target)]
+
+
+def _read_csv(location: str, path: Path) -> set[str]:
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputFailure(f"Input file {location} is not UTF-8 text.") from None
+    rows = csv.reader(io.StringIO(text))
+    header = next(rows, None)
+    if header is None or [h.strip() for h in header] != ["USER_ID"]:
+        raise InputFailure(
+            f"Input file {location} must be a CSV file with a single USER_ID column header."
+        )
+    user_ids: set[str] = set()
+    for number, row in enumerate(rows, start=2):
+        if not row or (len(row) == 1 and not row[0].strip()):
+            continue
+        if len(row) != 1:
+            raise InputFailure(
+                f"Input file {location}: row {number} has {len(row)} columns; "
+                "expected only USER_ID."
+            )
+        user_ids.add(row[0].strip())
+    return user_ids
+
+
+def read_seed_records(path: Path) -> list[str]:
+    """The USER_ID of every row of a seed CSV (other columns are ignored): one record per row."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        if reader.fieldnames is None or "USER_ID" not in reader.fieldnames:
+            raise InputFailure(f"Seed file {path} has no USER_ID column.")
+        return [row["USER_ID"].strip() for row in reader if row.get("USER_ID")]

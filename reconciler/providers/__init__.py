@@ -1,0 +1,28 @@
+"""Providers: the service behind a small Protocol, chosen by name from the settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from reconciler.providers.interface import Provider
+from reconciler.settings import Settings
+
+
+def _local(settings: Settings) -> Provider:
+    from reconciler.emulator.service import EmulatorService
+    from reconciler.providers.local import LocalProvider
+
+    return LocalProvider(EmulatorService(settings.emulator))
+
+
+def _aws(settings: Settings) -> Provider:
+    from reconciler.providers.aws import AwsProvider
+
+    return AwsProvider(settings.provider)
+
+
+PROVIDERS: dict[str, Callable[[Settings], Provider]] = {"local": _local, "aws": _aws}
+
+
+def make_provider(settings: Settings) -> Provider:
+    return PROVIDERS[settings.provider.name](settings)

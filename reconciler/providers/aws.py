@@ -1,0 +1,118 @@
+"""The `aws` provider: boto3, one client per region, retries set explicitly.
+
+botocore's default `legacy` retry mode does not retry LimitExceededException; `standard` and
+`adaptive` retry throttling and 5xx answers with backoff, up to `max_attempts` in all. A quota
+refusal on create is then reported as QuotaExceeded so the job is queued, not failed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    ParamValidationError,
+    ProfileNotFound,
+    ReadTimeoutError,
+)
+
+from reconciler import __version__
+from reconciler.errors import UsageError
+from reconciler.providers.base import ExpiredToken, ServiceProvider
+from reconciler.providers.errors import translate
+from reconciler.providers.interface import (
+    AccessDenied,
+    InvalidInput,
+    ProviderError,
+    TransientError,
+)
+from reconciler.settings import ProviderSettings
+
+_UNREACHABLE = (
+    EndpointConnectionError,
+    ConnectTimeoutError,
+    ReadTimeoutError,
+    ConnectionClosedError,
+)
+
+
+class AwsProvider(ServiceProvider):
+    name = "aws"
+
+    def __init__(
+        self, settings: ProviderSettings, session: boto3.session.Session | None = None
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        try:
+            self._session = session or boto3.session.Session(profile_name=settings.profile)
+        except ProfileNotFound:
+            raise UsageError(
+                f"AWS profile {settings.profile!r} not found: check provider.profile in the "
+                "settings or AWS_PROFILE"
+            ) from None
+        self._config = Config(
+            retries={"mode": settings.retry_mode, "total_max_attempts": settings.max_attempts},
+            connect_timeout=settings.connect_timeout_seconds,
+            read_timeout=settings.read_timeout_seconds,
+            user_agent_extra=f"reconciler/{__version__}",
+        )
+        self._clients: dict[str, Any] = {}
+        self.attempts: Counter[str] = Counter()  # HTTP requests sent, retries included
+
+    def client(self, region: str) -> Any:
+        if region not in self._clients:
+            self._clients[region] = self._session.client(
+                "personalize",
+                region_name=region,
+                endpoint_url=self.settings.endpoint_url,
+                config=self._config,
+            )
+            self._clients[region].meta.events.register(
+                "before-send.personalize", self._count_attempt
+            )
+        return self._clients[region]
+
+    def _count_attempt(self, event_name: str, **_: Any) -> None:
+        self.attempts[event_name.rsplit(".", 1)[-1]] += 1
+
+    def _send(self, region: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        method = getattr(self.client(region), _snake(operation))
+        try:
+            response: dict[str, Any] = method(**params)
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            code = str(error.get("Code", "Unknown"))
+            if code == "InvalidNextTokenException":
+                raise ExpiredToken(str(error.get("Message", ""))) from None
+            status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
+            raise translate(
+                code, str(error.get("Message", "")), operation=operation, status=status
+            ) from None
+        except NoCredentialsError:
+            raise AccessDenied(
+                f"{operation}: no AWS credentials found: set AWS_PROFILE (or provider.profile), "
+                "or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+            ) from None
+        except _UNREACHABLE as exc:
+            raise TransientError(
+                f"{operation}: cannot reach the service ({type(exc).__name__}); check the network "
+                "and provider.endpointUrl, then try again"
+            ) from None
+        except ParamValidationError as exc:
+            raise InvalidInput(f"{operation}: {exc}") from None
+        except BotoCoreError as exc:
+            raise ProviderError(f"{operation}: {type(exc).__name__}: {exc}") from None
+        return response
+
+
+def _snake(operation: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in operation).lstrip("_")

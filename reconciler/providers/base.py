@@ -1,0 +1,134 @@
+"""The four operations written once over one `_call`, for every provider that speaks the API.
+
+A subclass only sends one request (`_call`) and translates its errors; pagination, the restart
+on an expired `nextToken`, call counting and the mapping of the wire's JSON to models live here.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections import Counter
+from typing import Any
+
+from reconciler.models import JobSpec
+from reconciler.providers.interface import (
+    DatasetGroupInfo,
+    InvalidInput,
+    JobDetail,
+    JobSummary,
+    NotFound,
+    ProviderError,
+)
+
+PAGE_SIZE = 100
+MAX_LISTING_RESTARTS = 3
+
+
+def region_of(arn: str) -> str:
+    """The region field of an ARN (arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE)."""
+    parts = arn.split(":", 5)
+    if len(parts) < 6 or parts[0] != "arn" or not parts[3]:
+        raise InvalidInput(f"{arn!r} is not an ARN with a region")
+    return parts[3]
+
+
+class ExpiredToken(ProviderError):
+    """The service refused a nextToken: list again from the first page."""
+
+
+class ServiceProvider(ABC):
+    name: str
+
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+
+    @abstractmethod
+    def _send(self, region: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Send one request; raise a ProviderError (ExpiredToken for a refused nextToken)."""
+
+    def _call(self, region: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        self.calls[operation] += 1
+        return self._send(region, operation, params)
+
+    def list_jobs(self, dataset_group_arn: str) -> list[JobSummary]:
+        region = region_of(dataset_group_arn)
+        for _ in range(MAX_LISTING_RESTARTS):
+            try:
+                return self._list_all(region, dataset_group_arn)
+            except ExpiredToken:
+                continue
+        raise ProviderError(
+            f"ListDataDeletionJobs: the service refused its own nextToken "
+            f"{MAX_LISTING_RESTARTS} times for {dataset_group_arn}; try again later"
+        )
+
+    def _list_all(self, region: str, dataset_group_arn: str) -> list[JobSummary]:
+        jobs: dict[str, JobSummary] = {}
+        params: dict[str, Any] = {"datasetGroupArn": dataset_group_arn, "maxResults": PAGE_SIZE}
+        while True:
+            page = self._call(region, "ListDataDeletionJobs", params)
+            for item in page.get("dataDeletionJobs", []):
+                job = summary_from_wire(item)
+                jobs.setdefault(job.arn, job)
+            token = page.get("nextToken")
+            if not token:
+                return list(jobs.values())
+            params = {**params, "nextToken": token}
+
+    def describe_job(self, job_arn: str) -> JobDetail:
+        body = self._call(
+            region_of(job_arn), "DescribeDataDeletionJob", {"dataDeletionJobArn": job_arn}
+        )
+        return detail_from_wire(body["dataDeletionJob"])
+
+    def create_job(self, spec: JobSpec) -> str:
+        params: dict[str, Any] = {
+            "jobName": spec.job_name,
+            "datasetGroupArn": spec.dataset_group_arn,
+            "dataSource": {"dataLocation": spec.data_location},
+            "roleArn": spec.role_arn,
+        }
+        if spec.tags:
+            params["tags"] = [{"tagKey": k, "tagValue": v} for k, v in spec.tags.items()]
+        body = self._call(region_of(spec.dataset_group_arn), "CreateDataDeletionJob", params)
+        return str(body["dataDeletionJobArn"])
+
+    def describe_dataset_group(self, dataset_group_arn: str) -> DatasetGroupInfo | None:
+        try:
+            body = self._call(
+                region_of(dataset_group_arn),
+                "DescribeDatasetGroup",
+                {"datasetGroupArn": dataset_group_arn},
+            )
+        except NotFound:
+            return None
+        group = body["datasetGroup"]
+        return DatasetGroupInfo(
+            arn=group["datasetGroupArn"], name=group["name"], status=group["status"]
+        )
+
+
+def summary_from_wire(item: dict[str, Any]) -> JobSummary:
+    return JobSummary(**_summary_fields(item))
+
+
+def detail_from_wire(item: dict[str, Any]) -> JobDetail:
+    return JobDetail(
+        **_summary_fields(item),
+        data_location=item.get("dataSource", {}).get("dataLocation", ""),
+        role_arn=item.get("roleArn", ""),
+        num_deleted=item.get("numDeleted"),
+    )
+
+
+def _summary_fields(item: dict[str, Any]) -> dict[str, Any]:
+    """Timestamps arrive as datetimes from boto3 and as Unix seconds in-process: both validate."""
+    return {
+        "arn": item["dataDeletionJobArn"],
+        "job_name": item["jobName"],
+        "dataset_group_arn": item["datasetGroupArn"],
+        "status": item["status"],
+        "created": item["creationDateTime"],
+        "last_updated": item.get("lastUpdatedDateTime", item["creationDateTime"]),
+        "failure_reason": item.get("failureReason"),
+    }

@@ -1,0 +1,102 @@
+"""What the reconciler needs from Personalize, as a small Protocol, and the errors it may raise.
+
+Only providers talk to the service. Every implementation (the boto3 `aws` provider, the in-process
+`local` emulator, a test fake) runs the same contract tests and translates the service's errors
+into the `ProviderError` subclasses below, each with a message that says what to do.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+from reconciler.errors import ReconcilerError
+from reconciler.models import Frozen, JobSpec
+
+
+class JobStatus(StrEnum):
+    PENDING = "PENDING"
+    IN_PROGRESS = "IN_PROGRESS"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+
+    @property
+    def terminal(self) -> bool:
+        return self in (JobStatus.COMPLETED, JobStatus.FAILED)
+
+
+class JobSummary(Frozen):
+    """A job as ListDataDeletionJobs reports it: no data source, role or numDeleted."""
+
+    arn: str
+    job_name: str
+    dataset_group_arn: str
+    status: JobStatus
+    created: datetime
+    last_updated: datetime
+    failure_reason: str | None = None
+
+
+class JobDetail(JobSummary):
+    """A job as DescribeDataDeletionJob reports it."""
+
+    data_location: str
+    role_arn: str
+    num_deleted: int | None = None
+
+
+class DatasetGroupInfo(Frozen):
+    arn: str
+    name: str
+    status: str
+
+
+class ProviderError(ReconcilerError):
+    """The service refused or failed a call; the message says what to do."""
+
+
+class TransientError(ProviderError):
+    """Throttling, a 5xx answer or a broken connection that outlasted the retries: try later."""
+
+
+class QuotaExceeded(ProviderError):
+    """The dataset group already has the maximum of PENDING jobs (or the account's job quota)."""
+
+
+class AlreadyExists(ProviderError):
+    """A job of this name exists in the account and region."""
+
+
+class InvalidInput(ProviderError):
+    """The service rejected the request's values."""
+
+
+class NotFound(ProviderError):
+    """The dataset group or job does not exist."""
+
+
+class AccessDenied(ProviderError):
+    """Missing or refused credentials or permissions."""
+
+
+class Provider(Protocol):
+    """The Personalize operations the reconciler uses. `calls` counts API calls by operation."""
+
+    name: str
+    calls: Counter[str]
+
+    def list_jobs(self, dataset_group_arn: str) -> list[JobSummary]:
+        """Every deletion job of the group, newest first (all pages)."""
+        ...
+
+    def describe_job(self, job_arn: str) -> JobDetail: ...
+
+    def create_job(self, spec: JobSpec) -> str:
+        """Create the job and return its ARN."""
+        ...
+
+    def describe_dataset_group(self, dataset_group_arn: str) -> DatasetGroupInfo | None:
+        """The dataset group, or None where it does not exist."""
+        ...

@@ -1,0 +1,69 @@
+"""Settings: which provider to use and how, and the emulator's knobs.
+
+They come from the `kind: Settings` document of the manifests tree, then environment variables
+(`RECONCILER_PROVIDER`, `RECONCILER_ENDPOINT_URL`), then command-line flags: later wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.alias_generators import to_camel
+
+from reconciler.emulator.config import EmulatorConfig
+from reconciler.errors import UsageError
+
+ProviderName = Literal["local", "aws"]
+
+
+class _Config(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, alias_generator=to_camel, validate_by_name=True
+    )
+
+
+class ProviderSettings(_Config):
+    """How to reach Personalize: the in-process emulator (`local`) or boto3 (`aws`)."""
+
+    name: ProviderName = "local"
+    endpoint_url: Annotated[
+        str | None,
+        Field(
+            pattern=r"^https?://",
+            description="aws only: another endpoint, e.g. `reconciler emulator serve`'s URL",
+        ),
+    ] = None
+    profile: Annotated[str | None, Field(description="aws only: a named AWS profile")] = None
+    retry_mode: Literal["standard", "adaptive"] = "standard"
+    max_attempts: Annotated[int, Field(ge=1, le=20)] = 5
+    connect_timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
+    read_timeout_seconds: Annotated[float, Field(gt=0)] = 60.0
+
+
+class Settings(_Config):
+    provider: ProviderSettings = ProviderSettings()
+    emulator: EmulatorConfig = EmulatorConfig()
+
+
+def with_environment(settings: Settings, environ: Mapping[str, str]) -> Settings:
+    """`settings` with the environment's overrides applied."""
+    provider: dict[str, object] = {}
+    if environ.get("RECONCILER_PROVIDER"):
+        provider["name"] = environ["RECONCILER_PROVIDER"]
+    if environ.get("RECONCILER_ENDPOINT_URL"):
+        provider["endpoint_url"] = environ["RECONCILER_ENDPOINT_URL"]
+    if not provider:
+        return settings
+    try:
+        merged = ProviderSettings.model_validate(
+            {**settings.provider.model_dump(exclude_unset=True), **provider}
+        )
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = {"name": "RECONCILER_PROVIDER", "endpoint_url": "RECONCILER_ENDPOINT_URL"}.get(
+            str(error["loc"][0]), str(error["loc"][0])
+        )
+        raise UsageError(f"{field}: {error['msg']}") from None
+    return settings.model_copy(update={"provider": merged})

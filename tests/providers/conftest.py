@@ -1,0 +1,118 @@
+"""A world for provider tests: an emulator on a fake clock, reached in-process or over HTTP."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from reconciler.emulator.config import EmulatorConfig
+from reconciler.emulator.server import EmulatorServer
+from reconciler.emulator.service import EmulatorService
+from reconciler.models import JobSpec
+from reconciler.providers.aws import AwsProvider
+from reconciler.providers.base import ServiceProvider
+from reconciler.providers.local import LocalProvider
+from reconciler.settings import ProviderSettings
+from tests.fakes import FakeClock
+
+ACCOUNT = "123456789012"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/PersonalizeDeletion"
+DEFAULT_LOCATION = "s3://bucket/users.csv"
+
+
+def group_arn(name: str, region: str = "eu-west-1") -> str:
+    return f"arn:aws:personalize:{region}:{ACCOUNT}:dataset-group/{name}"
+
+
+@dataclass
+class World:
+    provider: ServiceProvider
+    service: EmulatorService
+    clock: FakeClock
+    s3_root: Path
+    url: str | None
+
+    def create_group(self, name: str, region: str = "eu-west-1") -> str:
+        """Create a dataset group through the API the provider uses."""
+        if isinstance(self.provider, AwsProvider):
+            response = self.provider.client(region).create_dataset_group(name=name)
+            return str(response["datasetGroupArn"])
+        body = self.service.handle("CreateDatasetGroup", {"name": name}, region=region)
+        return str(body["datasetGroupArn"])
+
+    def put_csv(self, key: str, text: str) -> str:
+        """Write an object of the local 'S3' and return its s3:// location."""
+        path = self.s3_root / "bucket" / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return f"s3://bucket/{key}"
+
+    def spec(self, name: str, group: str, location: str = DEFAULT_LOCATION, **tags: str) -> JobSpec:
+        return job_spec(name, group, location, **tags)
+
+
+def job_spec(name: str, group: str, location: str = DEFAULT_LOCATION, **tags: str) -> JobSpec:
+    return JobSpec(
+        dataset_group_arn=group, job_name=name, data_location=location, role_arn=ROLE, tags=tags
+    )
+
+
+def serve(service: EmulatorService) -> Iterator[str]:
+    server = EmulatorServer(service, "127.0.0.1", 0, verbose=False)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield server.url
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+def aws_provider(url: str, **settings: Any) -> AwsProvider:
+    session = boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
+    )
+    options = {"name": "aws", "endpoint_url": url, "max_attempts": 1, **settings}
+    return AwsProvider(ProviderSettings(**options), session=session)
+
+
+@pytest.fixture
+def make_world(tmp_path: Path) -> Iterator[Any]:
+    stops: list[Iterator[str]] = []
+    made = itertools.count()
+
+    def _make(kind: str, **config: Any) -> World:
+        clock = FakeClock()
+        options = {
+            "database": tmp_path / f"emulator-{next(made)}.sqlite3",
+            "s3_root": tmp_path / "s3",
+            "pending_seconds": 10,
+            "in_progress_seconds": 20,
+            **config,
+        }
+        service = EmulatorService(EmulatorConfig(**options), clock=clock, sleep=clock.sleep)
+        if kind == "local":
+            return World(LocalProvider(service), service, clock, tmp_path / "s3", None)
+        server = serve(service)
+        stops.append(server)
+        url = next(server)
+        return World(aws_provider(url), service, clock, tmp_path / "s3", url)
+
+    yield _make
+    for server in stops:
+        next(server, None)
+
+
+@pytest.fixture(params=["local", "aws"])
+def world(request: pytest.FixtureRequest, make_world: Any) -> World:
+    """The same world through each provider: in-process, and boto3 over HTTP."""
+    made: World = make_world(request.param)
+    return made

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reconciler.commands.common import load_settings
+from reconciler.errors import UsageError
+from reconciler.providers import PROVIDERS, make_provider
+from reconciler.providers.aws import AwsProvider
+from reconciler.providers.local import LocalProvider
+from reconciler.settings import ProviderSettings, Settings, with_environment
+from tests.conftest import REPO
+
+
+def test_shipped_settings_use_the_local_emulator() -> None:
+    settings = load_settings(REPO / "manifests", {})
+    assert settings.provider.name == "local"
+    assert settings.emulator.s3_root == Path("example-data/s3")
+    assert len(settings.emulator.dataset_groups) == 2
+
+
+def test_no_manifests_directory_gives_defaults() -> None:
+    settings = load_settings(Path("/nonexistent/manifests"), {})
+    assert settings == Settings()
+
+
+def test_environment_overrides_the_settings_document() -> None:
+    settings = Settings(provider=ProviderSettings(name="local", max_attempts=3))
+    env = {"RECONCILER_PROVIDER": "aws", "RECONCILER_ENDPOINT_URL": "http://127.0.0.1:4599"}
+    merged = with_environment(settings, env)
+    assert merged.provider == ProviderSettings(
+        name="aws", endpoint_url="http://127.0.0.1:4599", max_attempts=3
+    )
+    assert with_environment(settings, {}) is settings
+
+
+def test_bad_environment_values_are_usage_errors() -> None:
+    with pytest.raises(UsageError, match="RECONCILER_PROVIDER: Input should be 'local' or 'aws'"):
+        with_environment(Settings(), {"RECONCILER_PROVIDER": "azure"})
+    with pytest.raises(UsageError, match="RECONCILER_ENDPOINT_URL"):
+        with_environment(Settings(), {"RECONCILER_ENDPOINT_URL": "localhost:4599"})
+
+
+def test_registry_builds_each_provider(tmp_path: Path) -> None:
+    assert set(PROVIDERS) == {"local", "aws"}
+    local = make_provider(
+        Settings.model_validate({"emulator": {"database": tmp_path / "e.sqlite3"}})
+    )
+    assert isinstance(local, LocalProvider)
+    aws = make_provider(
+        Settings(provider=ProviderSettings(name="aws", endpoint_url="http://127.0.0.1:9"))
+    )
+    assert isinstance(aws, AwsProvider)
