@@ -5,9 +5,16 @@ Pure data: no I/O, no boto3, no YAML. Models are frozen; a change makes a new va
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
+
+MAX_JOB_NAME = 63
 
 # arn:PARTITION:personalize:REGION:ACCOUNT:dataset-group/NAME
 DATASET_GROUP_ARN = re.compile(
@@ -71,6 +78,23 @@ class JobSpec(Frozen):
     role_arn: str
     tags: dict[str, str] = {}
 
+    def digest(self) -> str:
+        """A stable digest of the spec: equal specs, equal digests."""
+        canonical = json.dumps(self.model_dump(), sort_keys=True, separators=(",", ":"))
+        return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+    def derived_name(self, attempt: int) -> str:
+        """The job name of retry `attempt` (2, 3, ...): the name with `-rN`, within 63 chars."""
+        suffix = f"-r{attempt}"
+        return self.job_name[: MAX_JOB_NAME - len(suffix)] + suffix
+
+
+class RetryPolicy(Frozen):
+    """What to do when a job ends FAILED: report it, or create a new attempt (a new name)."""
+
+    on_failure: Literal["report", "retry"] = "report"
+    max_attempts: int = 3
+
 
 class DesiredJob(Frozen):
     """A job a manifest declares, under its stable address `GROUP/JOBNAME`."""
@@ -78,7 +102,39 @@ class DesiredJob(Frozen):
     address: str
     spec: JobSpec
     source: SourceRef
+    retry: RetryPolicy = RetryPolicy()
 
     @property
     def dataset_group(self) -> DatasetGroupRef:
         return DatasetGroupRef.parse(self.spec.dataset_group_arn)
+
+
+class JobStatus(StrEnum):
+    PENDING = "PENDING"
+    IN_PROGRESS = "IN_PROGRESS"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+
+    @property
+    def terminal(self) -> bool:
+        return self in (JobStatus.COMPLETED, JobStatus.FAILED)
+
+
+class JobSummary(Frozen):
+    """A job as ListDataDeletionJobs reports it: no data source, role or numDeleted."""
+
+    arn: str
+    job_name: str
+    dataset_group_arn: str
+    status: JobStatus
+    created: datetime
+    last_updated: datetime
+    failure_reason: str | None = None
+
+
+class JobDetail(JobSummary):
+    """A job as DescribeDataDeletionJob reports it."""
+
+    data_location: str
+    role_arn: str
+    num_deleted: int | None = None

@@ -7,6 +7,7 @@ They come from the `kind: Settings` document of the manifests tree, then environ
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -42,8 +43,23 @@ class ProviderSettings(_Config):
     read_timeout_seconds: Annotated[float, Field(gt=0)] = 60.0
 
 
+class StateSettings(_Config):
+    """Where the state document is kept: `local`, a JSON file."""
+
+    backend: Literal["local"] = "local"
+    path: Path = Path(".reconciler/state.json")
+
+
+class Quotas(_Config):
+    """The service quotas the plan queues behind (raise them when AWS raised yours)."""
+
+    max_pending_jobs_per_dataset_group: Annotated[int, Field(ge=1)] = 5
+
+
 class Settings(_Config):
     provider: ProviderSettings = ProviderSettings()
+    state: StateSettings = StateSettings()
+    quotas: Quotas = Quotas()
     emulator: EmulatorConfig = EmulatorConfig()
 
 

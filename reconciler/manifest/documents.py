@@ -13,6 +13,8 @@ A manifest file holds one or more YAML documents. Each is one of:
         dataSource: {dataLocation: s3://bucket/key.csv}   # or s3://bucket/prefix/ for every .csv
         roleArn: ...                # optional when defaults.roleArn is set
         tags: {ticket: PRIV-1234}   # merged over defaults.tags
+        onFailure: retry            # optional: report (default) or retry as NAME-r2, NAME-r3...
+        maxAttempts: 3              # optional: jobs in all, the first included (default 3)
 
     apiVersion: reconciler/v1
     kind: Settings                  # at most one in a manifests tree; see reconciler.settings
@@ -150,11 +152,17 @@ class DataSource(_Document):
     data_location: DataLocation
 
 
+OnFailure = Literal["report", "retry"]
+MaxAttempts = Annotated[int, Field(ge=1, le=10)]
+
+
 class Defaults(_Document):
     """Values for every job of the document that does not set them itself."""
 
     role_arn: RoleArn | None = None
     tags: Tags = {}
+    on_failure: OnFailure | None = None
+    max_attempts: MaxAttempts | None = None
 
 
 class JobEntry(_Document):
@@ -164,6 +172,14 @@ class JobEntry(_Document):
     data_source: DataSource
     role_arn: RoleArn | None = None
     tags: Tags = {}
+    on_failure: Annotated[
+        OnFailure | None,
+        Field(
+            description="report (default): a FAILED job is reported; retry: a new job is "
+            "created under the name NAME-rN, up to maxAttempts jobs in all"
+        ),
+    ] = None
+    max_attempts: MaxAttempts | None = None
 
 
 class DeletionJobsDocument(_Document):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import hashlib
 import types
 import typing
 from collections.abc import Iterable, Sequence
@@ -30,7 +31,7 @@ from reconciler.manifest.documents import (
     SettingsDocument,
 )
 from reconciler.manifest.yamlsource import YamlDocument, YamlPath, read_documents
-from reconciler.models import DatasetGroupRef, DesiredJob, JobSpec, SourceRef
+from reconciler.models import DatasetGroupRef, DesiredJob, JobSpec, RetryPolicy, SourceRef
 
 MANIFEST_SUFFIXES = (".yaml", ".yml")
 
@@ -54,6 +55,7 @@ class ManifestSet:
     dataset_groups: tuple[str, ...]
     files: int
     documents: int
+    digest: str  # of every manifest file's path and bytes: tells a saved plan it is stale
 
 
 def discover(paths: Sequence[Path]) -> list[tuple[Path, str]]:
@@ -86,10 +88,12 @@ def load_manifests(paths: Sequence[Path]) -> ManifestSet:
     groups: list[tuple[YamlDocument, DeletionJobsDocument]] = []
     settings: list[tuple[YamlDocument, SettingsDocument]] = []
     count = 0
+    digest = hashlib.sha256()
     for path, display in files:
-        documents, problems = read_documents(path, display)
-        diagnostics.extend(problems)
-        for doc in documents:
+        read = read_documents(path, display)
+        diagnostics.extend(read.problems)
+        digest.update(f"{display}\0{read.sha256}\0".encode())
+        for doc in read.documents:
             count += 1
             model, problems = validate_document(doc)
             diagnostics.extend(problems)
@@ -110,6 +114,7 @@ def load_manifests(paths: Sequence[Path]) -> ManifestSet:
         dataset_groups=tuple(sorted({model.dataset_group_arn for _, model in groups})),
         files=len(files),
         documents=count,
+        digest=f"sha256:{digest.hexdigest()}",
     )
 
 
@@ -327,7 +332,11 @@ def _expand(
                 tags=tags,
             )
             address = f"{group.name}/{entry.job_name}"
-            jobs.append(DesiredJob(address=address, spec=spec, source=_source(where)))
+            retry = RetryPolicy(
+                on_failure=entry.on_failure or model.defaults.on_failure or "report",
+                max_attempts=entry.max_attempts or model.defaults.max_attempts or 3,
+            )
+            jobs.append(DesiredJob(address=address, spec=spec, source=_source(where), retry=retry))
     return jobs
 
 

@@ -16,6 +16,7 @@ Merge keys (`<<: *defaults`) work as YAML 1.1 defines them: explicit keys win ov
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +61,15 @@ class YamlDocument:
         return self.value_locations.get((), self.start)
 
 
+@dataclass(frozen=True)
+class YamlFile:
+    """What reading one file gave: its documents, its problems and the digest of its bytes."""
+
+    documents: list[YamlDocument]
+    problems: list[Diagnostic]
+    sha256: str | None = None
+
+
 class _Refused(Exception):
     """Raised inside the converter; becomes one diagnostic for the document."""
 
@@ -75,25 +85,22 @@ def read_documents(
     *,
     max_bytes: int = MAX_FILE_BYTES,
     max_values: int = MAX_VALUES_PER_DOCUMENT,
-) -> tuple[list[YamlDocument], list[Diagnostic]]:
+) -> YamlFile:
     """Every non-empty document of the file at `path`; problems are named with `display`."""
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            return [], [
-                Diagnostic(
-                    Location(display),
-                    f"file is {size} bytes, over the limit of {max_bytes}: split it into smaller "
-                    "manifest files",
-                )
-            ]
+            message = f"file is {size} bytes, over the limit of {max_bytes}: split it up"
+            return YamlFile([], [Diagnostic(Location(display), message)])
         raw = path.read_bytes()
     except OSError as exc:
-        return [], [Diagnostic(Location(display), f"cannot read file: {exc.strerror or exc}")]
+        message = f"cannot read file: {exc.strerror or exc}"
+        return YamlFile([], [Diagnostic(Location(display), message)])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        return [], [Diagnostic(_byte_location(display, raw, exc.start), "file is not valid UTF-8")]
+        problem = Diagnostic(_byte_location(display, raw, exc.start), "file is not valid UTF-8")
+        return YamlFile([], [problem], _sha256(raw))
 
     documents: list[YamlDocument] = []
     problems: list[Diagnostic] = []
@@ -119,7 +126,11 @@ def read_documents(
         problems.append(Diagnostic(Location(display), f"invalid YAML: {exc}"))
     except RecursionError:
         problems.append(Diagnostic(Location(display), "YAML is nested too deeply to read"))
-    return documents, problems
+    return YamlFile(documents, problems, _sha256(raw))
+
+
+def _sha256(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
 
 
 def _nodes(loader: yaml.SafeLoader) -> Iterator[Node]:

@@ -10,12 +10,10 @@ from abc import ABC, abstractmethod
 from collections import Counter
 from typing import Any
 
-from reconciler.models import JobSpec
+from reconciler.models import JobDetail, JobSpec, JobSummary
 from reconciler.providers.interface import (
     DatasetGroupInfo,
     InvalidInput,
-    JobDetail,
-    JobSummary,
     NotFound,
     ProviderError,
 )

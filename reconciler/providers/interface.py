@@ -8,43 +8,10 @@ into the `ProviderError` subclasses below, each with a message that says what to
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
-from enum import StrEnum
 from typing import Protocol
 
 from reconciler.errors import ReconcilerError
-from reconciler.models import Frozen, JobSpec
-
-
-class JobStatus(StrEnum):
-    PENDING = "PENDING"
-    IN_PROGRESS = "IN_PROGRESS"
-    COMPLETED = "COMPLETED"
-    FAILED = "FAILED"
-
-    @property
-    def terminal(self) -> bool:
-        return self in (JobStatus.COMPLETED, JobStatus.FAILED)
-
-
-class JobSummary(Frozen):
-    """A job as ListDataDeletionJobs reports it: no data source, role or numDeleted."""
-
-    arn: str
-    job_name: str
-    dataset_group_arn: str
-    status: JobStatus
-    created: datetime
-    last_updated: datetime
-    failure_reason: str | None = None
-
-
-class JobDetail(JobSummary):
-    """A job as DescribeDataDeletionJob reports it."""
-
-    data_location: str
-    role_arn: str
-    num_deleted: int | None = None
+from reconciler.models import Frozen, JobDetail, JobSpec, JobSummary
 
 
 class DatasetGroupInfo(Frozen):

@@ -7,7 +7,8 @@ from reconciler.manifest.yamlsource import read_documents
 
 
 def read(path: Path, **limits: int):  # type: ignore[no-untyped-def]
-    return read_documents(path, path.name, **limits)
+    read = read_documents(path, path.name, **limits)
+    return read.documents, read.problems
 
 
 def test_values_and_keys_keep_their_positions(tmp_path: Path) -> None:

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
+from reconciler.models import JobStatus
 from reconciler.providers.interface import (
     AlreadyExists,
     InvalidInput,
-    JobStatus,
     NotFound,
     QuotaExceeded,
     TransientError,

@@ -1,0 +1,179 @@
+"""The state backend contract: every backend passes every test here."""
+
+from __future__ import annotations
+
+import os
+import signal
+import stat
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from reconciler.models import JobSpec
+from reconciler.settings import StateSettings
+from reconciler.state import BACKENDS, make_backend
+from reconciler.state.document import JobRecord, StateDocument, new_state
+from reconciler.state.interface import CorruptState, StaleState, StateBackend, StateLocked
+from reconciler.state.local import LocalBackend
+from tests.conftest import REPO
+
+SPEC = JobSpec(
+    dataset_group_arn="arn:aws:personalize:eu-west-1:123456789012:dataset-group/g",
+    job_name="j",
+    data_location="s3://b/k.csv",
+    role_arn="arn:aws:iam::123456789012:role/R",
+)
+
+
+def record(address: str = "g/j") -> JobRecord:
+    return JobRecord(
+        address=address, spec=SPEC, spec_digest=SPEC.digest(), manifest="m.yaml:1:1", job_name="j"
+    )
+
+
+@pytest.fixture(params=sorted(BACKENDS))
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> StateBackend:
+    settings = StateSettings(backend=request.param, path=tmp_path / "state" / "state.json")
+    return make_backend(settings)
+
+
+def test_no_state_yet(backend: StateBackend) -> None:
+    assert backend.load() is None
+
+
+def test_save_bumps_the_serial_and_load_returns_what_was_saved(backend: StateBackend) -> None:
+    first = backend.save(new_state())
+    assert first.serial == 1
+    second = backend.save(first.model_copy(update={"jobs": {"g/j": record()}}))
+    assert second.serial == 2
+    assert second.lineage == first.lineage
+    assert backend.load() == second
+
+
+def test_save_refuses_a_state_that_moved_on(backend: StateBackend) -> None:
+    first = backend.save(new_state())
+    backend.save(first)
+    with pytest.raises(StaleState, match="changed since it was read"):
+        backend.save(first)
+    with pytest.raises(StaleState, match="another lineage"):
+        backend.save(StateDocument(lineage="other", serial=2))
+
+
+def test_a_new_state_cannot_replace_an_existing_one(backend: StateBackend) -> None:
+    backend.save(new_state())
+    with pytest.raises(StaleState):
+        backend.save(new_state())
+
+
+def test_second_lock_is_refused_with_the_holder(backend: StateBackend) -> None:
+    held = backend.lock("apply")
+    with pytest.raises(StateLocked) as info:
+        backend.lock("plan")
+    assert info.value.holder is not None
+    assert info.value.holder.id == held.id
+    assert info.value.holder.operation == "apply"
+    assert "(apply, pid" in str(info.value)
+    backend.unlock(held)
+    backend.unlock(backend.lock("plan"))
+
+
+# Local-file specifics: corrupt files, the backup, permissions, locks across processes.
+
+
+@pytest.fixture
+def local(tmp_path: Path) -> LocalBackend:
+    return LocalBackend(tmp_path / "state.json")
+
+
+def test_file_is_private_and_previous_version_is_kept(local: LocalBackend) -> None:
+    first = local.save(new_state())
+    second = local.save(first.model_copy(update={"jobs": {"g/j": record()}}))
+    assert stat.S_IMODE(local.path.stat().st_mode) == 0o600
+    assert StateDocument.model_validate_json(local.backup.read_bytes()) == first
+    assert local.load() == second
+    assert [p.name for p in local.path.parent.iterdir() if p.name.endswith(".tmp")] == []
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "wrong-shape"])
+def test_corrupt_state_is_reported_with_the_backup_and_never_overwritten(
+    local: LocalBackend, damage: str
+) -> None:
+    first = local.save(new_state())
+    local.save(first)
+    text = local.path.read_text()
+    broken = {
+        "truncate": text[: len(text) // 2],
+        "garbage": "\x00not json",
+        "wrong-shape": '{"version": 1, "lineage": "x", "serial": "many"}',
+    }[damage]
+    local.path.write_text(broken)
+    with pytest.raises(CorruptState, match=r"is corrupt .*state\.json\.backup"):
+        local.load()
+    with pytest.raises(CorruptState):
+        local.save(first.model_copy(update={"serial": 2}))
+    assert local.path.read_text() == broken
+
+
+def test_missing_state_with_a_backup_is_not_treated_as_new(local: LocalBackend) -> None:
+    local.save(local.save(new_state()))
+    local.path.unlink()
+    with pytest.raises(CorruptState, match="missing but its backup"):
+        local.load()
+
+
+@pytest.fixture
+def holder(local: LocalBackend) -> Iterator[Callable[[], subprocess.Popen[str]]]:
+    processes: list[subprocess.Popen[str]] = []
+
+    def start() -> subprocess.Popen[str]:
+        code = textwrap.dedent(
+            f"""
+            import sys
+            from pathlib import Path
+            from reconciler.state.local import LocalBackend
+            LocalBackend(Path({str(local.path)!r})).lock("apply")
+            print("locked", flush=True)
+            sys.stdin.read()
+            """
+        )
+        process = subprocess.Popen(
+            [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            text=True, env={**os.environ, "PYTHONPATH": str(REPO)},
+        )  # fmt: skip
+        assert process.stdout is not None
+        assert process.stdout.readline().strip() == "locked"
+        processes.append(process)
+        return process
+
+    yield start
+    for process in processes:
+        process.kill()
+        process.wait(timeout=10)
+
+
+def test_lock_held_by_another_process_is_refused_with_its_details(
+    local: LocalBackend, holder: Callable[[], subprocess.Popen[str]]
+) -> None:
+    process = holder()
+    with pytest.raises(StateLocked) as info:
+        local.lock("apply")
+    assert info.value.holder is not None
+    assert info.value.holder.pid == process.pid
+    assert info.value.holder.created <= datetime.now(UTC)
+    assert f"pid {process.pid}" in str(info.value)
+
+
+def test_lock_of_a_killed_process_does_not_block(
+    local: LocalBackend, holder: Callable[[], subprocess.Popen[str]]
+) -> None:
+    process = holder()
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+    lock = local.lock("apply")
+    assert lock.pid == os.getpid()
+    local.unlock(lock)
