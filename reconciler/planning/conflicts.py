@@ -1,0 +1,37 @@
+"""What differs between two specs, field by field, for a person to read (computed with deepdiff)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from deepdiff import DeepDiff
+
+_SERVICE_NAMES = {
+    "dataset_group_arn": "datasetGroupArn",
+    "job_name": "jobName",
+    "data_location": "dataSource.dataLocation",
+    "role_arn": "roleArn",
+    "tags": "tags",
+}
+
+
+def spec_differences(before: dict[str, Any], after: dict[str, Any]) -> str:
+    """Lines `field: 'old' -> 'new'`, in the service's field names; '' when equal."""
+    diff = DeepDiff(before, after, verbose_level=2)
+    lines: list[str] = []
+    for kind in ("values_changed", "type_changes"):
+        for path, change in diff.get(kind, {}).items():
+            lines.append(f"  {_name(path)}: {change['old_value']!r} -> {change['new_value']!r}")
+    for path, value in diff.get("dictionary_item_added", {}).items():
+        lines.append(f"  {_name(path)}: (none) -> {value!r}")
+    for path, value in diff.get("dictionary_item_removed", {}).items():
+        lines.append(f"  {_name(path)}: {value!r} -> (none)")
+    return "\n".join(sorted(lines))
+
+
+def _name(path: str) -> str:
+    """root['tags']['team'] -> tags.team, with the service's names."""
+    parts = [p.strip("'\"") for p in path.removeprefix("root").strip("[]").split("][")]
+    if parts and parts[0] in _SERVICE_NAMES:
+        parts[0] = _SERVICE_NAMES[parts[0]]
+    return ".".join(parts)

@@ -1,0 +1,203 @@
+"""make_plan over a table of (desired, stored, live) -> actions and diagnostics."""
+
+from __future__ import annotations
+
+from reconciler.models import DesiredJob, JobStatus
+from reconciler.planning.decide import make_plan
+from reconciler.planning.model import Health, Plan, Severity
+from reconciler.refresh import LiveView
+from reconciler.state.document import StateDocument
+from tests.planning.builders import (
+    desired,
+    detail,
+    group,
+    live,
+    record,
+    spec,
+    state,
+    summary,
+)
+
+
+def plan(
+    jobs: list[DesiredJob], stored: StateDocument | None, view: LiveView, max_pending: int = 5
+) -> Plan:
+    return make_plan(
+        jobs, stored, view, max_pending=max_pending, provider="local",
+        state_location="state.json", manifests_digest="sha256:x",
+    )  # fmt: skip
+
+
+def actions(p: Plan) -> list[tuple[str, str, str]]:
+    return [(c.address, c.action.value, c.job_name) for c in p.changes]
+
+
+def errors(p: Plan) -> list[str]:
+    return [d.summary for d in p.diagnostics if d.severity is Severity.ERROR]
+
+
+def test_create_when_neither_state_nor_service_has_it() -> None:
+    p = plan([desired("a")], None, live())
+    assert actions(p) == [("g/a", "create", "a")]
+    assert p.changes[0].reason_code == "declared_not_found"
+    assert p.changes[0].health is Health.MISSING
+    assert (p.has_changes, p.errored, p.applyable) == (True, False, True)
+
+
+def test_adopt_a_live_job_with_the_same_spec() -> None:
+    job = desired("a")
+    found = summary("a", status=JobStatus.IN_PROGRESS)
+    p = plan([job], None, live([found], [detail(found, job.spec.data_location)]))
+    assert actions(p) == [("g/a", "adopt", "a")]
+    assert p.changes[0].arn == found.arn
+    assert p.changes[0].health is Health.IN_PROGRESS
+
+
+def test_name_used_by_another_spec_blocks() -> None:
+    job = desired("a")
+    found = summary("a")
+    p = plan([job], None, live([found], [detail(found, "s3://b/other.csv")]))
+    assert p.changes == ()
+    assert errors(p) == ["Job name 'a' is already used by another job"]
+    assert (
+        "dataSource.dataLocation: 's3://b/other.csv' -> 's3://b/a.csv'" in p.diagnostics[0].detail
+    )
+    assert p.diagnostics[0].source == "m.yaml:1:1"
+    assert p.errored and not p.applyable
+
+
+def test_a_name_used_in_another_group_of_the_same_account_and_region_blocks() -> None:
+    job = desired("a")
+    found = summary("a", grp=group("other"))
+    p = plan([job], None, live([found], [detail(found, job.spec.data_location)], groups=[group()]))
+    assert errors(p) == ["Job name 'a' is already used by another job"]
+    assert "datasetGroupArn" in p.diagnostics[0].detail
+
+
+def test_changed_spec_of_a_recorded_job_blocks_with_field_detail() -> None:
+    job = desired("a", location="s3://b/new.csv")
+    stored = record(job, spec_override=spec("a", location="s3://b/old.csv"))
+    p = plan([job], state(stored), live([summary("a")]))
+    assert errors(p) == ["The spec of an existing job changed"]
+    assert (
+        "dataSource.dataLocation: 's3://b/old.csv' -> 's3://b/new.csv'" in p.diagnostics[0].detail
+    )
+
+
+def test_interrupted_create_is_created_again_or_adopted() -> None:
+    job = desired("a")
+    intent = record(job, arn=False)
+    again = plan([job], state(intent), live())
+    assert actions(again) == [("g/a", "create", "a")]
+    assert again.changes[0].reason_code == "interrupted_before_create"
+    found = summary("a")
+    adopted = plan([job], state(intent), live([found], [detail(found, job.spec.data_location)]))
+    assert actions(adopted) == [("g/a", "adopt", "a")]
+    assert adopted.changes[0].reason_code == "interrupted_after_create"
+
+
+def test_interrupted_retry_is_a_retry_again() -> None:
+    job = desired("a", on_failure="retry")
+    intent = record(job, arn=False, attempts=2)
+    p = plan([job], state(intent), live())
+    assert actions(p) == [("g/a", "retry", "a-r2")]
+
+
+def test_recorded_job_missing_from_the_service_is_drift() -> None:
+    job = desired("a")
+    p = plan([job], state(record(job)), live())
+    assert actions(p) == [("g/a", "no-op", "a")]
+    assert p.changes[0].health is Health.MISSING
+    assert [(d.address, d.kind) for d in p.drift] == [("g/a", "missing")]
+    assert not p.has_changes
+
+
+def test_failed_job_is_retried_only_when_asked_and_while_attempts_remain() -> None:
+    failed = summary("a", status=JobStatus.FAILED, reason="Input data not found")
+    report = desired("a")
+    p = plan([report], state(record(report, status=JobStatus.FAILED)), live([failed]))
+    assert actions(p) == [("g/a", "no-op", "a")]
+    assert p.changes[0].health is Health.FAILED
+    assert "onFailure is report" in p.changes[0].reason
+
+    retry = desired("a", on_failure="retry", max_attempts=2)
+    p = plan([retry], state(record(retry, status=JobStatus.FAILED)), live([failed]))
+    assert actions(p) == [("g/a", "retry", "a-r2")]
+    assert p.changes[0].attempt == 2
+    assert p.changes[0].reason == "a FAILED (Input data not found); attempt 2 of 2"
+
+    second = summary("a-r2", status=JobStatus.FAILED)
+    p = plan(
+        [retry], state(record(retry, status=JobStatus.FAILED, attempts=2)), live([failed, second])
+    )
+    assert actions(p) == [("g/a", "no-op", "a-r2")]
+    assert "no attempts left" in p.changes[0].reason
+
+
+def test_retry_name_already_taken_blocks() -> None:
+    retry = desired("a", on_failure="retry")
+    jobs = [summary("a", status=JobStatus.FAILED), summary("a-r2", grp=group("other"))]
+    p = plan([retry], state(record(retry, status=JobStatus.FAILED)), live(jobs, groups=[group()]))
+    assert errors(p) == ["The retry name 'a-r2' is already used"]
+
+
+def test_derived_names_fit_63_characters() -> None:
+    long = spec("x" * 63)
+    assert long.derived_name(2) == "x" * 60 + "-r2"
+    assert len(long.derived_name(10)) == 63
+
+
+def test_recorded_job_no_longer_declared_is_forgotten() -> None:
+    gone = desired("gone")
+    p = plan([], state(record(gone)), live([summary("gone")]))
+    assert actions(p) == [("g/gone", "forget", "gone")]
+    assert "stays in Personalize" in p.changes[0].reason
+
+
+def test_missing_dataset_group_blocks_once() -> None:
+    absent = group("absent")
+    p = plan([desired("a", grp=absent), desired("b", grp=absent)], None, live(missing=[absent]))
+    assert errors(p) == ["Dataset group not found"]
+    assert p.changes == ()
+
+
+def test_unmanaged_live_jobs_are_reported_as_information() -> None:
+    p = plan([desired("a")], None, live([summary("stranger")]))
+    info = [d for d in p.diagnostics if d.severity is Severity.INFO]
+    assert [d.summary for d in info] == ["Job 'stranger' is not managed"]
+    assert not p.errored
+
+
+def test_creates_queue_behind_the_pending_quota_counting_live_pending_jobs() -> None:
+    other = group("other")
+    jobs = [desired(f"a{i}") for i in range(7)] + [desired("b0", grp=other)]
+    pending = [
+        summary("stranger-1"),
+        summary("stranger-2"),
+        summary("done", status=JobStatus.COMPLETED),
+    ]
+    p = plan(jobs, None, live(pending, groups=[group(), other]))
+    queued = [c.job_name for c in p.changes if c.queued]
+    assert queued == ["a3", "a4", "a5", "a6"]
+    assert all(c.health is Health.QUEUED for c in p.changes if c.queued)
+    quotas = {q.dataset_group_arn: (q.pending, q.creates_now, q.queued) for q in p.quotas}
+    assert quotas == {group(): (2, 3, 4), other: (0, 1, 0)}
+    assert p.summary() == {
+        "create": 8,
+        "adopt": 0,
+        "retry": 0,
+        "forget": 0,
+        "no-op": 0,
+        "queued": 4,
+    }
+
+
+def test_status_progress_is_refreshed_not_drift() -> None:
+    job = desired("a")
+    done = summary("a", status=JobStatus.COMPLETED)
+    p = plan([job], state(record(job)), live([done], [detail(done, job.spec.data_location, 12)]))
+    assert actions(p) == [("g/a", "no-op", "a")]
+    assert [(r.before, r.after) for r in p.refreshed] == [(JobStatus.PENDING, JobStatus.COMPLETED)]
+    assert p.changes[0].live is not None and p.changes[0].live.num_deleted == 12
+    assert p.drift == ()
+    assert not p.has_changes
