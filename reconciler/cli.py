@@ -17,9 +17,10 @@ import click
 from reconciler import __version__
 from reconciler.commands.common import load_settings
 from reconciler.commands.emulator import serve as emulator_serve
+from reconciler.commands.plan import plan as plan_command
 from reconciler.commands.schema import schema as schema_command
 from reconciler.commands.validate import validate as validate_command
-from reconciler.errors import ReconcilerError
+from reconciler.errors import ManifestError, ReconcilerError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -59,6 +60,52 @@ def validate(manifests_dir: Path, output_format: str, paths: tuple[Path, ...]) -
     return validate_command(
         paths=paths or (manifests_dir,),
         output_format=output_format,
+        out=sys.stdout,
+        err=sys.stderr,
+    )
+
+
+@cli.command()
+@manifests_option
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="json: Terraform's plan representation; markdown: for a pull-request comment.",
+)
+@click.option(
+    "-out",
+    "--out",
+    "out_file",
+    type=click.Path(path_type=Path),
+    help="Save the plan to FILE (JSON, with the state serial and manifests digest).",
+)
+@click.option(
+    "-detailed-exitcode",
+    "--detailed-exitcode",
+    "detailed_exitcode",
+    is_flag=True,
+    help="Exit 0 when there is nothing to do, 1 on error, 2 when there are changes.",
+)
+@click.option("--no-color", is_flag=True, help="No colours (also: NO_COLOR, or not a terminal).")
+def plan(
+    manifests_dir: Path,
+    output_format: str,
+    out_file: Path | None,
+    detailed_exitcode: bool,
+    no_color: bool,
+) -> int:
+    """Show what apply would do, after reading the state and the service."""
+    color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
+    return plan_command(
+        manifests_dir=manifests_dir,
+        output_format=output_format,
+        out_file=out_file,
+        detailed_exitcode=detailed_exitcode,
+        color=color,
+        environ=os.environ,
         out=sys.stdout,
         err=sys.stderr,
     )
@@ -118,6 +165,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         code = 1
     except click.ClickException as exc:
         exc.show()
+        code = 1
+    except ManifestError as exc:
+        for diagnostic in exc.diagnostics:
+            click.echo(str(diagnostic), err=True)
+        count = len(exc.diagnostics)
+        click.echo(
+            f"{count} problem{'s' if count != 1 else ''} in the manifests; nothing was changed.",
+            err=True,
+        )
         code = 1
     except ReconcilerError as exc:
         click.echo(f"Error: {exc}", err=True)

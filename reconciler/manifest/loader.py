@@ -55,15 +55,16 @@ class ManifestSet:
     dataset_groups: tuple[str, ...]
     files: int
     documents: int
-    digest: str  # of every manifest file's path and bytes: tells a saved plan it is stale
+    digest: str  # of every file's relative path and bytes: tells a saved plan it is stale
 
 
-def discover(paths: Sequence[Path]) -> list[tuple[Path, str]]:
-    """The manifest files named by `paths` (files, or directories searched recursively)."""
-    found: list[tuple[Path, str]] = []
+def discover(paths: Sequence[Path]) -> list[tuple[Path, str, str]]:
+    """The manifest files named by `paths` (files, or directories searched recursively), each
+    with the name to show and its name relative to the directory (for the digest)."""
+    found: list[tuple[Path, str, str]] = []
     for root in paths:
         if root.is_file():
-            found.append((root, str(root)))
+            found.append((root, str(root), root.name))
         elif root.is_dir():
             below = [
                 p
@@ -72,7 +73,8 @@ def discover(paths: Sequence[Path]) -> list[tuple[Path, str]]:
                 and p.is_file()
                 and not any(part.startswith(".") for part in p.relative_to(root).parts)
             ]
-            found.extend((p, str(p)) for p in sorted(below, key=lambda p: p.relative_to(root)))
+            for path in sorted(below, key=lambda p: p.relative_to(root)):
+                found.append((path, str(path), path.relative_to(root).as_posix()))
         else:
             raise UsageError(f"{root}: no such file or directory")
     if not found:
@@ -89,10 +91,10 @@ def load_manifests(paths: Sequence[Path]) -> ManifestSet:
     settings: list[tuple[YamlDocument, SettingsDocument]] = []
     count = 0
     digest = hashlib.sha256()
-    for path, display in files:
+    for path, display, key in files:
         read = read_documents(path, display)
         diagnostics.extend(read.problems)
-        digest.update(f"{display}\0{read.sha256}\0".encode())
+        digest.update(f"{key}\0{read.sha256}\0".encode())
         for doc in read.documents:
             count += 1
             model, problems = validate_document(doc)

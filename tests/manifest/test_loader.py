@@ -168,3 +168,12 @@ def test_missing_path_and_empty_directory_are_usage_errors(write: Write) -> None
     Path("empty").mkdir()
     with pytest.raises(UsageError, match=r"no manifest files \(\*.yaml, \*.yml\) found in empty"):
         load_manifests([Path("empty")])
+
+
+def test_digest_follows_content_not_where_the_tree_is(write: Write) -> None:
+    write("a/m.yaml", HEADER + "jobs: []\n")
+    write("b/m.yaml", HEADER + "jobs: []\n")
+    first, second = load_manifests([Path("a")]), load_manifests([Path("b").resolve()])
+    assert first.digest == second.digest
+    write("b/m.yaml", HEADER + "jobs: []\n# a comment changes the digest\n")
+    assert load_manifests([Path("b")]).digest != first.digest

@@ -1,0 +1,62 @@
+"""Saved plans (`plan -out FILE`), to be applied later exactly as they were reviewed.
+
+A JSON document:
+
+    {"format": "reconciler-plan", "format_version": 1, "created": "2026-11-27T10:00:00Z",
+     "plan": {…the Plan value: lineage and serial of the state it was made from, the digest of
+              the manifests, every change with its spec…}}
+
+A saved plan is stale once the state's lineage or serial, or the manifests digest, moved on.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from reconciler.errors import ReconcilerError
+from reconciler.planning.model import Plan
+
+FORMAT = "reconciler-plan"
+FORMAT_VERSION = 1
+
+
+class PlanFileError(ReconcilerError):
+    """A saved plan that cannot be read."""
+
+
+def save_plan(path: Path, plan: Plan, *, now: datetime | None = None) -> None:
+    document = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "created": (now or datetime.now(UTC)).isoformat(),
+        "plan": plan.model_dump(mode="json"),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def load_plan(path: Path) -> Plan:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PlanFileError(f"{path}: no such plan file") from None
+    except (OSError, ValueError) as exc:
+        raise PlanFileError(f"{path}: not a readable plan file ({exc})") from None
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise PlanFileError(f"{path}: not a plan saved by `reconciler plan -out`")
+    if document.get("format_version") != FORMAT_VERSION:
+        raise PlanFileError(
+            f"{path}: plan format {document.get('format_version')} is not supported by this "
+            f"reconciler (it reads {FORMAT_VERSION}); make the plan again"
+        )
+    try:
+        return Plan.model_validate(document["plan"])
+    except (KeyError, ValidationError) as exc:
+        raise PlanFileError(f"{path}: the saved plan is damaged ({exc}); make it again") from None

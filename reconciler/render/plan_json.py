@@ -1,0 +1,121 @@
+"""The plan as JSON, in Terraform's plan representation so tools that read Terraform plans work.
+
+Terraform's keys (`format_version`, `resource_changes[]` with `address`, `type`, `name`,
+`change.actions`, `change.before`, `change.after`, `action_reason`, `prior_state`,
+`resource_drift`, `applyable`, `errored`) carry our actions as Terraform spells them: create ->
+["create"], retry -> ["create"] (a new job), adopt -> ["no-op"] with `importing`, forget ->
+["forget"], no-op -> ["no-op"]. Our own additions: `reconciler` (action, reason, health, queue),
+`summary`, `quota`, `diagnostics`, `api_calls`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from reconciler import __version__
+from reconciler.planning.model import Action, Change, Plan
+from reconciler.render.values import RESOURCE_TYPE, after_values, record_values
+
+_ACTIONS = {
+    Action.CREATE: ["create"],
+    Action.RETRY: ["create"],
+    Action.ADOPT: ["no-op"],
+    Action.FORGET: ["forget"],
+    Action.NOOP: ["no-op"],
+}
+_UNKNOWN_AFTER_CREATE = {"dataDeletionJobArn": True, "status": True, "numDeleted": True}
+
+
+def plan_document(plan: Plan) -> dict[str, Any]:
+    return {
+        "format_version": plan.format_version,
+        "reconciler_version": __version__,
+        "applyable": plan.applyable,
+        "errored": plan.errored,
+        "complete": not plan.errored,
+        "resource_changes": [_resource_change(c) for c in plan.changes],
+        "resource_drift": [
+            {
+                "address": d.address,
+                "mode": "managed",
+                "type": RESOURCE_TYPE,
+                "name": d.before.spec.job_name,
+                "change": {
+                    "actions": ["delete"] if d.kind == "missing" else ["update"],
+                    "before": record_values(d.before),
+                    "after": None,
+                },
+                "detail": d.detail,
+            }
+            for d in plan.drift
+        ],
+        "prior_state": {
+            "format_version": "1.0",
+            "lineage": plan.lineage,
+            "serial": plan.serial,
+            "values": {
+                "root_module": {
+                    "resources": [
+                        {
+                            "address": c.address,
+                            "mode": "managed",
+                            "type": RESOURCE_TYPE,
+                            "name": c.before.spec.job_name,
+                            "values": record_values(c.before),
+                        }
+                        for c in plan.changes
+                        if c.before is not None
+                    ]
+                }
+            },
+        },
+        "summary": plan.summary(),
+        "quota": [q.model_dump() for q in plan.quotas],
+        "refreshed": [r.model_dump(mode="json") for r in plan.refreshed],
+        "diagnostics": [d.model_dump(mode="json") for d in plan.diagnostics],
+        "api_calls": dict(sorted(plan.api_calls.items())),
+        "manifests_digest": plan.manifests_digest,
+        "provider": plan.provider,
+        "state": plan.state_location,
+    }
+
+
+def _resource_change(change: Change) -> dict[str, Any]:
+    before = record_values(change.before) if change.before else None
+    after = after_values(change)
+    body: dict[str, Any] = {
+        "actions": _ACTIONS[change.action],
+        "before": before if change.action is not Action.RETRY else None,
+        "after": after,
+        "after_unknown": _UNKNOWN_AFTER_CREATE if change.creates else {},
+        "before_sensitive": False,
+        "after_sensitive": False,
+    }
+    if change.action is Action.ADOPT:
+        body["importing"] = {"id": change.arn}
+    resource: dict[str, Any] = {
+        "address": change.address,
+        "mode": "managed",
+        "type": RESOURCE_TYPE,
+        "name": change.spec.job_name if change.spec else change.job_name,
+        "provider_name": "reconciler",
+        "change": body,
+        "action_reason": change.reason_code,
+        "reconciler": {
+            "action": change.action.value,
+            "reason": change.reason,
+            "health": change.health.value,
+            "sync": "InSync" if change.in_sync else "OutOfSync",
+            "queued": change.queued,
+            "attempt": change.attempt,
+            "manifest": change.source,
+        },
+    }
+    if change.action is Action.RETRY and change.before is not None:
+        resource["previous_attempt"] = before
+    return resource
+
+
+def render_json(plan: Plan) -> str:
+    return json.dumps(plan_document(plan), indent=2) + "\n"

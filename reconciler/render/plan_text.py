@@ -1,0 +1,132 @@
+"""The plan as text, shaped like Terraform's: one block per job, then quota, problems, summary.
+
+Symbols: `+` create, `<=` adopt, `~>` retry (a new job), `-` forget. Colours only when asked
+(the command asks on a TTY without NO_COLOR). CSV contents never appear: only locations.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from reconciler.planning.model import Action, Change, Plan, PlanDiagnostic, Severity
+from reconciler.render.values import after_values, short_group
+
+_SYMBOL = {Action.CREATE: "+", Action.ADOPT: "<=", Action.RETRY: "~>", Action.FORGET: "-"}
+_COLOR = {"+": "32", "<=": "36", "~>": "33", "-": "31", "error": "31", "warning": "33", "bold": "1"}
+_FIELDS = ("datasetGroupArn", "jobName", "dataLocation", "roleArn", "tags")
+
+
+class _Paint:
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def __call__(self, text: str, style: str) -> str:
+        return f"\x1b[{_COLOR[style]}m{text}\x1b[0m" if self.enabled else text
+
+
+def render_text(plan: Plan, *, color: bool = False) -> str:
+    paint = _Paint(color)
+    lines: list[str] = []
+    changing = [c for c in plan.changes if not c.in_sync]
+    if changing:
+        lines.append("Reconciler will perform the following actions:")
+        lines.append("")
+        for change in changing:
+            lines.extend(_block(change, paint))
+            lines.append("")
+    notes: list[str] = []
+    for quota in plan.quotas:
+        if quota.queued:
+            notes.append(
+                f"Quota: {short_group(quota.dataset_group_arn)} has {quota.pending} PENDING of "
+                f"{quota.limit}: {quota.creates_now} to create now, {quota.queued} queued for a "
+                "later apply."
+            )
+    if plan.refreshed:
+        notes.append("Refreshed from the service:")
+        for refreshed in plan.refreshed:
+            before = refreshed.before.value if refreshed.before else "(none)"
+            notes.append(f"  {refreshed.address}: {before} -> {refreshed.after.value}")
+    for drift in plan.drift:
+        notes.append(paint("Drift:", "warning") + f" {drift.address}: {drift.detail}")
+    if notes:
+        lines.extend([*notes, ""])
+    for diagnostic in plan.diagnostics:
+        lines.extend(_diagnostic(diagnostic, paint))
+    lines.append(_summary(plan, paint))
+    if plan.api_calls:
+        calls = ", ".join(f"{name} {count}" for name, count in sorted(plan.api_calls.items()))
+        lines.append(f"API calls: {calls}")
+    return "\n".join(lines) + "\n"
+
+
+def _block(change: Change, paint: _Paint) -> list[str]:
+    symbol = _SYMBOL[change.action]
+    head = {
+        Action.CREATE: "will be queued" if change.queued else "will be created",
+        Action.ADOPT: "will be adopted",
+        Action.RETRY: f"will be retried as {change.job_name!r}"
+        + (" (queued)" if change.queued else ""),
+        Action.FORGET: "will be forgotten",
+    }[change.action]
+    lines = [paint(f"  # {change.address} {head}", "bold") + f": {change.reason}"]
+    lines.append(paint(f"  {symbol} data_deletion_job {json.dumps(change.job_name)} {{", symbol))
+    values = after_values(change)
+    if change.action is Action.FORGET and change.before is not None:
+        lines.append(f"      id = {json.dumps(change.before.arn)}")
+    elif values is not None:
+        flat = {**values, "dataLocation": values["dataSource"]["dataLocation"]}
+        width = max(len(f) for f in _FIELDS)
+        for field in _FIELDS:
+            lines.append(paint(f"      {symbol} {field:<{width}} = {_show(flat[field])}", symbol))
+        if change.action is Action.ADOPT:
+            lines.append(f"        {'id':<{width}} = {json.dumps(change.arn)}")
+            lines.append(f"        {'status':<{width}} = {_show(values['status'])}")
+        else:
+            lines.append(f"        {'id':<{width}} = (known after apply)")
+    lines.append(paint("    }", symbol))
+    return lines
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k} = {json.dumps(v)}" for k, v in sorted(value.items())) + "}"
+    return json.dumps(value)
+
+
+def _diagnostic(diagnostic: PlanDiagnostic, paint: _Paint) -> list[str]:
+    label = {Severity.ERROR: "Error", Severity.WARNING: "Warning", Severity.INFO: "Note"}
+    style = "error" if diagnostic.severity is Severity.ERROR else "warning"
+    lines = [paint(f"{label[diagnostic.severity]}: ", style) + diagnostic.summary]
+    where = []
+    if diagnostic.source:
+        where.append(f"on {diagnostic.source}")
+    if diagnostic.address:
+        where.append(f"({diagnostic.address})")
+    if where:
+        lines.append("  " + " ".join(where))
+    lines.extend(f"  {line}" for line in diagnostic.detail.splitlines())
+    lines.append("")
+    return lines
+
+
+def _summary(plan: Plan, paint: _Paint) -> str:
+    counts = plan.summary()
+    if plan.errored:
+        errors = sum(1 for d in plan.diagnostics if d.severity is Severity.ERROR)
+        return paint(f"Plan failed: {errors} error(s) to fix; nothing can be applied.", "error")
+    if not plan.has_changes:
+        text = "No changes. Every declared job is in the state and the service."
+    else:
+        queued = f" ({counts['queued']} queued)" if counts["queued"] else ""
+        text = (
+            f"Plan: {counts['create']} to create{queued}, {counts['adopt']} to adopt, "
+            f"{counts['retry']} to retry, {counts['forget']} to forget."
+        )
+    health = Counter(c.health.value for c in plan.changes if c.in_sync)
+    if health:
+        shown = ", ".join(f"{name} {count}" for name, count in sorted(health.items()))
+        text += f" Unchanged: {sum(health.values())} ({shown})."
+    return paint(text, "bold")

@@ -1,0 +1,115 @@
+"""The three renderings of one plan that holds every action, compared with golden files.
+
+Regenerate after an intended change with: UPDATE_GOLDEN=1 pytest tests/render
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from reconciler.models import JobStatus
+from reconciler.planning.decide import make_plan
+from reconciler.planning.model import Plan
+from reconciler.render.plan_json import render_json
+from reconciler.render.plan_markdown import render_markdown
+from reconciler.render.plan_text import render_text
+from tests.planning.builders import desired, detail, group, live, record, spec, state, summary
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def every_action() -> Plan:
+    created = [desired(f"new-{i}") for i in range(4)]
+    adopted = desired("adopted")
+    retried = desired("retried", on_failure="retry")
+    done = desired("done")
+    changed = desired("changed", location="s3://b/new.csv")
+    gone = desired("gone")
+    found = summary("adopted", status=JobStatus.COMPLETED)
+    completed = summary("done", status=JobStatus.COMPLETED)
+    jobs = [
+        found, completed, summary("busy-1"), summary("busy-2"),
+        summary("retried", status=JobStatus.FAILED, reason="Input data not found at s3://b/r.csv."),
+        summary("changed"), summary("gone", status=JobStatus.COMPLETED),
+    ]  # fmt: skip
+    stored = state(
+        record(retried, status=JobStatus.FAILED),
+        record(done, status=JobStatus.IN_PROGRESS),
+        record(changed, spec_override=spec("changed", location="s3://b/old.csv")),
+        record(gone, status=JobStatus.COMPLETED),
+    )
+    view = live(
+        jobs,
+        [detail(found, adopted.spec.data_location, 7), detail(completed, "s3://b/done.csv", 41)],
+    )
+    return make_plan(
+        [*created, adopted, retried, done, changed], stored, view, max_pending=5,
+        provider="local", state_location=".reconciler/state.json", manifests_digest="sha256:abc",
+    )  # fmt: skip
+
+
+RENDERINGS = {
+    "plan.txt": lambda p: render_text(p, color=False),
+    "plan-color.txt": lambda p: render_text(p, color=True),
+    "plan.json": render_json,
+    "plan.md": render_markdown,
+}
+
+
+@pytest.mark.parametrize("name", sorted(RENDERINGS))
+def test_rendering_matches_golden_file(name: str) -> None:
+    rendered = RENDERINGS[name](every_action())
+    path = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN"):
+        path.write_text(rendered, encoding="utf-8")
+    assert rendered == path.read_text(encoding="utf-8")
+
+
+def test_json_has_terraform_plan_keys_and_actions() -> None:
+    document = json.loads(render_json(every_action()))
+    for key in (
+        "format_version",
+        "resource_changes",
+        "resource_drift",
+        "prior_state",
+        "applyable",
+        "errored",
+    ):
+        assert key in document
+    by_address = {c["address"]: c for c in document["resource_changes"]}
+    assert by_address["g/new-0"]["change"]["actions"] == ["create"]
+    assert by_address["g/new-0"]["change"]["before"] is None
+    assert by_address["g/adopted"]["change"]["actions"] == ["no-op"]
+    assert by_address["g/adopted"]["change"]["importing"]["id"].endswith(
+        "data-deletion-job/adopted"
+    )
+    assert by_address["g/retried"]["change"]["actions"] == ["create"]
+    assert by_address["g/retried"]["change"]["after"]["jobName"] == "retried-r2"
+    assert by_address["g/gone"]["change"]["actions"] == ["forget"]
+    assert by_address["g/done"]["change"]["actions"] == ["no-op"]
+    assert by_address["g/done"]["change"]["after"]["numDeleted"] == 41
+    assert document["errored"] is True and document["applyable"] is False
+    assert document["summary"]["queued"] == 3
+    assert all(
+        set(c) >= {"address", "type", "name", "change", "action_reason"}
+        for c in by_address.values()
+    )
+
+
+def test_colour_only_when_asked() -> None:
+    plan = every_action()
+    assert "\x1b[" not in render_text(plan, color=False)
+    assert "\x1b[32m" in render_text(plan, color=True)
+
+
+def test_no_changes_message() -> None:
+    empty = make_plan(
+        [], None, live(groups=[group()]), max_pending=5, provider="local",
+        state_location="s", manifests_digest="d",
+    )  # fmt: skip
+    assert render_text(empty).startswith("No changes.")
+    assert "**No changes.**" in render_markdown(empty)
