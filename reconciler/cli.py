@@ -15,11 +15,15 @@ from typing import Any, TypeVar
 import click
 
 from reconciler import __version__
-from reconciler.commands.common import load_settings
+from reconciler.commands.apply import apply as apply_command
+from reconciler.commands.check import check as check_command
+from reconciler.commands.common import Runtime, load_settings
 from reconciler.commands.emulator import serve as emulator_serve
 from reconciler.commands.plan import plan as plan_command
 from reconciler.commands.schema import schema as schema_command
+from reconciler.commands.status import status as status_command
 from reconciler.commands.validate import validate as validate_command
+from reconciler.durations import parse_duration
 from reconciler.errors import ManifestError, ReconcilerError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -109,6 +113,115 @@ def plan(
         out=sys.stdout,
         err=sys.stderr,
     )
+
+
+def _runtime(no_color: bool = False) -> Runtime:
+    out_tty = sys.stdout.isatty()
+    return Runtime(
+        environ=os.environ,
+        out=sys.stdout,
+        err=sys.stderr,
+        out_tty=out_tty,
+        in_tty=sys.stdin.isatty(),
+        color=out_tty and not no_color and "NO_COLOR" not in os.environ,
+    )
+
+
+def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+    return parse_duration(value) if value is not None else None
+
+
+@cli.command()
+@manifests_option
+@click.argument("plan_file", required=False, type=click.Path(path_type=Path))
+@click.option(
+    "-auto-approve",
+    "--auto-approve",
+    "auto_approve",
+    is_flag=True,
+    help="Apply without asking (needed when there is no terminal).",
+)
+@click.option(
+    "--wait",
+    is_flag=True,
+    help="Follow the jobs until COMPLETED or FAILED, submitting queued ones.",
+)
+@click.option(
+    "--timeout",
+    callback=_duration,
+    metavar="DURATION",
+    help="With --wait: stop waiting after this long (90s, 10m, 2h).",
+)
+@click.option(
+    "-parallelism",
+    "--parallelism",
+    type=click.IntRange(1, 64),
+    default=4,
+    show_default=True,
+    help="Creates in flight at once.",
+)
+@click.option("--no-color", is_flag=True, help="No colours.")
+def apply(
+    manifests_dir: Path,
+    plan_file: Path | None,
+    auto_approve: bool,
+    wait: bool,
+    timeout: float | None,
+    parallelism: int,
+    no_color: bool,
+) -> int:
+    """Create the missing jobs (or apply PLAN_FILE saved by `plan -out`) and record them."""
+    return apply_command(
+        manifests_dir=manifests_dir,
+        plan_file=plan_file,
+        auto_approve=auto_approve,
+        wait=wait,
+        timeout=timeout,
+        parallelism=parallelism,
+        runtime=_runtime(no_color),
+    )
+
+
+@cli.command()
+@manifests_option
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+)
+@click.option("--watch", is_flag=True, help="Poll until every job is COMPLETED or FAILED.")
+@click.option(
+    "--timeout",
+    callback=_duration,
+    metavar="DURATION",
+    help="With --watch: stop after this long (90s, 10m, 2h).",
+)
+@click.option("--all", "show_forgotten", is_flag=True, help="Also list forgotten jobs.")
+def status(
+    manifests_dir: Path,
+    output_format: str,
+    watch: bool,
+    timeout: float | None,
+    show_forgotten: bool,
+) -> int:
+    """Show the recorded jobs as the service reports them now (and record what changed)."""
+    return status_command(
+        manifests_dir=manifests_dir,
+        output_format=output_format,
+        watch=watch,
+        timeout=timeout,
+        show_forgotten=show_forgotten,
+        runtime=_runtime(),
+    )
+
+
+@cli.command()
+@manifests_option
+def check(manifests_dir: Path) -> int:
+    """Read-only drift check for CI: 0 converged, 2 not applied, 3 drift, 4 running, 5 failed."""
+    return check_command(manifests_dir=manifests_dir, runtime=_runtime())
 
 
 @cli.command()

@@ -56,10 +56,25 @@ class Quotas(_Config):
     max_pending_jobs_per_dataset_group: Annotated[int, Field(ge=1)] = 5
 
 
+class Polling(_Config):
+    """How often tracking lists the jobs: from `intervalSeconds`, backing off by half each poll
+    up to `maxIntervalSeconds`. Unset, they suit the provider: 1 s to 5 s for the emulator,
+    1 to 10 minutes for AWS (jobs there take hours)."""
+
+    interval_seconds: Annotated[float | None, Field(gt=0)] = None
+    max_interval_seconds: Annotated[float | None, Field(gt=0)] = None
+
+    def intervals(self, provider: ProviderName) -> tuple[float, float]:
+        first, ceiling = (1.0, 5.0) if provider == "local" else (60.0, 600.0)
+        first = self.interval_seconds or first
+        return first, max(first, self.max_interval_seconds or ceiling)
+
+
 class Settings(_Config):
     provider: ProviderSettings = ProviderSettings()
     state: StateSettings = StateSettings()
     quotas: Quotas = Quotas()
+    polling: Polling = Polling()
     emulator: EmulatorConfig = EmulatorConfig()
 
 

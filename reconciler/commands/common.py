@@ -1,11 +1,17 @@
-"""What several commands share: the settings of a manifests tree."""
+"""What several commands share: the settings of a manifests tree, and the world they run in."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
 from reconciler.manifest import ManifestSet, load_manifests
+from reconciler.providers import make_provider
+from reconciler.providers.interface import Provider
 from reconciler.settings import Settings, with_environment
 
 
@@ -19,3 +25,24 @@ def load_settings(manifests_dir: Path, environ: Mapping[str, str]) -> Settings:
     """As `settings_of`, for commands that work without a manifests tree (defaults)."""
     manifests = load_manifests([manifests_dir]) if manifests_dir.is_dir() else None
     return settings_of(manifests, environ)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """The world a command runs in; tests pass their own clocks, streams and provider."""
+
+    environ: Mapping[str, str]
+    out: TextIO
+    err: TextIO
+    out_tty: bool = False
+    in_tty: bool = False
+    color: bool = False
+    ask: Callable[[str], str] = input
+    clock: Callable[[], datetime] = _now
+    monotonic: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+    make_provider: Callable[[Settings], Provider] = make_provider

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TextIO
 
@@ -12,16 +12,23 @@ from reconciler.planfile import save_plan
 from reconciler.planning.decide import make_plan
 from reconciler.planning.model import Plan
 from reconciler.providers import make_provider
+from reconciler.providers.interface import Provider
 from reconciler.refresh import refresh
 from reconciler.render.plan_json import render_json
 from reconciler.render.plan_markdown import render_markdown
 from reconciler.render.plan_text import render_text
+from reconciler.settings import Settings
 from reconciler.state import make_backend
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 
 
-def build_plan(manifests_dir: Path, environ: Mapping[str, str]) -> Plan:
+def build_plan(
+    manifests_dir: Path,
+    environ: Mapping[str, str],
+    *,
+    make_provider: Callable[[Settings], Provider] = make_provider,
+) -> Plan:
     manifests = load_manifests([manifests_dir])
     settings = settings_of(manifests, environ)
     backend = make_backend(settings.state)

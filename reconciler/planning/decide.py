@@ -61,6 +61,7 @@ class _Planner:
             arn=found.arn, job_name=found.job_name, status=found.status,
             failure_reason=found.failure_reason,
             num_deleted=detail.num_deleted if detail else None,
+            created=found.created, last_updated=found.last_updated,
         )  # fmt: skip
 
     def change(

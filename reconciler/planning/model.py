@@ -10,6 +10,7 @@ being recomputed. Vocabulary (as in DESIGN.md):
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 
 from pydantic import Field
@@ -69,6 +70,8 @@ class LiveState(Frozen):
     status: JobStatus
     failure_reason: str | None = None
     num_deleted: int | None = None
+    created: datetime | None = None
+    last_updated: datetime | None = None
 
 
 class Change(Frozen):

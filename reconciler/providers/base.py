@@ -6,6 +6,7 @@ on an expired `nextToken`, call counting and the mapping of the wire's JSON to m
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
 from collections import Counter
 from typing import Any
@@ -39,20 +40,24 @@ class ServiceProvider(ABC):
 
     def __init__(self) -> None:
         self.calls: Counter[str] = Counter()
+        self._counting = threading.Lock()
 
     @abstractmethod
     def _send(self, region: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         """Send one request; raise a ProviderError (ExpiredToken for a refused nextToken)."""
 
     def _call(self, region: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
-        self.calls[operation] += 1
+        with self._counting:
+            self.calls[operation] += 1
         return self._send(region, operation, params)
 
-    def list_jobs(self, dataset_group_arn: str) -> list[JobSummary]:
+    def list_jobs(
+        self, dataset_group_arn: str, *, until_seen: frozenset[str] | None = None
+    ) -> list[JobSummary]:
         region = region_of(dataset_group_arn)
         for _ in range(MAX_LISTING_RESTARTS):
             try:
-                return self._list_all(region, dataset_group_arn)
+                return self._list_all(region, dataset_group_arn, until_seen)
             except ExpiredToken:
                 continue
         raise ProviderError(
@@ -60,16 +65,21 @@ class ServiceProvider(ABC):
             f"{MAX_LISTING_RESTARTS} times for {dataset_group_arn}; try again later"
         )
 
-    def _list_all(self, region: str, dataset_group_arn: str) -> list[JobSummary]:
+    def _list_all(
+        self, region: str, dataset_group_arn: str, until_seen: frozenset[str] | None
+    ) -> list[JobSummary]:
         jobs: dict[str, JobSummary] = {}
+        missing = set(until_seen) if until_seen is not None else None
         params: dict[str, Any] = {"datasetGroupArn": dataset_group_arn, "maxResults": PAGE_SIZE}
         while True:
             page = self._call(region, "ListDataDeletionJobs", params)
             for item in page.get("dataDeletionJobs", []):
                 job = summary_from_wire(item)
                 jobs.setdefault(job.arn, job)
+                if missing is not None:
+                    missing.discard(job.job_name)
             token = page.get("nextToken")
-            if not token:
+            if not token or missing == set():
                 return list(jobs.values())
             params = {**params, "nextToken": token}
 

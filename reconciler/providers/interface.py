@@ -54,8 +54,12 @@ class Provider(Protocol):
     name: str
     calls: Counter[str]
 
-    def list_jobs(self, dataset_group_arn: str) -> list[JobSummary]:
-        """Every deletion job of the group, newest first (all pages)."""
+    def list_jobs(
+        self, dataset_group_arn: str, *, until_seen: frozenset[str] | None = None
+    ) -> list[JobSummary]:
+        """The group's deletion jobs, newest first: every page, or with `until_seen` only the
+        pages up to the one where the last of those job names appeared (trackers poll the
+        newest jobs, which the first page holds)."""
         ...
 
     def describe_job(self, job_arn: str) -> JobDetail: ...

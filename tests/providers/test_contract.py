@@ -205,3 +205,16 @@ def test_server_errors_are_transient(make_world: Any) -> None:
         world: World = make_world(kind, faults={"error_fraction": 1.0, "seed": 1})
         with pytest.raises(TransientError):
             world.provider.describe_dataset_group(group_arn("shop"))
+
+
+def test_listing_stops_once_the_wanted_names_were_seen(world: World) -> None:
+    group = world.create_group("shop")
+    for i in range(230):
+        if i and i % 5 == 0:
+            world.clock.advance(11)
+        world.provider.create_job(world.spec(f"job-{i:03d}", group))
+    for wanted, pages in (({"job-229"}, 1), ({"job-229", "job-000"}, 3), ({"absent"}, 3)):
+        world.provider.calls.clear()
+        jobs = world.provider.list_jobs(group, until_seen=frozenset(wanted))
+        assert world.provider.calls["ListDataDeletionJobs"] == pages
+        assert len(jobs) == (100 if pages == 1 else 230)

@@ -1,0 +1,1 @@
+"""Applying plans and tracking jobs: the parts that write the state while talking to the service."""

@@ -1,0 +1,60 @@
+"""Showing tracking as it goes: one refreshed line on a terminal, plain lines otherwise."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from reconciler.apply.executor import Outcome, Result
+from reconciler.apply.tracking import Progress
+from reconciler.durations import format_duration
+
+ORDER = ("QUEUED", "PENDING", "IN_PROGRESS", "COMPLETED", "FAILED")
+
+
+def outcome_line(outcome: Outcome) -> str:
+    verb = {
+        Result.CREATED: "created",
+        Result.ADOPTED: "adopted",
+        Result.FORGOTTEN: "forgotten",
+        Result.QUEUED: "queued",
+        Result.FAILED: "FAILED to create",
+        Result.UNKNOWN: "not confirmed",
+    }[outcome.result]
+    name = f" as {outcome.job_name!r}" if outcome.job_name != outcome.address.split("/")[-1] else ""
+    return f"{outcome.address}: {verb}{name}: {outcome.message}"
+
+
+class ProgressDisplay:
+    def __init__(self, out: TextIO, *, tty: bool) -> None:
+        self.out = out
+        self.tty = tty
+        self._line = False
+
+    def __call__(self, progress: Progress) -> None:
+        elapsed = format_duration(progress.elapsed)
+        for outcome in progress.submitted:
+            self._print(f"[{elapsed}] {outcome_line(outcome)}")
+        for address, before, after in progress.transitions:
+            was = before.value if before else "(new)"
+            self._print(f"[{elapsed}] {address}: {was} -> {after.value}")
+        if progress.error:
+            self._print(f"[{elapsed}] could not read the service: {progress.error}; trying again")
+        counts = "  ".join(f"{k} {progress.counts[k]}" for k in ORDER if progress.counts.get(k))
+        if self.tty:
+            self.out.write(f"\r\x1b[2K{elapsed}  {counts}")
+            self._line = True
+        elif progress.transitions or progress.submitted:
+            self.out.write(f"[{elapsed}] {counts}\n")
+        self.out.flush()
+
+    def _print(self, text: str) -> None:
+        if self._line:
+            self.out.write("\r\x1b[2K")
+            self._line = False
+        self.out.write(text + "\n")
+
+    def close(self) -> None:
+        if self._line:
+            self.out.write("\n")
+            self._line = False
+        self.out.flush()

@@ -1,0 +1,61 @@
+"""A state being written while a run goes on: every change is saved at once, one at a time."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import datetime
+
+from reconciler.state.document import JobRecord, StateDocument
+from reconciler.state.interface import StateBackend
+
+
+class StateSession:
+    """With `persist=False` (the lock is held by another run) changes stay in memory only."""
+
+    def __init__(
+        self,
+        backend: StateBackend,
+        document: StateDocument,
+        clock: Callable[[], datetime],
+        *,
+        persist: bool = True,
+    ) -> None:
+        self.backend = backend
+        self.document = document
+        self.clock = clock
+        self.persist = persist
+        self._lock = threading.Lock()
+        self.writes = 0
+
+    def put(self, *records: JobRecord) -> None:
+        """Store these records (by address) and save the state."""
+        with self._lock:
+            jobs = dict(self.document.jobs)
+            for record in records:
+                jobs[record.address] = record
+            self._save(self.document.model_copy(update={"jobs": jobs}))
+
+    def remove(self, address: str) -> None:
+        """Drop a record (an intent the service refused: nothing was created)."""
+        with self._lock:
+            jobs = {k: v for k, v in self.document.jobs.items() if k != address}
+            self._save(self.document.model_copy(update={"jobs": jobs}))
+
+    def forget(self, address: str) -> None:
+        """Stop tracking a record; it moves to the `forgotten` history."""
+        with self._lock:
+            record = self.document.jobs.get(address)
+            if record is None:
+                return
+            jobs = {k: v for k, v in self.document.jobs.items() if k != address}
+            gone = record.model_copy(update={"forgotten": self.clock()})
+            update = {"jobs": jobs, "forgotten": (*self.document.forgotten, gone)}
+            self._save(self.document.model_copy(update=update))
+
+    def _save(self, document: StateDocument) -> None:
+        if not self.persist:
+            self.document = document
+            return
+        self.document = self.backend.save(document)
+        self.writes += 1

@@ -1,0 +1,189 @@
+"""`apply` end to end on the emulator with an injected clock."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from reconciler.emulator.service import EmulatorService
+from reconciler.errors import ReconcilerError
+from reconciler.models import JobStatus
+from reconciler.planfile import save_plan
+from reconciler.providers.aws import AwsProvider
+from reconciler.settings import Settings
+from reconciler.state.interface import StateLocked
+from reconciler.state.local import LocalBackend
+from tests.apply.conftest import DECLARED, Project
+from tests.providers.conftest import aws_provider, serve
+
+GROUP_EU = "arn:aws:personalize:eu-west-1:123456789012:dataset-group/shop-eu"
+
+
+def test_apply_and_wait_until_completed_then_nothing_to_do(project: Project) -> None:
+    assert project.apply(wait=True) == 0
+    state = project.state()
+    assert {r.job_name: (r.status, r.num_deleted) for r in state.jobs.values()} == {
+        "gdpr-2026-w46": (JobStatus.COMPLETED, 79),
+        "gdpr-2026-w47": (JobStatus.COMPLETED, 50),
+        "closed-accounts-2026-11": (JobStatus.COMPLETED, 101),
+        "ccpa-2026-w47": (JobStatus.COMPLETED, 12),
+        "closed-accounts-us-2026-11": (JobStatus.COMPLETED, 8),
+    }
+    record = state.jobs["shop-eu/gdpr-2026-w46"]
+    assert [t.status for t in record.history] == ["PENDING", "IN_PROGRESS", "COMPLETED"]
+    assert record.manifest == "manifests/shop-eu.yaml:10:5"
+    assert sum(project.clock.slept) < 30  # the fake clock moved; nothing waited for real
+    assert "Apply complete: 5 created, 0 adopted, 0 forgotten." in project.out.getvalue()
+    plan = project.plan()
+    assert not plan.has_changes and plan.api_calls == {"ListDataDeletionJobs": 2}
+    assert project.live_names() == DECLARED
+
+
+def test_without_a_terminal_apply_needs_auto_approve(project: Project) -> None:
+    assert project.apply(auto_approve=False) == 1
+    assert "run again with --auto-approve" in project.err.getvalue()
+    assert project.live_names() == []
+    assert LocalBackend(Path(".reconciler/state.json")).load() is None
+    LocalBackend(Path(".reconciler/state.json")).lock("test")  # the lock was released
+
+
+def test_terminal_confirmation(project: Project) -> None:
+    project.answers = ["no"]
+    assert project.apply(auto_approve=False, tty=True) == 1
+    assert "Apply cancelled." in project.err.getvalue()
+    assert project.live_names() == []
+    project.answers = ["yes"]
+    assert project.apply(auto_approve=False, tty=True) == 0
+    assert project.live_names() == DECLARED
+
+
+def test_twelve_jobs_in_one_group_respect_the_pending_quota(project: Project) -> None:
+    jobs = "".join(
+        f"  - jobName: bulk-{i:02d}\n    dataSource: {{dataLocation: s3://acme-privacy/shop-eu/2026-w47.csv}}\n"
+        for i in range(12)
+    )
+    project.write_manifest(
+        "bulk.yaml",
+        f"apiVersion: reconciler/v1\nkind: DeletionJobs\ndatasetGroupArn: {GROUP_EU}\n"
+        "defaults: {roleArn: 'arn:aws:iam::123456789012:role/R'}\njobs:\n" + jobs,
+    )
+    assert project.apply() == 0  # 3 shop-eu jobs + 12 bulk: 5 now in shop-eu, 10 queued
+    out = project.out.getvalue()
+    assert out.count(": created:") == 7  # 5 in shop-eu, 2 in shop-us
+    assert "10 queued for the next apply" in out
+    assert project.apply() == 0  # still 5 PENDING: nothing more can go
+    assert project.out.getvalue().count(": created:") == 0
+    assert project.apply(wait=True) == 0
+    state = project.state()
+    assert len(state.jobs) == 17
+    assert all(r.status is JobStatus.COMPLETED for r in state.jobs.values())
+    assert len(project.live_names()) == 17
+
+
+def test_saved_plan_is_refused_once_the_state_moved_on(project: Project, tmp_path: Path) -> None:
+    plan_file = tmp_path / "plan.json"
+    save_plan(plan_file, project.plan())
+    assert project.apply() == 0  # another apply changes the state
+    with pytest.raises(ReconcilerError, match="Saved plan is stale: the state changed"):
+        project.apply(plan_file=plan_file)
+    save_plan(plan_file, project.plan())
+    project.write_manifest("extra.yaml", "# a new file changes the manifests\n")
+    with pytest.raises(ReconcilerError, match="the manifests changed"):
+        project.apply(plan_file=plan_file)
+
+
+def test_a_current_saved_plan_is_applied_as_saved(project: Project, tmp_path: Path) -> None:
+    plan_file = tmp_path / "plan.json"
+    save_plan(plan_file, project.plan())
+    assert project.apply(plan_file=plan_file) == 0
+    assert project.live_names() == DECLARED
+
+
+def test_concurrent_apply_is_refused_by_the_lock(project: Project) -> None:
+    backend = LocalBackend(Path(".reconciler/state.json"))
+    held = backend.lock("apply")
+    with pytest.raises(StateLocked, match=r"locked by .*\(apply, pid"):
+        project.apply()
+    backend.unlock(held)
+    assert project.live_names() == []
+
+
+def test_failed_job_makes_apply_wait_exit_1_and_retry_recovers(project: Project) -> None:
+    project.write_manifest(
+        "retry.yaml",
+        f"apiVersion: reconciler/v1\nkind: DeletionJobs\ndatasetGroupArn: {GROUP_EU}\n"
+        "defaults: {roleArn: 'arn:aws:iam::123456789012:role/R'}\njobs:\n"
+        "  - jobName: late-file\n    dataSource: {dataLocation: s3://acme-privacy/late.csv}\n"
+        "    onFailure: retry\n    maxAttempts: 2\n",
+    )
+    assert project.apply(wait=True) == 1
+    assert (
+        "shop-eu/late-file: FAILED: Input data not found at s3://acme-privacy/late.csv."
+        in project.out.getvalue()
+    )
+    Path("example-data/s3/acme-privacy/late.csv").write_text("USER_ID\neu-00001\n")
+    assert project.apply(wait=True) == 0
+    record = project.state().jobs["shop-eu/late-file"]
+    assert (record.job_name, record.status) == ("late-file-r2", JobStatus.COMPLETED)
+    assert [(a.job_name, a.status) for a in record.attempts] == [("late-file", JobStatus.FAILED)]
+    assert project.check() == 0
+
+
+def test_forgotten_jobs_leave_tracking_but_stay_in_the_history(project: Project) -> None:
+    assert project.apply(wait=True) == 0
+    (project.root / "manifests" / "shop-us.yaml").unlink()
+    assert project.apply() == 0
+    assert "shop-us/ccpa-2026-w47: forgotten" in project.out.getvalue()
+    state = project.state()
+    assert sorted(state.jobs) == [
+        "shop-eu/closed-accounts-2026-11",
+        "shop-eu/gdpr-2026-w46",
+        "shop-eu/gdpr-2026-w47",
+    ]
+    assert sorted(r.address for r in state.forgotten) == [
+        "shop-us/ccpa-2026-w47",
+        "shop-us/closed-accounts-us-2026-11",
+    ]
+    assert all(r.forgotten is not None for r in state.forgotten)
+    assert project.status(show_forgotten=True) == 0
+    assert "COMPLETED (forgotten)" in project.out.getvalue()
+    assert len(project.live_names()) == 5  # the jobs stay in Personalize
+
+
+def test_wait_times_out_and_tracking_resumes_later(project: Project) -> None:
+    assert project.apply(wait=True, timeout=2.0) == 1
+    assert "Stopped waiting after 2s" in project.err.getvalue()
+    assert any(r.status is not JobStatus.COMPLETED for r in project.state().jobs.values())
+    assert project.status(watch=True) == 0
+    assert all(r.status is JobStatus.COMPLETED for r in project.state().jobs.values())
+
+
+def test_aws_provider_rides_out_injected_throttling(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """boto3 over HTTP with 30% of calls throttled: the standard retry mode absorbs them."""
+    monkeypatch.setattr(time, "sleep", project.clock.sleep)  # botocore's backoff, on the fake clock
+    servers: list[Iterator[str]] = []
+    providers: list[AwsProvider] = []
+
+    def over_http(settings: Settings) -> AwsProvider:
+        faults = settings.emulator.faults.model_copy(update={"throttle_fraction": 0.3, "seed": 3})
+        config = settings.emulator.model_copy(update={"faults": faults})
+        servers.append(serve(EmulatorService(config, clock=project.clock)))
+        providers.append(aws_provider(next(servers[-1]), max_attempts=8))
+        return providers[-1]
+
+    monkeypatch.setattr(project, "provider", over_http)
+    try:
+        assert project.apply(wait=True) == 0
+    finally:
+        for server in servers:
+            next(server, None)
+    monkeypatch.undo()
+    attempts = sum(sum(p.attempts.values()) for p in providers)
+    calls = sum(sum(p.calls.values()) for p in providers)
+    assert attempts > calls  # throttled calls were retried
+    assert project.live_names() == DECLARED

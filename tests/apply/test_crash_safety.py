@@ -1,0 +1,118 @@
+"""Stopping apply anywhere, then applying again, never duplicates or loses a job."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from reconciler.errors import ReconcilerError
+from reconciler.models import JobStatus
+from tests.apply.conftest import DECLARED, Project
+from tests.conftest import REPO
+from tests.fakes import FakeClock
+
+
+class Crash(BaseException):
+    """The process dying: nothing after it runs (not even `except Exception`)."""
+
+
+def crash_at(point: str, nth: int):  # type: ignore[no-untyped-def]
+    seen = []
+
+    def checkpoint(where: str, address: str) -> None:
+        if where == point:
+            seen.append(address)
+            if len(seen) == nth:
+                raise Crash(f"{point} of {address}")
+
+    return checkpoint
+
+
+def assert_exactly_the_declared_jobs(project: Project) -> None:
+    assert project.live_names() == DECLARED
+    state = project.state()
+    assert sorted(r.job_name for r in state.jobs.values()) == DECLARED
+    assert all(r.arn is not None and r.arn.endswith("/" + r.job_name) for r in state.jobs.values())
+
+
+@pytest.mark.parametrize("point", ["after_intent", "after_create"])
+@pytest.mark.parametrize("nth", [1, 3, 5])
+def test_crash_between_create_and_state_write(project: Project, point: str, nth: int) -> None:
+    with pytest.raises(Crash):
+        project.apply(checkpoint=crash_at(point, nth))
+    assert len(project.live_names()) >= (nth if point == "after_create" else nth - 1)
+    assert project.apply(wait=True) == 0
+    assert_exactly_the_declared_jobs(project)
+    assert all(r.status is JobStatus.COMPLETED for r in project.state().jobs.values())
+
+
+def test_a_lost_create_answer_is_adopted_by_the_next_plan(project: Project) -> None:
+    with pytest.raises(Crash):
+        project.apply(checkpoint=crash_at("after_create", 1))
+    plan = project.plan()
+    interrupted = [c for c in plan.changes if c.reason_code == "interrupted_after_create"]
+    assert len(interrupted) == 1 and interrupted[0].action.value == "adopt"
+
+
+def test_throttling_never_duplicates(project: Project) -> None:
+    outcomes = []
+    for _ in range(20):
+        project.faults = {"throttle_fraction": 0.3, "seed": len(outcomes)}
+        try:
+            outcomes.append(project.apply())
+        except ReconcilerError as exc:  # a throttled refresh stops the run; the state is intact
+            outcomes.append(type(exc).__name__)
+        project.faults = {}
+        if outcomes[-1] == 0 and not project.plan().has_changes:
+            break
+    assert outcomes[-1] == 0
+    assert len(outcomes) > 1  # throttling did stop some runs
+    assert project.apply(wait=True) == 0
+    assert_exactly_the_declared_jobs(project)
+
+
+def _kill_when(root: Path, records: int) -> None:
+    """Run apply in a real process and SIGKILL it once the state holds `records` records."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "reconciler", "apply", "--auto-approve", "--parallelism", "2"],
+        cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )  # fmt: skip
+    state = root / ".reconciler" / "state.json"
+    deadline = time.monotonic() + 60
+    while process.poll() is None and time.monotonic() < deadline:
+        try:
+            if len(json.loads(state.read_text())["jobs"]) >= records:
+                break
+        except (OSError, ValueError, KeyError):
+            pass
+        time.sleep(0.005)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+
+
+@pytest.mark.parametrize("kills", [(1,), (2, 4), (1, 3, 5)])
+def test_killing_apply_at_any_moment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kills: tuple[int, ...]
+) -> None:
+    shutil.copytree(REPO / "manifests", tmp_path / "manifests")
+    shutil.copytree(REPO / "example-data", tmp_path / "example-data")
+    settings = tmp_path / "manifests" / "settings.yaml"
+    settings.write_text(settings.read_text() + "  faults: {latencySeconds: 0.2}\n")
+    for records in kills:
+        _kill_when(tmp_path, records)
+    result = subprocess.run(
+        [sys.executable, "-m", "reconciler", "apply", "--auto-approve"], cwd=tmp_path,
+        capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(REPO)},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    monkeypatch.chdir(tmp_path)
+    assert_exactly_the_declared_jobs(Project(root=tmp_path, clock=FakeClock(time.time())))
