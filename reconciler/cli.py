@@ -42,6 +42,20 @@ def manifests_option(func: F) -> F:
     )(func)
 
 
+def format_option(*choices: str, help: str) -> Callable[[F], F]:
+    def decorate(func: F) -> F:
+        return click.option(
+            "--format",
+            "output_format",
+            type=click.Choice(choices),
+            default=choices[0],
+            show_default=True,
+            help=help,
+        )(func)
+
+    return decorate
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="reconciler")
 def cli() -> None:
@@ -50,14 +64,7 @@ def cli() -> None:
 
 @cli.command()
 @manifests_option
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="json prints machine-readable diagnostics on stdout.",
-)
+@format_option("text", "json", help="json prints machine-readable diagnostics on stdout.")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 def validate(manifests_dir: Path, output_format: str, paths: tuple[Path, ...]) -> int:
     """Check manifests (default: the manifests directory) and report every problem."""
@@ -71,14 +78,10 @@ def validate(manifests_dir: Path, output_format: str, paths: tuple[Path, ...]) -
 
 @cli.command()
 @manifests_option
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json", "markdown"]),
-    default="text",
-    show_default=True,
+@format_option(
+    "text", "json", "markdown",
     help="json: Terraform's plan representation; markdown: for a pull-request comment.",
-)
+)  # fmt: skip
 @click.option(
     "-out",
     "--out",
@@ -184,13 +187,7 @@ def apply(
 
 @cli.command()
 @manifests_option
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json", "markdown"]),
-    default="text",
-    show_default=True,
-)
+@format_option("text", "json", "markdown", help="How to show the jobs.")
 @click.option("--watch", is_flag=True, help="Poll until every job is COMPLETED or FAILED.")
 @click.option(
     "--timeout",

@@ -74,7 +74,9 @@ class Executor:
                 self.session.forget(change.address)
                 outcomes.append(_outcome(change, Result.FORGOTTEN, "no longer tracked"))
             elif change.action is Action.NOOP and change.before and change.live:
-                refreshed.append(observe(change.before, change.live, self.session.clock()))
+                seen = observe(change.before, change.live, self.session.clock())
+                if seen != change.before:  # write only what the service moved on
+                    refreshed.append(seen)
         if refreshed:
             self.session.put(*refreshed)
         creates = [c for c in plan.changes if c.creates and not c.queued]

@@ -22,6 +22,8 @@ from reconciler.planning.model import Change
 from reconciler.providers.interface import Provider, ProviderError
 from reconciler.state.document import JobRecord
 
+MISSES_BEFORE_GIVING_UP = 3  # polls in a row; a new job may take a moment to be listed
+
 
 @dataclass
 class Progress:
@@ -40,6 +42,7 @@ class TrackResult:
     polls: int
     records: list[JobRecord]
     queued: list[Change]
+    missing: set[str] = field(default_factory=set)  # followed jobs the service stopped listing
 
 
 def needs_watching(record: JobRecord) -> bool:
@@ -70,10 +73,15 @@ class Tracker:
         self.executor = executor
         self.monotonic = monotonic
         self.sleep = sleep
+        self._misses: Counter[str] = Counter()
+        self.missing: set[str] = set()  # followed jobs the service stopped listing
+
+    def following(self, record: JobRecord) -> bool:
+        return needs_watching(record) and record.address not in self.missing
 
     def poll(self, queued: list[Change], started: float) -> tuple[Progress, list[Change]]:
         """One look at the service: record what changed, submit what the quota now allows."""
-        watched = [r for r in self.session.document.jobs.values() if needs_watching(r)]
+        watched = [r for r in self.session.document.jobs.values() if self.following(r)]
         by_group: dict[str, set[str]] = defaultdict(set)
         for record in watched:
             by_group[record.spec.dataset_group_arn].add(record.job_name)
@@ -103,8 +111,15 @@ class Tracker:
         changed = []
         for record in watched:
             found = names.get((record.spec.dataset_group_arn, record.job_name))
-            if found is None:
+            if found is None:  # every page was read: the service does not list it (yet?)
+                self._misses[record.address] += 1
+                if self._misses[record.address] >= MISSES_BEFORE_GIVING_UP:
+                    self.missing.add(record.address)
+                    progress.error = (
+                        f"{record.address} ({record.arn}) is no longer listed by the service"
+                    )
                 continue
+            self._misses.pop(record.address, None)
             seen: JobSummary = found
             if found.status is JobStatus.COMPLETED and record.num_deleted is None:
                 seen = self.provider.describe_job(found.arn)
@@ -159,11 +174,11 @@ class Tracker:
             report(progress)
             polls += 1
             records = list(self.session.document.jobs.values())
-            finished = not queued and not any(needs_watching(r) for r in records)
+            finished = not queued and not any(self.following(r) for r in records)
             if finished or once:
-                return TrackResult(finished, polls, records, queued)
+                return TrackResult(finished, polls, records, queued, set(self.missing))
             elapsed = self.monotonic() - started
             if timeout is not None and elapsed + interval > timeout:
-                return TrackResult(False, polls, records, queued)
+                return TrackResult(False, polls, records, queued, set(self.missing))
             self.sleep(interval)
             interval = min(self.ceiling, interval * 1.5)

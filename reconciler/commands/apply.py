@@ -162,6 +162,8 @@ class _Apply:
             self.out.write(
                 f"{record.address}: FAILED: {record.failure_reason or 'no reason given'}\n"
             )
+        for address in sorted(result.missing):
+            self.out.write(f"{address}: no longer listed by the service (drift): not followed\n")
         if not result.finished:
             running = sum(1 for r in records if r.status and not r.status.terminal)
             self.runtime.err.write(
@@ -170,7 +172,7 @@ class _Apply:
                 "or `reconciler status --watch` goes on from the state.\n"
             )
             return 1
-        return 1 if failed else 0
+        return 1 if failed or result.missing else 0
 
 
 def _summary(results: list[Result], wait: bool) -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from reconciler.commands.common import Runtime
 from reconciler.commands.plan import build_plan
-from reconciler.planning.model import Action, Health, Plan
+from reconciler.planning.model import Action, Health, Plan, Severity
 
 CONVERGED, ERROR, CHANGES, DRIFT, RUNNING, FAILED = 0, 1, 2, 3, 4, 5
 
@@ -30,7 +30,7 @@ def classify(plan: Plan) -> tuple[int, list[str]]:
     if plan.errored:
         found.add(ERROR)
         lines += [f"error: {d.summary} ({d.address or '-'})" for d in plan.diagnostics
-                  if d.severity.value == "error"]  # fmt: skip
+                  if d.severity is Severity.ERROR]  # fmt: skip
     for drift in plan.drift:
         found.add(DRIFT)
         lines.append(f"drift: {drift.address}: {drift.detail}")

@@ -7,7 +7,7 @@ from itertools import groupby
 
 from reconciler.planning.model import Action, Change, Plan, Severity
 from reconciler.render.plan_text import render_text
-from reconciler.render.values import short_group
+from reconciler.render.values import short_group, summary_sentence
 
 _ICON = {
     Action.CREATE: "🆕 create",
@@ -19,18 +19,12 @@ _ICON = {
 
 
 def render_markdown(plan: Plan) -> str:
-    counts = plan.summary()
     if plan.errored:
         headline = "❌ **Plan failed**: fix the errors below; nothing can be applied."
     elif not plan.has_changes:
         headline = "✅ **No changes.** Every declared job is in the state and the service."
     else:
-        queued = f" ({counts['queued']} queued)" if counts["queued"] else ""
-        headline = (
-            f"**Plan:** {counts['create']} to create{queued}, {counts['adopt']} to adopt, "
-            f"{counts['retry']} to retry, {counts['forget']} to forget, "
-            f"{counts['no-op']} unchanged."
-        )
+        headline = f"**Plan:** {summary_sentence(plan)}, {plan.summary()['no-op']} unchanged."
     lines = ["### Reconciler plan", "", headline, ""]
     ordered = sorted(plan.changes, key=lambda c: c.dataset_group_arn)
     for group, changes in groupby(ordered, key=lambda c: c.dataset_group_arn):

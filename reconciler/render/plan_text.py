@@ -11,7 +11,7 @@ from collections import Counter
 from typing import Any
 
 from reconciler.planning.model import Action, Change, Plan, PlanDiagnostic, Severity
-from reconciler.render.values import after_values, short_group
+from reconciler.render.values import after_values, short_group, summary_sentence
 
 _SYMBOL = {Action.CREATE: "+", Action.ADOPT: "<=", Action.RETRY: "~>", Action.FORGET: "-"}
 _COLOR = {"+": "32", "<=": "36", "~>": "33", "-": "31", "error": "31", "warning": "33", "bold": "1"}
@@ -113,18 +113,13 @@ def _diagnostic(diagnostic: PlanDiagnostic, paint: _Paint) -> list[str]:
 
 
 def _summary(plan: Plan, paint: _Paint) -> str:
-    counts = plan.summary()
     if plan.errored:
         errors = sum(1 for d in plan.diagnostics if d.severity is Severity.ERROR)
         return paint(f"Plan failed: {errors} error(s) to fix; nothing can be applied.", "error")
     if not plan.has_changes:
         text = "No changes. Every declared job is in the state and the service."
     else:
-        queued = f" ({counts['queued']} queued)" if counts["queued"] else ""
-        text = (
-            f"Plan: {counts['create']} to create{queued}, {counts['adopt']} to adopt, "
-            f"{counts['retry']} to retry, {counts['forget']} to forget."
-        )
+        text = f"Plan: {summary_sentence(plan)}."
     health = Counter(c.health.value for c in plan.changes if c.in_sync)
     if health:
         shown = ", ".join(f"{name} {count}" for name, count in sorted(health.items()))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler.models import JobSpec
-from reconciler.planning.model import Change
+from reconciler.planning.model import Change, Plan
 from reconciler.state.document import JobRecord
 
 RESOURCE_TYPE = "personalize_data_deletion_job"
@@ -48,3 +48,13 @@ def after_values(change: Change) -> dict[str, Any] | None:
 
 def short_group(arn: str) -> str:
     return arn.rsplit("/", 1)[-1]
+
+
+def summary_sentence(plan: Plan) -> str:
+    """`5 to create (2 queued), 1 to adopt, 0 to retry, 0 to forget` (changes only)."""
+    counts = plan.summary()
+    queued = f" ({counts['queued']} queued)" if counts["queued"] else ""
+    return (
+        f"{counts['create']} to create{queued}, {counts['adopt']} to adopt, "
+        f"{counts['retry']} to retry, {counts['forget']} to forget"
+    )

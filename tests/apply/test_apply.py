@@ -176,14 +176,28 @@ def test_aws_provider_rides_out_injected_throttling(
         providers.append(aws_provider(next(servers[-1]), max_attempts=8))
         return providers[-1]
 
-    monkeypatch.setattr(project, "provider", over_http)
+    local = project.provider
+    project.provider = over_http  # type: ignore[method-assign]
     try:
         assert project.apply(wait=True) == 0
     finally:
+        project.provider = local  # type: ignore[method-assign]
         for server in servers:
             next(server, None)
-    monkeypatch.undo()
     attempts = sum(sum(p.attempts.values()) for p in providers)
     calls = sum(sum(p.calls.values()) for p in providers)
     assert attempts > calls  # throttled calls were retried
     assert project.live_names() == DECLARED
+
+
+def test_a_job_deleted_out_of_band_does_not_keep_wait_running(project: Project) -> None:
+    import sqlite3
+
+    assert project.apply() == 0
+    with sqlite3.connect(".reconciler/emulator.sqlite3") as conn:  # someone removed it
+        conn.execute("DELETE FROM jobs WHERE name = 'ccpa-2026-w47'")
+    assert project.apply(wait=True) == 1
+    out = project.out.getvalue()
+    assert "shop-us/ccpa-2026-w47: no longer listed by the service (drift): not followed" in out
+    assert project.state().jobs["shop-eu/gdpr-2026-w46"].status is JobStatus.COMPLETED
+    assert project.check() == 3
