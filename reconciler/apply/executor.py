@@ -1,10 +1,11 @@
 """Executing a plan: adopt, forget, and create within the quota, recording each outcome at once.
 
-A create is two writes around one call: the intent (job name, no ARN) is saved, the service is
-asked, then the ARN is saved. Whatever stops the process in between, the next plan finds the
-name in the service and adopts it, or finds nothing and creates it: never two jobs, never an
-untracked one. A quota refusal puts the job back in the queue; a name that already exists with
-the declared spec is adopted.
+Adopts, forgets and statuses the service moved on call nothing, so they are saved together in
+one write (10,000 adopts are one write, not 10,000). A create is two writes around one call: the
+intent (job name, no ARN) is saved, the service is asked, then the ARN is saved. Whatever stops
+the process in between, the next plan finds the name in the service and adopts it, or finds
+nothing and creates it: never two jobs, never an untracked one. A quota refusal puts the job
+back in the queue; a name that already exists with the declared spec is adopted.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from reconciler.providers.interface import (
     QuotaExceeded,
     TransientError,
 )
+from reconciler.state.document import JobRecord
 
 Checkpoint = Callable[[str, str], None]
 
@@ -65,20 +67,22 @@ class Executor:
 
     def execute(self, plan: Plan) -> list[Outcome]:
         outcomes: list[Outcome] = []
-        refreshed = []
+        recorded: list[JobRecord] = []  # adopted, and no-ops the service moved on: one write
+        forget: list[str] = []
+        now = self.session.clock()
         for change in plan.changes:
             if change.action is Action.ADOPT and change.live and change.spec:
-                self.session.put(adopted(change, change.spec, change.live, self.session.clock()))
+                recorded.append(adopted(change, change.spec, change.live, now))
                 outcomes.append(_outcome(change, Result.ADOPTED, "recorded; nothing created"))
             elif change.action is Action.FORGET:
-                self.session.forget(change.address)
+                forget.append(change.address)
                 outcomes.append(_outcome(change, Result.FORGOTTEN, "no longer tracked"))
             elif change.action is Action.NOOP and change.before and change.live:
-                seen = observe(change.before, change.live, self.session.clock())
+                seen = observe(change.before, change.live, now)
                 if seen != change.before:  # write only what the service moved on
-                    refreshed.append(seen)
-        if refreshed:
-            self.session.put(*refreshed)
+                    recorded.append(seen)
+        if recorded or forget:
+            self.session.update(put=recorded, forget=forget)
         creates = [c for c in plan.changes if c.creates and not c.queued]
         outcomes += [
             _outcome(c, Result.QUEUED, "waits for a free PENDING slot")

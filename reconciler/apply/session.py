@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
+from reconciler.apply.records import forgotten
 from reconciler.state.document import JobRecord, StateDocument
 from reconciler.state.interface import StateBackend
 
@@ -30,28 +31,23 @@ class StateSession:
 
     def put(self, *records: JobRecord) -> None:
         """Store these records (by address) and save the state."""
+        self.update(put=records)
+
+    def update(self, *, put: Iterable[JobRecord] = (), forget: Iterable[str] = ()) -> None:
+        """Store records and move others to the `forgotten` history, in one save."""
         with self._lock:
             jobs = dict(self.document.jobs)
-            for record in records:
+            for record in put:
                 jobs[record.address] = record
-            self._save(self.document.model_copy(update={"jobs": jobs}))
+            gone = [forgotten(jobs.pop(a), self.clock()) for a in forget if a in jobs]
+            update = {"jobs": jobs, "forgotten": (*self.document.forgotten, *gone)}
+            self._save(self.document.model_copy(update=update))
 
     def remove(self, address: str) -> None:
         """Drop a record (an intent the service refused: nothing was created)."""
         with self._lock:
             jobs = {k: v for k, v in self.document.jobs.items() if k != address}
             self._save(self.document.model_copy(update={"jobs": jobs}))
-
-    def forget(self, address: str) -> None:
-        """Stop tracking a record; it moves to the `forgotten` history."""
-        with self._lock:
-            record = self.document.jobs.get(address)
-            if record is None:
-                return
-            jobs = {k: v for k, v in self.document.jobs.items() if k != address}
-            gone = record.model_copy(update={"forgotten": self.clock()})
-            update = {"jobs": jobs, "forgotten": (*self.document.forgotten, gone)}
-            self._save(self.document.model_copy(update=update))
 
     def _save(self, document: StateDocument) -> None:
         if not self.persist:
