@@ -44,6 +44,10 @@ class LocalBackend:
         return str(self.path)
 
     def load(self) -> StateDocument | None:
+        return self._read()[0]
+
+    def _read(self) -> tuple[StateDocument | None, bytes]:
+        """The stored state and the bytes it was read from (kept as the backup on save)."""
         try:
             raw = self.path.read_bytes()
         except FileNotFoundError:
@@ -52,11 +56,11 @@ class LocalBackend:
                     f"the state file {self.path} is missing but its backup {self.backup} "
                     f"exists: if the backup is right, restore it with: cp {self.backup} {self.path}"
                 ) from None
-            return None
+            return None, b""
         except OSError as exc:
             raise CorruptState(f"cannot read the state file {self.path}: {exc.strerror}") from None
         try:
-            return StateDocument.model_validate_json(raw)
+            return StateDocument.model_validate_json(raw), raw
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
@@ -68,7 +72,7 @@ class LocalBackend:
             ) from None
 
     def save(self, document: StateDocument) -> StateDocument:
-        current = self.load()
+        current, raw = self._read()
         if current is None and document.serial != 0:
             raise StaleState(
                 f"the state file {self.path} disappeared since serial {document.serial} was read"
@@ -88,7 +92,7 @@ class LocalBackend:
         data = stored.model_dump_json(indent=2).encode() + b"\n"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if current is not None:
-            _write_atomically(self.backup, self.path.read_bytes())
+            _write_atomically(self.backup, raw)
         _write_atomically(self.path, data)
         return stored
 
