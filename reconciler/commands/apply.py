@@ -10,15 +10,14 @@ from reconciler.apply.executor import Checkpoint, Executor, Result, no_checkpoin
 from reconciler.apply.session import StateSession
 from reconciler.apply.tracking import Tracker
 from reconciler.commands.common import Runtime, settings_of
+from reconciler.commands.plan import refresh_and_plan
 from reconciler.durations import format_duration
 from reconciler.errors import ReconcilerError
 from reconciler.manifest import ManifestSet, load_manifests
 from reconciler.models import JobStatus
 from reconciler.planfile import load_plan
-from reconciler.planning.decide import make_plan
 from reconciler.planning.model import Change, Plan
 from reconciler.providers.interface import Provider
-from reconciler.refresh import refresh
 from reconciler.render.plan_text import render_text
 from reconciler.settings import Settings
 from reconciler.state import make_backend
@@ -100,13 +99,9 @@ class _Apply:
         return code
 
     def _plan(self, stored: StateDocument | None) -> Plan:
-        live = refresh(self.manifests.jobs, self.manifests.dataset_groups, stored, self.provider)
-        return make_plan(
-            self.manifests.jobs, stored, live,
-            max_pending=self.settings.quotas.max_pending_jobs_per_dataset_group,
-            provider=self.provider.name, state_location=self.backend.describe(),
-            manifests_digest=self.manifests.digest,
-        )  # fmt: skip
+        return refresh_and_plan(
+            self.manifests, self.settings, stored, self.provider, self.backend.describe()
+        )
 
     def _saved(self, plan_file: Path, stored: StateDocument | None) -> Plan:
         plan = load_plan(plan_file)

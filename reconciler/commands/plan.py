@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TextIO
 
 from reconciler.commands.common import settings_of
-from reconciler.manifest import load_manifests
+from reconciler.manifest import ManifestSet, load_manifests
 from reconciler.planfile import save_plan
 from reconciler.planning.decide import make_plan
 from reconciler.planning.model import Plan
@@ -19,6 +19,7 @@ from reconciler.render.plan_markdown import render_markdown
 from reconciler.render.plan_text import render_text
 from reconciler.settings import Settings
 from reconciler.state import make_backend
+from reconciler.state.document import StateDocument
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 
@@ -32,8 +33,19 @@ def build_plan(
     manifests = load_manifests([manifests_dir])
     settings = settings_of(manifests, environ)
     backend = make_backend(settings.state)
-    stored = backend.load()
-    provider = make_provider(settings)
+    return refresh_and_plan(
+        manifests, settings, backend.load(), make_provider(settings), backend.describe()
+    )
+
+
+def refresh_and_plan(
+    manifests: ManifestSet,
+    settings: Settings,
+    stored: StateDocument | None,
+    provider: Provider,
+    state_location: str,
+) -> Plan:
+    """Read the service for the declared and recorded jobs, then decide (shared with apply)."""
     live = refresh(manifests.jobs, manifests.dataset_groups, stored, provider)
     return make_plan(
         manifests.jobs,
@@ -41,7 +53,7 @@ def build_plan(
         live,
         max_pending=settings.quotas.max_pending_jobs_per_dataset_group,
         provider=provider.name,
-        state_location=backend.describe(),
+        state_location=state_location,
         manifests_digest=manifests.digest,
     )
 
