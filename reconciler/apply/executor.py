@@ -17,6 +17,7 @@ from enum import StrEnum
 from reconciler.apply.records import adopted, created, intend, observe
 from reconciler.apply.session import StateSession
 from reconciler.models import Frozen, JobSpec
+from reconciler.planning.conflicts import live_differences
 from reconciler.planning.model import Action, Change, LiveState, Plan
 from reconciler.providers.interface import (
     AlreadyExists,
@@ -134,10 +135,7 @@ class Executor:
         found = next((j for j in listed if j.job_name == spec.job_name), None)
         if found is not None:
             detail = self.provider.describe_job(found.arn)
-            same = (detail.dataset_group_arn, detail.data_location, detail.role_arn) == (
-                spec.dataset_group_arn, spec.data_location, spec.role_arn,
-            )  # fmt: skip
-            if same:
+            if not live_differences(spec, detail):
                 live = LiveState(**detail.model_dump(include=set(LiveState.model_fields)))
                 assert change.spec is not None
                 self.session.put(adopted(change, change.spec, live, self.session.clock()))

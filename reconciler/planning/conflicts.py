@@ -6,6 +6,8 @@ from typing import Any
 
 from deepdiff import DeepDiff
 
+from reconciler.models import JobDetail, JobSpec
+
 _SERVICE_NAMES = {
     "dataset_group_arn": "datasetGroupArn",
     "job_name": "jobName",
@@ -35,3 +37,14 @@ def _name(path: str) -> str:
     if parts and parts[0] in _SERVICE_NAMES:
         parts[0] = _SERVICE_NAMES[parts[0]]
     return ".".join(parts)
+
+
+def live_differences(spec: JobSpec, detail: JobDetail) -> str:
+    """What differs between a declared spec and a job the service described ('' when it can be
+    adopted). Describe returns no tags, so tags are not compared."""
+    live = {
+        "dataset_group_arn": detail.dataset_group_arn,
+        "data_location": detail.data_location,
+        "role_arn": detail.role_arn,
+    }
+    return spec_differences(live, {key: getattr(spec, key) for key in live})

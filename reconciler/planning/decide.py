@@ -21,8 +21,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from reconciler.models import DesiredJob, JobSpec, JobStatus, JobSummary
-from reconciler.planning.conflicts import spec_differences
+from reconciler.models import DesiredJob, JobStatus, JobSummary
+from reconciler.planning.conflicts import live_differences, spec_differences
 from reconciler.planning.model import (
     Action,
     Change,
@@ -75,18 +75,31 @@ class _Planner:
             )
         )  # fmt: skip
 
-    def same_spec(self, spec: JobSpec, found: JobSummary) -> str | None:
-        """None where the live job has this spec; otherwise what differs (as text)."""
+    def adopt_or_conflict(
+        self,
+        job: DesiredJob,
+        found: JobSummary,
+        conflict: str,
+        reason: str,
+        code: str,
+        **fields: object,
+    ) -> None:
+        """Adopt the live job of the name if it has the declared spec; otherwise block."""
         detail = self.live.details.get(found.arn)
-        if detail is None:
-            return "the job's spec could not be read"
-        live = {
-            "dataset_group_arn": detail.dataset_group_arn,
-            "data_location": detail.data_location,
-            "role_arn": detail.role_arn,
-        }
-        wanted = {key: getattr(spec, key) for key in live}
-        return spec_differences(live, wanted) or None
+        differs = (
+            live_differences(job.spec, detail) if detail else "the job's spec could not be read"
+        )
+        if differs:
+            self.error(
+                f"Job name {found.job_name!r} is already used by another job",
+                f"{conflict}\n{differs}",
+                job,
+            )
+            return
+        self.change(
+            job, Action.ADOPT, reason, code, job_name=found.job_name, arn=found.arn,
+            live=self.live_state(found), health=Health.of(found.status), **fields,
+        )  # fmt: skip
 
     def unrecorded(self, job: DesiredJob) -> None:
         found = self.live.find(job.spec.dataset_group_arn, job.spec.job_name)
@@ -96,20 +109,12 @@ class _Planner:
                 "declared_not_found", job_name=job.spec.job_name,
             )  # fmt: skip
             return
-        differs = self.same_spec(job.spec, found)
-        if differs:
-            self.error(
-                f"Job name {job.spec.job_name!r} is already used by another job",
-                "A job of this name exists in the account and region with another spec, and "
-                "names can never be reused: give the manifest's job a new jobName.\n" + differs,
-                job,
-            )
-            return
-        self.change(
-            job, Action.ADOPT,
+        self.adopt_or_conflict(
+            job, found,
+            "A job of this name exists in the account and region with another spec, and names "
+            "can never be reused: give the manifest's job a new jobName.",
             "a job of this name and spec exists in the service but not in the state: record "
-            "it, create nothing", "exists_same_spec", job_name=found.job_name, arn=found.arn,
-            live=self.live_state(found), health=Health.of(found.status),
+            "it, create nothing", "exists_same_spec",
         )  # fmt: skip
 
     def recorded(self, job: DesiredJob, record: JobRecord) -> None:
@@ -132,20 +137,12 @@ class _Planner:
                     attempt=record.attempt, before=record,
                 )  # fmt: skip
                 return
-            differs = self.same_spec(job.spec, found)
-            if differs:
-                self.error(
-                    f"Job name {record.job_name!r} is already used by another job",
-                    "An earlier apply meant to create this name, and the service has a job of "
-                    "that name with another spec.\n" + differs,
-                    job,
-                )
-                return
-            self.change(
-                job, Action.ADOPT, "an earlier apply created it and stopped before recording "
-                "it: record it, create nothing", "interrupted_after_create",
-                job_name=found.job_name, arn=found.arn, attempt=record.attempt, before=record,
-                live=self.live_state(found), health=Health.of(found.status),
+            self.adopt_or_conflict(
+                job, found,
+                "An earlier apply meant to create this name, and the service has a job of that "
+                "name with another spec.",
+                "an earlier apply created it and stopped before recording it: record it, create "
+                "nothing", "interrupted_after_create", attempt=record.attempt, before=record,
             )  # fmt: skip
             return
         if found is None:
