@@ -37,7 +37,7 @@ def world(
 ) -> tuple[EmulatorService, list[DesiredJob], StateDocument]:
     config = EmulatorConfig(
         database=directory / "e.sqlite3", s3_root=directory / "s3",
-        max_pending_jobs_per_dataset_group=per_group, pending_seconds=3600,
+        pending_jobs_limit=per_group, pending_seconds=3600,
     )  # fmt: skip
     service = EmulatorService(config)
     provider = LocalProvider(service)

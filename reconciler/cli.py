@@ -234,6 +234,12 @@ def emulator() -> None:
 
 @emulator.command()
 @manifests_option
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path),
+    help="The emulator's settings file (default: provider.emulatorConfig of the manifests).",
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option(
     "--port",
@@ -255,10 +261,18 @@ def emulator() -> None:
 @click.option("--throttle-fraction", type=float, help="Fraction of calls answered with throttling.")
 @click.option("--error-fraction", type=float, help="Fraction of calls answered with HTTP 500.")
 @click.option("-v", "--verbose", is_flag=True, help="Log each request line (never bodies).")
-def serve(manifests_dir: Path, host: str, port: int, verbose: bool, **overrides: Any) -> int:
+def serve(
+    manifests_dir: Path,
+    config_file: Path | None,
+    host: str,
+    port: int,
+    verbose: bool,
+    **overrides: Any,
+) -> int:
     """Serve the emulator over HTTP (AWS JSON 1.1) for boto3 and the AWS CLI."""
     return emulator_serve(
         settings=load_settings(manifests_dir, os.environ),
+        config_file=config_file,
         host=host,
         port=port,
         overrides=overrides,

@@ -1,4 +1,4 @@
-"""Settings: which provider to use and how, and the emulator's knobs.
+"""Settings: which provider to use and how, where the state is kept, quotas and polling.
 
 They come from the `kind: Settings` document of the manifests tree, then environment variables
 (`RECONCILER_PROVIDER`, `RECONCILER_ENDPOINT_URL`), then command-line flags: later wins.
@@ -13,7 +13,6 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
-from reconciler.emulator.config import EmulatorConfig
 from reconciler.errors import UsageError
 
 ProviderName = Literal["local", "aws"]
@@ -37,6 +36,13 @@ class ProviderSettings(_Config):
         ),
     ] = None
     profile: Annotated[str | None, Field(description="aws only: a named AWS profile")] = None
+    emulator_config: Annotated[
+        Path | None,
+        Field(
+            description="local only: the emulator's own settings file (dataset groups, "
+            "timings, where s3:// is read from); default: the emulator's defaults"
+        ),
+    ] = None
     retry_mode: Literal["standard", "adaptive"] = "standard"
     max_attempts: Annotated[int, Field(ge=1, le=20)] = 5
     connect_timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
@@ -58,16 +64,16 @@ class Quotas(_Config):
 
 class Polling(_Config):
     """How often tracking lists the jobs: from `intervalSeconds`, backing off by half each poll
-    up to `maxIntervalSeconds`. Unset, they suit the provider: 1 s to 5 s for the emulator,
-    1 to 10 minutes for AWS (jobs there take hours)."""
+    up to `maxIntervalSeconds`. Unset, the provider's defaults apply: 1 s to 5 s for the
+    emulator, 1 to 10 minutes for AWS (jobs there take hours)."""
 
     interval_seconds: Annotated[float | None, Field(gt=0)] = None
     max_interval_seconds: Annotated[float | None, Field(gt=0)] = None
 
-    def intervals(self, provider: ProviderName) -> tuple[float, float]:
-        first, ceiling = (1.0, 5.0) if provider == "local" else (60.0, 600.0)
-        first = self.interval_seconds or first
-        return first, max(first, self.max_interval_seconds or ceiling)
+    def intervals(self, defaults: tuple[float, float]) -> tuple[float, float]:
+        """The first and the longest interval: these settings over the provider's defaults."""
+        first = self.interval_seconds or defaults[0]
+        return first, max(first, self.max_interval_seconds or defaults[1])
 
 
 class Settings(_Config):
@@ -75,7 +81,6 @@ class Settings(_Config):
     state: StateSettings = StateSettings()
     quotas: Quotas = Quotas()
     polling: Polling = Polling()
-    emulator: EmulatorConfig = EmulatorConfig()
 
 
 def with_environment(settings: Settings, environ: Mapping[str, str]) -> Settings:

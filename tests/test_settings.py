@@ -5,10 +5,11 @@ from pathlib import Path
 import pytest
 
 from reconciler.commands.common import load_settings
+from reconciler.emulator.config import load_config
 from reconciler.errors import UsageError
-from reconciler.providers import PROVIDERS, make_provider
 from reconciler.providers.aws import AwsProvider
 from reconciler.providers.local import LocalProvider
+from reconciler.providers.registry import PROVIDERS, make_provider
 from reconciler.settings import ProviderSettings, Settings, with_environment
 from tests.conftest import REPO
 
@@ -16,8 +17,10 @@ from tests.conftest import REPO
 def test_shipped_settings_use_the_local_emulator() -> None:
     settings = load_settings(REPO / "manifests", {})
     assert settings.provider.name == "local"
-    assert settings.emulator.s3_root == Path("example-data/s3")
-    assert len(settings.emulator.dataset_groups) == 2
+    assert settings.provider.emulator_config == Path("example-data/emulator.yaml")
+    config = load_config(REPO / "example-data" / "emulator.yaml")
+    assert config.s3_root == Path("example-data/s3")
+    assert len(config.dataset_groups) == 2
 
 
 def test_no_manifests_directory_gives_defaults() -> None:
@@ -44,8 +47,10 @@ def test_bad_environment_values_are_usage_errors() -> None:
 
 def test_registry_builds_each_provider(tmp_path: Path) -> None:
     assert set(PROVIDERS) == {"local", "aws"}
+    config = tmp_path / "emulator.yaml"
+    config.write_text(f"apiVersion: emulator/v1\nkind: Emulator\ndatabase: {tmp_path}/e.sqlite3\n")
     local = make_provider(
-        Settings.model_validate({"emulator": {"database": tmp_path / "e.sqlite3"}})
+        Settings.model_validate({"provider": {"emulator_config": config}})
     )
     assert isinstance(local, LocalProvider)
     aws = make_provider(

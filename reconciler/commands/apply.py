@@ -20,9 +20,9 @@ from reconciler.planning.model import Change, Plan
 from reconciler.providers.interface import Provider
 from reconciler.render.plan_text import render_text
 from reconciler.settings import Settings
-from reconciler.state import make_backend
 from reconciler.state.document import StateDocument, new_state
 from reconciler.state.interface import StateBackend
+from reconciler.state.registry import make_backend
 
 
 class StalePlan(ReconcilerError):
@@ -143,7 +143,7 @@ class _Apply:
     ) -> int:
         tracker = Tracker(
             session, self.provider,
-            intervals=self.settings.polling.intervals(self.settings.provider.name),
+            intervals=self.settings.polling.intervals(self.provider.polling_defaults),
             max_pending=self.settings.quotas.max_pending_jobs_per_dataset_group,
             executor=executor, monotonic=self.runtime.monotonic, sleep=self.runtime.sleep,
         )  # fmt: skip

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import TextIO
 
 from reconciler.manifest import ManifestSet, load_manifests
-from reconciler.providers import make_provider
 from reconciler.providers.interface import Provider
+from reconciler.providers.registry import make_provider
 from reconciler.settings import Settings, with_environment
 
 

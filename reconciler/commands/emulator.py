@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, TextIO
 
 from pydantic import ValidationError
@@ -10,12 +11,14 @@ from reconciler.emulator.config import EmulatorConfig
 from reconciler.emulator.server import EmulatorServer
 from reconciler.emulator.service import EmulatorService
 from reconciler.errors import UsageError
+from reconciler.providers.local import emulator_config
 from reconciler.settings import Settings
 
 
 def serve(
     *,
     settings: Settings,
+    config_file: Path | None,
     host: str,
     port: int,
     overrides: dict[str, Any],
@@ -24,13 +27,13 @@ def serve(
 ) -> int:
     given = {k: v for k, v in overrides.items() if v is not None}
     faults = {k: given.pop(k) for k in list(given) if k.endswith("_fraction")}
+    if config_file is not None:
+        provider = settings.provider.model_copy(update={"emulator_config": config_file})
+        settings = settings.model_copy(update={"provider": provider})
+    base = emulator_config(settings.provider)
     try:
         config = EmulatorConfig.model_validate(
-            {
-                **settings.emulator.model_dump(),
-                **given,
-                "faults": {**settings.emulator.faults.model_dump(), **faults},
-            }
+            {**base.model_dump(), **given, "faults": {**base.faults.model_dump(), **faults}}
         )
     except ValidationError as exc:
         error = exc.errors()[0]

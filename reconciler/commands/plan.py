@@ -11,15 +11,15 @@ from reconciler.manifest import ManifestSet, load_manifests
 from reconciler.planfile import save_plan
 from reconciler.planning.decide import make_plan
 from reconciler.planning.model import Plan
-from reconciler.providers import make_provider
 from reconciler.providers.interface import Provider
+from reconciler.providers.registry import make_provider
 from reconciler.refresh import refresh
 from reconciler.render.plan_json import render_json
 from reconciler.render.plan_markdown import render_markdown
 from reconciler.render.plan_text import render_text
 from reconciler.settings import Settings
-from reconciler.state import make_backend
 from reconciler.state.document import StateDocument
+from reconciler.state.registry import make_backend
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 

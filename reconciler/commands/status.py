@@ -18,8 +18,8 @@ from reconciler.render.status import (
     render_status_markdown,
     render_status_text,
 )
-from reconciler.state import make_backend
 from reconciler.state.interface import StateLocked
+from reconciler.state.registry import make_backend
 
 
 def status(
@@ -45,9 +45,10 @@ def status(
             return 0
         session = StateSession(backend, document, runtime.clock, persist=lock is not None)
         if document.jobs:
+            provider = runtime.make_provider(settings)
             tracker = Tracker(
-                session, runtime.make_provider(settings),
-                intervals=settings.polling.intervals(settings.provider.name),
+                session, provider,
+                intervals=settings.polling.intervals(provider.polling_defaults),
                 max_pending=settings.quotas.max_pending_jobs_per_dataset_group,
                 monotonic=runtime.monotonic, sleep=runtime.sleep,
             )  # fmt: skip

@@ -1,19 +1,46 @@
-"""The emulator's knobs: where it keeps its jobs, where `s3://` reads from, how fast jobs move.
+"""The emulator's own settings: where it keeps its jobs, where `s3://` reads from, how fast jobs
+move, which dataset groups exist from the start, and which faults to inject.
 
-They are the `emulator:` block of the Settings document and the options of `emulator serve`.
-Relative paths are relative to the directory the command runs in, as Terraform's are.
+They live in a file of their own, never in the reconciler's manifests (an AWS user's editor never
+sees them). The `local` provider reads the file that `provider.emulatorConfig` names, and
+`reconciler emulator serve --config FILE` reads it too; its flags override single values:
+
+    apiVersion: emulator/v1
+    kind: Emulator
+    database: .reconciler/emulator.sqlite3   # shared by every process that uses the emulator
+    s3Root: emulator-s3                      # s3://BUCKET/KEY is read from emulator-s3/BUCKET/KEY
+    accountId: "123456789012"
+    region: us-east-1          # for HTTP requests whose signature names no region
+    pendingSeconds: 2          # how long a job stays PENDING, then IN_PROGRESS
+    inProgressSeconds: 3
+    pendingJobsLimit: 5        # the service's quota of PENDING jobs per dataset group
+    inputBytesLimit: 104857600 # the service's limit on a job's input (100 MB)
+    datasetGroups:             # exist from the start
+      - arn: arn:aws:personalize:eu-west-1:123456789012:dataset-group/shop-eu
+        seedUsers: example-data/seed/shop-eu-interactions.csv   # optional
+    faults: {latencySeconds: 0, throttleFraction: 0, errorFraction: 0, seed: 1}
+
+Relative paths are relative to the directory the command runs in, as the reconciler's are.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
 DEFAULT_DATABASE = Path(".reconciler/emulator.sqlite3")
 DEFAULT_S3_ROOT = Path("emulator-s3")
+DATASET_GROUP_ARN = (
+    r"^arn:[a-z\d-]+:personalize:[a-z]{2}(-[a-z]+)+-\d+:\d{12}:dataset-group/"
+    r"[a-zA-Z0-9][a-zA-Z0-9\-_]{0,62}$"
+)
+
+
+class ConfigError(Exception):
+    """The emulator's settings file cannot be used; the message says where and why."""
 
 
 class _Config(BaseModel):
@@ -25,7 +52,13 @@ class _Config(BaseModel):
 class SeededDatasetGroup(_Config):
     """A dataset group that exists from the start, optionally with records to delete from."""
 
-    arn: Annotated[str, Field(description="arn:aws:personalize:REGION:ACCOUNT:dataset-group/NAME")]
+    arn: Annotated[
+        str,
+        Field(
+            pattern=DATASET_GROUP_ARN,
+            description="arn:aws:personalize:REGION:ACCOUNT:dataset-group/NAME",
+        ),
+    ]
     seed_users: Annotated[
         Path | None,
         Field(
@@ -55,7 +88,73 @@ class EmulatorConfig(_Config):
     ] = "us-east-1"
     pending_seconds: Annotated[float, Field(ge=0)] = 2.0
     in_progress_seconds: Annotated[float, Field(ge=0)] = 3.0
-    max_pending_jobs_per_dataset_group: Annotated[int, Field(ge=1)] = 5
-    max_input_bytes: Annotated[int, Field(ge=1)] = 100 * 1024 * 1024
+    pending_jobs_limit: Annotated[int, Field(ge=1)] = 5
+    input_bytes_limit: Annotated[int, Field(ge=1)] = 100 * 1024 * 1024
     dataset_groups: list[SeededDatasetGroup] = []
     faults: Faults = Faults()
+
+
+class _File(EmulatorConfig):
+    model_config = ConfigDict(validate_by_name=False, validate_by_alias=True)
+
+    api_version: Literal["emulator/v1"]
+    kind: Literal["Emulator"]
+
+
+def load_config(path: Path) -> EmulatorConfig:
+    """The settings in the file at `path`; ConfigError names the line of the first problem."""
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise ConfigError(f"{path}: cannot read the emulator settings: {reason}") from None
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        raise ConfigError(f"{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"{path}: the emulator settings must be a mapping with apiVersion: emulator/v1 "
+            "and kind: Emulator"
+        )
+    try:
+        document = _File.model_validate(data)
+    except ValidationError as exc:
+        problems = [
+            f"{path}:{_line(root, error['loc'], error['type'] == 'extra_forbidden')}: "
+            f"{_dotted(error['loc'])}: {error['msg']}"
+            for error in exc.errors()
+        ]
+        raise ConfigError("\n".join(problems)) from None
+    return EmulatorConfig.model_validate(document.model_dump(exclude={"api_version", "kind"}))
+
+
+def _line(node: Any, path: tuple[int | str, ...], key: bool) -> str:
+    """`line:column` of the value (or `key`) at `path` in the composed YAML, or of its nearest
+    parent where the path does not exist."""
+    import yaml
+
+    for i, part in enumerate(path):
+        child = None
+        if isinstance(node, yaml.MappingNode):
+            last = key and i == len(path) - 1
+            child = next((k if last else v for k, v in node.value if k.value == part), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            child = node.value[part] if part < len(node.value) else None
+        if child is None:
+            break
+        node = child
+    mark = node.start_mark
+    return f"{mark.line + 1}:{mark.column + 1}"
+
+
+def _dotted(path: tuple[int | str, ...]) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(document)"

@@ -24,7 +24,6 @@ from reconciler.emulator.inputs import InputFailure, read_seed_records, read_use
 from reconciler.emulator.store import Store
 from reconciler.emulator.validation import validate_request
 from reconciler.emulator.wire import group_json, job_json, page, with_token
-from reconciler.models import DatasetGroupRef
 
 OPERATIONS = (
     "CreateDataDeletionJob",
@@ -92,12 +91,13 @@ class EmulatorService:
 
     def _seed_dataset_groups(self) -> None:
         for group in self.config.dataset_groups:
-            ref = DatasetGroupRef.parse(group.arn)
+            _, _, _, region, account, resource = group.arn.split(":", 5)
+            name = resource.removeprefix("dataset-group/")
             with self.store.transaction() as conn:
                 conn.execute(
                     "INSERT OR IGNORE INTO dataset_groups (arn, name, region, account, status,"
                     " created) VALUES (?, ?, ?, ?, 'ACTIVE', ?)",
-                    (group.arn, ref.name, ref.region, ref.account, self._clock()),
+                    (group.arn, name, region, account, self._clock()),
                 )
                 seeded = conn.execute(
                     "SELECT seeded FROM dataset_groups WHERE arn = ?", (group.arn,)
@@ -188,7 +188,7 @@ class EmulatorService:
                 "SELECT COUNT(*) FROM jobs WHERE dataset_group_arn = ? AND status = 'PENDING'",
                 (group["arn"],),
             ).fetchone()[0]
-            limit = self.config.max_pending_jobs_per_dataset_group
+            limit = self.config.pending_jobs_limit
             if pending >= limit:
                 raise ServiceError(
                     "LimitExceededException",
@@ -255,7 +255,7 @@ class EmulatorService:
         for job in due:
             try:
                 user_ids = read_user_ids(
-                    job["data_location"], self.config.s3_root, self.config.max_input_bytes
+                    job["data_location"], self.config.s3_root, self.config.input_bytes_limit
                 )
             except InputFailure as failure:
                 conn.execute(

@@ -70,6 +70,3 @@ class Store:
                 self._conn.execute("ROLLBACK")
                 raise
             self._conn.execute("COMMIT")
-
-    def close(self) -> None:
-        self._conn.close()

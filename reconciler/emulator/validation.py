@@ -20,7 +20,7 @@ from typing import Any
 from pydantic_core import SchemaValidator, ValidationError, core_schema
 
 from reconciler.emulator.errors import invalid_input
-from reconciler.service_model import service_description, shape
+from reconciler.emulator.model import service_description, shape
 
 
 @functools.cache

@@ -18,8 +18,7 @@ A manifest file holds one or more YAML documents. Each is one of:
 
     apiVersion: reconciler/v1
     kind: Settings                  # at most one in a manifests tree; see reconciler.settings
-    provider: {name: local}         # or aws (endpointUrl, profile, retryMode, maxAttempts, ...)
-    emulator: {pendingSeconds: 2}   # the local emulator's knobs, see reconciler.emulator.config
+    provider: {name: aws}           # or local (the emulator, set up by its own file)
 
 Field names are the service's own. Lengths and patterns come from botocore's service model;
 patterns must match the whole value.
@@ -44,8 +43,8 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from reconciler.constraints import StringConstraint, list_max, string_constraint
 from reconciler.models import DatasetGroupRef
-from reconciler.service_model import StringConstraint, list_max, string_constraint
 from reconciler.settings import Settings
 
 API_VERSION = "reconciler/v1"

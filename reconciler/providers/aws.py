@@ -46,6 +46,7 @@ _UNREACHABLE = (
 
 class AwsProvider(ServiceProvider):
     name = "aws"
+    polling_defaults = (60.0, 600.0)  # jobs in the service take hours
 
     def __init__(
         self, settings: ProviderSettings, session: boto3.session.Session | None = None

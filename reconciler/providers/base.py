@@ -37,6 +37,7 @@ class ExpiredToken(ProviderError):
 
 class ServiceProvider(ABC):
     name: str
+    polling_defaults: tuple[float, float]
 
     def __init__(self) -> None:
         self.calls: Counter[str] = Counter()

@@ -53,6 +53,7 @@ class Provider(Protocol):
 
     name: str
     calls: Counter[str]
+    polling_defaults: tuple[float, float]  # first and longest interval between tracking polls
 
     def list_jobs(
         self, dataset_group_arn: str, *, until_seen: frozenset[str] | None = None

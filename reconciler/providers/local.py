@@ -1,17 +1,35 @@
-"""The `local` provider: the emulator in-process, over its SQLite store, with no network."""
+"""The `local` provider: the emulator in-process, over its SQLite store, with no network.
+
+The emulator's own settings (dataset groups, timings, where `s3://` is read from) come from the
+file `provider.emulatorConfig` names; without one, the emulator's defaults apply.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from reconciler.emulator.config import ConfigError, EmulatorConfig, load_config
 from reconciler.emulator.errors import ServiceError
 from reconciler.emulator.service import EmulatorService
+from reconciler.errors import UsageError
 from reconciler.providers.base import ExpiredToken, ServiceProvider
 from reconciler.providers.errors import translate
+from reconciler.settings import ProviderSettings
+
+
+def emulator_config(settings: ProviderSettings) -> EmulatorConfig:
+    """The emulator settings named by `provider.emulatorConfig` (its defaults without one)."""
+    if settings.emulator_config is None:
+        return EmulatorConfig()
+    try:
+        return load_config(settings.emulator_config)
+    except ConfigError as exc:
+        raise UsageError(f"{exc}\n(provider.emulatorConfig names this file)") from None
 
 
 class LocalProvider(ServiceProvider):
     name = "local"
+    polling_defaults = (1.0, 5.0)  # emulated jobs take seconds
 
     def __init__(self, service: EmulatorService) -> None:
         super().__init__()

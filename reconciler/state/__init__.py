@@ -1,20 +1,2 @@
-"""State backends, chosen by name from the settings."""
-
-from __future__ import annotations
-
-from collections.abc import Callable
-
-from reconciler.settings import StateSettings
-from reconciler.state.interface import StateBackend
-from reconciler.state.local import LocalBackend
-
-
-def _local(settings: StateSettings) -> StateBackend:
-    return LocalBackend(settings.path)
-
-
-BACKENDS: dict[str, Callable[[StateSettings], StateBackend]] = {"local": _local}
-
-
-def make_backend(settings: StateSettings) -> StateBackend:
-    return BACKENDS[settings.backend](settings)
+"""The state: its document (`document`), the backend interface (`interface`), the backends
+(`local`) and the registry that chooses one by name (`registry`)."""

@@ -15,13 +15,13 @@ import pytest
 from reconciler.apply.executor import Checkpoint, no_checkpoint
 from reconciler.commands.apply import apply
 from reconciler.commands.check import check
-from reconciler.commands.common import Runtime
+from reconciler.commands.common import Runtime, load_settings
 from reconciler.commands.plan import build_plan
 from reconciler.commands.status import status
 from reconciler.emulator.service import EmulatorService
 from reconciler.planning.model import Plan
 from reconciler.providers.interface import Provider
-from reconciler.providers.local import LocalProvider
+from reconciler.providers.local import LocalProvider, emulator_config
 from reconciler.settings import Settings
 from reconciler.state.document import StateDocument
 from reconciler.state.local import LocalBackend
@@ -41,8 +41,9 @@ class Project:
     faults: dict[str, Any] = field(default_factory=dict)
 
     def provider(self, settings: Settings) -> Provider:
-        config = settings.emulator.model_copy(
-            update={"faults": settings.emulator.faults.model_copy(update=self.faults)}
+        emulator = emulator_config(settings.provider)
+        config = emulator.model_copy(
+            update={"faults": emulator.faults.model_copy(update=self.faults)}
         )
         return LocalProvider(EmulatorService(config, clock=self.clock, sleep=self.clock.sleep))
 
@@ -83,7 +84,7 @@ class Project:
 
     def live_names(self) -> list[str]:
         """Every job the emulator has, in every dataset group of the example."""
-        provider = self.provider(Settings.model_validate(_settings_document()))
+        provider = self.provider(_settings())
         names = []
         for arn in (
             "arn:aws:personalize:eu-west-1:123456789012:dataset-group/shop-eu",
@@ -96,11 +97,8 @@ class Project:
         (self.root / "manifests" / name).write_text(text, encoding="utf-8")
 
 
-def _settings_document() -> dict[str, Any]:
-    import yaml
-
-    document: dict[str, Any] = yaml.safe_load((Path("manifests") / "settings.yaml").read_text())
-    return {k: v for k, v in document.items() if k not in ("apiVersion", "kind")}
+def _settings() -> Settings:
+    return load_settings(MANIFESTS, {})
 
 
 @pytest.fixture

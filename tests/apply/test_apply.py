@@ -13,6 +13,7 @@ from reconciler.errors import ReconcilerError
 from reconciler.models import JobStatus
 from reconciler.planfile import save_plan
 from reconciler.providers.aws import AwsProvider
+from reconciler.providers.local import emulator_config
 from reconciler.settings import Settings
 from reconciler.state.interface import StateLocked
 from reconciler.state.local import LocalBackend
@@ -170,8 +171,9 @@ def test_aws_provider_rides_out_injected_throttling(
     providers: list[AwsProvider] = []
 
     def over_http(settings: Settings) -> AwsProvider:
-        faults = settings.emulator.faults.model_copy(update={"throttle_fraction": 0.3, "seed": 3})
-        config = settings.emulator.model_copy(update={"faults": faults})
+        emulator = emulator_config(settings.provider)
+        faults = emulator.faults.model_copy(update={"throttle_fraction": 0.3, "seed": 3})
+        config = emulator.model_copy(update={"faults": faults})
         servers.append(serve(EmulatorService(config, clock=project.clock)))
         providers.append(aws_provider(next(servers[-1]), max_attempts=8))
         return providers[-1]

@@ -105,8 +105,8 @@ def test_killing_apply_at_any_moment(
 ) -> None:
     shutil.copytree(REPO / "manifests", tmp_path / "manifests")
     shutil.copytree(REPO / "example-data", tmp_path / "example-data")
-    settings = tmp_path / "manifests" / "settings.yaml"
-    settings.write_text(settings.read_text() + "  faults: {latencySeconds: 0.2}\n")
+    config = tmp_path / "example-data" / "emulator.yaml"
+    config.write_text(config.read_text() + "faults: {latencySeconds: 0.2}\n")
     for records in kills:
         _kill_when(tmp_path, records)
     result = subprocess.run(

@@ -23,7 +23,7 @@ def project(tmp_path: Path) -> Path:
 
 def fast(project: Path, pending: float = 0, running: float = 0) -> None:
     """Jobs finish as soon as they are looked at: nothing in the test waits in real time."""
-    settings = project / "manifests" / "settings.yaml"
+    settings = project / "example-data" / "emulator.yaml"
     text = settings.read_text().replace("pendingSeconds: 2", f"pendingSeconds: {pending}")
     settings.write_text(text.replace("inProgressSeconds: 3", f"inProgressSeconds: {running}"))
 

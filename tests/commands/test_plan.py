@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.emulator.config import EmulatorConfig
+from reconciler.emulator.config import EmulatorConfig, load_config
 from reconciler.emulator.service import EmulatorService
 from reconciler.manifest import load_manifests
 from reconciler.planfile import load_plan
@@ -38,14 +38,9 @@ def run(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def emulator(project: Path) -> EmulatorService:
-    settings = load_manifests([project / "manifests"]).settings
-    assert settings is not None
-    where = {
-        "database": project / settings.emulator.database,
-        "s3_root": project / settings.emulator.s3_root,
-    }
-    config = settings.emulator.model_copy(update=where)
-    return EmulatorService(config)
+    config = load_config(project / "example-data" / "emulator.yaml")
+    where = {"database": project / config.database, "s3_root": project / config.s3_root}
+    return EmulatorService(config.model_copy(update=where))
 
 
 def test_empty_emulator_plans_every_job_as_create(project: Path) -> None:
@@ -168,7 +163,7 @@ def test_plan_at_scale_lists_each_group_once_and_describes_nothing_unchanged(
 
     config = EmulatorConfig(
         database=tmp_path / "e.sqlite3", s3_root=tmp_path / "s3",
-        max_pending_jobs_per_dataset_group=10_000, pending_seconds=3600,
+        pending_jobs_limit=10_000, pending_seconds=3600,
     )  # fmt: skip
     provider = LocalProvider(EmulatorService(config))
     jobs, records = [], {}

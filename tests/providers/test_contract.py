@@ -161,7 +161,7 @@ def test_job_fails_with_a_reason_for_bad_input(
 
 def test_input_over_the_size_limit_fails(make_world: Any) -> None:
     for kind in ("local", "aws"):
-        world: World = make_world(kind, max_input_bytes=20)
+        world: World = make_world(kind, input_bytes_limit=20)
         group = world.create_group("shop")
         location = world.put_csv("users.csv", "USER_ID\n" + "user-0001\n" * 3)
         arn = world.provider.create_job(world.spec("j", group, location))

@@ -16,10 +16,10 @@ import pytest
 
 from reconciler.models import JobSpec
 from reconciler.settings import StateSettings
-from reconciler.state import BACKENDS, make_backend
 from reconciler.state.document import JobRecord, StateDocument, new_state
 from reconciler.state.interface import CorruptState, StaleState, StateBackend, StateLocked
 from reconciler.state.local import LocalBackend
+from reconciler.state.registry import BACKENDS, make_backend
 from tests.conftest import REPO
 
 SPEC = JobSpec(

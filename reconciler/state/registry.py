@@ -1,0 +1,20 @@
+"""State backends by name, as `state.backend` in the settings chooses them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from reconciler.settings import StateSettings
+from reconciler.state.interface import StateBackend
+from reconciler.state.local import LocalBackend
+
+
+def _local(settings: StateSettings) -> StateBackend:
+    return LocalBackend(settings.path)
+
+
+BACKENDS: dict[str, Callable[[StateSettings], StateBackend]] = {"local": _local}
+
+
+def make_backend(settings: StateSettings) -> StateBackend:
+    return BACKENDS[settings.backend](settings)
