@@ -17,28 +17,33 @@ from pathlib import Path
 
 import boto3
 
+from reconciler.diagnostics import Location
 from reconciler.emulator.config import EmulatorConfig
 from reconciler.emulator.server import EmulatorServer
 from reconciler.emulator.service import EmulatorService
-from reconciler.models import DesiredJob, JobSpec, SourceRef
+from reconciler.models import DesiredJob, JobSpec
 from reconciler.planning.decide import make_plan
+from reconciler.planning.model import Limits, Origin, RecordedState
 from reconciler.providers.aws import AwsProvider
 from reconciler.providers.base import ServiceProvider
 from reconciler.providers.local import LocalProvider
 from reconciler.refresh import refresh
 from reconciler.settings import ProviderSettings
-from reconciler.state.document import JobRecord, StateDocument, new_state
+from reconciler.state.document import JobRecord, new_state
+from reconciler.workspace import recorded_state
 
 ROLE = "arn:aws:iam::123456789012:role/R"
 
 
 def world(
     directory: Path, groups: int, per_group: int
-) -> tuple[EmulatorService, list[DesiredJob], StateDocument]:
+) -> tuple[EmulatorService, list[DesiredJob], RecordedState]:
     config = EmulatorConfig(
-        database=directory / "e.sqlite3", s3_root=directory / "s3",
-        pending_jobs_limit=per_group, pending_seconds=3600,
-    )  # fmt: skip
+        database=directory / "e.sqlite3",
+        s3_root=directory / "s3",
+        pending_jobs_limit=per_group,
+        pending_seconds=3600,
+    )
     service = EmulatorService(config)
     provider = LocalProvider(service)
     jobs: list[DesiredJob] = []
@@ -48,31 +53,37 @@ def world(
         for j in range(per_group):
             name = f"g{g:03d}-j{j:04d}"
             spec = JobSpec(
-                dataset_group_arn=group["datasetGroupArn"], job_name=name,
-                data_location=f"s3://b/{name}.csv", role_arn=ROLE,
-            )  # fmt: skip
-            job = DesiredJob(
-                address=f"g{g:03d}/{name}", spec=spec, source=SourceRef(file="m", line=1, column=1)
+                dataset_group_arn=group["datasetGroupArn"],
+                job_name=name,
+                data_location=f"s3://b/{name}.csv",
+                role_arn=ROLE,
             )
+            job = DesiredJob(address=f"g{g:03d}/{name}", spec=spec, source=Location("m"))
             arn = provider.create_job(spec)
             jobs.append(job)
             records[job.address] = JobRecord(
-                address=job.address, spec=spec, spec_digest=spec.digest(), manifest="m",
-                job_name=name, arn=arn, status="PENDING",
-            )  # fmt: skip
-    return service, jobs, new_state().model_copy(update={"jobs": records})
+                address=job.address,
+                spec=spec,
+                spec_digest=spec.digest(),
+                manifest="m",
+                job_name=name,
+                seen=provider.describe_job(arn),
+            )
+    recorded = recorded_state(new_state().model_copy(update={"jobs": records}))
+    assert recorded is not None
+    return service, jobs, recorded
 
 
 def measure(
-    label: str, provider: ServiceProvider, jobs: list[DesiredJob], state: StateDocument
+    label: str, provider: ServiceProvider, jobs: list[DesiredJob], state: RecordedState
 ) -> None:
     """Time one refresh + plan; then run it again under tracemalloc for the peak memory."""
     groups = sorted({j.spec.dataset_group_arn for j in jobs})
 
     def once() -> None:
         live = refresh(jobs, groups, state, provider)
-        plan = make_plan(jobs, state, live, max_pending=5, provider=provider.name,
-                         state_location="-", manifests_digest="-")  # fmt: skip
+        origin = Origin(provider=provider.name, state_location="-", manifests_digest="-")
+        plan = make_plan(jobs, state, live, Limits(max_pending=5), origin)
         assert not plan.has_changes and not plan.errored
         assert plan.api_calls == {"ListDataDeletionJobs": len(groups)}
 
@@ -93,8 +104,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as directory:
         started = time.perf_counter()
         service, jobs, state = world(Path(directory), groups, per_group)
-        print(f"setup: {len(jobs)} jobs in {groups} groups created in "
-              f"{time.perf_counter() - started:.1f} s")  # fmt: skip
+        print(
+            f"setup: {len(jobs)} jobs in {groups} groups created in "
+            f"{time.perf_counter() - started:.1f} s"
+        )
         measure("local provider", LocalProvider(service), jobs, state)
         server = EmulatorServer(service, "127.0.0.1", 0, verbose=False)
         thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)

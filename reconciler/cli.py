@@ -1,7 +1,9 @@
 """The command line: parses options and dispatches to `reconciler.commands`; nothing else.
 
-The one place that turns errors into exit codes: a `ReconcilerError` or a usage mistake prints
-one message and exits 1; a command's own return value is the exit code otherwise.
+Each command is imported only when it runs, so `validate` and `schema` never load boto3 or the
+emulator. `main` is the one place that turns errors into messages and exit codes: a mistake the
+user can fix (`ReconcilerError`, a bad option) prints one message and exits 1, invalid manifests
+print every diagnostic, Ctrl-C exits 130; otherwise a command's return value is the exit code.
 """
 
 from __future__ import annotations
@@ -15,16 +17,10 @@ from typing import Any, TypeVar
 import click
 
 from reconciler import __version__
-from reconciler.commands.apply import apply as apply_command
-from reconciler.commands.check import check as check_command
-from reconciler.commands.common import Runtime, load_settings
-from reconciler.commands.emulator import serve as emulator_serve
-from reconciler.commands.plan import plan as plan_command
-from reconciler.commands.schema import schema as schema_command
-from reconciler.commands.status import status as status_command
-from reconciler.commands.validate import validate as validate_command
 from reconciler.durations import parse_duration
 from reconciler.errors import ManifestError, ReconcilerError
+from reconciler.exitcodes import ExitCode
+from reconciler.runtime import Runtime
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -56,6 +52,10 @@ def format_option(*choices: str, help: str) -> Callable[[F], F]:
     return decorate
 
 
+def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+    return parse_duration(value) if value is not None else None
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="reconciler")
 def cli() -> None:
@@ -66,22 +66,25 @@ def cli() -> None:
 @manifests_option
 @format_option("text", "json", help="json prints machine-readable diagnostics on stdout.")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-def validate(manifests_dir: Path, output_format: str, paths: tuple[Path, ...]) -> int:
+@click.pass_obj
+def validate(
+    runtime: Runtime, manifests_dir: Path, output_format: str, paths: tuple[Path, ...]
+) -> int:
     """Check manifests (default: the manifests directory) and report every problem."""
-    return validate_command(
-        paths=paths or (manifests_dir,),
-        output_format=output_format,
-        out=sys.stdout,
-        err=sys.stderr,
-    )
+    from reconciler.commands.validate import ValidateOptions, validate
+
+    options = ValidateOptions(paths=paths or (manifests_dir,), output_format=output_format)
+    return validate(options, runtime)
 
 
 @cli.command()
 @manifests_option
 @format_option(
-    "text", "json", "markdown",
+    "text",
+    "json",
+    "markdown",
     help="json: Terraform's plan representation; markdown: for a pull-request comment.",
-)  # fmt: skip
+)
 @click.option(
     "-out",
     "--out",
@@ -97,41 +100,12 @@ def validate(manifests_dir: Path, output_format: str, paths: tuple[Path, ...]) -
     help="Exit 0 when there is nothing to do, 1 on error, 2 when there are changes.",
 )
 @click.option("--no-color", is_flag=True, help="No colours (also: NO_COLOR, or not a terminal).")
-def plan(
-    manifests_dir: Path,
-    output_format: str,
-    out_file: Path | None,
-    detailed_exitcode: bool,
-    no_color: bool,
-) -> int:
+@click.pass_obj
+def plan(runtime: Runtime, /, **options: Any) -> int:
     """Show what apply would do, after reading the state and the service."""
-    color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
-    return plan_command(
-        manifests_dir=manifests_dir,
-        output_format=output_format,
-        out_file=out_file,
-        detailed_exitcode=detailed_exitcode,
-        color=color,
-        environ=os.environ,
-        out=sys.stdout,
-        err=sys.stderr,
-    )
+    from reconciler.commands.plan import PlanOptions, plan
 
-
-def _runtime(no_color: bool = False) -> Runtime:
-    out_tty = sys.stdout.isatty()
-    return Runtime(
-        environ=os.environ,
-        out=sys.stdout,
-        err=sys.stderr,
-        out_tty=out_tty,
-        in_tty=sys.stdin.isatty(),
-        color=out_tty and not no_color and "NO_COLOR" not in os.environ,
-    )
-
-
-def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
-    return parse_duration(value) if value is not None else None
+    return plan(PlanOptions(**options), runtime)
 
 
 @cli.command()
@@ -164,25 +138,12 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     help="Creates in flight at once.",
 )
 @click.option("--no-color", is_flag=True, help="No colours.")
-def apply(
-    manifests_dir: Path,
-    plan_file: Path | None,
-    auto_approve: bool,
-    wait: bool,
-    timeout: float | None,
-    parallelism: int,
-    no_color: bool,
-) -> int:
+@click.pass_obj
+def apply(runtime: Runtime, /, **options: Any) -> int:
     """Create the missing jobs (or apply PLAN_FILE saved by `plan -out`) and record them."""
-    return apply_command(
-        manifests_dir=manifests_dir,
-        plan_file=plan_file,
-        auto_approve=auto_approve,
-        wait=wait,
-        timeout=timeout,
-        parallelism=parallelism,
-        runtime=_runtime(no_color),
-    )
+    from reconciler.commands.apply import ApplyOptions, apply
+
+    return apply(ApplyOptions(**options), runtime)
 
 
 @cli.command()
@@ -196,35 +157,31 @@ def apply(
     help="With --watch: stop after this long (90s, 10m, 2h).",
 )
 @click.option("--all", "show_forgotten", is_flag=True, help="Also list forgotten jobs.")
-def status(
-    manifests_dir: Path,
-    output_format: str,
-    watch: bool,
-    timeout: float | None,
-    show_forgotten: bool,
-) -> int:
+@click.pass_obj
+def status(runtime: Runtime, /, **options: Any) -> int:
     """Show the recorded jobs as the service reports them now (and record what changed)."""
-    return status_command(
-        manifests_dir=manifests_dir,
-        output_format=output_format,
-        watch=watch,
-        timeout=timeout,
-        show_forgotten=show_forgotten,
-        runtime=_runtime(),
-    )
+    from reconciler.commands.status import StatusOptions, status
+
+    return status(StatusOptions(**options), runtime)
 
 
 @cli.command()
 @manifests_option
-def check(manifests_dir: Path) -> int:
+@click.pass_obj
+def check(runtime: Runtime, manifests_dir: Path) -> int:
     """Read-only drift check for CI: 0 converged, 2 not applied, 3 drift, 4 running, 5 failed."""
-    return check_command(manifests_dir=manifests_dir, runtime=_runtime())
+    from reconciler.commands.check import CheckOptions, check
+
+    return check(CheckOptions(manifests_dir=manifests_dir), runtime)
 
 
 @cli.command()
-def schema() -> int:
+@click.pass_obj
+def schema(runtime: Runtime) -> int:
     """Print the JSON Schema of manifest documents (for editors and CI)."""
-    return schema_command(out=sys.stdout)
+    from reconciler.commands.schema import SchemaOptions, schema
+
+    return schema(SchemaOptions(), runtime)
 
 
 @cli.group()
@@ -261,7 +218,10 @@ def emulator() -> None:
 @click.option("--throttle-fraction", type=float, help="Fraction of calls answered with throttling.")
 @click.option("--error-fraction", type=float, help="Fraction of calls answered with HTTP 500.")
 @click.option("-v", "--verbose", is_flag=True, help="Log each request line (never bodies).")
+@click.pass_obj
 def serve(
+    runtime: Runtime,
+    /,
     manifests_dir: Path,
     config_file: Path | None,
     host: str,
@@ -270,36 +230,54 @@ def serve(
     **overrides: Any,
 ) -> int:
     """Serve the emulator over HTTP (AWS JSON 1.1) for boto3 and the AWS CLI."""
-    return emulator_serve(
-        settings=load_settings(manifests_dir, os.environ),
+    from reconciler.commands.emulator import ServeOptions, serve
+
+    options = ServeOptions(
+        manifests_dir=manifests_dir,
         config_file=config_file,
         host=host,
         port=port,
-        overrides=overrides,
         verbose=verbose,
+        overrides=overrides,
+    )
+    return serve(options, runtime)
+
+
+def process_runtime() -> Runtime:
+    """The world of a real process: its streams, terminal and environment."""
+    return Runtime(
+        environ=os.environ,
         out=sys.stdout,
+        err=sys.stderr,
+        out_tty=sys.stdout.isatty(),
+        in_tty=sys.stdin.isatty(),
     )
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+def main(argv: Sequence[str] | None = None, runtime: Runtime | None = None) -> int:
+    """Run the command line and return its exit code."""
+    runtime = runtime or process_runtime()
+    err = runtime.err
     try:
-        code = cli.main(args=argv, prog_name="reconciler", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        code = 1
+        code = cli.main(args=argv, prog_name="reconciler", standalone_mode=False, obj=runtime)
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__cause__, KeyboardInterrupt):  # click's wrapping of Ctrl-C
+            err.write("Interrupted.\n")
+            return ExitCode.INTERRUPTED
+        err.write("Aborted.\n")
+        return ExitCode.ERROR
     except click.ClickException as exc:
-        exc.show()
-        code = 1
+        exc.show(file=err)
+        return ExitCode.ERROR
     except ManifestError as exc:
-        for diagnostic in exc.diagnostics:
-            click.echo(str(diagnostic), err=True)
-        count = len(exc.diagnostics)
-        click.echo(
-            f"{count} problem{'s' if count != 1 else ''} in the manifests; nothing was changed.",
-            err=True,
-        )
-        code = 1
+        from reconciler.render.diagnostics import diagnostics_text
+
+        err.write(diagnostics_text(exc.diagnostics))
+        return ExitCode.ERROR
     except ReconcilerError as exc:
-        click.echo(f"Error: {exc}", err=True)
-        code = 1
-    sys.exit(code if isinstance(code, int) else 0)
+        err.write(f"Error: {exc}\n")
+        return ExitCode.ERROR
+    except KeyboardInterrupt:
+        err.write("Interrupted.\n")
+        return ExitCode.INTERRUPTED
+    return int(code) if isinstance(code, int) else ExitCode.OK

@@ -1,4 +1,5 @@
-"""Values shared by every part: dataset group references, job specs and desired jobs.
+"""Values shared by every part: dataset group references, job specs, desired jobs, and what the
+service says of a job.
 
 Pure data: no I/O, no boto3, no YAML. Models are frozen; a change makes a new value.
 """
@@ -13,6 +14,8 @@ from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
+
+from reconciler.diagnostics import Location
 
 MAX_JOB_NAME = 63
 
@@ -58,17 +61,6 @@ class DatasetGroupRef(Frozen):
         return (self.partition, self.region, self.account)
 
 
-class SourceRef(Frozen):
-    """Where a value was declared: a manifest file and the position in it."""
-
-    file: str
-    line: int
-    column: int
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}"
-
-
 class JobSpec(Frozen):
     """Everything CreateDataDeletionJob is called with, after manifest defaults are applied."""
 
@@ -101,7 +93,7 @@ class DesiredJob(Frozen):
 
     address: str
     spec: JobSpec
-    source: SourceRef
+    source: Location
     retry: RetryPolicy = RetryPolicy()
 
     @property
@@ -120,8 +112,13 @@ class JobStatus(StrEnum):
         return self in (JobStatus.COMPLETED, JobStatus.FAILED)
 
 
-class JobSummary(Frozen):
-    """A job as ListDataDeletionJobs reports it: no data source, role or numDeleted."""
+class ServiceJob(Frozen):
+    """What the service says of a data deletion job: the one model for List and Describe answers,
+    for the planner's view of the service, and for what the state last saw of a job.
+
+    ListDataDeletionJobs leaves `data_location`, `role_arn` and `num_deleted` unset; Describe
+    fills them (`num_deleted` once the job is COMPLETED).
+    """
 
     arn: str
     job_name: str
@@ -130,11 +127,23 @@ class JobSummary(Frozen):
     created: datetime
     last_updated: datetime
     failure_reason: str | None = None
-
-
-class JobDetail(JobSummary):
-    """A job as DescribeDataDeletionJob reports it."""
-
-    data_location: str
-    role_arn: str
+    data_location: str | None = None
+    role_arn: str | None = None
     num_deleted: int | None = None
+
+    @property
+    def described(self) -> bool:
+        """Whether this came from Describe (List leaves out the data source and role)."""
+        return self.data_location is not None
+
+    def over(self, earlier: ServiceJob | None) -> ServiceJob:
+        """This observation, keeping what an earlier one of the same job read with Describe and
+        List does not repeat (the data source, the role, numDeleted)."""
+        if earlier is None or earlier.arn != self.arn:
+            return self
+        kept = {
+            field: getattr(earlier, field)
+            for field in ("data_location", "role_arn", "num_deleted")
+            if getattr(self, field) is None and getattr(earlier, field) is not None
+        }
+        return self.model_copy(update=kept) if kept else self

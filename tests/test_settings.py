@@ -4,13 +4,13 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.commands.common import load_settings
 from reconciler.emulator.config import load_config
 from reconciler.errors import UsageError
 from reconciler.providers.aws import AwsProvider
 from reconciler.providers.local import LocalProvider
 from reconciler.providers.registry import PROVIDERS, make_provider
 from reconciler.settings import ProviderSettings, Settings, with_environment
+from reconciler.workspace import load_settings
 from tests.conftest import REPO
 
 
@@ -49,9 +49,7 @@ def test_registry_builds_each_provider(tmp_path: Path) -> None:
     assert set(PROVIDERS) == {"local", "aws"}
     config = tmp_path / "emulator.yaml"
     config.write_text(f"apiVersion: emulator/v1\nkind: Emulator\ndatabase: {tmp_path}/e.sqlite3\n")
-    local = make_provider(
-        Settings.model_validate({"provider": {"emulator_config": config}})
-    )
+    local = make_provider(Settings.model_validate({"provider": {"emulator_config": config}}))
     assert isinstance(local, LocalProvider)
     aws = make_provider(
         Settings(provider=ProviderSettings(name="aws", endpoint_url="http://127.0.0.1:9"))

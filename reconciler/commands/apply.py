@@ -3,105 +3,93 @@ current), confirm, execute, and with `--wait` follow the jobs until COMPLETED or
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
-from reconciler.apply.display import ProgressDisplay, outcome_line
-from reconciler.apply.executor import Checkpoint, Executor, Result, no_checkpoint
-from reconciler.apply.session import StateSession
-from reconciler.apply.tracking import Tracker
-from reconciler.commands.common import Runtime, settings_of
-from reconciler.commands.plan import refresh_and_plan
+from reconciler.applying.display import ProgressDisplay, outcome_line
+from reconciler.applying.executor import Executor, Result
+from reconciler.applying.session import StateSession
+from reconciler.applying.tracker import Tracker
 from reconciler.durations import format_duration
 from reconciler.errors import ReconcilerError
-from reconciler.manifest import ManifestSet, load_manifests
+from reconciler.exitcodes import ExitCode
 from reconciler.models import JobStatus
 from reconciler.planfile import load_plan
 from reconciler.planning.model import Change, Plan
-from reconciler.providers.interface import Provider
 from reconciler.render.plan_text import render_text
-from reconciler.settings import Settings
+from reconciler.runtime import Runtime
 from reconciler.state.document import StateDocument, new_state
-from reconciler.state.interface import StateBackend
-from reconciler.state.registry import make_backend
+from reconciler.workspace import Workspace, open_workspace
 
 
 class StalePlan(ReconcilerError):
     """A saved plan made from a state or manifests that have moved on."""
 
 
-def apply(
-    *,
-    manifests_dir: Path,
-    plan_file: Path | None,
-    auto_approve: bool,
-    wait: bool,
-    timeout: float | None,
-    parallelism: int,
-    runtime: Runtime,
-    checkpoint: Checkpoint = no_checkpoint,
-) -> int:
-    manifests = load_manifests([manifests_dir])
-    settings = settings_of(manifests, runtime.environ)
-    backend = make_backend(settings.state)
-    provider = runtime.make_provider(settings)
-    lock = backend.lock("apply")
+class ApplyRefused(ReconcilerError):
+    """Apply was not confirmed: nothing was done."""
+
+
+@dataclass(frozen=True)
+class ApplyOptions:
+    manifests_dir: Path
+    plan_file: Path | None = None
+    auto_approve: bool = False
+    wait: bool = False
+    timeout: float | None = None
+    parallelism: int = 4
+    no_color: bool = False
+
+
+def apply(options: ApplyOptions, runtime: Runtime) -> int:
+    workspace = open_workspace(options.manifests_dir, runtime)
+    lock = workspace.backend.lock("apply")
     try:
-        run = _Apply(manifests, settings, backend, provider, runtime, parallelism, checkpoint)
-        return run.run(plan_file, auto_approve=auto_approve, wait=wait, timeout=timeout)
+        return _Apply(workspace, options).run()
     finally:
-        backend.unlock(lock)
+        workspace.backend.unlock(lock)
 
 
 class _Apply:
-    def __init__(
-        self,
-        manifests: ManifestSet,
-        settings: Settings,
-        backend: StateBackend,
-        provider: Provider,
-        runtime: Runtime,
-        parallelism: int,
-        checkpoint: Checkpoint,
-    ) -> None:
-        self.manifests = manifests
-        self.settings = settings
-        self.backend = backend
-        self.provider = provider
-        self.runtime = runtime
-        self.parallelism = parallelism
-        self.checkpoint = checkpoint
-        self.out = runtime.out
+    def __init__(self, workspace: Workspace, options: ApplyOptions) -> None:
+        self.workspace = workspace
+        self.options = options
+        self.runtime = workspace.runtime
+        self.out = workspace.runtime.out
 
-    def run(
-        self, plan_file: Path | None, *, auto_approve: bool, wait: bool, timeout: float | None
-    ) -> int:
-        stored = self.backend.load()
-        plan = self._saved(plan_file, stored) if plan_file else self._plan(stored)
-        self.out.write(render_text(plan, color=self.runtime.color))
+    def run(self) -> int:
+        stored = self.workspace.backend.load()
+        if self.options.plan_file is not None:
+            plan = self._saved(self.options.plan_file, stored)
+        else:
+            plan = self.workspace.plan(stored)
+        self.out.write(render_text(plan, color=self.runtime.color(self.options.no_color)))
         if plan.errored:
-            return 1
-        if plan.has_changes and not auto_approve and not self._confirmed():
-            return 1
-        session = StateSession(self.backend, stored or new_state(), self.runtime.clock)
-        executor = Executor(session, self.provider, parallelism=self.parallelism,
-                            checkpoint=self.checkpoint)  # fmt: skip
+            return ExitCode.ERROR
+        if plan.has_changes and not self.options.auto_approve:
+            self._confirm()
+        settings = self.workspace.settings
+        session = StateSession(self.workspace.backend, stored or new_state(), self.runtime.clock)
+        executor = Executor(
+            session,
+            self.workspace.provider,
+            max_pending=settings.quotas.max_pending_jobs_per_dataset_group,
+            parallelism=self.options.parallelism,
+            checkpoint=self.runtime.checkpoint,
+        )
         outcomes = executor.execute(plan)
         for outcome in outcomes:
-            if outcome.result is not Result.QUEUED or not wait:
+            if outcome.result is not Result.QUEUED or not self.options.wait:
                 self.out.write(outcome_line(outcome) + "\n")
         results = [o.result for o in outcomes]
-        queued = [c for c in plan.changes if c.creates and c.address in
-                  {o.address for o in outcomes if o.result is Result.QUEUED}]  # fmt: skip
-        code = 1 if Result.FAILED in results or Result.UNKNOWN in results else 0
-        if wait:
-            code = max(code, self._wait(session, executor, queued, timeout))
-        self.out.write(_summary(results, wait) + "\n")
+        waiting = {o.address for o in outcomes if o.result is Result.QUEUED}
+        queued = [c for c in plan.changes if c.creates and c.address in waiting]
+        failed = Result.FAILED in results or Result.UNKNOWN in results
+        code = ExitCode.ERROR if failed else ExitCode.OK
+        if self.options.wait:
+            code = max(code, ExitCode(self._wait(session, executor, queued)))
+        self.out.write(_summary(results, self.options.wait) + "\n")
         return code
-
-    def _plan(self, stored: StateDocument | None) -> Plan:
-        return refresh_and_plan(
-            self.manifests, self.settings, stored, self.provider, self.backend.describe()
-        )
 
     def _saved(self, plan_file: Path, stored: StateDocument | None) -> Plan:
         plan = load_plan(plan_file)
@@ -113,61 +101,59 @@ class _Apply:
                 f"{stale}the state changed since the plan was made (lineage {plan.lineage}, "
                 f"serial {plan.serial}; now lineage {lineage}, serial {serial}). Make a new plan."
             )
-        if plan.manifests_digest != self.manifests.digest:
+        if plan.manifests_digest != self.workspace.manifests.digest:
             raise StalePlan(
                 f"{stale}the manifests changed since the plan was made. Make a new plan."
             )
-        if plan.provider != self.provider.name:
+        provider = self.workspace.provider.name
+        if plan.provider != provider:
             raise StalePlan(
-                f"{stale}it was made with the {plan.provider} provider, not {self.provider.name}."
+                f"{stale}it was made with the {plan.provider} provider, not {provider}."
             )
         return plan
 
-    def _confirmed(self) -> bool:
+    def _confirm(self) -> None:
         if not self.runtime.in_tty:
-            self.runtime.err.write(
-                "Error: apply needs a confirmation and there is no terminal to ask on: review the "
-                "plan above and run again with --auto-approve.\n"
+            raise ApplyRefused(
+                "apply needs a confirmation and there is no terminal to ask on: review the "
+                "plan above and run again with --auto-approve."
             )
-            return False
         answer = self.runtime.ask(
             "Do you want to perform these actions? Only 'yes' will be accepted: "
         )
         if answer.strip() != "yes":
-            self.runtime.err.write("Apply cancelled.\n")
-            return False
-        return True
+            raise ApplyRefused("Apply cancelled.")
 
-    def _wait(
-        self, session: StateSession, executor: Executor, queued: list[Change], timeout: float | None
-    ) -> int:
+    def _wait(self, session: StateSession, executor: Executor, queued: list[Change]) -> ExitCode:
+        settings = self.workspace.settings
         tracker = Tracker(
-            session, self.provider,
-            intervals=self.settings.polling.intervals(self.provider.polling_defaults),
-            max_pending=self.settings.quotas.max_pending_jobs_per_dataset_group,
-            executor=executor, monotonic=self.runtime.monotonic, sleep=self.runtime.sleep,
-        )  # fmt: skip
+            session,
+            self.workspace.provider,
+            intervals=settings.polling.intervals(self.workspace.provider.polling_defaults),
+            executor=executor,
+            monotonic=self.runtime.monotonic,
+            sleep=self.runtime.sleep,
+        )
         display = ProgressDisplay(self.out, tty=self.runtime.out_tty)
-        result = tracker.run(queued, timeout=timeout, report=display)
+        result = tracker.run(queued, timeout=self.options.timeout, report=display)
         display.close()
-        declared = {job.address for job in self.manifests.jobs}
+        declared = {job.address for job in self.workspace.manifests.jobs}
         records = [r for r in result.records if r.address in declared]
         failed = [r for r in records if r.status is JobStatus.FAILED]
         for record in failed:
-            self.out.write(
-                f"{record.address}: FAILED: {record.failure_reason or 'no reason given'}\n"
-            )
+            reason = record.seen.failure_reason if record.seen else None
+            self.out.write(f"{record.address}: FAILED: {reason or 'no reason given'}\n")
         for address in sorted(result.missing):
             self.out.write(f"{address}: no longer listed by the service (drift): not followed\n")
         if not result.finished:
             running = sum(1 for r in records if r.status and not r.status.terminal)
             self.runtime.err.write(
-                f"Stopped waiting after {format_duration(timeout or 0)}: {running} jobs still "
-                f"running, {len(result.queued)} queued. Nothing is lost: `reconciler apply --wait` "
-                "or `reconciler status --watch` goes on from the state.\n"
+                f"Stopped waiting after {format_duration(self.options.timeout or 0)}: {running} "
+                f"jobs still running, {len(result.queued)} queued. Nothing is lost: `reconciler "
+                "apply --wait` or `reconciler status --watch` goes on from the state.\n"
             )
-            return 1
-        return 1 if failed or result.missing else 0
+            return ExitCode.ERROR
+        return ExitCode.ERROR if failed or result.missing else ExitCode.OK
 
 
 def _summary(results: list[Result], wait: bool) -> str:

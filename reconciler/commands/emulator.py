@@ -1,9 +1,15 @@
-"""`reconciler emulator serve`: the local Personalize emulator over HTTP, until interrupted."""
+"""`reconciler emulator serve`: the local Personalize emulator over HTTP, until interrupted.
+
+The emulator's settings come from `--config FILE`, or else from the file the manifests' settings
+name (`provider.emulatorConfig`), or else its defaults; the flags override single values.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -11,26 +17,29 @@ from reconciler.emulator.config import EmulatorConfig
 from reconciler.emulator.server import EmulatorServer
 from reconciler.emulator.service import EmulatorService
 from reconciler.errors import UsageError
+from reconciler.exitcodes import ExitCode
 from reconciler.providers.local import emulator_config
-from reconciler.settings import Settings
+from reconciler.runtime import Runtime
+from reconciler.workspace import load_settings
 
 
-def serve(
-    *,
-    settings: Settings,
-    config_file: Path | None,
-    host: str,
-    port: int,
-    overrides: dict[str, Any],
-    verbose: bool,
-    out: TextIO,
-) -> int:
-    given = {k: v for k, v in overrides.items() if v is not None}
+@dataclass(frozen=True)
+class ServeOptions:
+    manifests_dir: Path
+    config_file: Path | None = None
+    host: str = "127.0.0.1"
+    port: int = 4599
+    verbose: bool = False
+    overrides: Mapping[str, Any] = field(default_factory=dict)  # EmulatorConfig fields
+
+
+def serve(options: ServeOptions, runtime: Runtime) -> int:
+    provider = load_settings(options.manifests_dir, runtime.environ).provider
+    if options.config_file is not None:
+        provider = provider.model_copy(update={"emulator_config": options.config_file})
+    base = emulator_config(provider)
+    given = {k: v for k, v in options.overrides.items() if v is not None}
     faults = {k: given.pop(k) for k in list(given) if k.endswith("_fraction")}
-    if config_file is not None:
-        provider = settings.provider.model_copy(update={"emulator_config": config_file})
-        settings = settings.model_copy(update={"provider": provider})
-    base = emulator_config(settings.provider)
     try:
         config = EmulatorConfig.model_validate(
             {**base.model_dump(), **given, "faults": {**base.faults.model_dump(), **faults}}
@@ -41,9 +50,12 @@ def serve(
         raise UsageError(f"{option}: {error['msg']}") from None
     service = EmulatorService(config)
     try:
-        server = EmulatorServer(service, host, port, verbose=verbose)
+        server = EmulatorServer(service, options.host, options.port, verbose=options.verbose)
     except OSError as exc:
-        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        raise UsageError(
+            f"cannot listen on {options.host}:{options.port}: {exc.strerror or exc}"
+        ) from None
+    out = runtime.out
     out.write(
         f"Personalize emulator listening on {server.url}\n"
         f"  database: {config.database}\n"
@@ -59,4 +71,4 @@ def serve(
         out.write("Stopped.\n")
     finally:
         server.server_close()
-    return 0
+    return ExitCode.OK

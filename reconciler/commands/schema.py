@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TextIO
+from dataclasses import dataclass
 
+from reconciler.exitcodes import ExitCode
 from reconciler.manifest.documents import json_schema_text
+from reconciler.runtime import Runtime
 
 
-def schema(*, out: TextIO) -> int:
-    out.write(json_schema_text())
-    return 0
+@dataclass(frozen=True)
+class SchemaOptions:
+    pass
+
+
+def schema(options: SchemaOptions, runtime: Runtime) -> int:
+    runtime.out.write(json_schema_text())
+    return ExitCode.OK

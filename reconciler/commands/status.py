@@ -7,32 +7,35 @@ the same without recording it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
-from reconciler.apply.display import ProgressDisplay
-from reconciler.apply.session import StateSession
-from reconciler.apply.tracking import Progress, Tracker
-from reconciler.commands.common import Runtime, load_settings
+from reconciler.applying.display import ProgressDisplay
+from reconciler.applying.session import StateSession
+from reconciler.applying.tracker import Progress, Tracker
+from reconciler.exitcodes import ExitCode
 from reconciler.render.status import (
     render_status_json,
     render_status_markdown,
     render_status_text,
 )
+from reconciler.runtime import Runtime
 from reconciler.state.interface import StateLocked
-from reconciler.state.registry import make_backend
+from reconciler.workspace import load_settings
 
 
-def status(
-    *,
-    manifests_dir: Path,
-    output_format: str,
-    watch: bool,
-    timeout: float | None,
-    show_forgotten: bool,
-    runtime: Runtime,
-) -> int:
-    settings = load_settings(manifests_dir, runtime.environ)
-    backend = make_backend(settings.state)
+@dataclass(frozen=True)
+class StatusOptions:
+    manifests_dir: Path
+    output_format: str = "text"  # or json, markdown
+    watch: bool = False
+    timeout: float | None = None
+    show_forgotten: bool = False
+
+
+def status(options: StatusOptions, runtime: Runtime) -> int:
+    settings = load_settings(options.manifests_dir, runtime.environ)
+    backend = runtime.make_backend(settings.state)
     try:
         lock = backend.lock("status")
     except StateLocked as exc:
@@ -42,36 +45,37 @@ def status(
         document = backend.load()
         if document is None:
             runtime.err.write("No state yet: nothing has been applied.\n")
-            return 0
+            return ExitCode.OK
         session = StateSession(backend, document, runtime.clock, persist=lock is not None)
         if document.jobs:
             provider = runtime.make_provider(settings)
             tracker = Tracker(
-                session, provider,
+                session,
+                provider,
                 intervals=settings.polling.intervals(provider.polling_defaults),
-                max_pending=settings.quotas.max_pending_jobs_per_dataset_group,
-                monotonic=runtime.monotonic, sleep=runtime.sleep,
-            )  # fmt: skip
+                monotonic=runtime.monotonic,
+                sleep=runtime.sleep,
+            )
             display = ProgressDisplay(runtime.err, tty=runtime.out_tty)
-            report = display if watch else _quiet
-            result = tracker.run([], timeout=timeout, report=report, once=not watch)
+            report = display if options.watch else _quiet
+            result = tracker.run([], timeout=options.timeout, report=report, once=not options.watch)
             display.close()
-            if watch and not result.finished:
+            if options.watch and not result.finished:
                 runtime.err.write("Stopped watching: some jobs are still running.\n")
     finally:
         if lock is not None:
             backend.unlock(lock)
     records = list(session.document.jobs.values())
-    if show_forgotten:
+    if options.show_forgotten:
         records += list(session.document.forgotten)
     now = runtime.clock()
-    if output_format == "json":
+    if options.output_format == "json":
         runtime.out.write(render_status_json(records))
-    elif output_format == "markdown":
+    elif options.output_format == "markdown":
         runtime.out.write(render_status_markdown(records, now))
     else:
         runtime.out.write(render_status_text(records, now))
-    return 0
+    return ExitCode.OK
 
 
 def _quiet(progress: Progress) -> None:

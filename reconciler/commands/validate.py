@@ -2,40 +2,42 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
 
 from reconciler.errors import ManifestError
-from reconciler.manifest import load_manifests
+from reconciler.exitcodes import ExitCode
+from reconciler.manifest.loader import load_manifests
+from reconciler.render.diagnostics import diagnostics_text, validation_json
+from reconciler.runtime import Runtime
 
 
-def validate(*, paths: Sequence[Path], output_format: str, out: TextIO, err: TextIO) -> int:
+@dataclass(frozen=True)
+class ValidateOptions:
+    paths: tuple[Path, ...]
+    output_format: str = "text"  # or json
+
+
+def validate(options: ValidateOptions, runtime: Runtime) -> int:
     try:
-        manifests = load_manifests(paths)
+        manifests = load_manifests(options.paths)
     except ManifestError as exc:
-        if output_format == "json":
-            report = {"valid": False, "diagnostics": [d.to_json() for d in exc.diagnostics]}
-            out.write(json.dumps(report, indent=2) + "\n")
+        if options.output_format == "json":
+            runtime.out.write(validation_json(exc.diagnostics))
         else:
-            for diagnostic in exc.diagnostics:
-                err.write(f"{diagnostic}\n")
-            count = len(exc.diagnostics)
-            err.write(f"{count} problem{'s' if count != 1 else ''} found; nothing was changed.\n")
-        return 1
+            runtime.err.write(diagnostics_text(exc.diagnostics))
+        return ExitCode.ERROR
     summary = {
         "files": manifests.files,
         "documents": manifests.documents,
         "datasetGroups": len(manifests.dataset_groups),
         "jobs": len(manifests.jobs),
     }
-    if output_format == "json":
-        out.write(json.dumps({"valid": True, "summary": summary, "diagnostics": []}, indent=2))
-        out.write("\n")
+    if options.output_format == "json":
+        runtime.out.write(validation_json([], summary))
     else:
-        out.write(
+        runtime.out.write(
             f"Success: {summary['files']} files, {summary['documents']} documents, "
             f"{summary['datasetGroups']} dataset groups, {summary['jobs']} jobs.\n"
         )
-    return 0
+    return ExitCode.OK

@@ -21,7 +21,7 @@ from reconciler.manifest.documents import (
     SettingsDocument,
 )
 from reconciler.manifest.yamlsource import YamlDocument, read_documents
-from reconciler.models import DatasetGroupRef, DesiredJob, JobSpec, RetryPolicy, SourceRef
+from reconciler.models import DatasetGroupRef, DesiredJob, JobSpec, RetryPolicy
 
 MANIFEST_SUFFIXES = (".yaml", ".yml")
 
@@ -32,7 +32,7 @@ class ManifestSet:
 
     jobs: tuple[DesiredJob, ...]
     settings: SettingsDocument | None
-    settings_source: SourceRef | None
+    settings_source: Location | None
     dataset_groups: tuple[str, ...]
     files: int
     documents: int
@@ -93,16 +93,12 @@ def load_manifests(paths: Sequence[Path]) -> ManifestSet:
     return ManifestSet(
         jobs=tuple(jobs),
         settings=setting[1] if setting else None,
-        settings_source=_source(setting[0].start) if setting else None,
+        settings_source=setting[0].start if setting else None,
         dataset_groups=tuple(sorted({model.dataset_group_arn for _, model in groups})),
         files=len(files),
         documents=count,
         digest=f"sha256:{digest.hexdigest()}",
     )
-
-
-def _source(location: Location) -> SourceRef:
-    return SourceRef(file=location.file, line=location.line, column=location.column)
 
 
 def _expand(
@@ -146,7 +142,7 @@ def _expand(
                 on_failure=entry.on_failure or model.defaults.on_failure or "report",
                 max_attempts=entry.max_attempts or model.defaults.max_attempts or 3,
             )
-            jobs.append(DesiredJob(address=address, spec=spec, source=_source(where), retry=retry))
+            jobs.append(DesiredJob(address=address, spec=spec, source=where, retry=retry))
     return jobs
 
 
@@ -161,7 +157,7 @@ def _check_unique(jobs: list[DesiredJob], diagnostics: list[Diagnostic]) -> None
         if first is not None:
             diagnostics.append(
                 Diagnostic(
-                    _location(job.source),
+                    job.source,
                     f"jobName {job.spec.job_name!r} is already declared at {first.source}: job "
                     f"names are unique per account and region ({group.account}, "
                     f"{group.region}), so rename one of them",
@@ -173,7 +169,7 @@ def _check_unique(jobs: list[DesiredJob], diagnostics: list[Diagnostic]) -> None
         if other is not None:
             diagnostics.append(
                 Diagnostic(
-                    _location(job.source),
+                    job.source,
                     f"address {job.address!r} is already used at {other.source} by a dataset "
                     "group of the same name in another account or region: rename one job",
                 )
@@ -195,7 +191,3 @@ def _check_single_settings(
                     "Settings document per manifests tree",
                 )
             )
-
-
-def _location(source: SourceRef) -> Location:
-    return Location(source.file, source.line, source.column)

@@ -1,0 +1,1 @@
+"""Planning: the pure core. Desired jobs, recorded jobs and an observed view in; a `Plan` out."""

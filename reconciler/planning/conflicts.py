@@ -6,7 +6,7 @@ from typing import Any
 
 from deepdiff import DeepDiff
 
-from reconciler.models import JobDetail, JobSpec
+from reconciler.models import JobSpec, ServiceJob
 
 _SERVICE_NAMES = {
     "dataset_group_arn": "datasetGroupArn",
@@ -39,12 +39,14 @@ def _name(path: str) -> str:
     return ".".join(parts)
 
 
-def live_differences(spec: JobSpec, detail: JobDetail) -> str:
+def service_differences(spec: JobSpec, job: ServiceJob) -> str:
     """What differs between a declared spec and a job the service described ('' when it can be
     adopted). Describe returns no tags, so tags are not compared."""
-    live = {
-        "dataset_group_arn": detail.dataset_group_arn,
-        "data_location": detail.data_location,
-        "role_arn": detail.role_arn,
+    if not job.described:
+        return "the job's spec could not be read"
+    service = {
+        "dataset_group_arn": job.dataset_group_arn,
+        "data_location": job.data_location,
+        "role_arn": job.role_arn,
     }
-    return spec_differences(live, {key: getattr(spec, key) for key in live})
+    return spec_differences(service, {key: getattr(spec, key) for key in service})

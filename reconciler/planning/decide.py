@@ -1,47 +1,73 @@
-"""make_plan: a pure function of (desired, stored, live, quota) -> Plan.
+"""make_plan: a pure function of (desired, recorded, observed, limits) -> Plan.
 
-For each declared job the decision is a switch over (stored record, live job):
+For each declared job the decision is a switch over (recorded job, observed job of that name):
 
-| stored record            | live job of that name        | action / diagnostic                  |
-|--------------------------|------------------------------|--------------------------------------|
-| none                     | none                         | create                               |
-| none                     | same spec                    | adopt                                |
-| none                     | other spec                   | error: name used by another spec     |
-| spec digest differs      | any                          | error: spec changed (immutable)      |
-| intent only (no ARN)     | same spec / none             | adopt / create (or retry) again      |
-| ARN                      | none                         | no-op, health Missing, drift         |
-| ARN, FAILED, retry asked | attempts left                | retry under NAME-rN                  |
-| ARN                      | any other status             | no-op with that health               |
+| recorded job             | observed job of that name | action / diagnostic (reason)              |
+|--------------------------|---------------------------|-------------------------------------------|
+| none                     | none                      | create (declared_not_found)               |
+| none                     | same spec                 | adopt (exists_same_spec)                  |
+| none                     | other spec                | error: name used by another spec          |
+| spec digest differs      | any                       | error: spec changed (immutable)           |
+| intent only (no ARN)     | none                      | create/retry (interrupted_before_create)  |
+| intent only (no ARN)     | same spec / other spec    | adopt (interrupted_after_create) / error  |
+| ARN                      | none                      | no-op, health Missing, drift (missing)    |
+| ARN, FAILED, retry asked | attempts left             | retry as NAME-rN (retry_after_failure)    |
+| ARN                      | any other status          | no-op with that health (up_to_date)       |
 
-Recorded jobs no longer declared are forgotten. Creates and retries of a dataset group go now up
-to the free PENDING slots (the quota minus jobs already PENDING there); the rest are queued.
+Recorded jobs no longer declared are forgotten (not_declared). Creates and retries of a dataset
+group go now up to its free PENDING slots (the quota minus jobs already PENDING there); the rest
+are queued. Every change carries what the job will be once applied (`after`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from reconciler.models import DesiredJob, JobStatus, JobSummary
-from reconciler.planning.conflicts import live_differences, spec_differences
+from reconciler.diagnostics import Severity
+from reconciler.models import DesiredJob, JobSpec, JobStatus, ServiceJob
+from reconciler.planning.conflicts import service_differences, spec_differences
 from reconciler.planning.model import (
     Action,
+    ActionReason,
     Change,
     Drift,
     Health,
-    LiveState,
+    JobValues,
+    Limits,
+    Origin,
     Plan,
     PlanDiagnostic,
+    RecordedJob,
+    RecordedState,
     Refreshed,
-    Severity,
 )
+from reconciler.planning.observed import Observed
 from reconciler.planning.quota import allocate
-from reconciler.refresh import LiveView
-from reconciler.state.document import JobRecord, StateDocument
+
+
+def _values(
+    spec: JobSpec, job_name: str, job: ServiceJob | None = None, recorded: RecordedJob | None = None
+) -> JobValues:
+    """The job `job_name` of `spec` once applied, with what the service says of it if it exists
+    (and the numDeleted the state read earlier, which List does not repeat)."""
+    named = spec if spec.job_name == job_name else spec.model_copy(update={"job_name": job_name})
+    if job is None:
+        return JobValues(spec=named)
+    num_deleted = job.num_deleted
+    if num_deleted is None and recorded is not None and recorded.seen is not None:
+        num_deleted = recorded.seen.num_deleted if recorded.seen.arn == job.arn else None
+    return JobValues(
+        spec=named,
+        arn=job.arn,
+        status=job.status,
+        num_deleted=num_deleted,
+        failure_reason=job.failure_reason,
+    )
 
 
 class _Planner:
-    def __init__(self, live: LiveView) -> None:
-        self.live = live
+    def __init__(self, observed: Observed) -> None:
+        self.observed = observed
         self.changes: list[Change] = []
         self.diagnostics: list[PlanDiagnostic] = []
         self.drift: list[Drift] = []
@@ -50,45 +76,59 @@ class _Planner:
     def error(self, summary: str, detail: str, job: DesiredJob) -> None:
         self.diagnostics.append(
             PlanDiagnostic(
-                severity=Severity.ERROR, summary=summary, detail=detail,
-                address=job.address, source=str(job.source),
+                severity=Severity.ERROR,
+                summary=summary,
+                detail=detail,
+                address=job.address,
+                source=job.source,
             )
-        )  # fmt: skip
-
-    def live_state(self, found: JobSummary) -> LiveState:
-        detail = self.live.details.get(found.arn)
-        return LiveState(
-            arn=found.arn, job_name=found.job_name, status=found.status,
-            failure_reason=found.failure_reason,
-            num_deleted=detail.num_deleted if detail else None,
-            created=found.created, last_updated=found.last_updated,
-        )  # fmt: skip
+        )
 
     def change(
-        self, job: DesiredJob, action: Action, reason: str, code: str, **fields: object
+        self,
+        job: DesiredJob,
+        action: Action,
+        reason: ActionReason,
+        detail: str,
+        *,
+        job_name: str,
+        after: JobValues,
+        recorded: RecordedJob | None = None,
+        observed: ServiceJob | None = None,
+        health: Health = Health.MISSING,
+        attempt: int | None = None,
+        previous: ServiceJob | None = None,
     ) -> None:
         self.changes.append(
             Change(
-                address=job.address, action=action, reason=reason, reason_code=code,
-                dataset_group_arn=job.spec.dataset_group_arn, spec=job.spec,
-                source=str(job.source), **fields,
+                address=job.address,
+                action=action,
+                reason=reason,
+                detail=detail,
+                dataset_group_arn=job.spec.dataset_group_arn,
+                job_name=job_name,
+                attempt=attempt or (recorded.attempt if recorded else 1),
+                source=job.source,
+                desired=job.spec,
+                recorded=recorded,
+                observed=observed,
+                after=after,
+                health=health,
+                previous=previous,
             )
-        )  # fmt: skip
+        )
 
     def adopt_or_conflict(
         self,
         job: DesiredJob,
-        found: JobSummary,
+        found: ServiceJob,
         conflict: str,
-        reason: str,
-        code: str,
-        **fields: object,
+        reason: ActionReason,
+        detail: str,
+        recorded: RecordedJob | None = None,
     ) -> None:
-        """Adopt the live job of the name if it has the declared spec; otherwise block."""
-        detail = self.live.details.get(found.arn)
-        differs = (
-            live_differences(job.spec, detail) if detail else "the job's spec could not be read"
-        )
+        """Adopt the observed job of the name if it has the declared spec; otherwise block."""
+        differs = service_differences(job.spec, found)
         if differs:
             self.error(
                 f"Job name {found.job_name!r} is already used by another job",
@@ -97,27 +137,40 @@ class _Planner:
             )
             return
         self.change(
-            job, Action.ADOPT, reason, code, job_name=found.job_name, arn=found.arn,
-            live=self.live_state(found), health=Health.of(found.status), **fields,
-        )  # fmt: skip
+            job,
+            Action.ADOPT,
+            reason,
+            detail,
+            job_name=found.job_name,
+            after=_values(job.spec, found.job_name, found),
+            recorded=recorded,
+            observed=found,
+            health=Health.of(found.status),
+        )
 
     def unrecorded(self, job: DesiredJob) -> None:
-        found = self.live.find(job.spec.dataset_group_arn, job.spec.job_name)
+        found = self.observed.find(job.spec.dataset_group_arn, job.spec.job_name)
         if found is None:
             self.change(
-                job, Action.CREATE, "declared; no job of this name in the state or the service",
-                "declared_not_found", job_name=job.spec.job_name,
-            )  # fmt: skip
+                job,
+                Action.CREATE,
+                ActionReason.DECLARED_NOT_FOUND,
+                "declared; no job of this name in the state or the service",
+                job_name=job.spec.job_name,
+                after=_values(job.spec, job.spec.job_name),
+            )
             return
         self.adopt_or_conflict(
-            job, found,
+            job,
+            found,
             "A job of this name exists in the account and region with another spec, and names "
             "can never be reused: give the manifest's job a new jobName.",
+            ActionReason.EXISTS_SAME_SPEC,
             "a job of this name and spec exists in the service but not in the state: record "
-            "it, create nothing", "exists_same_spec",
-        )  # fmt: skip
+            "it, create nothing",
+        )
 
-    def recorded(self, job: DesiredJob, record: JobRecord) -> None:
+    def recorded(self, job: DesiredJob, record: RecordedJob) -> None:
         if record.spec_digest != job.spec.digest():
             self.error(
                 "The spec of an existing job changed",
@@ -127,37 +180,57 @@ class _Planner:
                 job,
             )
             return
-        found = self.live.find(record.spec.dataset_group_arn, record.job_name)
-        retrying = Action.RETRY if record.attempts else Action.CREATE
+        found = self.observed.find(record.spec.dataset_group_arn, record.job_name)
         if record.arn is None:
-            if found is None:
-                self.change(
-                    job, retrying, "an earlier apply meant to create it and stopped before the "
-                    "service had it", "interrupted_before_create", job_name=record.job_name,
-                    attempt=record.attempt, before=record,
-                )  # fmt: skip
-                return
-            self.adopt_or_conflict(
-                job, found,
-                "An earlier apply meant to create this name, and the service has a job of that "
-                "name with another spec.",
-                "an earlier apply created it and stopped before recording it: record it, create "
-                "nothing", "interrupted_after_create", attempt=record.attempt, before=record,
-            )  # fmt: skip
-            return
+            self.interrupted(job, record, found)
+        elif found is None:
+            self.missing(job, record)
+        else:
+            self.listed(job, record, found)
+
+    def interrupted(self, job: DesiredJob, record: RecordedJob, found: ServiceJob | None) -> None:
+        """An earlier apply saved the intent to create `record.job_name` and stopped."""
         if found is None:
-            self.drift.append(
-                Drift(
-                    address=job.address, kind="missing", before=record,
-                    detail=f"{record.arn} is recorded but the service no longer lists it",
-                )
-            )  # fmt: skip
             self.change(
-                job, Action.NOOP, "recorded, but missing from the service", "missing",
-                job_name=record.job_name, arn=record.arn, attempt=record.attempt,
-                before=record, health=Health.MISSING,
-            )  # fmt: skip
+                job,
+                Action.RETRY if record.earlier_names else Action.CREATE,
+                ActionReason.INTERRUPTED_BEFORE_CREATE,
+                "an earlier apply meant to create it and stopped before the service had it",
+                job_name=record.job_name,
+                after=_values(job.spec, record.job_name),
+                recorded=record,
+            )
             return
+        self.adopt_or_conflict(
+            job,
+            found,
+            "An earlier apply meant to create this name, and the service has a job of that "
+            "name with another spec.",
+            ActionReason.INTERRUPTED_AFTER_CREATE,
+            "an earlier apply created it and stopped before recording it: record it, create "
+            "nothing",
+            recorded=record,
+        )
+
+    def missing(self, job: DesiredJob, record: RecordedJob) -> None:
+        self.drift.append(
+            Drift(
+                address=job.address,
+                detail=f"{record.arn} is recorded but the service no longer lists it",
+                recorded=record,
+            )
+        )
+        self.change(
+            job,
+            Action.NOOP,
+            ActionReason.MISSING,
+            "recorded, but missing from the service",
+            job_name=record.job_name,
+            after=JobValues(spec=_values(job.spec, record.job_name).spec, arn=record.arn),
+            recorded=record,
+        )
+
+    def listed(self, job: DesiredJob, record: RecordedJob, found: ServiceJob) -> None:
         if found.status != record.status:
             self.refreshed.append(
                 Refreshed(address=job.address, before=record.status, after=found.status)
@@ -168,32 +241,46 @@ class _Planner:
             and policy.on_failure == "retry"
             and record.attempt < policy.max_attempts
         ):
-            attempt = record.attempt + 1
-            name = job.spec.derived_name(attempt)
-            taken = self.live.find(job.spec.dataset_group_arn, name)
-            if taken is not None:
-                self.error(
-                    f"The retry name {name!r} is already used",
-                    "A job of that name exists in the account and region; rename the job.",
-                    job,
-                )
-                return
-            self.change(
-                job, Action.RETRY,
-                f"{record.job_name} FAILED ({found.failure_reason or 'no reason given'}); "
-                f"attempt {attempt} of {policy.max_attempts}", "retry_after_failure",
-                job_name=name, attempt=attempt, before=record, live=self.live_state(found),
-                health=Health.FAILED,
-            )  # fmt: skip
+            self.retry(job, record, found)
             return
         self.change(
-            job, Action.NOOP, _noop_reason(found, policy.on_failure), "up_to_date",
-            job_name=record.job_name, arn=record.arn, attempt=record.attempt, before=record,
-            live=self.live_state(found), health=Health.of(found.status),
-        )  # fmt: skip
+            job,
+            Action.NOOP,
+            ActionReason.UP_TO_DATE,
+            _noop_detail(found, policy.on_failure),
+            job_name=record.job_name,
+            after=_values(job.spec, record.job_name, found, record),
+            recorded=record,
+            observed=found,
+            health=Health.of(found.status),
+        )
+
+    def retry(self, job: DesiredJob, record: RecordedJob, failed: ServiceJob) -> None:
+        attempt = record.attempt + 1
+        name = job.spec.derived_name(attempt)
+        if self.observed.find(job.spec.dataset_group_arn, name) is not None:
+            self.error(
+                f"The retry name {name!r} is already used",
+                "A job of that name exists in the account and region; rename the job.",
+                job,
+            )
+            return
+        self.change(
+            job,
+            Action.RETRY,
+            ActionReason.RETRY_AFTER_FAILURE,
+            f"{record.job_name} FAILED ({failed.failure_reason or 'no reason given'}); "
+            f"attempt {attempt} of {job.retry.max_attempts}",
+            job_name=name,
+            after=_values(job.spec, name),
+            recorded=record,
+            previous=failed,
+            health=Health.FAILED,
+            attempt=attempt,
+        )
 
 
-def _noop_reason(found: JobSummary, on_failure: str) -> str:
+def _noop_detail(found: ServiceJob, on_failure: str) -> str:
     if found.status is JobStatus.FAILED:
         if on_failure == "retry":
             return f"FAILED ({found.failure_reason or 'no reason given'}); no attempts left"
@@ -203,19 +290,16 @@ def _noop_reason(found: JobSummary, on_failure: str) -> str:
 
 def make_plan(
     desired: Sequence[DesiredJob],
-    state: StateDocument | None,
-    live: LiveView,
-    *,
-    max_pending: int,
-    provider: str,
-    state_location: str,
-    manifests_digest: str,
+    recorded: RecordedState | None,
+    observed: Observed,
+    limits: Limits,
+    origin: Origin,
 ) -> Plan:
-    planner = _Planner(live)
-    records = state.jobs if state else {}
+    planner = _Planner(observed)
+    records = recorded.jobs if recorded else {}
     missing_groups: dict[str, DesiredJob] = {}
     for job in desired:
-        group = live.groups.get(job.spec.dataset_group_arn)
+        group = observed.groups.get(job.spec.dataset_group_arn)
         if group is None or not group.exists:
             missing_groups.setdefault(job.spec.dataset_group_arn, job)
             continue
@@ -234,37 +318,49 @@ def make_plan(
     declared = {job.address for job in desired}
     for address, record in records.items():
         if address not in declared:
-            planner.changes.append(
-                Change(
-                    address=address, action=Action.FORGET,
-                    reason="no longer declared: stop tracking it; the job stays in Personalize "
-                    "and in the state's history", reason_code="not_declared",
-                    dataset_group_arn=record.spec.dataset_group_arn, job_name=record.job_name,
-                    attempt=record.attempt, before=record,
-                    health=Health.of(record.status),
-                )
-            )  # fmt: skip
+            planner.changes.append(_forget(record))
     _unmanaged(planner, desired, records.values())
-    changes, quotas = allocate(planner.changes, live, max_pending)
+    changes, quotas = allocate(planner.changes, observed, limits.max_pending)
     return Plan(
-        provider=provider, state_location=state_location,
-        lineage=state.lineage if state else None, serial=state.serial if state else None,
-        manifests_digest=manifests_digest, changes=tuple(changes), drift=tuple(planner.drift),
-        refreshed=tuple(planner.refreshed), quotas=tuple(quotas),
-        diagnostics=tuple(planner.diagnostics), api_calls=dict(live.api_calls),
-    )  # fmt: skip
+        provider=origin.provider,
+        state_location=origin.state_location,
+        lineage=recorded.lineage if recorded else None,
+        serial=recorded.serial if recorded else None,
+        manifests_digest=origin.manifests_digest,
+        changes=tuple(changes),
+        drift=tuple(planner.drift),
+        refreshed=tuple(planner.refreshed),
+        quotas=tuple(quotas),
+        diagnostics=tuple(planner.diagnostics),
+        api_calls=dict(observed.api_calls),
+    )
+
+
+def _forget(record: RecordedJob) -> Change:
+    return Change(
+        address=record.address,
+        action=Action.FORGET,
+        reason=ActionReason.NOT_DECLARED,
+        detail="no longer declared: stop tracking it; the job stays in Personalize and in the "
+        "state's history",
+        dataset_group_arn=record.spec.dataset_group_arn,
+        job_name=record.job_name,
+        attempt=record.attempt,
+        recorded=record,
+        health=Health.of(record.status),
+    )
 
 
 def _unmanaged(
-    planner: _Planner, desired: Sequence[DesiredJob], records: Iterable[JobRecord]
+    planner: _Planner, desired: Sequence[DesiredJob], records: Iterable[RecordedJob]
 ) -> None:
     """Jobs in a managed group that nothing declares or records: say how to take them over."""
     known: set[str] = set()
     for record in records:
         known.add(record.job_name)
-        known.update(a.job_name for a in record.attempts)
+        known.update(record.earlier_names)
     known.update(job.spec.job_name for job in desired)
-    for arn, group in sorted(planner.live.groups.items()):
+    for arn, group in sorted(planner.observed.groups.items()):
         for job in group.jobs:
             if job.job_name not in known:
                 planner.diagnostics.append(

@@ -5,18 +5,21 @@ being recomputed. Vocabulary (as in DESIGN.md):
 - actions: `create` (declared, absent), `adopt` (exists with the same spec, not in state: record
   it), `retry` (FAILED and the manifest asks for another attempt, under a derived name),
   `forget` (in state, no longer declared: stop tracking), `no-op`;
+- each action has a reason from a closed list (`ActionReason`), as Terraform's do;
+- a change names its parts: what the state recorded (`recorded`, the planner's own view of a
+  record, not the state's format), what the service shows of the job (`observed`), the failed
+  attempt a retry replaces (`previous`), and what the job will be once applied (`after`);
 - sync (is anything left to apply?) and health (what the service says) are kept apart.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 
 from pydantic import Field
 
-from reconciler.models import Frozen, JobSpec, JobStatus
-from reconciler.state.document import JobRecord
+from reconciler.diagnostics import Location, Severity
+from reconciler.models import Frozen, JobSpec, JobStatus, ServiceJob
 
 FORMAT_VERSION = "1.2"
 
@@ -27,6 +30,19 @@ class Action(StrEnum):
     RETRY = "retry"
     FORGET = "forget"
     NOOP = "no-op"
+
+
+class ActionReason(StrEnum):
+    """Why a change has its action: one value per row of the planner's decision table."""
+
+    DECLARED_NOT_FOUND = "declared_not_found"  # create: nowhere to be found
+    EXISTS_SAME_SPEC = "exists_same_spec"  # adopt: made outside this tool
+    INTERRUPTED_BEFORE_CREATE = "interrupted_before_create"  # create/retry again
+    INTERRUPTED_AFTER_CREATE = "interrupted_after_create"  # adopt: the answer was lost
+    RETRY_AFTER_FAILURE = "retry_after_failure"  # retry
+    UP_TO_DATE = "up_to_date"  # no-op
+    MISSING = "missing"  # no-op: recorded, no longer listed (drift)
+    NOT_DECLARED = "not_declared"  # forget
 
 
 class Health(StrEnum):
@@ -48,47 +64,86 @@ class Health(StrEnum):
         }[status]
 
 
-class Severity(StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
-    INFO = "info"
-
-
 class PlanDiagnostic(Frozen):
     severity: Severity
     summary: str
     detail: str = ""
     address: str | None = None
-    source: str | None = None  # manifest file:line:col
+    source: Location | None = None  # where the manifest declares the job
 
 
-class LiveState(Frozen):
-    """What the service says of a job right now (from List, and Describe where it was read)."""
+class RecordedJob(Frozen):
+    """What the state recorded of a job, as the planner reads it."""
 
-    arn: str
-    job_name: str
-    status: JobStatus
-    failure_reason: str | None = None
+    address: str
+    spec: JobSpec  # as applied
+    spec_digest: str
+    job_name: str  # the current attempt's name
+    seen: ServiceJob | None = None  # None: a create was intended and not confirmed
+    earlier_names: tuple[str, ...] = ()  # the names of earlier attempts, oldest first
+
+    @property
+    def arn(self) -> str | None:
+        return self.seen.arn if self.seen else None
+
+    @property
+    def status(self) -> JobStatus | None:
+        return self.seen.status if self.seen else None
+
+    @property
+    def attempt(self) -> int:
+        return len(self.earlier_names) + 1
+
+
+class RecordedState(Frozen):
+    """The recorded jobs by address, and the state's identity that a saved plan is bound to."""
+
+    lineage: str
+    serial: int
+    jobs: dict[str, RecordedJob] = Field(default_factory=dict)
+
+
+class Limits(Frozen):
+    """The service quotas the plan queues behind."""
+
+    max_pending: int = 5
+
+
+class Origin(Frozen):
+    """Where a plan comes from: it is refused when applied against another provider, state or
+    manifests."""
+
+    provider: str
+    state_location: str
+    manifests_digest: str
+
+
+class JobValues(Frozen):
+    """A job as it is, or will be, once a change is applied."""
+
+    spec: JobSpec  # with the job's own name (NAME-rN for a retry)
+    arn: str | None = None  # None: known after apply
+    status: JobStatus | None = None
     num_deleted: int | None = None
-    created: datetime | None = None
-    last_updated: datetime | None = None
+    failure_reason: str | None = None
 
 
 class Change(Frozen):
     address: str
     action: Action
-    reason: str
-    reason_code: str
+    reason: ActionReason
+    detail: str  # the reason, for a person
     dataset_group_arn: str
     job_name: str  # the name the action concerns: to create, to adopt, or the current one
-    arn: str | None = None  # of the job concerned, where one exists
     attempt: int = 1
-    spec: JobSpec | None = None  # desired; None for forget
-    before: JobRecord | None = None  # stored
-    live: LiveState | None = None
+    source: Location | None = None  # where the manifest declares it (None: forget)
+    desired: JobSpec | None = None  # the manifest's spec (None: forget)
+    recorded: RecordedJob | None = None  # what the state recorded
+    observed: ServiceJob | None = None  # what the service shows of `job_name`, where it exists
+    previous: ServiceJob | None = None  # retry: the FAILED attempt it replaces
+    after: JobValues | None = None  # the job once applied (None: forget)
     queued: bool = False
     health: Health = Health.MISSING
-    source: str | None = None
 
     @property
     def creates(self) -> bool:
@@ -100,12 +155,11 @@ class Change(Frozen):
 
 
 class Drift(Frozen):
-    """Out-of-band change: what the state recorded no longer matches the service."""
+    """Out-of-band change: a recorded job the service no longer lists."""
 
     address: str
-    kind: str  # "missing" | "moved"
     detail: str
-    before: JobRecord
+    recorded: RecordedJob
 
 
 class Refreshed(Frozen):

@@ -1,22 +1,35 @@
-"""Queueing creates behind the service's quota of PENDING jobs per dataset group."""
+"""The service's quota of PENDING jobs per dataset group: how many creates may go now.
+
+One rule for every part that submits creates: the planner marks the creates beyond the free
+slots as queued, and the executor submits queued creates as slots free up while tracking.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 
-from reconciler.models import JobStatus
+from reconciler.models import JobStatus, ServiceJob
 from reconciler.planning.model import Change, GroupQuota, Health
-from reconciler.refresh import LiveView
+from reconciler.planning.observed import Observed
+
+
+def pending(jobs: Iterable[ServiceJob]) -> int:
+    """The jobs that hold a PENDING slot, whoever made them."""
+    return sum(1 for job in jobs if job.status is JobStatus.PENDING)
+
+
+def free_slots(jobs: Iterable[ServiceJob], limit: int) -> int:
+    """How many more jobs the group takes now."""
+    return max(0, limit - pending(jobs))
 
 
 def allocate(
-    changes: list[Change], live: LiveView, max_pending: int
+    changes: list[Change], observed: Observed, limit: int
 ) -> tuple[list[Change], list[GroupQuota]]:
     """Mark the creates beyond each group's free PENDING slots as queued."""
-    pending: dict[str, int] = {
-        arn: sum(1 for j in group.jobs if j.status is JobStatus.PENDING)
-        for arn, group in live.groups.items()
-    }
+    waiting = {arn: pending(group.jobs) for arn, group in observed.groups.items()}
+    free = {arn: free_slots(group.jobs, limit) for arn, group in observed.groups.items()}
     used: dict[str, int] = defaultdict(int)
     queued: dict[str, int] = defaultdict(int)
     result: list[Change] = []
@@ -25,7 +38,7 @@ def allocate(
             result.append(change)
             continue
         group = change.dataset_group_arn
-        if pending.get(group, 0) + used[group] < max_pending:
+        if used[group] < free.get(group, limit):
             used[group] += 1
             result.append(change)
         else:
@@ -33,9 +46,12 @@ def allocate(
             result.append(change.model_copy(update={"queued": True, "health": Health.QUEUED}))
     quotas = [
         GroupQuota(
-            dataset_group_arn=arn, limit=max_pending, pending=pending.get(arn, 0),
-            creates_now=used[arn], queued=queued[arn],
+            dataset_group_arn=arn,
+            limit=limit,
+            pending=waiting.get(arn, 0),
+            creates_now=used[arn],
+            queued=queued[arn],
         )
         for arn in sorted(set(used) | set(queued))
-    ]  # fmt: skip
+    ]
     return result, quotas

@@ -11,7 +11,7 @@ from abc import ABC, abstractmethod
 from collections import Counter
 from typing import Any
 
-from reconciler.models import JobDetail, JobSpec, JobSummary
+from reconciler.models import JobSpec, ServiceJob
 from reconciler.providers.interface import (
     DatasetGroupInfo,
     InvalidInput,
@@ -54,7 +54,7 @@ class ServiceProvider(ABC):
 
     def list_jobs(
         self, dataset_group_arn: str, *, until_seen: frozenset[str] | None = None
-    ) -> list[JobSummary]:
+    ) -> list[ServiceJob]:
         region = region_of(dataset_group_arn)
         for _ in range(MAX_LISTING_RESTARTS):
             try:
@@ -68,14 +68,14 @@ class ServiceProvider(ABC):
 
     def _list_all(
         self, region: str, dataset_group_arn: str, until_seen: frozenset[str] | None
-    ) -> list[JobSummary]:
-        jobs: dict[str, JobSummary] = {}
+    ) -> list[ServiceJob]:
+        jobs: dict[str, ServiceJob] = {}
         missing = set(until_seen) if until_seen is not None else None
         params: dict[str, Any] = {"datasetGroupArn": dataset_group_arn, "maxResults": PAGE_SIZE}
         while True:
             page = self._call(region, "ListDataDeletionJobs", params)
             for item in page.get("dataDeletionJobs", []):
-                job = summary_from_wire(item)
+                job = job_from_wire(item)
                 jobs.setdefault(job.arn, job)
                 if missing is not None:
                     missing.discard(job.job_name)
@@ -84,11 +84,11 @@ class ServiceProvider(ABC):
                 return list(jobs.values())
             params = {**params, "nextToken": token}
 
-    def describe_job(self, job_arn: str) -> JobDetail:
+    def describe_job(self, job_arn: str) -> ServiceJob:
         body = self._call(
             region_of(job_arn), "DescribeDataDeletionJob", {"dataDeletionJobArn": job_arn}
         )
-        return detail_from_wire(body["dataDeletionJob"])
+        return job_from_wire(body["dataDeletionJob"])
 
     def create_job(self, spec: JobSpec) -> str:
         params: dict[str, Any] = {
@@ -117,27 +117,18 @@ class ServiceProvider(ABC):
         )
 
 
-def summary_from_wire(item: dict[str, Any]) -> JobSummary:
-    return JobSummary(**_summary_fields(item))
-
-
-def detail_from_wire(item: dict[str, Any]) -> JobDetail:
-    return JobDetail(
-        **_summary_fields(item),
-        data_location=item.get("dataSource", {}).get("dataLocation", ""),
-        role_arn=item.get("roleArn", ""),
+def job_from_wire(item: dict[str, Any]) -> ServiceJob:
+    """A job of a List answer (a summary) or of a Describe answer (with the data source, role and
+    numDeleted). Timestamps arrive as datetimes from boto3 and as Unix seconds in-process."""
+    return ServiceJob(
+        arn=item["dataDeletionJobArn"],
+        job_name=item["jobName"],
+        dataset_group_arn=item["datasetGroupArn"],
+        status=item["status"],
+        created=item["creationDateTime"],
+        last_updated=item.get("lastUpdatedDateTime", item["creationDateTime"]),
+        failure_reason=item.get("failureReason"),
+        data_location=item.get("dataSource", {}).get("dataLocation"),
+        role_arn=item.get("roleArn"),
         num_deleted=item.get("numDeleted"),
     )
-
-
-def _summary_fields(item: dict[str, Any]) -> dict[str, Any]:
-    """Timestamps arrive as datetimes from boto3 and as Unix seconds in-process: both validate."""
-    return {
-        "arn": item["dataDeletionJobArn"],
-        "job_name": item["jobName"],
-        "dataset_group_arn": item["datasetGroupArn"],
-        "status": item["status"],
-        "created": item["creationDateTime"],
-        "last_updated": item.get("lastUpdatedDateTime", item["creationDateTime"]),
-        "failure_reason": item.get("failureReason"),
-    }

@@ -14,24 +14,41 @@ from reconciler.providers.interface import (
 
 TRANSIENT = frozenset(
     {
-        "ThrottlingException", "Throttling", "ThrottledException", "TooManyRequestsException",
-        "RequestLimitExceeded", "InternalFailure", "InternalServerError", "ServiceUnavailable",
-        "ServiceUnavailableException", "RequestTimeout", "RequestTimeoutException",
+        "ThrottlingException",
+        "Throttling",
+        "ThrottledException",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+        "InternalFailure",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+        "RequestTimeout",
+        "RequestTimeoutException",
     }
-)  # fmt: skip
+)
 DENIED = frozenset(
     {
-        "AccessDeniedException", "AccessDenied", "UnrecognizedClientException",
-        "InvalidSignatureException", "ExpiredTokenException", "InvalidClientTokenId",
-        "MissingAuthenticationTokenException", "IncompleteSignature",
+        "AccessDeniedException",
+        "AccessDenied",
+        "UnrecognizedClientException",
+        "InvalidSignatureException",
+        "ExpiredTokenException",
+        "InvalidClientTokenId",
+        "MissingAuthenticationTokenException",
+        "IncompleteSignature",
     }
-)  # fmt: skip
+)
 INVALID = frozenset(
     {
-        "InvalidInputException", "ValidationException", "TooManyTagsException",
-        "ResourceInUseException", "InvalidNextTokenException", "SerializationException",
+        "InvalidInputException",
+        "ValidationException",
+        "TooManyTagsException",
+        "ResourceInUseException",
+        "InvalidNextTokenException",
+        "SerializationException",
     }
-)  # fmt: skip
+)
 
 
 def translate(code: str, message: str, *, operation: str, status: int) -> ProviderError:

@@ -11,7 +11,7 @@ from collections import Counter
 from typing import Protocol
 
 from reconciler.errors import ReconcilerError
-from reconciler.models import Frozen, JobDetail, JobSpec, JobSummary
+from reconciler.models import Frozen, JobSpec, ServiceJob
 
 
 class DatasetGroupInfo(Frozen):
@@ -57,13 +57,15 @@ class Provider(Protocol):
 
     def list_jobs(
         self, dataset_group_arn: str, *, until_seen: frozenset[str] | None = None
-    ) -> list[JobSummary]:
-        """The group's deletion jobs, newest first: every page, or with `until_seen` only the
-        pages up to the one where the last of those job names appeared (trackers poll the
-        newest jobs, which the first page holds)."""
+    ) -> list[ServiceJob]:
+        """The group's deletion jobs as List shows them, newest first: every page, or with
+        `until_seen` only the pages up to the one where the last of those job names appeared
+        (trackers poll the newest jobs, which the first page holds)."""
         ...
 
-    def describe_job(self, job_arn: str) -> JobDetail: ...
+    def describe_job(self, job_arn: str) -> ServiceJob:
+        """The job with everything Describe tells (data source, role, numDeleted)."""
+        ...
 
     def create_job(self, spec: JobSpec) -> str:
         """Create the job and return its ARN."""

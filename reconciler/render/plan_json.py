@@ -15,7 +15,7 @@ from typing import Any
 
 from reconciler import __version__
 from reconciler.planning.model import Action, Change, Plan
-from reconciler.render.values import RESOURCE_TYPE, after_values, record_values
+from reconciler.render.values import RESOURCE_TYPE, job_values, recorded_values
 
 _ACTIONS = {
     Action.CREATE: ["create"],
@@ -40,10 +40,10 @@ def plan_document(plan: Plan) -> dict[str, Any]:
                 "address": d.address,
                 "mode": "managed",
                 "type": RESOURCE_TYPE,
-                "name": d.before.spec.job_name,
+                "name": d.recorded.spec.job_name,
                 "change": {
-                    "actions": ["delete"] if d.kind == "missing" else ["update"],
-                    "before": record_values(d.before),
+                    "actions": ["delete"],
+                    "before": recorded_values(d.recorded),
                     "after": None,
                 },
                 "detail": d.detail,
@@ -61,11 +61,11 @@ def plan_document(plan: Plan) -> dict[str, Any]:
                             "address": c.address,
                             "mode": "managed",
                             "type": RESOURCE_TYPE,
-                            "name": c.before.spec.job_name,
-                            "values": record_values(c.before),
+                            "name": c.recorded.spec.job_name,
+                            "values": recorded_values(c.recorded),
                         }
                         for c in plan.changes
-                        if c.before is not None
+                        if c.recorded is not None
                     ]
                 }
             },
@@ -82,8 +82,8 @@ def plan_document(plan: Plan) -> dict[str, Any]:
 
 
 def _resource_change(change: Change) -> dict[str, Any]:
-    before = record_values(change.before) if change.before else None
-    after = after_values(change)
+    before = recorded_values(change.recorded) if change.recorded else None
+    after = job_values(change.after) if change.after else None
     body: dict[str, Any] = {
         "actions": _ACTIONS[change.action],
         "before": before if change.action is not Action.RETRY else None,
@@ -92,27 +92,27 @@ def _resource_change(change: Change) -> dict[str, Any]:
         "before_sensitive": False,
         "after_sensitive": False,
     }
-    if change.action is Action.ADOPT:
-        body["importing"] = {"id": change.arn}
+    if change.action is Action.ADOPT and change.observed is not None:
+        body["importing"] = {"id": change.observed.arn}
     resource: dict[str, Any] = {
         "address": change.address,
         "mode": "managed",
         "type": RESOURCE_TYPE,
-        "name": change.spec.job_name if change.spec else change.job_name,
+        "name": change.desired.job_name if change.desired else change.job_name,
         "provider_name": "reconciler",
         "change": body,
-        "action_reason": change.reason_code,
+        "action_reason": change.reason.value,
         "reconciler": {
             "action": change.action.value,
-            "reason": change.reason,
+            "reason": change.detail,
             "health": change.health.value,
             "sync": "InSync" if change.in_sync else "OutOfSync",
             "queued": change.queued,
             "attempt": change.attempt,
-            "manifest": change.source,
+            "manifest": str(change.source) if change.source else None,
         },
     }
-    if change.action is Action.RETRY and change.before is not None:
+    if change.action is Action.RETRY and change.recorded is not None:
         resource["previous_attempt"] = before
     return resource
 

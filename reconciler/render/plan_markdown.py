@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from reconciler.planning.model import Action, Change, Plan, Severity
+from reconciler.diagnostics import Severity
+from reconciler.planning.model import Action, Change, Plan
 from reconciler.render.plan_text import render_text
 from reconciler.render.values import short_group, summary_sentence
 
@@ -59,9 +60,9 @@ def render_markdown(plan: Plan) -> str:
 def _row(change: Change) -> str:
     action = _ICON[change.action] + (" (queued)" if change.queued else "")
     name = change.job_name
-    if change.spec is not None and change.spec.job_name != name:
-        name = f"{change.spec.job_name} → {name}"
-    return f"| `{name}` | {action} | {change.health.value} | {_cell(change.reason)} |"
+    if change.desired is not None and change.desired.job_name != name:
+        name = f"{change.desired.job_name} → {name}"
+    return f"| `{name}` | {action} | {change.health.value} | {_cell(change.detail)} |"
 
 
 def _cell(text: str) -> str:

@@ -10,8 +10,9 @@ import json
 from collections import Counter
 from typing import Any
 
-from reconciler.planning.model import Action, Change, Plan, PlanDiagnostic, Severity
-from reconciler.render.values import after_values, short_group, summary_sentence
+from reconciler.diagnostics import Severity
+from reconciler.planning.model import Action, Change, Plan, PlanDiagnostic
+from reconciler.render.values import job_values, short_group, summary_sentence
 
 _SYMBOL = {Action.CREATE: "+", Action.ADOPT: "<=", Action.RETRY: "~>", Action.FORGET: "-"}
 _COLOR = {"+": "32", "<=": "36", "~>": "33", "-": "31", "error": "31", "warning": "33", "bold": "1"}
@@ -71,18 +72,18 @@ def _block(change: Change, paint: _Paint) -> list[str]:
         + (" (queued)" if change.queued else ""),
         Action.FORGET: "will be forgotten",
     }[change.action]
-    lines = [paint(f"  # {change.address} {head}", "bold") + f": {change.reason}"]
+    lines = [paint(f"  # {change.address} {head}", "bold") + f": {change.detail}"]
     lines.append(paint(f"  {symbol} data_deletion_job {json.dumps(change.job_name)} {{", symbol))
-    values = after_values(change)
-    if change.action is Action.FORGET and change.before is not None:
-        lines.append(f"      id = {json.dumps(change.before.arn)}")
+    values = job_values(change.after) if change.after else None
+    if change.action is Action.FORGET and change.recorded is not None:
+        lines.append(f"      id = {json.dumps(change.recorded.arn)}")
     elif values is not None:
         flat = {**values, "dataLocation": values["dataSource"]["dataLocation"]}
         width = max(len(f) for f in _FIELDS)
         for field in _FIELDS:
             lines.append(paint(f"      {symbol} {field:<{width}} = {_show(flat[field])}", symbol))
         if change.action is Action.ADOPT:
-            lines.append(f"        {'id':<{width}} = {json.dumps(change.arn)}")
+            lines.append(f"        {'id':<{width}} = {json.dumps(values['dataDeletionJobArn'])}")
             lines.append(f"        {'status':<{width}} = {_show(values['status'])}")
         else:
             lines.append(f"        {'id':<{width}} = (known after apply)")

@@ -1,4 +1,9 @@
-"""The status of recorded jobs as a table (text or Markdown) or JSON."""
+"""The status of recorded jobs as a table (text or Markdown) or JSON.
+
+The JSON is a list of records, each flat: address, spec, spec_digest, manifest, job_name, arn,
+intended, status, num_deleted, failure_reason, created, last_updated, history, attempts (each
+with job_name, arn, status, failure_reason, created, last_updated) and forgotten.
+"""
 
 from __future__ import annotations
 
@@ -6,27 +11,30 @@ import json
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from reconciler.durations import format_duration
+from reconciler.models import ServiceJob
 from reconciler.state.document import JobRecord
 
 COLUMNS = ("ADDRESS", "JOB", "STATUS", "AGE", "DELETED", "FAILURE REASON")
 
 
 def _row(record: JobRecord, now: datetime) -> tuple[str, ...]:
-    age = format_duration((now - record.created).total_seconds()) if record.created else "-"
-    status = record.status.value if record.status else ("INTENDED" if record.arn is None else "-")
-    if record.forgotten:
-        status += " (forgotten)"
-    deleted = str(record.num_deleted) if record.num_deleted is not None else "-"
-    return (record.address, record.job_name, status, age, deleted, record.failure_reason or "")
+    seen = record.seen
+    if seen is None:
+        return (record.address, record.job_name, "INTENDED", "-", "-", "")
+    age = format_duration((now - seen.created).total_seconds())
+    status = seen.status.value + (" (forgotten)" if record.forgotten else "")
+    deleted = str(seen.num_deleted) if seen.num_deleted is not None else "-"
+    return (record.address, record.job_name, status, age, deleted, seen.failure_reason or "")
 
 
 def _summary(records: Sequence[JobRecord]) -> str:
     tracked = [r for r in records if not r.forgotten]
     counts = Counter(r.status.value if r.status else "INTENDED" for r in tracked)
     parts = ", ".join(f"{name} {count}" for name, count in sorted(counts.items()))
-    deleted = sum(r.num_deleted or 0 for r in tracked)
+    deleted = sum(r.seen.num_deleted or 0 for r in tracked if r.seen)
     return f"{len(tracked)} jobs: {parts or 'none'}; {deleted} records deleted."
 
 
@@ -49,4 +57,29 @@ def render_status_markdown(records: Sequence[JobRecord], now: datetime) -> str:
 
 
 def render_status_json(records: Sequence[JobRecord]) -> str:
-    return json.dumps([r.model_dump(mode="json") for r in records], indent=2) + "\n"
+    return json.dumps([_record_json(r) for r in records], indent=2) + "\n"
+
+
+def _seen_json(seen: ServiceJob | None) -> dict[str, Any]:
+    values = seen.model_dump(mode="json") if seen else {}
+    return {
+        key: values.get(key)
+        for key in ("arn", "status", "failure_reason", "created", "last_updated")
+    }
+
+
+def _record_json(record: JobRecord) -> dict[str, Any]:
+    values = record.model_dump(mode="json")
+    return {
+        "address": record.address,
+        "spec": values["spec"],
+        "spec_digest": record.spec_digest,
+        "manifest": record.manifest,
+        "job_name": record.job_name,
+        "intended": values["intended"],
+        **_seen_json(record.seen),
+        "num_deleted": record.seen.num_deleted if record.seen else None,
+        "history": values["history"],
+        "attempts": [{"job_name": a.job_name, **_seen_json(a.seen)} for a in record.attempts],
+        "forgotten": values["forgotten"],
+    }

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler.models import JobSpec
-from reconciler.planning.model import Change, Plan
-from reconciler.state.document import JobRecord
+from reconciler.planning.model import JobValues, Plan, RecordedJob
 
 RESOURCE_TYPE = "personalize_data_deletion_job"
 
@@ -21,29 +20,25 @@ def spec_values(spec: JobSpec, job_name: str | None = None) -> dict[str, Any]:
     }
 
 
-def record_values(record: JobRecord) -> dict[str, Any]:
+def recorded_values(recorded: RecordedJob) -> dict[str, Any]:
+    seen = recorded.seen
     return {
-        **spec_values(record.spec, record.job_name),
-        "dataDeletionJobArn": record.arn,
-        "status": record.status.value if record.status else None,
-        "numDeleted": record.num_deleted,
-        "failureReason": record.failure_reason,
+        **spec_values(recorded.spec, recorded.job_name),
+        "dataDeletionJobArn": recorded.arn,
+        "status": seen.status.value if seen else None,
+        "numDeleted": seen.num_deleted if seen else None,
+        "failureReason": seen.failure_reason if seen else None,
     }
 
 
-def after_values(change: Change) -> dict[str, Any] | None:
-    """What the job will be once the change is applied (None for forget)."""
-    if change.spec is None:
-        return None
-    values = spec_values(change.spec, change.job_name)
-    live = (
-        change.live if change.job_name == (change.live.job_name if change.live else None) else None
-    )
-    values["dataDeletionJobArn"] = change.arn if not change.creates else None
-    values["status"] = live.status.value if live else None
-    values["numDeleted"] = live.num_deleted if live else None
-    values["failureReason"] = live.failure_reason if live else None
-    return values
+def job_values(values: JobValues) -> dict[str, Any]:
+    return {
+        **spec_values(values.spec),
+        "dataDeletionJobArn": values.arn,
+        "status": values.status.value if values.status else None,
+        "numDeleted": values.num_deleted,
+        "failureReason": values.failure_reason,
+    }
 
 
 def short_group(arn: str) -> str:

@@ -1,9 +1,9 @@
 """The state document: what this tool did and last saw, one record per managed job.
 
-Persisted as JSON by a state backend:
+Persisted as JSON by a state backend (version 2):
 
     {
-      "version": 1,
+      "version": 2,
       "lineage": "5b0e…",          # set once when the state is created; never changes
       "serial": 7,                 # bumped by every write; a saved plan records the one it saw
       "jobs": {
@@ -14,28 +14,34 @@ Persisted as JSON by a state backend:
           "spec_digest": "sha256:…",
           "manifest": "manifests/shop-eu.yaml:14:5",   # where it was declared
           "job_name": "gdpr-2026-w47",        # the current attempt's name (NAME-rN on retry)
-          "arn": "arn:aws:personalize:…",     # null: create intended, not yet confirmed
           "intended": "2026-11-27T10:00:00Z", # when the create was decided
-          "status": "COMPLETED",              # last status seen, null before the first
-          "num_deleted": 412, "failure_reason": null,
-          "created": "…", "last_updated": "…", # the service's timestamps
+          "seen": {                           # null: create intended, not yet confirmed
+            "arn": "arn:aws:personalize:…", "job_name": …, "dataset_group_arn": …,
+            "status": "COMPLETED", "created": "…", "last_updated": "…",  # the service's
+            "failure_reason": null, "data_location": …, "role_arn": …, "num_deleted": 412
+          },                                  # what the service last said of the job
           "history": [{"status": "PENDING", "seen": "…"}, …],
-          "attempts": [{…earlier attempts: job_name, arn, status, failure_reason, …}]
+          "attempts": [{"job_name": …, "seen": {…}}]   # earlier attempts, oldest first
         }
       },
       "forgotten": [{…records no longer declared, kept for the audit trail, "forgotten": "…"}]
     }
+
+Version 1 kept `arn`, `status`, `num_deleted`, `failure_reason`, `created` and `last_updated`
+flat on each record and attempt; it is read and upgraded on load (`upgrade_v1`), and written
+back as version 2 by the next save.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 
-from reconciler.models import Frozen, JobSpec, JobStatus
+from reconciler.models import Frozen, JobSpec, JobStatus, ServiceJob
 
 
 class Transition(Frozen):
@@ -47,11 +53,7 @@ class Attempt(Frozen):
     """An earlier attempt at a job that was retried under a new name."""
 
     job_name: str
-    arn: str | None
-    status: JobStatus | None
-    failure_reason: str | None = None
-    created: datetime | None = None
-    last_updated: datetime | None = None
+    seen: ServiceJob | None = None
 
 
 class JobRecord(Frozen):
@@ -60,16 +62,20 @@ class JobRecord(Frozen):
     spec_digest: str
     manifest: str
     job_name: str
-    arn: str | None = None
     intended: datetime | None = None
-    status: JobStatus | None = None
-    num_deleted: int | None = None
-    failure_reason: str | None = None
-    created: datetime | None = None
-    last_updated: datetime | None = None
+    seen: ServiceJob | None = None
     history: tuple[Transition, ...] = ()
     attempts: tuple[Attempt, ...] = ()
     forgotten: datetime | None = None
+
+    @property
+    def arn(self) -> str | None:
+        """None while a create is intended and not confirmed."""
+        return self.seen.arn if self.seen else None
+
+    @property
+    def status(self) -> JobStatus | None:
+        return self.seen.status if self.seen else None
 
     @property
     def attempt(self) -> int:
@@ -78,7 +84,7 @@ class JobRecord(Frozen):
 
 
 class StateDocument(Frozen):
-    version: Literal[1] = 1
+    version: Literal[2] = 2
     lineage: str
     serial: int
     jobs: dict[str, JobRecord] = Field(default_factory=dict)
@@ -88,3 +94,60 @@ class StateDocument(Frozen):
 def new_state() -> StateDocument:
     """An empty state with a new lineage; its first save makes it serial 1."""
     return StateDocument(lineage=str(uuid.uuid4()), serial=0)
+
+
+def parse_document(raw: bytes) -> StateDocument:
+    """A stored state: version 2, or version 1 upgraded. Raises pydantic's ValidationError (for
+    version 1, the error of the upgraded document) when it is neither."""
+    try:
+        return StateDocument.model_validate_json(raw)
+    except ValidationError as exc:
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            raise exc from None
+        if isinstance(data, dict) and data.get("version") == 1:
+            return StateDocument.model_validate(upgrade_v1(data))
+        raise
+
+
+_V1_SEEN = ("arn", "status", "failure_reason", "created", "last_updated", "num_deleted")
+
+
+def upgrade_v1(document: dict[str, Any]) -> dict[str, Any]:
+    """A version 1 document (as parsed JSON) in the shape of version 2.
+
+    A version 1 record whose job was never seen complete (an ARN without a status or the
+    service's timestamps, which no version 1 run wrote) becomes an intent: the next plan looks
+    the name up in the service and adopts the job, as after an interrupted create.
+    """
+
+    def seen(item: dict[str, Any], group: Any) -> dict[str, Any] | None:
+        values = {key: item.pop(key, None) for key in _V1_SEEN}
+        if not all(values[key] for key in ("arn", "status", "created", "last_updated")):
+            return None
+        return {**values, "job_name": item.get("job_name"), "dataset_group_arn": group}
+
+    def record(item: Any) -> Any:
+        if not isinstance(item, dict):
+            return item
+        item = dict(item)
+        spec = item.get("spec")
+        group = spec.get("dataset_group_arn") if isinstance(spec, dict) else None
+        item["seen"] = seen(item, group)
+        attempts = item.get("attempts")
+        if isinstance(attempts, list):
+            item["attempts"] = [
+                {"job_name": a.get("job_name"), "seen": seen(dict(a), group)}
+                if isinstance(a, dict)
+                else a
+                for a in attempts
+            ]
+        return item
+
+    upgraded = {**document, "version": 2}
+    if isinstance(document.get("jobs"), dict):
+        upgraded["jobs"] = {k: record(v) for k, v in document["jobs"].items()}
+    if isinstance(document.get("forgotten"), list):
+        upgraded["forgotten"] = [record(r) for r in document["forgotten"]]
+    return upgraded

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from reconciler.state.document import StateDocument
+from reconciler.state.document import StateDocument, parse_document
 from reconciler.state.interface import CorruptState, LockInfo, StaleState, StateLocked
 
 
@@ -60,7 +60,7 @@ class LocalBackend:
         except OSError as exc:
             raise CorruptState(f"cannot read the state file {self.path}: {exc.strerror}") from None
         try:
-            return StateDocument.model_validate_json(raw), raw
+            return parse_document(raw), raw
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])

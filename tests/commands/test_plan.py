@@ -1,61 +1,40 @@
-"""`reconciler plan` end to end on the local emulator: real files, real processes."""
+"""`reconciler plan` on the local emulator, in process: real files, the real CLI parser."""
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
-import pytest
-
-from reconciler.emulator.config import EmulatorConfig, load_config
+from reconciler.emulator.config import load_config
 from reconciler.emulator.service import EmulatorService
-from reconciler.manifest import load_manifests
+from reconciler.manifest.loader import load_manifests
 from reconciler.planfile import load_plan
 from reconciler.providers.local import LocalProvider
 from reconciler.state.document import JobRecord, new_state
 from reconciler.state.local import LocalBackend
-from tests.conftest import REPO
+from reconciler.workspace import recorded_job
+from tests.commands.conftest import STATE, Project
+from tests.fakes.clock import FakeClock
+from tests.fakes.provider import FakeProvider
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """A copy of the shipped example: manifests, settings and the emulator's S3 data."""
-    shutil.copytree(REPO / "manifests", tmp_path / "manifests")
-    shutil.copytree(REPO / "example-data", tmp_path / "example-data")
-    return tmp_path
+def emulator(project: Project) -> LocalProvider:
+    config = load_config(Path("example-data/emulator.yaml"))
+    return LocalProvider(EmulatorService(config, clock=project.clock))
 
 
-def run(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
-    return subprocess.run(
-        [sys.executable, "-m", "reconciler", *args], cwd=project, capture_output=True,
-        text=True, timeout=120, check=False, env=env,
-    )  # fmt: skip
+def test_empty_emulator_plans_every_job_as_create(project: Project) -> None:
+    assert project.run("plan", "--detailed-exitcode") == 2, project.err.getvalue()
+    out = project.out.getvalue()
+    assert "Plan: 5 to create, 0 to adopt, 0 to retry, 0 to forget." in out
+    assert out.count("will be created") == 5
+    assert "\x1b[" not in out  # not a terminal: no colours
+    assert "eu-00001" not in out  # never the users' IDs
 
 
-def emulator(project: Path) -> EmulatorService:
-    config = load_config(project / "example-data" / "emulator.yaml")
-    where = {"database": project / config.database, "s3_root": project / config.s3_root}
-    return EmulatorService(config.model_copy(update=where))
-
-
-def test_empty_emulator_plans_every_job_as_create(project: Path) -> None:
-    result = run(project, "plan", "--detailed-exitcode")
-    assert result.returncode == 2, result.stderr
-    assert "Plan: 5 to create, 0 to adopt, 0 to retry, 0 to forget." in result.stdout
-    assert result.stdout.count("will be created") == 5
-    assert "\x1b[" not in result.stdout  # not a terminal: no colours
-    assert "eu-00001" not in result.stdout  # never the users' IDs
-
-
-def test_json_plan_has_terraform_keys_and_create_actions(project: Path) -> None:
-    result = run(project, "plan", "--format", "json")
-    assert result.returncode == 0, result.stderr
-    document = json.loads(result.stdout)
+def test_json_plan_has_terraform_keys_and_create_actions(project: Project) -> None:
+    assert project.run("plan", "--format", "json") == 0, project.err.getvalue()
+    document = json.loads(project.out.getvalue())
     assert document["format_version"] == "1.2"
     assert document["applyable"] is True and document["errored"] is False
     assert [c["change"]["actions"] for c in document["resource_changes"]] == [["create"]] * 5
@@ -64,126 +43,108 @@ def test_json_plan_has_terraform_keys_and_create_actions(project: Path) -> None:
     assert document["prior_state"]["values"]["root_module"]["resources"] == []
 
 
-def test_markdown_plan(project: Path) -> None:
-    result = run(project, "plan", "--format", "markdown")
-    assert result.returncode == 0
-    assert (
-        "**Plan:** 5 to create, 0 to adopt, 0 to retry, 0 to forget, 0 unchanged." in result.stdout
-    )
-    assert "#### `shop-eu`" in result.stdout and "#### `shop-us`" in result.stdout
+def test_markdown_plan(project: Project) -> None:
+    assert project.run("plan", "--format", "markdown") == 0
+    out = project.out.getvalue()
+    assert "**Plan:** 5 to create, 0 to adopt, 0 to retry, 0 to forget, 0 unchanged." in out
+    assert "#### `shop-eu`" in out and "#### `shop-us`" in out
 
 
-def test_saved_plan_round_trips(project: Path) -> None:
-    result = run(project, "plan", "-out=plan.json")
-    assert result.returncode == 0
-    assert "Saved the plan to plan.json." in result.stderr
-    saved = load_plan(project / "plan.json")
+def test_saved_plan_round_trips(project: Project) -> None:
+    assert project.run("plan", "-out=plan.json") == 0
+    assert "Saved the plan to plan.json." in project.err.getvalue()
+    saved = load_plan(Path("plan.json"))
     assert saved.summary()["create"] == 5
-    assert saved.manifests_digest == load_manifests([project / "manifests"]).digest
+    assert saved.manifests_digest == load_manifests([Path("manifests")]).digest
     assert saved.serial is None and saved.lineage is None
 
 
-def test_jobs_already_in_the_service_are_adopted(project: Path) -> None:
-    provider = LocalProvider(emulator(project))
-    for job in load_manifests([project / "manifests"]).jobs:
+def test_jobs_already_in_the_service_are_adopted(project: Project) -> None:
+    provider = emulator(project)
+    for job in load_manifests([Path("manifests")]).jobs:
         provider.create_job(job.spec)
-    result = run(project, "plan", "--detailed-exitcode")
-    assert result.returncode == 2, result.stderr
-    assert "Plan: 0 to create, 5 to adopt, 0 to retry, 0 to forget." in result.stdout
-    document = json.loads(run(project, "plan", "--format", "json").stdout)
+    assert project.run("plan", "--detailed-exitcode") == 2, project.err.getvalue()
+    assert "Plan: 0 to create, 5 to adopt, 0 to retry, 0 to forget." in project.out.getvalue()
+    assert project.run("plan", "--format", "json") == 0
+    document = json.loads(project.out.getvalue())
     assert document["api_calls"]["DescribeDataDeletionJob"] == 5
     assert all("importing" in c["change"] for c in document["resource_changes"])
 
 
-def test_recorded_jobs_are_no_changes_and_exit_0(project: Path) -> None:
-    provider = LocalProvider(emulator(project))
+def test_recorded_jobs_are_no_changes_and_exit_0(project: Project) -> None:
+    provider = emulator(project)
     records = {}
-    for job in load_manifests([project / "manifests"]).jobs:
+    for job in load_manifests([Path("manifests")]).jobs:
         arn = provider.create_job(job.spec)
         records[job.address] = JobRecord(
-            address=job.address, spec=job.spec, spec_digest=job.spec.digest(),
-            manifest=str(job.source), job_name=job.spec.job_name, arn=arn, status="PENDING",
-        )  # fmt: skip
-    LocalBackend(project / ".reconciler" / "state.json").save(
-        new_state().model_copy(update={"jobs": records})
-    )
-    result = run(project, "plan", "--detailed-exitcode")
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.startswith("No changes.")
+            address=job.address,
+            spec=job.spec,
+            spec_digest=job.spec.digest(),
+            manifest=str(job.source),
+            job_name=job.spec.job_name,
+            seen=provider.describe_job(arn),
+        )
+    LocalBackend(STATE).save(new_state().model_copy(update={"jobs": records}))
+    assert project.run("plan", "--detailed-exitcode") == 0, project.err.getvalue()
+    assert project.out.getvalue().startswith("No changes.")
 
 
-def test_plan_with_errors_exits_1_and_saves_nothing(project: Path) -> None:
-    shop_eu = project / "manifests" / "shop-eu.yaml"
+def test_plan_with_errors_exits_1_and_saves_nothing(project: Project) -> None:
+    shop_eu = Path("manifests/shop-eu.yaml")
     shop_eu.write_text(shop_eu.read_text().replace("shop-eu\n", "shop-gone\n", 1))
-    result = run(project, "plan", "--detailed-exitcode", "-out", "plan.json")
-    assert result.returncode == 1
-    assert "Error: Dataset group not found" in result.stdout
-    assert "The plan was not saved to plan.json: it has errors." in result.stderr
-    assert not (project / "plan.json").exists()
+    assert project.run("plan", "--detailed-exitcode", "-out", "plan.json") == 1
+    assert "Error: Dataset group not found" in project.out.getvalue()
+    assert "The plan was not saved to plan.json: it has errors." in project.err.getvalue()
+    assert not Path("plan.json").exists()
 
 
-def test_corrupt_state_is_reported_and_left_alone(project: Path) -> None:
-    state = project / ".reconciler" / "state.json"
-    state.parent.mkdir()
-    state.write_text('{"version": 1, "lineage": "x", "ser')
-    result = run(project, "plan")
-    assert result.returncode == 1
-    assert "is corrupt" in result.stderr and "state.json.backup" in result.stderr
-    assert "Traceback" not in result.stderr
-    assert state.read_text() == '{"version": 1, "lineage": "x", "ser'
+def test_corrupt_state_is_reported_and_left_alone(project: Project) -> None:
+    STATE.parent.mkdir()
+    STATE.write_text('{"version": 1, "lineage": "x", "ser')
+    assert project.run("plan") == 1
+    err = project.err.getvalue()
+    assert "is corrupt" in err and "state.json.backup" in err
+    assert STATE.read_text() == '{"version": 1, "lineage": "x", "ser'
 
 
-def test_invalid_manifests_are_listed_not_traced(project: Path) -> None:
-    (project / "manifests" / "bad.yaml").write_text("apiVersion: reconciler/v1\nkind: Nope\n")
-    result = run(project, "plan")
-    assert result.returncode == 1
-    assert result.stderr.splitlines() == [
+def test_invalid_manifests_are_listed_not_traced(project: Project) -> None:
+    Path("manifests/bad.yaml").write_text("apiVersion: reconciler/v1\nkind: Nope\n")
+    assert project.run("plan") == 1
+    assert project.err.getvalue().splitlines() == [
         "manifests/bad.yaml:2:7: kind: unknown kind 'Nope'; expected one of DeletionJobs, Settings",
-        "1 problem in the manifests; nothing was changed.",
+        "1 problem found; nothing was changed.",
     ]
 
 
-def test_state_lock_refusal_names_the_holder(project: Path) -> None:
-    backend = LocalBackend(project / ".reconciler" / "state.json")
-    held = backend.lock("apply")
-    try:
-        with pytest.raises(Exception, match=r"locked by .*\(apply, pid \d+\)"):
-            LocalBackend(project / ".reconciler" / "state.json").lock("apply")
-    finally:
-        backend.unlock(held)
-
-
-def test_plan_at_scale_lists_each_group_once_and_describes_nothing_unchanged(
-    tmp_path: Path,
-) -> None:
+def test_plan_at_scale_lists_each_group_once_and_describes_nothing_unchanged() -> None:
     """10,000 declared jobs in 100 dataset groups, all recorded: 100 List calls, 0 Describe."""
     from reconciler.planning.decide import make_plan
+    from reconciler.planning.model import Limits, Origin, RecordedState
     from reconciler.refresh import refresh
     from tests.planning.builders import desired
 
-    config = EmulatorConfig(
-        database=tmp_path / "e.sqlite3", s3_root=tmp_path / "s3",
-        pending_jobs_limit=10_000, pending_seconds=3600,
-    )  # fmt: skip
-    provider = LocalProvider(EmulatorService(config))
+    provider = FakeProvider(FakeClock(), pending_limit=10_000, pending_seconds=3600)
     jobs, records = [], {}
     for g in range(100):
-        group = provider.service.handle(
-            "CreateDatasetGroup", {"name": f"g{g:03d}"}, region="eu-west-1"
-        )
+        group = provider.add_group(f"g{g:03d}")
         for j in range(100):
-            job = desired(f"g{g:03d}-j{j:03d}", grp=group["datasetGroupArn"])
+            job = desired(f"g{g:03d}-j{j:03d}", grp=group)
             arn = provider.create_job(job.spec)
             jobs.append(job)
-            records[job.address] = JobRecord(
-                address=job.address, spec=job.spec, spec_digest=job.spec.digest(), manifest="m",
-                job_name=job.spec.job_name, arn=arn, status="PENDING",
-            )  # fmt: skip
-    stored = new_state().model_copy(update={"jobs": records})
+            record = JobRecord(
+                address=job.address,
+                spec=job.spec,
+                spec_digest=job.spec.digest(),
+                manifest="m",
+                job_name=job.spec.job_name,
+                seen=provider.describe_job(arn),
+            )
+            records[job.address] = recorded_job(record)
+    stored = RecordedState(lineage="L", serial=1, jobs=records)
     provider.calls.clear()
     live = refresh(jobs, sorted({j.spec.dataset_group_arn for j in jobs}), stored, provider)
-    plan = make_plan(jobs, stored, live, max_pending=5, provider="local", state_location="s",
-                     manifests_digest="d")  # fmt: skip
+    origin = Origin(provider="fake", state_location="s", manifests_digest="d")
+    plan = make_plan(jobs, stored, live, Limits(max_pending=5), origin)
     assert live.api_calls == {"ListDataDeletionJobs": 100}
     assert plan.api_calls == {"ListDataDeletionJobs": 100}
     assert len(plan.changes) == 10_000

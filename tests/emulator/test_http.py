@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 
 from reconciler.emulator.config import EmulatorConfig
 from reconciler.emulator.service import EmulatorService
-from tests.fakes import FakeClock
+from tests.fakes.clock import FakeClock
 from tests.providers.conftest import ROLE, serve
 
 
@@ -26,9 +26,11 @@ from tests.providers.conftest import ROLE, serve
 def emulator(tmp_path: Path) -> Iterator[tuple[str, FakeClock, Path]]:
     clock = FakeClock()
     config = EmulatorConfig(
-        database=tmp_path / "e.sqlite3", s3_root=tmp_path / "s3", pending_seconds=10,
+        database=tmp_path / "e.sqlite3",
+        s3_root=tmp_path / "s3",
+        pending_seconds=10,
         in_progress_seconds=20,
-    )  # fmt: skip
+    )
     server = serve(EmulatorService(config, clock=clock))
     yield next(server), clock, tmp_path / "s3"
     next(server, None)
@@ -36,9 +38,12 @@ def emulator(tmp_path: Path) -> Iterator[tuple[str, FakeClock, Path]]:
 
 def client(url: str, region: str = "eu-west-1") -> Any:
     return boto3.client(
-        "personalize", region_name=region, endpoint_url=url,
-        aws_access_key_id="testing", aws_secret_access_key="testing",
-    )  # fmt: skip
+        "personalize",
+        region_name=region,
+        endpoint_url=url,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
 
 
 def post(url: str, target: str | None, body: bytes) -> tuple[int, dict[str, Any]]:
@@ -60,9 +65,11 @@ def test_boto3_paginates_by_hand_and_regions_are_apart(emulator: Any) -> None:
     for i in range(7):
         clock.advance(11)
         eu.create_data_deletion_job(
-            jobName=f"j{i}", datasetGroupArn=group, roleArn=ROLE,
+            jobName=f"j{i}",
+            datasetGroupArn=group,
+            roleArn=ROLE,
             dataSource={"dataLocation": "s3://b/k.csv"},
-        )  # fmt: skip
+        )
     names, token, pages = [], None, 0
     while True:
         page = eu.list_data_deletion_jobs(maxResults=3, **({"nextToken": token} if token else {}))
@@ -88,8 +95,9 @@ def test_unreadable_next_token(emulator: Any) -> None:
 def test_raw_protocol_errors(emulator: Any) -> None:
     url = emulator[0]
     assert post(url, None, b"{}") == (
-        400, {"__type": "UnknownOperationException", "message": "Missing X-Amz-Target"}
-    )  # fmt: skip
+        400,
+        {"__type": "UnknownOperationException", "message": "Missing X-Amz-Target"},
+    )
     status, body = post(url, "AmazonPersonalize.ListDataDeletionJobs", b"{not json")
     assert (status, body["__type"]) == (400, "SerializationException")
     status, body = post(url, "AmazonPersonalize.DeleteEverything", b"{}")
@@ -103,51 +111,45 @@ AWS = shutil.which("aws", path=os.path.dirname(sys.executable)) or shutil.which(
 
 @pytest.mark.skipif(AWS is None, reason="the AWS CLI is not installed")
 def test_aws_cli_round_trip(emulator: Any, tmp_path: Path) -> None:
+    """The AWS CLI creates and describes through the emulator (boto3 covers errors and paging:
+    the CLI is botocore too)."""
     url, clock, s3 = emulator
     (s3 / "b").mkdir(parents=True)
     (s3 / "b" / "k.csv").write_text("USER_ID\nu1\nu2\n", encoding="utf-8")
     env = {
-        **os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "eu-west-1", "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
         "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
-    }  # fmt: skip
+    }
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [str(AWS), "personalize", *args, "--endpoint-url", url, "--output", "json"],
-            env=env, capture_output=True, text=True, timeout=60, check=False,
-        )  # fmt: skip
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
 
     group = json.loads(cli("create-dataset-group", "--name", "shop").stdout)["datasetGroupArn"]
-    create = ("create-data-deletion-job", "--dataset-group-arn", group, "--role-arn", ROLE,
-              "--data-source", "dataLocation=s3://b/k.csv")  # fmt: skip
-    arns = [
-        json.loads(cli(*create, "--job-name", f"j{i}").stdout)["dataDeletionJobArn"]
-        for i in range(5)
-    ]
-    refused = {
-        "duplicate": cli(*create, "--job-name", "j0"),
-        "quota": cli(*create, "--job-name", "j5"),
-        "invalid": cli(*create, "--job-name", "bad name"),
-    }
-    assert "(ResourceAlreadyExistsException)" in refused["duplicate"].stderr
-    assert "(LimitExceededException)" in refused["quota"].stderr
-    assert "(InvalidInputException)" in refused["invalid"].stderr
-    assert all(r.returncode != 0 for r in refused.values())
-
-    first = json.loads(
-        cli("list-data-deletion-jobs", "--dataset-group-arn", group, "--max-results", "3").stdout
+    created = cli(
+        "create-data-deletion-job",
+        "--dataset-group-arn",
+        group,
+        "--role-arn",
+        ROLE,
+        "--data-source",
+        "dataLocation=s3://b/k.csv",
+        "--job-name",
+        "j0",
     )
-    assert len(first["dataDeletionJobs"]) == 3
-    rest = json.loads(
-        cli("list-data-deletion-jobs", "--dataset-group-arn", group, "--max-results", "3",
-            "--next-token", first["nextToken"]).stdout
-    )  # fmt: skip
-    assert "nextToken" not in rest
-    listed = [j["dataDeletionJobArn"] for j in first["dataDeletionJobs"] + rest["dataDeletionJobs"]]
-    assert sorted(listed) == sorted(arns)
-
+    arn = json.loads(created.stdout)["dataDeletionJobArn"]
+    assert arn.endswith(":data-deletion-job/j0")
     clock.advance(30)
-    job = json.loads(cli("describe-data-deletion-job", "--data-deletion-job-arn", arns[0]).stdout)
+    job = json.loads(cli("describe-data-deletion-job", "--data-deletion-job-arn", arn).stdout)
     assert job["dataDeletionJob"]["status"] == "COMPLETED"
     assert job["dataDeletionJob"]["numDeleted"] == 2

@@ -20,9 +20,12 @@ from tests.providers.conftest import aws_provider, job_spec
 def start_server(cwd: Path, *args: str) -> Iterator[str]:
     process = subprocess.Popen(
         [sys.executable, "-m", "reconciler", "emulator", "serve", "--port", "0", *args],
-        cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         env={**os.environ, "PYTHONPATH": str(REPO)},
-    )  # fmt: skip
+    )
     try:
         assert process.stdout is not None
         first = process.stdout.readline()
@@ -60,9 +63,14 @@ def test_jobs_created_over_http_finish_for_another_process(server: str, tmp_path
         """
     )
     result = subprocess.run(
-        [sys.executable, "-c", reader], cwd=tmp_path, capture_output=True, text=True,
-        timeout=60, check=True, env={**os.environ, "PYTHONPATH": str(REPO)},
-    )  # fmt: skip
+        [sys.executable, "-c", reader],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
     assert json.loads(result.stdout) == [
         ["COMPLETED", 3, None],
         ["FAILED", None, "Input data not found at s3://bucket/missing.csv."],

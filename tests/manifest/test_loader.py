@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.errors import ManifestError, UsageError
-from reconciler.manifest import load_manifests
+from reconciler.manifest.loader import load_manifests
 from reconciler.models import JobSpec
 from tests.conftest import HEADER, ROLE, SHIPPED_MANIFESTS
 

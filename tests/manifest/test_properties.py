@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reconciler.errors import ManifestError
-from reconciler.manifest import ManifestSet, load_manifests
+from reconciler.manifest.loader import ManifestSet, load_manifests
 
 VALID: dict[str, Any] = {
     "apiVersion": "reconciler/v1",

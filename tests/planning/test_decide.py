@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from reconciler.diagnostics import Location, Severity
 from reconciler.models import DesiredJob, JobStatus
 from reconciler.planning.decide import make_plan
-from reconciler.planning.model import Health, Plan, Severity
-from reconciler.refresh import LiveView
-from reconciler.state.document import StateDocument
+from reconciler.planning.model import ActionReason, Health, Limits, Origin, Plan, RecordedState
+from reconciler.planning.observed import Observed
 from tests.planning.builders import (
     desired,
     detail,
@@ -18,14 +18,13 @@ from tests.planning.builders import (
     summary,
 )
 
+ORIGIN = Origin(provider="local", state_location="state.json", manifests_digest="sha256:x")
+
 
 def plan(
-    jobs: list[DesiredJob], stored: StateDocument | None, view: LiveView, max_pending: int = 5
+    jobs: list[DesiredJob], stored: RecordedState | None, view: Observed, max_pending: int = 5
 ) -> Plan:
-    return make_plan(
-        jobs, stored, view, max_pending=max_pending, provider="local",
-        state_location="state.json", manifests_digest="sha256:x",
-    )  # fmt: skip
+    return make_plan(jobs, stored, view, Limits(max_pending=max_pending), ORIGIN)
 
 
 def actions(p: Plan) -> list[tuple[str, str, str]]:
@@ -39,7 +38,7 @@ def errors(p: Plan) -> list[str]:
 def test_create_when_neither_state_nor_service_has_it() -> None:
     p = plan([desired("a")], None, live())
     assert actions(p) == [("g/a", "create", "a")]
-    assert p.changes[0].reason_code == "declared_not_found"
+    assert p.changes[0].reason is ActionReason.DECLARED_NOT_FOUND
     assert p.changes[0].health is Health.MISSING
     assert (p.has_changes, p.errored, p.applyable) == (True, False, True)
 
@@ -49,7 +48,8 @@ def test_adopt_a_live_job_with_the_same_spec() -> None:
     found = summary("a", status=JobStatus.IN_PROGRESS)
     p = plan([job], None, live([found], [detail(found, job.spec.data_location)]))
     assert actions(p) == [("g/a", "adopt", "a")]
-    assert p.changes[0].arn == found.arn
+    assert p.changes[0].observed is not None and p.changes[0].observed.arn == found.arn
+    assert p.changes[0].after is not None and p.changes[0].after.arn == found.arn
     assert p.changes[0].health is Health.IN_PROGRESS
 
 
@@ -62,7 +62,7 @@ def test_name_used_by_another_spec_blocks() -> None:
     assert (
         "dataSource.dataLocation: 's3://b/other.csv' -> 's3://b/a.csv'" in p.diagnostics[0].detail
     )
-    assert p.diagnostics[0].source == "m.yaml:1:1"
+    assert p.diagnostics[0].source == Location("m.yaml", 1, 1)
     assert p.errored and not p.applyable
 
 
@@ -89,11 +89,11 @@ def test_interrupted_create_is_created_again_or_adopted() -> None:
     intent = record(job, arn=False)
     again = plan([job], state(intent), live())
     assert actions(again) == [("g/a", "create", "a")]
-    assert again.changes[0].reason_code == "interrupted_before_create"
+    assert again.changes[0].reason is ActionReason.INTERRUPTED_BEFORE_CREATE
     found = summary("a")
     adopted = plan([job], state(intent), live([found], [detail(found, job.spec.data_location)]))
     assert actions(adopted) == [("g/a", "adopt", "a")]
-    assert adopted.changes[0].reason_code == "interrupted_after_create"
+    assert adopted.changes[0].reason is ActionReason.INTERRUPTED_AFTER_CREATE
 
 
 def test_interrupted_retry_is_a_retry_again() -> None:
@@ -108,7 +108,8 @@ def test_recorded_job_missing_from_the_service_is_drift() -> None:
     p = plan([job], state(record(job)), live())
     assert actions(p) == [("g/a", "no-op", "a")]
     assert p.changes[0].health is Health.MISSING
-    assert [(d.address, d.kind) for d in p.drift] == [("g/a", "missing")]
+    assert [d.address for d in p.drift] == ["g/a"]
+    assert p.changes[0].reason is ActionReason.MISSING
     assert not p.has_changes
 
 
@@ -118,20 +119,21 @@ def test_failed_job_is_retried_only_when_asked_and_while_attempts_remain() -> No
     p = plan([report], state(record(report, status=JobStatus.FAILED)), live([failed]))
     assert actions(p) == [("g/a", "no-op", "a")]
     assert p.changes[0].health is Health.FAILED
-    assert "onFailure is report" in p.changes[0].reason
+    assert "onFailure is report" in p.changes[0].detail
 
     retry = desired("a", on_failure="retry", max_attempts=2)
     p = plan([retry], state(record(retry, status=JobStatus.FAILED)), live([failed]))
     assert actions(p) == [("g/a", "retry", "a-r2")]
     assert p.changes[0].attempt == 2
-    assert p.changes[0].reason == "a FAILED (Input data not found); attempt 2 of 2"
+    assert p.changes[0].detail == "a FAILED (Input data not found); attempt 2 of 2"
+    assert p.changes[0].previous == failed and p.changes[0].observed is None
 
     second = summary("a-r2", status=JobStatus.FAILED)
     p = plan(
         [retry], state(record(retry, status=JobStatus.FAILED, attempts=2)), live([failed, second])
     )
     assert actions(p) == [("g/a", "no-op", "a-r2")]
-    assert "no attempts left" in p.changes[0].reason
+    assert "no attempts left" in p.changes[0].detail
 
 
 def test_retry_name_already_taken_blocks() -> None:
@@ -151,7 +153,7 @@ def test_recorded_job_no_longer_declared_is_forgotten() -> None:
     gone = desired("gone")
     p = plan([], state(record(gone)), live([summary("gone")]))
     assert actions(p) == [("g/gone", "forget", "gone")]
-    assert "stays in Personalize" in p.changes[0].reason
+    assert "stays in Personalize" in p.changes[0].detail
 
 
 def test_missing_dataset_group_blocks_once() -> None:
@@ -198,6 +200,22 @@ def test_status_progress_is_refreshed_not_drift() -> None:
     p = plan([job], state(record(job)), live([done], [detail(done, job.spec.data_location, 12)]))
     assert actions(p) == [("g/a", "no-op", "a")]
     assert [(r.before, r.after) for r in p.refreshed] == [(JobStatus.PENDING, JobStatus.COMPLETED)]
-    assert p.changes[0].live is not None and p.changes[0].live.num_deleted == 12
+    assert p.changes[0].observed is not None and p.changes[0].observed.num_deleted == 12
+    assert p.changes[0].after is not None and p.changes[0].after.num_deleted == 12
     assert p.drift == ()
     assert not p.has_changes
+
+
+def test_a_recorded_num_deleted_stays_in_the_after_values_when_list_omits_it() -> None:
+    job = desired("a")
+    done = summary("a", status=JobStatus.COMPLETED)
+    recorded = record(job, status=JobStatus.COMPLETED)
+    assert recorded.seen is not None
+    recorded = recorded.model_copy(
+        update={"seen": recorded.seen.model_copy(update={"num_deleted": 41})}
+    )
+    p = plan([job], state(recorded), live([done]))
+    change = p.changes[0]
+    assert change.observed is not None and change.observed.num_deleted is None  # List's view
+    assert change.after is not None and change.after.num_deleted == 41
+    assert p.api_calls == {}

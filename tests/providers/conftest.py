@@ -1,4 +1,5 @@
-"""A world for provider tests: an emulator on a fake clock, reached in-process or over HTTP."""
+"""A world for provider tests: the in-memory fake, or the emulator on a fake clock reached
+in-process (`local`) or with boto3 over HTTP (`aws`)."""
 
 from __future__ import annotations
 
@@ -17,10 +18,11 @@ from reconciler.emulator.server import EmulatorServer
 from reconciler.emulator.service import EmulatorService
 from reconciler.models import JobSpec
 from reconciler.providers.aws import AwsProvider
-from reconciler.providers.base import ServiceProvider
+from reconciler.providers.interface import Provider
 from reconciler.providers.local import LocalProvider
 from reconciler.settings import ProviderSettings
-from tests.fakes import FakeClock
+from tests.fakes.clock import FakeClock
+from tests.fakes.provider import FakeProvider
 
 ACCOUNT = "123456789012"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/PersonalizeDeletion"
@@ -33,26 +35,56 @@ def group_arn(name: str, region: str = "eu-west-1") -> str:
 
 @dataclass
 class World:
-    provider: ServiceProvider
-    service: EmulatorService
+    provider: Provider
+    service: EmulatorService | None  # None for the fake
     clock: FakeClock
     s3_root: Path
     url: str | None
 
     def create_group(self, name: str, region: str = "eu-west-1") -> str:
         """Create a dataset group through the API the provider uses."""
+        if isinstance(self.provider, FakeProvider):
+            return self.provider.add_group(name, region)
         if isinstance(self.provider, AwsProvider):
             response = self.provider.client(region).create_dataset_group(name=name)
             return str(response["datasetGroupArn"])
+        assert self.service is not None
         body = self.service.handle("CreateDatasetGroup", {"name": name}, region=region)
         return str(body["datasetGroupArn"])
 
     def put_csv(self, key: str, text: str) -> str:
-        """Write an object of the local 'S3' and return its s3:// location."""
+        """Write an object of the local 'S3' and return its s3:// location (the fake is told
+        how many distinct users the file names)."""
+        location = f"s3://bucket/{key}"
+        if isinstance(self.provider, FakeProvider):
+            rows = {line.strip() for line in text.splitlines()[1:] if line.strip()}
+            self.provider.inputs[location] = len(rows)
+            return location
         path = self.s3_root / "bucket" / key
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-        return f"s3://bucket/{key}"
+        return location
+
+    def create_jobs(self, group: str, count: int) -> None:
+        """`count` jobs named job-000…, five per clock step so the quota never stops them,
+        created behind the provider's back (the setup of listing tests, not what they test)."""
+        for i in range(count):
+            if i and i % 5 == 0:
+                self.clock.advance(11)  # past PENDING: the quota does not stop the setup
+            spec = self.spec(f"job-{i:03d}", group)
+            if self.service is None:
+                self.provider.create_job(spec)
+            else:
+                self.service.handle(
+                    "CreateDataDeletionJob",
+                    {
+                        "jobName": spec.job_name,
+                        "datasetGroupArn": group,
+                        "dataSource": {"dataLocation": spec.data_location},
+                        "roleArn": spec.role_arn,
+                    },
+                    region=group.split(":")[3],
+                )
 
     def spec(self, name: str, group: str, location: str = DEFAULT_LOCATION, **tags: str) -> JobSpec:
         return job_spec(name, group, location, **tags)
@@ -91,6 +123,9 @@ def make_world(tmp_path: Path) -> Iterator[Any]:
 
     def _make(kind: str, **config: Any) -> World:
         clock = FakeClock()
+        if kind == "fake":
+            fake = FakeProvider(clock, pending_seconds=10, in_progress_seconds=20)
+            return World(fake, None, clock, tmp_path / "s3", None)
         options = {
             "database": tmp_path / f"emulator-{next(made)}.sqlite3",
             "s3_root": tmp_path / "s3",
@@ -111,8 +146,16 @@ def make_world(tmp_path: Path) -> Iterator[Any]:
         next(server, None)
 
 
-@pytest.fixture(params=["local", "aws"])
+@pytest.fixture(params=["fake", "local", "aws"])
 def world(request: pytest.FixtureRequest, make_world: Any) -> World:
-    """The same world through each provider: in-process, and boto3 over HTTP."""
+    """The same world through each provider: the fake, the emulator in-process, and the
+    emulator through boto3 over HTTP."""
+    made: World = make_world(request.param)
+    return made
+
+
+@pytest.fixture(params=["local", "aws"])
+def emulated(request: pytest.FixtureRequest, make_world: Any) -> World:
+    """The emulator through both providers that reach it."""
     made: World = make_world(request.param)
     return made

@@ -69,9 +69,12 @@ def test_expired_next_token_restarts_the_listing() -> None:
     client = provider.client("eu-west-1")
     summary = {
         "dataDeletionJobArn": "arn:aws:personalize:eu-west-1:123456789012:data-deletion-job/j",
-        "datasetGroupArn": GROUP, "jobName": "j", "status": "COMPLETED",
-        "creationDateTime": 1_790_000_000, "lastUpdatedDateTime": 1_790_000_100,
-    }  # fmt: skip
+        "datasetGroupArn": GROUP,
+        "jobName": "j",
+        "status": "COMPLETED",
+        "creationDateTime": 1_790_000_000,
+        "lastUpdatedDateTime": 1_790_000_100,
+    }
     with Stubber(client) as stub:
         stub.add_response(
             "list_data_deletion_jobs", {"dataDeletionJobs": [summary], "nextToken": "t1"}

@@ -13,7 +13,7 @@ import pytest
 
 from reconciler.models import JobStatus
 from reconciler.planning.decide import make_plan
-from reconciler.planning.model import Plan
+from reconciler.planning.model import Limits, Origin, Plan
 from reconciler.render.plan_json import render_json
 from reconciler.render.plan_markdown import render_markdown
 from reconciler.render.plan_text import render_text
@@ -32,10 +32,14 @@ def every_action() -> Plan:
     found = summary("adopted", status=JobStatus.COMPLETED)
     completed = summary("done", status=JobStatus.COMPLETED)
     jobs = [
-        found, completed, summary("busy-1"), summary("busy-2"),
+        found,
+        completed,
+        summary("busy-1"),
+        summary("busy-2"),
         summary("retried", status=JobStatus.FAILED, reason="Input data not found at s3://b/r.csv."),
-        summary("changed"), summary("gone", status=JobStatus.COMPLETED),
-    ]  # fmt: skip
+        summary("changed"),
+        summary("gone", status=JobStatus.COMPLETED),
+    ]
     stored = state(
         record(retried, status=JobStatus.FAILED),
         record(done, status=JobStatus.IN_PROGRESS),
@@ -46,10 +50,12 @@ def every_action() -> Plan:
         jobs,
         [detail(found, adopted.spec.data_location, 7), detail(completed, "s3://b/done.csv", 41)],
     )
+    origin = Origin(
+        provider="local", state_location=".reconciler/state.json", manifests_digest="sha256:abc"
+    )
     return make_plan(
-        [*created, adopted, retried, done, changed], stored, view, max_pending=5,
-        provider="local", state_location=".reconciler/state.json", manifests_digest="sha256:abc",
-    )  # fmt: skip
+        [*created, adopted, retried, done, changed], stored, view, Limits(max_pending=5), origin
+    )
 
 
 RENDERINGS = {
@@ -107,9 +113,7 @@ def test_colour_only_when_asked() -> None:
 
 
 def test_no_changes_message() -> None:
-    empty = make_plan(
-        [], None, live(groups=[group()]), max_pending=5, provider="local",
-        state_location="s", manifests_digest="d",
-    )  # fmt: skip
+    origin = Origin(provider="local", state_location="s", manifests_digest="d")
+    empty = make_plan([], None, live(groups=[group()]), Limits(), origin)
     assert render_text(empty).startswith("No changes.")
     assert "**No changes.**" in render_markdown(empty)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import stat
@@ -21,6 +22,7 @@ from reconciler.state.interface import CorruptState, StaleState, StateBackend, S
 from reconciler.state.local import LocalBackend
 from reconciler.state.registry import BACKENDS, make_backend
 from tests.conftest import REPO
+from tests.fakes.state import MemoryBackend
 
 SPEC = JobSpec(
     dataset_group_arn="arn:aws:personalize:eu-west-1:123456789012:dataset-group/g",
@@ -36,8 +38,11 @@ def record(address: str = "g/j") -> JobRecord:
     )
 
 
-@pytest.fixture(params=sorted(BACKENDS))
+@pytest.fixture(params=[*sorted(BACKENDS), "memory"])
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> StateBackend:
+    """Every backend of the registry, and the in-memory fake the unit tests use."""
+    if request.param == "memory":
+        return MemoryBackend()
     settings = StateSettings(backend=request.param, path=tmp_path / "state" / "state.json")
     return make_backend(settings)
 
@@ -119,6 +124,62 @@ def test_corrupt_state_is_reported_with_the_backup_and_never_overwritten(
     assert local.path.read_text() == broken
 
 
+V1_RECORD = {
+    "address": "g/j",
+    "spec": SPEC.model_dump(),
+    "spec_digest": SPEC.digest(),
+    "manifest": "m.yaml:1:1",
+    "job_name": "j-r2",
+    "arn": "arn:aws:personalize:eu-west-1:123456789012:data-deletion-job/j-r2",
+    "intended": "2026-11-27T10:00:00Z",
+    "status": "COMPLETED",
+    "num_deleted": 412,
+    "failure_reason": None,
+    "created": "2026-11-27T10:00:01Z",
+    "last_updated": "2026-11-27T11:00:00Z",
+    "history": [{"status": "PENDING", "seen": "2026-11-27T10:00:01Z"}],
+    "attempts": [
+        {
+            "job_name": "j",
+            "arn": "arn:aws:personalize:eu-west-1:123456789012:data-deletion-job/j",
+            "status": "FAILED",
+            "failure_reason": "Input data not found",
+            "created": "2026-11-26T10:00:00Z",
+            "last_updated": "2026-11-26T11:00:00Z",
+        }
+    ],
+}
+
+
+def test_a_version_1_state_is_read_and_written_back_as_version_2(local: LocalBackend) -> None:
+    intent = {**V1_RECORD, "address": "g/k", "job_name": "k", "arn": None, "status": None}
+    intent.update(num_deleted=None, created=None, last_updated=None, history=[], attempts=[])
+    v1 = {"version": 1, "lineage": "L", "serial": 4, "jobs": {"g/j": V1_RECORD, "g/k": intent}}
+    local.path.write_text(json.dumps(v1))
+    loaded = local.load()
+    assert loaded is not None and (loaded.version, loaded.serial) == (2, 4)
+    record = loaded.jobs["g/j"]
+    assert record.seen is not None
+    assert (record.arn, record.status, record.seen.num_deleted) == (
+        V1_RECORD["arn"],
+        "COMPLETED",
+        412,
+    )
+    assert record.seen.dataset_group_arn == SPEC.dataset_group_arn
+    [earlier] = record.attempts
+    assert earlier.seen is not None
+    assert (earlier.job_name, earlier.seen.status, earlier.seen.failure_reason) == (
+        "j",
+        "FAILED",
+        "Input data not found",
+    )
+    assert loaded.jobs["g/k"].seen is None  # an intent stays an intent
+    stored = local.save(loaded)
+    assert json.loads(local.path.read_text())["version"] == 2
+    assert local.load() == stored
+    assert json.loads(local.backup.read_text()) == v1  # the version 1 file is the backup
+
+
 def test_missing_state_with_a_backup_is_not_treated_as_new(local: LocalBackend) -> None:
     local.save(local.save(new_state()))
     local.path.unlink()
@@ -142,9 +203,12 @@ def holder(local: LocalBackend) -> Iterator[Callable[[], subprocess.Popen[str]]]
             """
         )
         process = subprocess.Popen(
-            [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            text=True, env={**os.environ, "PYTHONPATH": str(REPO)},
-        )  # fmt: skip
+            [sys.executable, "-c", code],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+        )
         assert process.stdout is not None
         assert process.stdout.readline().strip() == "locked"
         processes.append(process)

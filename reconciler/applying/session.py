@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
-from reconciler.apply.records import forgotten
+from reconciler.applying.records import forgotten
 from reconciler.state.document import JobRecord, StateDocument
 from reconciler.state.interface import StateBackend
 
@@ -27,7 +27,9 @@ class StateSession:
         self.clock = clock
         self.persist = persist
         self._lock = threading.Lock()
-        self.writes = 0
+
+    def get(self, address: str) -> JobRecord | None:
+        return self.document.jobs.get(address)
 
     def put(self, *records: JobRecord) -> None:
         """Store these records (by address) and save the state."""
@@ -43,15 +45,14 @@ class StateSession:
             update = {"jobs": jobs, "forgotten": (*self.document.forgotten, *gone)}
             self._save(self.document.model_copy(update=update))
 
-    def remove(self, address: str) -> None:
-        """Drop a record (an intent the service refused: nothing was created)."""
+    def restore(self, address: str, record: JobRecord | None) -> None:
+        """Put back what was recorded before an intent the service refused (nothing was created):
+        the earlier record, or none."""
         with self._lock:
             jobs = {k: v for k, v in self.document.jobs.items() if k != address}
+            if record is not None:
+                jobs[address] = record
             self._save(self.document.model_copy(update={"jobs": jobs}))
 
     def _save(self, document: StateDocument) -> None:
-        if not self.persist:
-            self.document = document
-            return
-        self.document = self.backend.save(document)
-        self.writes += 1
+        self.document = self.backend.save(document) if self.persist else document

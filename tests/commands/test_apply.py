@@ -1,7 +1,8 @@
-"""`apply` end to end on the emulator with an injected clock."""
+"""`apply` end to end on the emulator with an injected clock, in process."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,24 +10,20 @@ from pathlib import Path
 import pytest
 
 from reconciler.emulator.service import EmulatorService
-from reconciler.errors import ReconcilerError
 from reconciler.models import JobStatus
 from reconciler.planfile import save_plan
 from reconciler.providers.aws import AwsProvider
 from reconciler.providers.local import emulator_config
 from reconciler.settings import Settings
-from reconciler.state.interface import StateLocked
 from reconciler.state.local import LocalBackend
-from tests.apply.conftest import DECLARED, Project
+from tests.commands.conftest import DECLARED, GROUP_EU, STATE, Project
 from tests.providers.conftest import aws_provider, serve
-
-GROUP_EU = "arn:aws:personalize:eu-west-1:123456789012:dataset-group/shop-eu"
 
 
 def test_apply_and_wait_until_completed_then_nothing_to_do(project: Project) -> None:
     assert project.apply(wait=True) == 0
     state = project.state()
-    assert {r.job_name: (r.status, r.num_deleted) for r in state.jobs.values()} == {
+    assert {r.job_name: (r.status, r.seen and r.seen.num_deleted) for r in state.jobs.values()} == {
         "gdpr-2026-w46": (JobStatus.COMPLETED, 79),
         "gdpr-2026-w47": (JobStatus.COMPLETED, 50),
         "closed-accounts-2026-11": (JobStatus.COMPLETED, 101),
@@ -41,14 +38,29 @@ def test_apply_and_wait_until_completed_then_nothing_to_do(project: Project) -> 
     plan = project.plan()
     assert not plan.has_changes and plan.api_calls == {"ListDataDeletionJobs": 2}
     assert project.live_names() == DECLARED
+    assert project.run("plan", "--detailed-exitcode") == 0
+    assert project.out.getvalue().startswith("No changes.")
+    assert project.status() == 0
+    assert "5 jobs: COMPLETED 5; 250 records deleted." in project.out.getvalue()
 
 
 def test_without_a_terminal_apply_needs_auto_approve(project: Project) -> None:
     assert project.apply(auto_approve=False) == 1
-    assert "run again with --auto-approve" in project.err.getvalue()
+    assert project.err.getvalue() == (
+        "Error: apply needs a confirmation and there is no terminal to ask on: review the plan "
+        "above and run again with --auto-approve.\n"
+    )
     assert project.live_names() == []
-    assert LocalBackend(Path(".reconciler/state.json")).load() is None
-    LocalBackend(Path(".reconciler/state.json")).lock("test")  # the lock was released
+    assert LocalBackend(STATE).load() is None
+    LocalBackend(STATE).lock("test")  # the lock was released
+    assert project.check() == 2  # still nothing applied
+
+
+def test_bad_duration_is_a_clear_error(project: Project) -> None:
+    assert project.apply("--timeout", "soon", wait=True) == 1
+    assert project.err.getvalue() == (
+        "Error: 'soon' is not a duration: use e.g. 90s, 10m, 2h or 1h30m\n"
+    )
 
 
 def test_terminal_confirmation(project: Project) -> None:
@@ -88,12 +100,12 @@ def test_saved_plan_is_refused_once_the_state_moved_on(project: Project, tmp_pat
     plan_file = tmp_path / "plan.json"
     save_plan(plan_file, project.plan())
     assert project.apply() == 0  # another apply changes the state
-    with pytest.raises(ReconcilerError, match="Saved plan is stale: the state changed"):
-        project.apply(plan_file=plan_file)
+    assert project.apply(plan_file=plan_file) == 1
+    assert "Error: Saved plan is stale: the state changed" in project.err.getvalue()
     save_plan(plan_file, project.plan())
     project.write_manifest("extra.yaml", "# a new file changes the manifests\n")
-    with pytest.raises(ReconcilerError, match="the manifests changed"):
-        project.apply(plan_file=plan_file)
+    assert project.apply(plan_file=plan_file) == 1
+    assert "the manifests changed" in project.err.getvalue()
 
 
 def test_a_current_saved_plan_is_applied_as_saved(project: Project, tmp_path: Path) -> None:
@@ -104,10 +116,10 @@ def test_a_current_saved_plan_is_applied_as_saved(project: Project, tmp_path: Pa
 
 
 def test_concurrent_apply_is_refused_by_the_lock(project: Project) -> None:
-    backend = LocalBackend(Path(".reconciler/state.json"))
+    backend = LocalBackend(STATE)
     held = backend.lock("apply")
-    with pytest.raises(StateLocked, match=r"locked by .*\(apply, pid"):
-        project.apply()
+    assert project.apply() == 1
+    assert re.search(r"^Error: the state at .* is locked by .*\(apply, pid", project.err.getvalue())
     backend.unlock(held)
     assert project.live_names() == []
 
@@ -129,7 +141,9 @@ def test_failed_job_makes_apply_wait_exit_1_and_retry_recovers(project: Project)
     assert project.apply(wait=True) == 0
     record = project.state().jobs["shop-eu/late-file"]
     assert (record.job_name, record.status) == ("late-file-r2", JobStatus.COMPLETED)
-    assert [(a.job_name, a.status) for a in record.attempts] == [("late-file", JobStatus.FAILED)]
+    assert [(a.job_name, a.seen and a.seen.status) for a in record.attempts] == [
+        ("late-file", JobStatus.FAILED)
+    ]
     assert project.check() == 0
 
 
@@ -149,7 +163,7 @@ def test_forgotten_jobs_leave_tracking_but_stay_in_the_history(project: Project)
         "shop-us/closed-accounts-us-2026-11",
     ]
     assert all(r.forgotten is not None for r in state.forgotten)
-    assert project.status(show_forgotten=True) == 0
+    assert project.status("--all") == 0
     assert "COMPLETED (forgotten)" in project.out.getvalue()
     assert len(project.live_names()) == 5  # the jobs stay in Personalize
 
@@ -158,7 +172,7 @@ def test_wait_times_out_and_tracking_resumes_later(project: Project) -> None:
     assert project.apply(wait=True, timeout=2.0) == 1
     assert "Stopped waiting after 2s" in project.err.getvalue()
     assert any(r.status is not JobStatus.COMPLETED for r in project.state().jobs.values())
-    assert project.status(watch=True) == 0
+    assert project.status("--watch") == 0
     assert all(r.status is JobStatus.COMPLETED for r in project.state().jobs.values())
 
 

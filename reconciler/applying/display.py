@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from reconciler.apply.executor import Outcome, Result
-from reconciler.apply.tracking import Progress
+from reconciler.applying.executor import Outcome, Result
+from reconciler.applying.tracker import Progress
 from reconciler.durations import format_duration
 
 ORDER = ("QUEUED", "PENDING", "IN_PROGRESS", "COMPLETED", "FAILED")
@@ -37,6 +37,11 @@ class ProgressDisplay:
         for address, before, after in progress.transitions:
             was = before.value if before else "(new)"
             self._print(f"[{elapsed}] {address}: {was} -> {after.value}")
+        for record in progress.vanished:
+            self._print(
+                f"[{elapsed}] {record.address} ({record.arn}) is no longer listed by the service: "
+                "not followed any more"
+            )
         if progress.error:
             self._print(f"[{elapsed}] could not read the service: {progress.error}; trying again")
         counts = "  ".join(f"{k} {progress.counts[k]}" for k in ORDER if progress.counts.get(k))

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-from reconciler.commands.check import CHANGES, CONVERGED, DRIFT, ERROR, FAILED, RUNNING
+from reconciler.exitcodes import ExitCode
 from reconciler.state.local import LocalBackend
-from tests.apply.conftest import Project
+from tests.commands.conftest import GROUP_EU, STATE, Project
 
-GROUP_EU = "arn:aws:personalize:eu-west-1:123456789012:dataset-group/shop-eu"
+CONVERGED, ERROR, CHANGES = ExitCode.OK, ExitCode.ERROR, ExitCode.CHANGES
+DRIFT, RUNNING, FAILED = ExitCode.DRIFT, ExitCode.RUNNING, ExitCode.FAILED
 BROKEN = (
     f"apiVersion: reconciler/v1\nkind: DeletionJobs\ndatasetGroupArn: {GROUP_EU}\n"
     "defaults: {roleArn: 'arn:aws:iam::123456789012:role/R'}\njobs:\n"
@@ -42,13 +42,15 @@ def test_failed_wins_over_running(project: Project) -> None:
 def test_drift_when_a_recorded_job_is_missing(project: Project) -> None:
     assert project.apply() == 0
     project.clock.advance(60)
-    backend = LocalBackend(Path(".reconciler/state.json"))
+    backend = LocalBackend(STATE)
     state = backend.load()
     assert state is not None
     record = state.jobs["shop-eu/gdpr-2026-w46"]
-    ghost = record.model_copy(
-        update={"job_name": "ghost", "arn": record.arn.replace("gdpr-2026-w46", "ghost")}
-    )  # type: ignore[union-attr]
+    assert record.seen is not None
+    ghost_job = record.seen.model_copy(
+        update={"job_name": "ghost", "arn": record.seen.arn.replace("gdpr-2026-w46", "ghost")}
+    )
+    ghost = record.model_copy(update={"job_name": "ghost", "seen": ghost_job})
     backend.save(state.model_copy(update={"jobs": {**state.jobs, ghost.address: ghost}}))
     assert project.check() == DRIFT
     assert "drift: shop-eu/gdpr-2026-w46:" in project.out.getvalue()
@@ -68,7 +70,7 @@ def test_status_table_and_json(project: Project) -> None:
     assert "shop-eu/gdpr-2026-w46" in table[1] and "IN_PROGRESS" in table[1] and "3s" in table[1]
     assert table[-1] == "5 jobs: IN_PROGRESS 5; 0 records deleted."
     project.clock.advance(60)
-    assert project.status(output_format="json") == 0
+    assert project.status("--format", "json") == 0
     records = json.loads(project.out.getvalue())
     assert {r["status"] for r in records} == {"COMPLETED"}
     assert sum(r["num_deleted"] for r in records) == 250
@@ -83,10 +85,10 @@ def test_status_table_and_json(project: Project) -> None:
 def test_status_while_locked_shows_without_recording(project: Project) -> None:
     assert project.apply() == 0
     serial = project.state().serial
-    backend = LocalBackend(Path(".reconciler/state.json"))
+    backend = LocalBackend(STATE)
     held = backend.lock("apply")
     project.clock.advance(60)
-    assert project.status(output_format="markdown") == 0
+    assert project.status("--format", "markdown") == 0
     assert "showing the service's view without recording it" in project.err.getvalue()
     assert "**5 jobs: COMPLETED 5; 250 records deleted.**" in project.out.getvalue()
     backend.unlock(held)

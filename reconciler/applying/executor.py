@@ -5,20 +5,22 @@ one write (10,000 adopts are one write, not 10,000). A create is two writes arou
 intent (job name, no ARN) is saved, the service is asked, then the ARN is saved. Whatever stops
 the process in between, the next plan finds the name in the service and adopts it, or finds
 nothing and creates it: never two jobs, never an untracked one. A quota refusal puts the job
-back in the queue; a name that already exists with the declared spec is adopted.
+back in the queue; a name that already exists with the declared spec is adopted. Queued creates
+are submitted as their group's PENDING slots free up (`submit_queued`, called while tracking).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from enum import StrEnum
 
-from reconciler.apply.records import adopted, created, intend, observe
-from reconciler.apply.session import StateSession
-from reconciler.models import Frozen, JobSpec
-from reconciler.planning.conflicts import live_differences
-from reconciler.planning.model import Action, Change, LiveState, Plan
+from reconciler.applying.records import adopted, created, intend, observe
+from reconciler.applying.session import StateSession
+from reconciler.models import Frozen, JobSpec, ServiceJob
+from reconciler.planning.conflicts import service_differences
+from reconciler.planning.model import Action, Change, Plan
+from reconciler.planning.quota import free_slots
 from reconciler.providers.interface import (
     AlreadyExists,
     Provider,
@@ -58,11 +60,13 @@ class Executor:
         session: StateSession,
         provider: Provider,
         *,
+        max_pending: int,
         parallelism: int = 4,
         checkpoint: Checkpoint = no_checkpoint,
     ) -> None:
         self.session = session
         self.provider = provider
+        self.max_pending = max_pending
         self.parallelism = max(1, parallelism)
         self.checkpoint = checkpoint
 
@@ -72,15 +76,25 @@ class Executor:
         forget: list[str] = []
         now = self.session.clock()
         for change in plan.changes:
-            if change.action is Action.ADOPT and change.live and change.spec:
-                recorded.append(adopted(change, change.spec, change.live, now))
+            before = self.session.get(change.address)
+            if change.action is Action.ADOPT and change.observed and change.desired:
+                recorded.append(
+                    adopted(
+                        before,
+                        address=change.address,
+                        spec=change.desired,
+                        source=change.source,
+                        found=change.observed,
+                        now=now,
+                    )
+                )
                 outcomes.append(_outcome(change, Result.ADOPTED, "recorded; nothing created"))
             elif change.action is Action.FORGET:
                 forget.append(change.address)
                 outcomes.append(_outcome(change, Result.FORGOTTEN, "no longer tracked"))
-            elif change.action is Action.NOOP and change.before and change.live:
-                seen = observe(change.before, change.live, now)
-                if seen != change.before:  # write only what the service moved on
+            elif change.action is Action.NOOP and before and change.observed:
+                seen = observe(before, change.observed, now)
+                if seen is not before:  # write only what the service moved on
                     recorded.append(seen)
         if recorded or forget:
             self.session.update(put=recorded, forget=forget)
@@ -94,62 +108,97 @@ class Executor:
             outcomes += list(pool.map(self.create, creates))
         return outcomes
 
+    def submit_queued(
+        self, queued: Sequence[Change], listed: Mapping[str, Sequence[ServiceJob]]
+    ) -> tuple[list[Outcome], list[Change]]:
+        """Create the queued jobs whose groups have free PENDING slots in `listed` (what a poll
+        just saw); return the outcomes and what stays queued."""
+        free = {group: free_slots(jobs, self.max_pending) for group, jobs in listed.items()}
+        outcomes: list[Outcome] = []
+        remaining: list[Change] = []
+        for change in queued:
+            group = change.dataset_group_arn
+            if free.get(group, 0) <= 0:
+                remaining.append(change)
+                continue
+            outcome = self.create(change.model_copy(update={"queued": False}))
+            outcomes.append(outcome)
+            if outcome.result is Result.QUEUED:  # the service counts otherwise: wait
+                remaining.append(change)
+                free[group] = 0
+            else:
+                free[group] -= 1
+        return outcomes, remaining
+
     def create(self, change: Change) -> Outcome:
         """Create the job of a create or retry change, with the intent saved first."""
-        assert change.spec is not None
-        spec = change.spec.model_copy(update={"job_name": change.job_name})
-        record = intend(change, change.spec, self.session.clock())
+        assert change.desired is not None
+        spec = change.desired.model_copy(update={"job_name": change.job_name})
+        before = self.session.get(change.address)
+        record = intend(
+            before,
+            address=change.address,
+            spec=change.desired,
+            job_name=change.job_name,
+            source=change.source,
+            now=self.session.clock(),
+        )
         self.session.put(record)
         self.checkpoint("after_intent", change.address)
         try:
             arn = self.provider.create_job(spec)
         except QuotaExceeded:
-            self._revert(change)
+            self.session.restore(change.address, before)
             return _outcome(change, Result.QUEUED, "the service refused: PENDING quota reached")
         except AlreadyExists:
-            return self._take_over(change, spec)
+            return self._take_over(change, spec, before)
         except TransientError as exc:
             return _outcome(
-                change, Result.UNKNOWN,
+                change,
+                Result.UNKNOWN,
                 f"{exc}; the next apply finds out whether the service created it",
-            )  # fmt: skip
+            )
         except ProviderError as exc:
-            self._revert(change)
+            self.session.restore(change.address, before)
             return _outcome(change, Result.FAILED, str(exc))
         self.checkpoint("after_create", change.address)
         self.session.put(created(record, arn, self.session.clock()))
         return _outcome(change, Result.CREATED, arn)
 
-    def _revert(self, change: Change) -> None:
-        """Nothing was created: the record goes back to what it was before the intent."""
-        if change.before is not None:
-            self.session.put(change.before)
-        else:
-            self.session.remove(change.address)
-
-    def _take_over(self, change: Change, spec: JobSpec) -> Outcome:
+    def _take_over(self, change: Change, spec: JobSpec, before: JobRecord | None) -> Outcome:
         """The name exists: adopt the job if it has the declared spec (an earlier, lost create)."""
+        assert change.desired is not None
         listed = self.provider.list_jobs(
             spec.dataset_group_arn, until_seen=frozenset({spec.job_name})
         )
         found = next((j for j in listed if j.job_name == spec.job_name), None)
         if found is not None:
-            detail = self.provider.describe_job(found.arn)
-            if not live_differences(spec, detail):
-                live = LiveState(**detail.model_dump(include=set(LiveState.model_fields)))
-                assert change.spec is not None
-                self.session.put(adopted(change, change.spec, live, self.session.clock()))
+            described = self.provider.describe_job(found.arn)
+            if not service_differences(spec, described):
+                record = adopted(
+                    self.session.get(change.address),
+                    address=change.address,
+                    spec=change.desired,
+                    source=change.source,
+                    found=described,
+                    now=self.session.clock(),
+                )
+                self.session.put(record)
                 return _outcome(change, Result.ADOPTED, "it already existed with this spec")
-        self._revert(change)
+        self.session.restore(change.address, before)
         return _outcome(
-            change, Result.FAILED,
+            change,
+            Result.FAILED,
             f"the name {spec.job_name!r} is already used in this account and region by another "
             "job: rename the job in the manifest",
-        )  # fmt: skip
+        )
 
 
 def _outcome(change: Change, result: Result, message: str) -> Outcome:
     return Outcome(
-        address=change.address, action=change.action, result=result,
-        job_name=change.job_name, message=message,
-    )  # fmt: skip
+        address=change.address,
+        action=change.action,
+        result=result,
+        job_name=change.job_name,
+        message=message,
+    )

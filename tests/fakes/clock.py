@@ -1,6 +1,8 @@
-"""Test doubles for the outside world: a clock that only moves when told."""
+"""A clock that only moves when told (or when something sleeps on it)."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 
 class FakeClock:
@@ -17,3 +19,6 @@ class FakeClock:
     def sleep(self, seconds: float) -> None:
         self.slept.append(seconds)
         self.now += seconds
+
+    def datetime(self) -> datetime:
+        return datetime.fromtimestamp(self.now, UTC)

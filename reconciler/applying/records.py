@@ -1,0 +1,95 @@
+"""State record transitions, as pure functions: each returns a new record.
+
+The order of writes is what makes apply crash-safe: `intend` is saved before the create call,
+`created` after it. A record with an intent but no ARN tells the next plan to look the name up
+in the service and adopt what it finds (same spec) or create again (nothing there).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from reconciler.diagnostics import Location
+from reconciler.models import JobSpec, JobStatus, ServiceJob
+from reconciler.state.document import Attempt, JobRecord, Transition
+
+
+def intend(
+    before: JobRecord | None,
+    *,
+    address: str,
+    spec: JobSpec,
+    job_name: str,
+    source: Location | None,
+    now: datetime,
+) -> JobRecord:
+    """The record saved before creating `job_name` (a first job, or a retry of `before`)."""
+    attempts: tuple[Attempt, ...] = ()
+    if before is not None:
+        attempts = before.attempts
+        if before.seen is not None:  # a retry: the failed job becomes an earlier attempt
+            attempts = (*attempts, Attempt(job_name=before.job_name, seen=before.seen))
+    return JobRecord(
+        address=address,
+        spec=spec,
+        spec_digest=spec.digest(),
+        manifest=str(source) if source else (before.manifest if before else ""),
+        job_name=job_name,
+        intended=now,
+        attempts=attempts,
+    )
+
+
+def created(record: JobRecord, arn: str, now: datetime) -> JobRecord:
+    """The service accepted the create: the job is PENDING from now."""
+    seen = ServiceJob(
+        arn=arn,
+        job_name=record.job_name,
+        dataset_group_arn=record.spec.dataset_group_arn,
+        status=JobStatus.PENDING,
+        created=now,
+        last_updated=now,
+    )
+    return record.model_copy(
+        update={
+            "seen": seen,
+            "history": (*record.history, Transition(status=JobStatus.PENDING, seen=now)),
+        }
+    )
+
+
+def adopted(
+    before: JobRecord | None,
+    *,
+    address: str,
+    spec: JobSpec,
+    source: Location | None,
+    found: ServiceJob,
+    now: datetime,
+) -> JobRecord:
+    """A job found in the service with the declared spec, recorded as it is."""
+    base = before or JobRecord(
+        address=address,
+        spec=spec,
+        spec_digest=spec.digest(),
+        manifest=str(source) if source else "",
+        job_name=found.job_name,
+    )
+    update = {"job_name": found.job_name, "spec": spec, "spec_digest": spec.digest()}
+    return observe(base.model_copy(update=update), found, now)
+
+
+def observe(record: JobRecord, found: ServiceJob, now: datetime) -> JobRecord:
+    """What the service says now; a new status is appended to the history with when it was seen.
+    What an earlier Describe read (numDeleted, the data source) is kept."""
+    seen = found.over(record.seen)
+    if seen == record.seen:
+        return record
+    update: dict[str, object] = {"seen": seen}
+    if seen.status != record.status:
+        update["history"] = (*record.history, Transition(status=seen.status, seen=now))
+    return record.model_copy(update=update)
+
+
+def forgotten(record: JobRecord, now: datetime) -> JobRecord:
+    return record.model_copy(update={"forgotten": now})

@@ -1,0 +1,123 @@
+"""Tracking, the doing half: poll the service until every followed job is COMPLETED or FAILED,
+save what changed, submit queued creates as PENDING slots free up, and sleep in between.
+
+The decisions are `tracking`'s pure functions; this loop only talks to the provider, the state
+session and the clock. Between polls it sleeps, backing off by half from the first interval to
+the last. Everything is saved as it is seen, so tracking resumes from the state in any later run.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from reconciler.applying.executor import Executor, Outcome
+from reconciler.applying.session import StateSession
+from reconciler.applying.tracking import Transition, fold, needs_watching, to_describe, to_list
+from reconciler.planning.model import Change
+from reconciler.providers.interface import Provider, ProviderError
+from reconciler.state.document import JobRecord
+
+
+@dataclass
+class Progress:
+    """What a poll saw, for the display."""
+
+    elapsed: float
+    counts: Counter[str]
+    transitions: list[Transition] = field(default_factory=list)
+    submitted: list[Outcome] = field(default_factory=list)
+    vanished: list[JobRecord] = field(default_factory=list)  # no longer listed: not followed
+    error: str | None = None  # the poll failed (a service error): it is tried again next time
+
+
+@dataclass
+class TrackResult:
+    finished: bool  # every followed job is terminal and nothing is queued
+    records: list[JobRecord]
+    queued: list[Change]
+    missing: set[str] = field(default_factory=set)  # followed jobs the service stopped listing
+
+
+class Tracker:
+    def __init__(
+        self,
+        session: StateSession,
+        provider: Provider,
+        *,
+        intervals: tuple[float, float],
+        executor: Executor | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.session = session
+        self.provider = provider
+        self.first, self.ceiling = intervals
+        self.executor = executor
+        self.monotonic = monotonic
+        self.sleep = sleep
+        self._misses: dict[str, int] = {}
+        self.missing: set[str] = set()  # followed jobs the service stopped listing
+
+    def following(self, record: JobRecord) -> bool:
+        return needs_watching(record) and record.address not in self.missing
+
+    def poll(self, queued: list[Change], started: float) -> tuple[Progress, list[Change]]:
+        """One look at the service: record what changed, submit what the quota now allows."""
+        watched = [r for r in self.session.document.jobs.values() if self.following(r)]
+        groups = to_list(watched, (c.dataset_group_arn for c in queued))
+        listed = {
+            group: self.provider.list_jobs(group, until_seen=names)
+            for group, names in groups.items()
+        }
+        described = {arn: self.provider.describe_job(arn) for arn in to_describe(watched, listed)}
+        step = fold(watched, listed, described, self._misses, self.session.clock())
+        self._misses = step.misses
+        self.missing.update(r.address for r in step.vanished)
+        if step.records:
+            self.session.put(*step.records)
+        progress = Progress(
+            elapsed=self.monotonic() - started,
+            counts=Counter(),
+            transitions=step.transitions,
+            vanished=step.vanished,
+        )
+        remaining = queued
+        if queued and self.executor is not None:
+            progress.submitted, remaining = self.executor.submit_queued(queued, listed)
+        for record in self.session.document.jobs.values():
+            if record.seen is not None:
+                progress.counts[record.seen.status.value] += 1
+        if remaining:
+            progress.counts["QUEUED"] = len(remaining)
+        return progress, remaining
+
+    def run(
+        self,
+        queued: list[Change],
+        *,
+        timeout: float | None,
+        report: Callable[[Progress], None],
+        once: bool = False,
+    ) -> TrackResult:
+        started = self.monotonic()
+        interval = self.first
+        while True:
+            try:
+                progress, queued = self.poll(queued, started)
+            except ProviderError as exc:
+                if once:
+                    raise
+                progress = Progress(self.monotonic() - started, Counter(), error=str(exc))
+            report(progress)
+            records = list(self.session.document.jobs.values())
+            finished = not queued and not any(self.following(r) for r in records)
+            if finished or once:
+                return TrackResult(finished, records, queued, set(self.missing))
+            elapsed = self.monotonic() - started
+            if timeout is not None and elapsed + interval > timeout:
+                return TrackResult(False, records, queued, set(self.missing))
+            self.sleep(interval)
+            interval = min(self.ceiling, interval * 1.5)

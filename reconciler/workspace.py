@@ -1,0 +1,100 @@
+"""The pipeline every command shares: manifests -> settings -> state backend -> provider ->
+refresh -> plan.
+
+`open_workspace` loads what a manifests tree declares and builds the parts its settings name,
+with the factories the runtime injects; `plan` reads the service for the declared and recorded
+jobs and decides. `plan`, `apply` and `check` go through the same path, so what `plan` shows is
+what `apply` does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from reconciler.manifest.loader import ManifestSet, load_manifests
+from reconciler.planning.decide import make_plan
+from reconciler.planning.model import Limits, Origin, Plan, RecordedJob, RecordedState
+from reconciler.refresh import refresh
+from reconciler.settings import Settings, with_environment
+from reconciler.state.document import JobRecord, StateDocument
+
+if TYPE_CHECKING:
+    from reconciler.providers.interface import Provider
+    from reconciler.runtime import Runtime
+    from reconciler.state.interface import StateBackend
+
+
+def settings_of(manifests: ManifestSet | None, environ: Mapping[str, str]) -> Settings:
+    """The tree's Settings document (defaults without one) with the environment's overrides."""
+    document = manifests.settings if manifests else None
+    return with_environment(document.settings() if document else Settings(), environ)
+
+
+def load_settings(manifests_dir: Path, environ: Mapping[str, str]) -> Settings:
+    """As `settings_of`, for commands that work without a manifests tree (defaults)."""
+    manifests = load_manifests([manifests_dir]) if manifests_dir.is_dir() else None
+    return settings_of(manifests, environ)
+
+
+@dataclass
+class Workspace:
+    """A manifests tree and the parts its settings choose; the provider is made when first used."""
+
+    manifests: ManifestSet
+    settings: Settings
+    backend: StateBackend
+    runtime: Runtime
+
+    @cached_property
+    def provider(self) -> Provider:
+        return self.runtime.make_provider(self.settings)
+
+    def plan(self, stored: StateDocument | None) -> Plan:
+        """Read the service for the declared and recorded jobs, then decide."""
+        recorded = recorded_state(stored)
+        observed = refresh(
+            self.manifests.jobs, self.manifests.dataset_groups, recorded, self.provider
+        )
+        return make_plan(
+            self.manifests.jobs,
+            recorded,
+            observed,
+            Limits(max_pending=self.settings.quotas.max_pending_jobs_per_dataset_group),
+            Origin(
+                provider=self.provider.name,
+                state_location=self.backend.describe(),
+                manifests_digest=self.manifests.digest,
+            ),
+        )
+
+
+def open_workspace(manifests_dir: Path, runtime: Runtime) -> Workspace:
+    manifests = load_manifests([manifests_dir])
+    settings = settings_of(manifests, runtime.environ)
+    return Workspace(manifests, settings, runtime.make_backend(settings.state), runtime)
+
+
+def recorded_state(document: StateDocument | None) -> RecordedState | None:
+    """The state as the planner reads it."""
+    if document is None:
+        return None
+    return RecordedState(
+        lineage=document.lineage,
+        serial=document.serial,
+        jobs={address: recorded_job(record) for address, record in document.jobs.items()},
+    )
+
+
+def recorded_job(record: JobRecord) -> RecordedJob:
+    return RecordedJob(
+        address=record.address,
+        spec=record.spec,
+        spec_digest=record.spec_digest,
+        job_name=record.job_name,
+        seen=record.seen,
+        earlier_names=tuple(a.job_name for a in record.attempts),
+    )

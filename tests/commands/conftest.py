@@ -1,0 +1,138 @@
+"""Commands as a user runs them, in process: `main(argv, runtime)` on a copy of the shipped
+example, with the emulator on a fake clock and the state in a real local file."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reconciler.cli import main
+from reconciler.emulator.service import EmulatorService
+from reconciler.planning.model import Plan
+from reconciler.providers.interface import Provider
+from reconciler.providers.local import LocalProvider, emulator_config
+from reconciler.runtime import Runtime, no_checkpoint
+from reconciler.settings import Settings
+from reconciler.state.document import StateDocument
+from reconciler.state.local import LocalBackend
+from reconciler.workspace import load_settings, open_workspace
+from tests.conftest import REPO
+from tests.fakes.clock import FakeClock
+
+MANIFESTS = Path("manifests")
+STATE = Path(".reconciler/state.json")
+
+
+@dataclass
+class Project:
+    root: Path
+    clock: FakeClock
+    answers: list[str] = field(default_factory=list)
+    out: io.StringIO = field(default_factory=io.StringIO)
+    err: io.StringIO = field(default_factory=io.StringIO)
+    faults: dict[str, Any] = field(default_factory=dict)
+    environ: dict[str, str] = field(default_factory=dict)
+
+    def provider(self, settings: Settings) -> Provider:
+        emulator = emulator_config(settings.provider)
+        config = emulator.model_copy(
+            update={"faults": emulator.faults.model_copy(update=self.faults)}
+        )
+        return LocalProvider(EmulatorService(config, clock=self.clock, sleep=self.clock.sleep))
+
+    def runtime(
+        self, *, tty: bool = False, checkpoint: Callable[[str, str], None] = no_checkpoint
+    ) -> Runtime:
+        self.out, self.err = io.StringIO(), io.StringIO()
+        return Runtime(
+            environ=self.environ,
+            out=self.out,
+            err=self.err,
+            out_tty=False,
+            in_tty=tty,
+            ask=lambda prompt: self.answers.pop(0),
+            clock=self.clock.datetime,
+            monotonic=self.clock,
+            sleep=self.clock.sleep,
+            make_provider=self.provider,
+            checkpoint=checkpoint,
+        )
+
+    def run(self, *args: str, **runtime: Any) -> int:
+        """`reconciler ARGS…`; the output is in `out` and `err`."""
+        return main(list(args), self.runtime(**runtime))
+
+    def apply(
+        self,
+        *args: str,
+        plan_file: Path | None = None,
+        auto_approve: bool = True,
+        wait: bool = False,
+        timeout: float | None = None,
+        **runtime: Any,
+    ) -> int:
+        argv = ["apply", "--parallelism", "4", *args]
+        argv += [str(plan_file)] if plan_file else []
+        argv += ["--auto-approve"] if auto_approve else []
+        argv += ["--wait"] if wait else []
+        argv += ["--timeout", str(timeout)] if timeout is not None else []
+        return self.run(*argv, **runtime)
+
+    def plan(self) -> Plan:
+        workspace = open_workspace(MANIFESTS, self.runtime())
+        return workspace.plan(workspace.backend.load())
+
+    def check(self) -> int:
+        return self.run("check")
+
+    def status(self, *args: str) -> int:
+        return self.run("status", *args)
+
+    def state(self) -> StateDocument:
+        loaded = LocalBackend(STATE).load()
+        assert loaded is not None
+        return loaded
+
+    def live_names(self) -> list[str]:
+        """Every job the emulator has, in every dataset group of the example."""
+        provider = self.provider(load_settings(MANIFESTS, {}))
+        names = []
+        for arn in (
+            "arn:aws:personalize:eu-west-1:123456789012:dataset-group/shop-eu",
+            "arn:aws:personalize:us-east-1:123456789012:dataset-group/shop-us",
+        ):
+            names += [j.job_name for j in provider.list_jobs(arn)]
+        return sorted(names)
+
+    def write_manifest(self, name: str, text: str) -> None:
+        (self.root / "manifests" / name).write_text(text, encoding="utf-8")
+
+
+def copy_example(root: Path) -> None:
+    shutil.copytree(REPO / "manifests", root / "manifests")
+    shutil.copytree(REPO / "example-data", root / "example-data")
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Project]:
+    copy_example(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    yield Project(root=tmp_path, clock=FakeClock())
+
+
+DECLARED = sorted(
+    [
+        "gdpr-2026-w46",
+        "gdpr-2026-w47",
+        "closed-accounts-2026-11",
+        "ccpa-2026-w47",
+        "closed-accounts-us-2026-11",
+    ]
+)
+GROUP_EU = "arn:aws:personalize:eu-west-1:123456789012:dataset-group/shop-eu"

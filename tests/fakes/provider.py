@@ -1,0 +1,178 @@
+"""An in-memory Personalize: dataset groups and data deletion jobs on a fake clock.
+
+It keeps the service's contract as the reconciler relies on it (and as the provider contract
+suite checks): names unique per account and region, at most `pending_limit` PENDING jobs per
+group, List newest first in pages of `page_size`, Describe with the data source, role and
+numDeleted, PENDING > IN_PROGRESS > COMPLETED or FAILED on the clock. A job's outcome is what
+`inputs` says of its data location: a number of users deleted, or a failure reason; a location
+it does not know fails as the service fails a missing input. `fail_next` injects errors.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from reconciler.models import JobSpec, JobStatus, ServiceJob
+from reconciler.providers.interface import (
+    AlreadyExists,
+    DatasetGroupInfo,
+    NotFound,
+    ProviderError,
+    QuotaExceeded,
+)
+from tests.fakes.clock import FakeClock
+
+
+@dataclass
+class _Job:
+    spec: JobSpec
+    arn: str
+    created: float
+
+
+def _scope(arn: str) -> tuple[str, str, str]:
+    _, partition, _, region, account, _ = arn.split(":", 5)
+    return partition, region, account
+
+
+def _time(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+class FakeProvider:
+    name = "fake"
+    polling_defaults = (1.0, 5.0)
+
+    def __init__(
+        self,
+        clock: FakeClock,
+        *,
+        pending_seconds: float = 10,
+        in_progress_seconds: float = 20,
+        pending_limit: int = 5,
+        page_size: int = 100,
+    ) -> None:
+        self.clock = clock
+        self.pending_seconds = pending_seconds
+        self.in_progress_seconds = in_progress_seconds
+        self.pending_limit = pending_limit
+        self.page_size = page_size
+        self.calls: Counter[str] = Counter()
+        self.groups: dict[str, str] = {}  # ARN -> name
+        self.jobs: dict[str, _Job] = {}  # ARN -> job, in creation order
+        self._by_group: defaultdict[str, list[_Job]] = defaultdict(list)
+        self.inputs: dict[str, int | str] = {}  # data location -> users deleted, or why it fails
+        self.fail_next: defaultdict[str, list[ProviderError]] = defaultdict(list)
+
+    # what tests set up
+
+    def add_group(self, name: str, region: str = "eu-west-1", account: str = "123456789012") -> str:
+        arn = f"arn:aws:personalize:{region}:{account}:dataset-group/{name}"
+        self.groups[arn] = name
+        return arn
+
+    def remove_job(self, job_name: str) -> None:
+        """Someone deleted the job out of band."""
+        gone = [job for job in self.jobs.values() if job.spec.job_name == job_name]
+        for job in gone:
+            del self.jobs[job.arn]
+            self._by_group[job.spec.dataset_group_arn].remove(job)
+
+    # the Provider protocol
+
+    def list_jobs(
+        self, dataset_group_arn: str, *, until_seen: frozenset[str] | None = None
+    ) -> list[ServiceJob]:
+        self._call("ListDataDeletionJobs")
+        if dataset_group_arn not in self.groups:
+            raise NotFound(f"ListDataDeletionJobs: ResourceNotFoundException: {dataset_group_arn}")
+        newest_first = sorted(
+            self._by_group[dataset_group_arn],
+            key=lambda j: (j.created, j.arn),
+            reverse=True,
+        )
+        missing = set(until_seen) if until_seen is not None else None
+        listed: list[ServiceJob] = []
+        for start in range(0, len(newest_first), self.page_size):
+            if start:
+                self._call("ListDataDeletionJobs")
+            for job in newest_first[start : start + self.page_size]:
+                listed.append(self._view(job, described=False))
+                if missing is not None:
+                    missing.discard(job.spec.job_name)
+            if missing == set():
+                break
+        return listed
+
+    def describe_job(self, job_arn: str) -> ServiceJob:
+        self._call("DescribeDataDeletionJob")
+        job = self.jobs.get(job_arn)
+        if job is None:
+            raise NotFound(f"DescribeDataDeletionJob: ResourceNotFoundException: {job_arn}")
+        return self._view(job, described=True)
+
+    def create_job(self, spec: JobSpec) -> str:
+        self._call("CreateDataDeletionJob")
+        if spec.dataset_group_arn not in self.groups:
+            raise NotFound(
+                f"CreateDataDeletionJob: ResourceNotFoundException: {spec.dataset_group_arn}"
+            )
+        partition, region, account = _scope(spec.dataset_group_arn)
+        arn = f"arn:{partition}:personalize:{region}:{account}:data-deletion-job/{spec.job_name}"
+        if arn in self.jobs:  # the ARN holds the name's scope: account and region
+            raise AlreadyExists(
+                f"CreateDataDeletionJob: ResourceAlreadyExistsException: {spec.job_name}"
+            )
+        group = self._by_group[spec.dataset_group_arn]
+        pending = sum(1 for j in group if self._status(j)[0] is JobStatus.PENDING)
+        if pending >= self.pending_limit:
+            raise QuotaExceeded(f"CreateDataDeletionJob: LimitExceededException: {pending} PENDING")
+        job = _Job(spec=spec, arn=arn, created=self.clock.now)
+        self.jobs[arn] = job
+        group.append(job)
+        return arn
+
+    def describe_dataset_group(self, dataset_group_arn: str) -> DatasetGroupInfo | None:
+        self._call("DescribeDatasetGroup")
+        name = self.groups.get(dataset_group_arn)
+        if name is None:
+            return None
+        return DatasetGroupInfo(arn=dataset_group_arn, name=name, status="ACTIVE")
+
+    # inside
+
+    def _call(self, operation: str) -> None:
+        self.calls[operation] += 1
+        if self.fail_next[operation]:
+            raise self.fail_next[operation].pop(0)
+
+    def _status(self, job: _Job) -> tuple[JobStatus, float, int | str | None]:
+        started = job.created + self.pending_seconds
+        finished = started + self.in_progress_seconds
+        if self.clock.now < started:
+            return JobStatus.PENDING, job.created, None
+        if self.clock.now < finished:
+            return JobStatus.IN_PROGRESS, started, None
+        outcome = self.inputs.get(
+            job.spec.data_location, f"Input data not found at {job.spec.data_location}."
+        )
+        if isinstance(outcome, int):
+            return JobStatus.COMPLETED, finished, outcome
+        return JobStatus.FAILED, finished, outcome
+
+    def _view(self, job: _Job, *, described: bool) -> ServiceJob:
+        status, since, outcome = self._status(job)
+        return ServiceJob(
+            arn=job.arn,
+            job_name=job.spec.job_name,
+            dataset_group_arn=job.spec.dataset_group_arn,
+            status=status,
+            created=_time(job.created),
+            last_updated=_time(since),
+            failure_reason=outcome if isinstance(outcome, str) else None,
+            data_location=job.spec.data_location if described else None,
+            role_arn=job.spec.role_arn if described else None,
+            num_deleted=outcome if described and isinstance(outcome, int) else None,
+        )

@@ -1,0 +1,58 @@
+"""An in-memory state backend: the contract of every backend, with no file at all."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime
+
+from reconciler.state.document import StateDocument
+from reconciler.state.interface import LockInfo, StaleState, StateLocked
+
+_ids = itertools.count(1)
+
+
+class MemoryBackend:
+    name = "memory"
+
+    def __init__(self) -> None:
+        self.document: StateDocument | None = None
+        self.holder: LockInfo | None = None
+        self.saves = 0
+
+    def describe(self) -> str:
+        return "memory"
+
+    def load(self) -> StateDocument | None:
+        return self.document
+
+    def save(self, document: StateDocument) -> StateDocument:
+        current = self.document
+        if current is None and document.serial != 0:
+            raise StaleState(f"the state disappeared since serial {document.serial} was read")
+        if current is not None:
+            if current.lineage != document.lineage:
+                raise StaleState(f"the state belongs to another lineage ({current.lineage})")
+            if current.serial != document.serial:
+                raise StaleState(
+                    f"the state changed since it was read (serial {document.serial}, now "
+                    f"{current.serial}): run the command again"
+                )
+        self.document = document.model_copy(update={"serial": document.serial + 1})
+        self.saves += 1
+        return self.document
+
+    def lock(self, operation: str) -> LockInfo:
+        if self.holder is not None:
+            raise StateLocked(self.holder, "memory")
+        self.holder = LockInfo(
+            id=f"lock-{next(_ids)}",
+            who="test@memory",
+            operation=operation,
+            created=datetime.now(UTC),
+            pid=1,
+        )
+        return self.holder
+
+    def unlock(self, lock: LockInfo) -> None:
+        if self.holder is not None and self.holder.id == lock.id:
+            self.holder = None

@@ -1,0 +1,111 @@
+"""The service as the emulator plays it beyond the provider contract (request validation, reading
+the input, seeded records, injected faults), through both providers that reach it: in-process
+(`local`) and boto3 over HTTP (`aws`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from reconciler.models import JobStatus
+from reconciler.providers.interface import InvalidInput, TransientError
+from tests.providers.conftest import World, group_arn
+
+
+@pytest.mark.parametrize(
+    "name", ["bad name", "-leading-dash", "x" * 64], ids=["space", "dash", "too-long"]
+)
+def test_invalid_job_names_are_refused_by_the_service(emulated: World, name: str) -> None:
+    group = emulated.create_group("shop")
+    with pytest.raises(InvalidInput, match="InvalidInputException"):
+        emulated.provider.create_job(emulated.spec(name, group))
+
+
+def test_invalid_tags_and_location_are_refused(emulated: World) -> None:
+    group = emulated.create_group("shop")
+    with pytest.raises(InvalidInput, match="tagKey"):
+        emulated.provider.create_job(emulated.spec("j", group, **{"bad#key": "v"}))
+    with pytest.raises(InvalidInput, match="dataLocation"):
+        emulated.provider.create_job(emulated.spec("j", group, "ftp://bucket/users.csv"))
+
+
+def test_prefix_location_reads_every_csv_below_it(emulated: World) -> None:
+    group = emulated.create_group("shop")
+    emulated.put_csv("closed/a.csv", "USER_ID\nu1\nu2\n")
+    emulated.put_csv("closed/deeper/b.csv", "USER_ID\nu2\nu3\n")
+    emulated.put_csv("closed/notes.txt", "not,a,csv\n")
+    arn = emulated.provider.create_job(emulated.spec("j", group, "s3://bucket/closed/"))
+    emulated.clock.advance(30)
+    job = emulated.provider.describe_job(arn)
+    assert (job.status, job.num_deleted) == (JobStatus.COMPLETED, 3)
+
+
+@pytest.mark.parametrize(
+    ("key", "content", "reason"),
+    [
+        (None, None, "Input data not found at s3://bucket/missing.csv."),
+        ("users.csv", "EMAIL\na@example.com\n", "must be a CSV file with a single USER_ID column"),
+        ("users.csv", "USER_ID\nu1,extra\n", "row 2 has 2 columns; expected only USER_ID"),
+        ("empty/", None, "No .csv files found under s3://bucket/empty/."),
+    ],
+    ids=["missing", "header", "columns", "empty-prefix"],
+)
+def test_job_fails_with_a_reason_for_bad_input(
+    emulated: World, key: str | None, content: str | None, reason: str
+) -> None:
+    group = emulated.create_group("shop")
+    location = (
+        emulated.put_csv(key, content) if key and content else f"s3://bucket/{key or 'missing.csv'}"
+    )
+    arn = emulated.provider.create_job(emulated.spec("j", group, location))
+    emulated.clock.advance(30)
+    [summary] = emulated.provider.list_jobs(group)
+    assert summary.status is JobStatus.FAILED
+    assert summary.failure_reason is not None
+    assert reason in summary.failure_reason
+    assert "a@example.com" not in summary.failure_reason
+    assert emulated.provider.describe_job(arn).num_deleted is None
+
+
+def test_input_over_the_size_limit_fails(make_world: Any) -> None:
+    for kind in ("local", "aws"):
+        world: World = make_world(kind, input_bytes_limit=20)
+        group = world.create_group("shop")
+        location = world.put_csv("users.csv", "USER_ID\n" + "user-0001\n" * 3)
+        arn = world.provider.create_job(world.spec("j", group, location))
+        world.clock.advance(30)
+        job = world.provider.describe_job(arn)
+        assert job.status is JobStatus.FAILED
+        assert job.failure_reason == (
+            f"Input data at {location} is 38 bytes; the maximum is 20 bytes."
+        )
+
+
+def test_seeded_group_counts_matching_records_once(make_world: Any, tmp_path: Any) -> None:
+    seed = tmp_path / "seed.csv"
+    seed.write_text("USER_ID,ITEM_ID\nu1,a\nu1,b\nu2,a\nu9,c\n", encoding="utf-8")
+    group = group_arn("seeded")
+    for kind in ("local", "aws"):
+        world: World = make_world(kind, dataset_groups=[{"arn": group, "seed_users": seed}])
+        location = world.put_csv("users.csv", "USER_ID\nu1\nu2\nu3\n")
+        first = world.provider.create_job(world.spec("first", group, location))
+        world.clock.advance(30)
+        second = world.provider.create_job(world.spec("second", group, location))
+        world.clock.advance(30)
+        assert world.provider.describe_job(first).num_deleted == 3  # u1 twice, u2 once
+        assert world.provider.describe_job(second).num_deleted == 0  # already deleted
+
+
+def test_throttling_beyond_retries_is_transient(make_world: Any) -> None:
+    for kind in ("local", "aws"):
+        world: World = make_world(kind, faults={"throttle_fraction": 1.0, "seed": 1})
+        with pytest.raises(TransientError, match="ThrottlingException"):
+            world.provider.list_jobs(group_arn("shop"))
+
+
+def test_server_errors_are_transient(make_world: Any) -> None:
+    for kind in ("local", "aws"):
+        world: World = make_world(kind, faults={"error_fraction": 1.0, "seed": 1})
+        with pytest.raises(TransientError):
+            world.provider.describe_dataset_group(group_arn("shop"))

@@ -1,0 +1,121 @@
+"""The few things only a real process shows: the installed entry point end to end, a lock held by
+another process, Ctrl-C, and what a command imports. Everything else runs in process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.commands.conftest import copy_example
+from tests.conftest import REPO
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    copy_example(tmp_path)
+    return tmp_path
+
+
+def fast(project: Path, pending: float = 0, running: float = 0) -> None:
+    """Jobs finish as soon as they are looked at: nothing in the test waits in real time."""
+    config = project / "example-data" / "emulator.yaml"
+    text = config.read_text().replace("pendingSeconds: 2", f"pendingSeconds: {pending}")
+    config.write_text(text.replace("inProgressSeconds: 3", f"inProgressSeconds: {running}"))
+
+
+def run(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "reconciler", *args],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+
+
+def start(project: Path, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "reconciler", *args],
+        cwd=project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+
+
+def wait_for_lock(project: Path) -> None:
+    lock = project / ".reconciler" / "state.json.lock"
+    deadline = time.monotonic() + 60
+    while not (lock.exists() and lock.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+def test_quick_start_flow(project: Path) -> None:
+    fast(project)
+    applied = run(project, "apply", "--auto-approve", "--wait")
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert "Apply complete: 5 created, 0 adopted, 0 forgotten." in applied.stdout
+    assert applied.stdout.count("-> COMPLETED") == 5
+    checked = run(project, "check")
+    assert checked.returncode == 0
+    assert "check: converged (5 of 5 declared jobs COMPLETED)" in checked.stdout
+
+
+def test_a_second_apply_is_refused_while_the_first_runs(project: Path) -> None:
+    fast(project, pending=3600)
+    first = start(project, "apply", "--auto-approve", "--wait")
+    try:
+        wait_for_lock(project)
+        second = run(project, "apply", "--auto-approve")
+        assert second.returncode == 1
+        assert f"(apply, pid {first.pid})" in second.stderr
+        assert "Traceback" not in second.stderr
+    finally:
+        first.kill()
+        first.wait(timeout=30)
+    assert run(project, "apply", "--auto-approve").returncode == 0  # a killed holder never blocks
+
+
+def test_ctrl_c_exits_130_and_releases_the_lock(project: Path) -> None:
+    fast(project, pending=3600)
+    process = start(project, "apply", "--auto-approve", "--wait")
+    wait_for_lock(project)
+    time.sleep(0.2)  # into the tracking loop
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert err.endswith("Interrupted.\n")
+    assert "Traceback" not in err
+    assert run(project, "plan").returncode == 0
+
+
+def test_validate_and_schema_load_neither_boto3_nor_botocore_nor_the_emulator() -> None:
+    code = (
+        "import sys\n"
+        "from reconciler.cli import main\n"
+        "assert main(['validate']) == 0\n"
+        "assert main(['schema']) == 0\n"
+        "loaded = [m for m in sys.modules if m.split('.')[0] in ('boto3', 'botocore')\n"
+        "          or m.startswith('reconciler.emulator')]\n"
+        "print('LOADED', loaded)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert result.stdout.splitlines()[-1] == "LOADED []"
