@@ -22,7 +22,7 @@ from reconciler.errors import ReconcilerError
 from reconciler.planning.model import Plan
 
 FORMAT = "reconciler-plan"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: changes name their parts (recorded, observed, previous, after)
 
 
 class PlanFileError(ReconcilerError):

@@ -1,8 +1,15 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests: a quick run by default, the full one where CI asks (HYPOTHESIS_PROFILE=ci).
+settings.register_profile("dev", max_examples=30)
+settings.register_profile("ci", max_examples=150)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED_MANIFESTS = REPO / "manifests"

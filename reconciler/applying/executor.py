@@ -134,14 +134,17 @@ class Executor:
         """Create the job of a create or retry change, with the intent saved first."""
         assert change.desired is not None
         spec = change.desired.model_copy(update={"job_name": change.job_name})
+        now = self.session.clock()
         before = self.session.get(change.address)
+        if before is not None and change.previous is not None:
+            before = observe(before, change.previous, now)  # the attempt as it ended: FAILED
         record = intend(
             before,
             address=change.address,
             spec=change.desired,
             job_name=change.job_name,
             source=change.source,
-            now=self.session.clock(),
+            now=now,
         )
         self.session.put(record)
         self.checkpoint("after_intent", change.address)

@@ -12,7 +12,6 @@ from reconciler.planfile import load_plan
 from reconciler.providers.local import LocalProvider
 from reconciler.state.document import JobRecord, new_state
 from reconciler.state.local import LocalBackend
-from reconciler.workspace import recorded_job
 from tests.commands.conftest import STATE, Project
 from tests.fakes.clock import FakeClock
 from tests.fakes.provider import FakeProvider
@@ -119,7 +118,7 @@ def test_invalid_manifests_are_listed_not_traced(project: Project) -> None:
 def test_plan_at_scale_lists_each_group_once_and_describes_nothing_unchanged() -> None:
     """10,000 declared jobs in 100 dataset groups, all recorded: 100 List calls, 0 Describe."""
     from reconciler.planning.decide import make_plan
-    from reconciler.planning.model import Limits, Origin, RecordedState
+    from reconciler.planning.model import Limits, Origin, RecordedJob, RecordedState
     from reconciler.refresh import refresh
     from tests.planning.builders import desired
 
@@ -127,19 +126,21 @@ def test_plan_at_scale_lists_each_group_once_and_describes_nothing_unchanged() -
     jobs, records = [], {}
     for g in range(100):
         group = provider.add_group(f"g{g:03d}")
+        declared = {}
         for j in range(100):
             job = desired(f"g{g:03d}-j{j:03d}", grp=group)
-            arn = provider.create_job(job.spec)
+            provider.create_job(job.spec)
+            declared[job.spec.job_name] = job
+        for seen in provider.list_jobs(group):
+            job = declared[seen.job_name]
             jobs.append(job)
-            record = JobRecord(
+            records[job.address] = RecordedJob(
                 address=job.address,
                 spec=job.spec,
                 spec_digest=job.spec.digest(),
-                manifest="m",
                 job_name=job.spec.job_name,
-                seen=provider.describe_job(arn),
+                seen=seen,
             )
-            records[job.address] = recorded_job(record)
     stored = RecordedState(lineage="L", serial=1, jobs=records)
     provider.calls.clear()
     live = refresh(jobs, sorted({j.spec.dataset_group_arn for j in jobs}), stored, provider)

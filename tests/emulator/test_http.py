@@ -135,7 +135,7 @@ def test_aws_cli_round_trip(emulator: Any, tmp_path: Path) -> None:
             check=False,
         )
 
-    group = json.loads(cli("create-dataset-group", "--name", "shop").stdout)["datasetGroupArn"]
+    group = client(url).create_dataset_group(name="shop")["datasetGroupArn"]
     created = cli(
         "create-data-deletion-job",
         "--dataset-group-arn",

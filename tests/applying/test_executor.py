@@ -1,0 +1,136 @@
+"""The executor against the in-memory provider and state: what it writes, in which order, and
+what each answer of the service leads to."""
+
+from __future__ import annotations
+
+from reconciler.applying.executor import Result
+from reconciler.models import JobStatus
+from reconciler.planning.model import Action
+from reconciler.providers.interface import InvalidInput, QuotaExceeded, TransientError
+from tests.applying.conftest import World
+from tests.planning.builders import spec
+
+
+def test_each_create_saves_its_intent_before_the_call_and_its_arn_after(world: World) -> None:
+    jobs = [world.job("a"), world.job("b")]
+    seen_at_create: list[tuple[str, str | None]] = []
+    create = world.provider.create_job
+
+    def watching(job_spec):  # type: ignore[no-untyped-def]
+        record = world.session.get(f"g/{job_spec.job_name}")
+        seen_at_create.append((job_spec.job_name, record.arn if record else "no record"))
+        return create(job_spec)
+
+    world.provider.create_job = watching  # type: ignore[method-assign]
+    outcomes = world.executor(parallelism=1).execute(world.plan(jobs))
+    assert [o.result for o in outcomes] == [Result.CREATED, Result.CREATED]
+    assert seen_at_create == [("a", None), ("b", None)]  # an intent, with no ARN yet
+    assert world.backend.saves == 4  # intent and ARN, for each job
+    state = world.backend.load()
+    assert state is not None
+    assert {r.job_name: r.status for r in state.jobs.values()} == {
+        "a": JobStatus.PENDING,
+        "b": JobStatus.PENDING,
+    }
+
+
+def test_a_quota_refusal_takes_the_intent_back_and_queues_the_job(world: World) -> None:
+    world.provider.fail_next["CreateDataDeletionJob"].append(QuotaExceeded("LimitExceeded"))
+    [outcome] = world.executor().execute(world.plan([world.job("a")]))
+    assert outcome.result is Result.QUEUED
+    assert world.session.document.jobs == {}
+    assert world.provider.jobs == {}
+
+
+def test_a_transient_failure_leaves_the_intent_for_the_next_plan(world: World) -> None:
+    world.provider.fail_next["CreateDataDeletionJob"].append(TransientError("timed out"))
+    job = world.job("a")
+    [outcome] = world.executor().execute(world.plan([job]))
+    assert outcome.result is Result.UNKNOWN
+    assert "the next apply finds out" in outcome.message
+    record = world.session.get("g/a")
+    assert record is not None and record.seen is None  # still an intent
+    [change] = world.plan([job]).changes  # nothing reached the service: create it again
+    assert (change.action, change.reason.value) == (Action.CREATE, "interrupted_before_create")
+
+
+def test_a_refused_create_is_reported_and_leaves_no_record(world: World) -> None:
+    world.provider.fail_next["CreateDataDeletionJob"].append(InvalidInput("bad role"))
+    [outcome] = world.executor().execute(world.plan([world.job("a")]))
+    assert (outcome.result, outcome.message) == (Result.FAILED, "bad role")
+    assert world.session.document.jobs == {}
+
+
+def test_a_name_that_exists_with_the_same_spec_is_adopted(world: World) -> None:
+    job = world.job("a")
+    plan = world.plan([job])
+    world.provider.create_job(job.spec)  # an earlier create whose answer was lost
+    world.provider.calls.clear()
+    [outcome] = world.executor().execute(plan)
+    assert outcome.result is Result.ADOPTED
+    record = world.session.get("g/a")
+    assert record is not None and record.arn is not None and record.arn.endswith("/a")
+    assert world.provider.calls["DescribeDataDeletionJob"] == 1
+    assert len(world.provider.jobs) == 1
+
+
+def test_a_name_taken_by_another_spec_fails_and_restores_the_record(world: World) -> None:
+    job = world.job("a")
+    plan = world.plan([job])
+    world.provider.create_job(spec("a", location="s3://b/someone-elses.csv"))
+    [outcome] = world.executor().execute(plan)
+    assert outcome.result is Result.FAILED
+    assert "already used in this account and region by another job" in outcome.message
+    assert world.session.document.jobs == {}
+
+
+def test_adopts_forgets_and_refreshed_statuses_are_one_write(world: World) -> None:
+    kept, gone = world.job("kept"), world.job("gone")
+    world.executor().execute(world.plan([kept, gone]))
+    world.provider.create_job(world.job("found").spec)  # made outside this tool
+    world.clock.advance(11)  # kept moves on to IN_PROGRESS
+    saves = world.backend.saves
+    plan = world.plan([kept, world.job("found")])
+    assert sorted(c.action.value for c in plan.changes) == ["adopt", "forget", "no-op"]
+    outcomes = world.executor().execute(plan)
+    assert sorted(o.result.value for o in outcomes) == ["adopted", "forgotten"]
+    assert world.backend.saves == saves + 1
+    state = world.session.document
+    assert state.jobs["g/kept"].status is JobStatus.IN_PROGRESS
+    assert [r.address for r in state.forgotten] == ["g/gone"]
+    assert state.jobs["g/found"].arn is not None
+
+
+def test_a_retry_creates_the_next_name_and_keeps_the_failed_attempt(world: World) -> None:
+    job = world.job("a", on_failure="retry")
+    world.provider.inputs[job.spec.data_location] = "Input data not found"
+    world.executor().execute(world.plan([job]))
+    world.clock.advance(31)
+    [retry] = world.plan([job]).changes
+    assert (retry.action, retry.job_name) == (Action.RETRY, "a-r2")
+    [outcome] = world.executor().execute(world.plan([job]))
+    assert outcome.result is Result.CREATED
+    record = world.session.get("g/a")
+    assert record is not None
+    assert (record.job_name, record.status) == ("a-r2", JobStatus.PENDING)
+    [earlier] = record.attempts
+    assert earlier.seen is not None
+    assert (earlier.job_name, earlier.seen.status) == ("a", JobStatus.FAILED)
+
+
+def test_queued_creates_go_as_slots_free_up(world: World) -> None:
+    jobs = [world.job(f"j{i}") for i in range(7)]
+    executor = world.executor()
+    outcomes = executor.execute(world.plan(jobs))
+    assert [o.result for o in outcomes].count(Result.CREATED) == 5
+    queued = [c for c in world.plan(jobs).changes if c.queued]
+    assert [c.job_name for c in queued] == ["j5", "j6"]
+    listed = {world.group: world.provider.list_jobs(world.group)}
+    submitted, remaining = executor.submit_queued(queued, listed)
+    assert (submitted, remaining) == ([], queued)  # five PENDING: no slot
+    world.clock.advance(11)  # the five leave PENDING
+    listed = {world.group: world.provider.list_jobs(world.group)}
+    submitted, remaining = executor.submit_queued(queued, listed)
+    assert [o.result for o in submitted] == [Result.CREATED, Result.CREATED]
+    assert remaining == []
+    assert len(world.provider.jobs) == 7

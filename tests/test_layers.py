@@ -1,0 +1,93 @@
+"""The package's layers point one way (see reconciler/README.md): the pure core loads none of
+the edges, no module imports itself back in a cycle, and package __init__ files do no work."""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import REPO
+
+PACKAGE = REPO / "reconciler"
+EDGES = ("boto3", "botocore", "yaml", "click", "sqlite3", "reconciler.emulator")
+BACKENDS = ("reconciler.state.local", "reconciler.state.registry", "reconciler.providers.")
+
+
+def _loaded_after_importing(*modules: str) -> list[str]:
+    code = (
+        "import sys\n"
+        f"for name in {list(modules)!r}: __import__(name)\n"
+        "print('\\n'.join(sorted(sys.modules)))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    return result.stdout.split()
+
+
+def test_planning_and_rendering_load_none_of_the_edges() -> None:
+    core = [
+        f"reconciler.{path.parent.name}.{path.stem}"
+        for folder in ("planning", "render")
+        for path in sorted((PACKAGE / folder).glob("*.py"))
+        if path.stem != "__init__"
+    ]
+    loaded = _loaded_after_importing(*core)
+    assert "reconciler.planning.decide" in loaded and "reconciler.render.plan_text" in loaded
+    edges = [m for m in loaded if m.split(".")[0] in EDGES or m.startswith(EDGES)]
+    backends = [m for m in loaded if m.startswith(BACKENDS)]
+    assert edges == [] and backends == []
+
+
+def _module(path: Path) -> str:
+    parts = path.relative_to(REPO).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _top_level_imports(path: Path) -> set[str]:
+    """What a module imports when it is loaded (not inside functions or TYPE_CHECKING)."""
+    found: set[str] = set()
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            continue
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return {name for name in found if name.startswith("reconciler")}
+
+
+def test_no_import_cycles() -> None:
+    graph = {_module(p): _top_level_imports(p) for p in PACKAGE.rglob("*.py")}
+    visiting: list[str] = []
+    done: set[str] = set()
+
+    def visit(module: str) -> None:
+        assert module not in visiting, " -> ".join([*visiting, module])
+        if module in done or module not in graph:
+            return
+        visiting.append(module)
+        for imported in sorted(graph[module]):
+            visit(imported)
+        visiting.pop()
+        done.add(module)
+
+    for module in sorted(graph):
+        visit(module)
+
+
+def test_package_inits_only_hand_names_on() -> None:
+    for path in sorted(PACKAGE.rglob("__init__.py")):
+        body = ast.parse(path.read_text(encoding="utf-8")).body
+        for node in body[1:]:  # after the docstring
+            allowed = isinstance(node, ast.ImportFrom) and node.module == "__future__"
+            allowed |= isinstance(node, ast.Assign) and path.parent == PACKAGE  # __version__
+            assert allowed, f"{path.relative_to(REPO)} does work: {ast.unparse(node)}"
