@@ -18,7 +18,7 @@ import click
 
 from reconciler import __version__
 from reconciler.durations import parse_duration
-from reconciler.errors import ManifestError, ReconcilerError
+from reconciler.errors import Cancelled, ManifestError, ReconcilerError
 from reconciler.exitcodes import ExitCode
 from reconciler.runtime import Runtime
 
@@ -274,10 +274,10 @@ def main(argv: Sequence[str] | None = None, runtime: Runtime | None = None) -> i
 
         err.write(diagnostics_text(exc.diagnostics))
         return ExitCode.ERROR
+    except Cancelled as exc:
+        err.write(f"{exc}\n")
+        return ExitCode.ERROR
     except ReconcilerError as exc:
         err.write(f"Error: {exc}\n")
         return ExitCode.ERROR
-    except KeyboardInterrupt:
-        err.write("Interrupted.\n")
-        return ExitCode.INTERRUPTED
     return int(code) if isinstance(code, int) else ExitCode.OK

@@ -15,6 +15,10 @@ class ReconcilerError(Exception):
     """A failure the user can act on; its message says what to do."""
 
 
+class Cancelled(ReconcilerError):
+    """The user answered no: nothing was done, and the message is shown as it is."""
+
+
 class UsageError(ReconcilerError):
     """The command was called with arguments that cannot work (missing path, bad option)."""
 

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from botocore.loaders import Loader
 
 from reconciler.constraints import LIST_MAXIMA, STRINGS, StringConstraint
-from reconciler.emulator.model import member_shape
+
+SHAPES: dict[str, Any] = Loader().load_service_model("personalize", "service-2")["shapes"]
+
+
+def member_shape(structure: str, member: str) -> tuple[str, dict[str, Any]]:
+    name = SHAPES[structure]["members"][member]["shape"]
+    return name, SHAPES[name]
 
 
 @pytest.mark.parametrize(("structure", "member"), sorted(STRINGS))

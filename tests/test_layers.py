@@ -65,6 +65,73 @@ def _top_level_imports(path: Path) -> set[str]:
     return {name for name in found if name.startswith("reconciler")}
 
 
+CORE = (
+    "reconciler.models",
+    "reconciler.diagnostics",
+    "reconciler.errors",
+    "reconciler.exitcodes",
+    "reconciler.durations",
+    "reconciler.constraints",
+)
+# What each part may import when it is loaded, as reconciler/README.md draws it (the first
+# prefix that matches a module decides; the core is open to every part but the emulator).
+ALLOWED: list[tuple[str, tuple[str, ...]]] = [
+    ("reconciler.emulator", ("reconciler.emulator",)),
+    ("reconciler.__main__", ("reconciler.cli",)),
+    ("reconciler.cli", ("reconciler.runtime",)),  # commands are imported when they run
+    ("reconciler.commands", ("reconciler.",)),
+    (
+        "reconciler.workspace",
+        (
+            "reconciler.manifest",
+            "reconciler.planning",
+            "reconciler.refresh",
+            "reconciler.settings",
+            "reconciler.state.",
+        ),
+    ),
+    (
+        "reconciler.applying",
+        (
+            "reconciler.applying",
+            "reconciler.planning",
+            "reconciler.state.",
+            "reconciler.providers.interface",
+        ),
+    ),
+    ("reconciler.refresh", ("reconciler.planning", "reconciler.providers.interface")),
+    (
+        "reconciler.providers",
+        ("reconciler.providers", "reconciler.settings", "reconciler.emulator"),
+    ),
+    ("reconciler.state", ("reconciler.state", "reconciler.settings")),
+    (
+        "reconciler.render",
+        ("reconciler.render", "reconciler.planning", "reconciler.state.document"),
+    ),
+    ("reconciler.planfile", ("reconciler.planning",)),
+    ("reconciler.planning", ("reconciler.planning",)),
+    ("reconciler.manifest", ("reconciler.manifest", "reconciler.settings")),
+    ("reconciler.settings", ()),
+    ("reconciler.runtime", ()),
+    ("reconciler", ()),  # the core itself
+]
+
+
+def test_layers_point_down() -> None:
+    wrong = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        module = _module(path)
+        allowed = next(rule for prefix, rule in ALLOWED if module.startswith(prefix))
+        for imported in sorted(_top_level_imports(path)):
+            ok = imported == "reconciler" or imported.startswith((*CORE, *allowed))
+            if module.startswith("reconciler.emulator"):
+                ok = imported.startswith(allowed)
+            if not ok:
+                wrong.append(f"{module} imports {imported}")
+    assert wrong == []
+
+
 def test_no_import_cycles() -> None:
     graph = {_module(p): _top_level_imports(p) for p in PACKAGE.rglob("*.py")}
     visiting: list[str] = []

@@ -1,9 +1,11 @@
-"""The few things only a real process shows: the installed entry point end to end, a lock held by
-another process, Ctrl-C, and what a command imports. Everything else runs in process."""
+"""The few things only a real process shows: the installed `reconciler` command end to end, a
+lock held by another process, Ctrl-C, and what a command imports. Everything else runs in
+process."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -29,9 +31,14 @@ def fast(project: Path, pending: float = 0, running: float = 0) -> None:
     config.write_text(text.replace("inProgressSeconds: 3", f"inProgressSeconds: {running}"))
 
 
+# The console script `pip install` made, where there is one (CI installs it); else the module.
+SCRIPT = shutil.which("reconciler", path=os.path.dirname(sys.executable))
+ENTRY = [SCRIPT] if SCRIPT else [sys.executable, "-m", "reconciler"]
+
+
 def run(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "reconciler", *args],
+        [*ENTRY, *args],
         cwd=project,
         capture_output=True,
         text=True,
@@ -44,7 +51,7 @@ def run(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def start(project: Path, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "reconciler", *args],
+        [*ENTRY, *args],
         cwd=project,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from enum import StrEnum
 
 from reconciler.applying.records import adopted, created, intend, observe
@@ -50,10 +51,6 @@ class Outcome(Frozen):
     message: str = ""
 
 
-def no_checkpoint(point: str, address: str) -> None:
-    """Where tests inject a crash: `after_intent`, `after_create`."""
-
-
 class Executor:
     def __init__(
         self,
@@ -62,13 +59,13 @@ class Executor:
         *,
         max_pending: int,
         parallelism: int = 4,
-        checkpoint: Checkpoint = no_checkpoint,
+        checkpoint: Checkpoint | None = None,
     ) -> None:
         self.session = session
         self.provider = provider
         self.max_pending = max_pending
         self.parallelism = max(1, parallelism)
-        self.checkpoint = checkpoint
+        self.checkpoint = checkpoint or (lambda point, address: None)  # where tests crash it
 
     def execute(self, plan: Plan) -> list[Outcome]:
         outcomes: list[Outcome] = []
@@ -77,17 +74,8 @@ class Executor:
         now = self.session.clock()
         for change in plan.changes:
             before = self.session.get(change.address)
-            if change.action is Action.ADOPT and change.observed and change.desired:
-                recorded.append(
-                    adopted(
-                        before,
-                        address=change.address,
-                        spec=change.desired,
-                        source=change.source,
-                        found=change.observed,
-                        now=now,
-                    )
-                )
+            if change.action is Action.ADOPT and change.observed:
+                recorded.append(self._adopted(change, change.observed, now))
                 outcomes.append(_outcome(change, Result.ADOPTED, "recorded; nothing created"))
             elif change.action is Action.FORGET:
                 forget.append(change.address)
@@ -104,8 +92,11 @@ class Executor:
             for c in plan.changes
             if c.creates and c.queued
         ]
-        with ThreadPoolExecutor(max_workers=self.parallelism) as pool:
+        pool = ThreadPoolExecutor(max_workers=self.parallelism)
+        try:
             outcomes += list(pool.map(self.create, creates))
+        finally:  # interrupted: the creates under way end and record; the others never start
+            pool.shutdown(wait=True, cancel_futures=True)
         return outcomes
 
     def submit_queued(
@@ -168,9 +159,20 @@ class Executor:
         self.session.put(created(record, arn, self.session.clock()))
         return _outcome(change, Result.CREATED, arn)
 
+    def _adopted(self, change: Change, found: ServiceJob, now: datetime) -> JobRecord:
+        """The record of `change`'s job as the service has it (what was recorded is kept)."""
+        assert change.desired is not None
+        return adopted(
+            self.session.get(change.address),
+            address=change.address,
+            spec=change.desired,
+            source=change.source,
+            found=found,
+            now=now,
+        )
+
     def _take_over(self, change: Change, spec: JobSpec, before: JobRecord | None) -> Outcome:
         """The name exists: adopt the job if it has the declared spec (an earlier, lost create)."""
-        assert change.desired is not None
         listed = self.provider.list_jobs(
             spec.dataset_group_arn, until_seen=frozenset({spec.job_name})
         )
@@ -178,14 +180,7 @@ class Executor:
         if found is not None:
             described = self.provider.describe_job(found.arn)
             if not service_differences(spec, described):
-                record = adopted(
-                    self.session.get(change.address),
-                    address=change.address,
-                    spec=change.desired,
-                    source=change.source,
-                    found=described,
-                    now=self.session.clock(),
-                )
+                record = self._adopted(change, described, self.session.clock())
                 self.session.put(record)
                 return _outcome(change, Result.ADOPTED, "it already existed with this spec")
         self.session.restore(change.address, before)

@@ -11,7 +11,7 @@ from reconciler.applying.executor import Executor, Result
 from reconciler.applying.session import StateSession
 from reconciler.applying.tracker import Tracker
 from reconciler.durations import format_duration
-from reconciler.errors import ReconcilerError
+from reconciler.errors import Cancelled, ReconcilerError
 from reconciler.exitcodes import ExitCode
 from reconciler.models import JobStatus
 from reconciler.planfile import load_plan
@@ -122,7 +122,7 @@ class _Apply:
             "Do you want to perform these actions? Only 'yes' will be accepted: "
         )
         if answer.strip() != "yes":
-            raise ApplyRefused("Apply cancelled.")
+            raise Cancelled("Apply cancelled.")
 
     def _wait(self, session: StateSession, executor: Executor, queued: list[Change]) -> ExitCode:
         settings = self.workspace.settings

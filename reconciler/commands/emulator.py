@@ -34,10 +34,10 @@ class ServeOptions:
 
 
 def serve(options: ServeOptions, runtime: Runtime) -> int:
-    provider = load_settings(options.manifests_dir, runtime.environ).provider
-    if options.config_file is not None:
-        provider = provider.model_copy(update={"emulator_config": options.config_file})
-    base = emulator_config(provider)
+    path = options.config_file
+    if path is None:  # the file the manifests' settings name, if any
+        path = load_settings(options.manifests_dir, runtime.environ).provider.emulator_config
+    base = emulator_config(path)
     given = {k: v for k, v in options.overrides.items() if v is not None}
     faults = {k: given.pop(k) for k in list(given) if k.endswith("_fraction")}
     try:

@@ -26,9 +26,3 @@ def service_description() -> dict[str, Any]:
 def shape(name: str) -> dict[str, Any]:
     shapes: dict[str, Any] = service_description()["shapes"]
     return dict(shapes[name])
-
-
-def member_shape(structure: str, member: str) -> tuple[str, dict[str, Any]]:
-    """The name and description of a member's shape, e.g. (`DataSource`, `dataLocation`)."""
-    name = str(shape(structure)["members"][member]["shape"])
-    return name, shape(name)

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from reconciler.diagnostics import Diagnostic
-from reconciler.manifest.documents import API_VERSION, DOCUMENT_KINDS, FIELD_HINTS
+from reconciler.manifest.documents import API_VERSION, DOCUMENT_KINDS, FIELD_HINTS, MOVED_FIELDS
 from reconciler.manifest.yamlsource import YamlDocument, YamlPath
 
 # pydantic error types that mean "wrong kind of value", and what was expected instead
@@ -111,10 +111,10 @@ def _translate(doc: YamlDocument, model: type[BaseModel], error: ErrorDetails) -
         allowed = _fields_at(model, path[:-1])
         parent = _dotted(path[:-1])
         prefix = f"{parent}: " if parent else ""
-        return Diagnostic(
-            where,
-            f"{prefix}unknown field {path[-1]!r}{_did_you_mean(str(path[-1]), allowed)}",
-        )
+        kind_name = next(name for name, kind_model in DOCUMENT_KINDS.items() if kind_model is model)
+        moved = MOVED_FIELDS.get((kind_name, field)) if len(path) == 1 else None
+        suggestion = f": {moved}" if moved else _did_you_mean(str(path[-1]), allowed)
+        return Diagnostic(where, f"{prefix}unknown field {path[-1]!r}{suggestion}")
     if kind == "missing":
         parent = _dotted(path[:-1])
         prefix = f"{parent}: " if parent else ""

@@ -63,6 +63,12 @@ FIELD_HINTS: dict[str, str] = {
 }
 MAX_TAGS = list_max(_CREATE, "tags")
 
+# Fields an earlier version of the format had, by the kind of document: what to do instead.
+MOVED_FIELDS: dict[tuple[str, str], str] = {
+    ("Settings", "emulator"): "the emulator's settings moved to a file of their own: move this "
+    "block there and point provider.emulatorConfig at it (see the README, 'The emulator')",
+}
+
 
 def _whole(pattern: str) -> str:
     """The service's unanchored pattern, made to match the whole value."""

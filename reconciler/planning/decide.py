@@ -226,7 +226,7 @@ class _Planner:
             ActionReason.MISSING,
             "recorded, but missing from the service",
             job_name=record.job_name,
-            after=JobValues(spec=_values(job.spec, record.job_name).spec, arn=record.arn),
+            after=_values(job.spec, record.job_name).model_copy(update={"arn": record.arn}),
             recorded=record,
         )
 

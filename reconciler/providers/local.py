@@ -6,6 +6,7 @@ file `provider.emulatorConfig` names; without one, the emulator's defaults apply
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from reconciler.emulator.config import ConfigError, EmulatorConfig, load_config
@@ -14,17 +15,17 @@ from reconciler.emulator.service import EmulatorService
 from reconciler.errors import UsageError
 from reconciler.providers.base import ExpiredToken, ServiceProvider
 from reconciler.providers.errors import translate
-from reconciler.settings import ProviderSettings
 
 
-def emulator_config(settings: ProviderSettings) -> EmulatorConfig:
-    """The emulator settings named by `provider.emulatorConfig` (its defaults without one)."""
-    if settings.emulator_config is None:
+def emulator_config(path: Path | None) -> EmulatorConfig:
+    """The emulator's settings file at `path` (`provider.emulatorConfig`, or `emulator serve
+    --config`), or the emulator's defaults without one."""
+    if path is None:
         return EmulatorConfig()
     try:
-        return load_config(settings.emulator_config)
+        return load_config(path)
     except ConfigError as exc:
-        raise UsageError(f"{exc}\n(provider.emulatorConfig names this file)") from None
+        raise UsageError(str(exc)) from None
 
 
 class LocalProvider(ServiceProvider):

@@ -13,7 +13,7 @@ def _local(settings: Settings) -> Provider:
     from reconciler.emulator.service import EmulatorService
     from reconciler.providers.local import LocalProvider, emulator_config
 
-    return LocalProvider(EmulatorService(emulator_config(settings.provider)))
+    return LocalProvider(EmulatorService(emulator_config(settings.provider.emulator_config)))
 
 
 def _aws(settings: Settings) -> Provider:

@@ -1,8 +1,9 @@
 """The status of recorded jobs as a table (text or Markdown) or JSON.
 
-The JSON is a list of records, each flat: address, spec, spec_digest, manifest, job_name, arn,
-intended, status, num_deleted, failure_reason, created, last_updated, history, attempts (each
-with job_name, arn, status, failure_reason, created, last_updated) and forgotten.
+The JSON is a list of records, each flat (as the state's version 1 was): address, spec,
+spec_digest, manifest, job_name, arn, intended, status, num_deleted, failure_reason, created,
+last_updated, history, attempts (each with job_name, arn, status, failure_reason, created,
+last_updated) and forgotten.
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ COLUMNS = ("ADDRESS", "JOB", "STATUS", "AGE", "DELETED", "FAILURE REASON")
 
 def _row(record: JobRecord, now: datetime) -> tuple[str, ...]:
     seen = record.seen
+    forgotten = " (forgotten)" if record.forgotten else ""
     if seen is None:
-        return (record.address, record.job_name, "INTENDED", "-", "-", "")
+        return (record.address, record.job_name, "INTENDED" + forgotten, "-", "-", "")
     age = format_duration((now - seen.created).total_seconds())
-    status = seen.status.value + (" (forgotten)" if record.forgotten else "")
+    status = seen.status.value + forgotten
     deleted = str(seen.num_deleted) if seen.num_deleted is not None else "-"
     return (record.address, record.job_name, status, age, deleted, seen.failure_reason or "")
 
@@ -70,15 +72,20 @@ def _seen_json(seen: ServiceJob | None) -> dict[str, Any]:
 
 def _record_json(record: JobRecord) -> dict[str, Any]:
     values = record.model_dump(mode="json")
+    seen = _seen_json(record.seen)
     return {
         "address": record.address,
         "spec": values["spec"],
         "spec_digest": record.spec_digest,
         "manifest": record.manifest,
         "job_name": record.job_name,
+        "arn": seen["arn"],
         "intended": values["intended"],
-        **_seen_json(record.seen),
+        "status": seen["status"],
         "num_deleted": record.seen.num_deleted if record.seen else None,
+        "failure_reason": seen["failure_reason"],
+        "created": seen["created"],
+        "last_updated": seen["last_updated"],
         "history": values["history"],
         "attempts": [{"job_name": a.job_name, **_seen_json(a.seen)} for a in record.attempts],
         "forgotten": values["forgotten"],

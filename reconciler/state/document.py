@@ -117,14 +117,14 @@ _V1_SEEN = ("arn", "status", "failure_reason", "created", "last_updated", "num_d
 def upgrade_v1(document: dict[str, Any]) -> dict[str, Any]:
     """A version 1 document (as parsed JSON) in the shape of version 2.
 
-    A version 1 record whose job was never seen complete (an ARN without a status or the
-    service's timestamps, which no version 1 run wrote) becomes an intent: the next plan looks
-    the name up in the service and adopts the job, as after an interrupted create.
+    A record or attempt without an ARN (an intent) has nothing seen. One with an ARN keeps all it
+    had: where a status or a timestamp is missing (no version 1 run wrote that; a hand edit can),
+    reading the upgraded document fails and names the field, so nothing is silently dropped.
     """
 
     def seen(item: dict[str, Any], group: Any) -> dict[str, Any] | None:
         values = {key: item.pop(key, None) for key in _V1_SEEN}
-        if not all(values[key] for key in ("arn", "status", "created", "last_updated")):
+        if not values["arn"]:
             return None
         return {**values, "job_name": item.get("job_name"), "dataset_group_arn": group}
 

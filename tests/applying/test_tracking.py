@@ -20,6 +20,17 @@ from tests.planning.builders import desired, detail, group, summary
 NOW = FakeClock().datetime()
 
 
+def tracker(world: World, intervals: tuple[float, float], **options: object) -> Tracker:
+    return Tracker(
+        world.session,
+        world.provider,
+        intervals=intervals,
+        monotonic=world.clock,
+        sleep=world.clock.sleep,
+        **options,  # type: ignore[arg-type]
+    )
+
+
 def record(name: str, status: JobStatus | None = JobStatus.PENDING, **seen: object) -> JobRecord:
     job = desired(name)
     listed = summary(name, status=status or JobStatus.PENDING).model_copy(update=seen)
@@ -80,14 +91,7 @@ def test_the_loop_follows_jobs_to_the_end_reading_num_deleted_once(world: World)
     world.executor().execute(world.plan(jobs))
     world.provider.calls.clear()
     seen: list[Progress] = []
-    tracker = Tracker(
-        world.session,
-        world.provider,
-        intervals=(1.0, 4.0),
-        monotonic=world.clock,
-        sleep=world.clock.sleep,
-    )
-    result = tracker.run([], timeout=None, report=seen.append)
+    result = tracker(world, (1.0, 4.0)).run([], timeout=None, report=seen.append)
     assert result.finished and result.missing == set()
     assert {r.job_name: (r.status, r.seen and r.seen.num_deleted) for r in result.records} == {
         "a": (JobStatus.COMPLETED, 7),
@@ -110,14 +114,7 @@ def test_a_failed_poll_is_tried_again_and_a_vanished_job_is_its_own_signal(world
     world.provider.remove_job("b")  # deleted out of band
     world.provider.fail_next["ListDataDeletionJobs"].append(TransientError("throttled"))
     seen: list[Progress] = []
-    tracker = Tracker(
-        world.session,
-        world.provider,
-        intervals=(1.0, 1.0),
-        monotonic=world.clock,
-        sleep=world.clock.sleep,
-    )
-    result = tracker.run([], timeout=None, report=seen.append)
+    result = tracker(world, (1.0, 1.0)).run([], timeout=None, report=seen.append)
     assert seen[0].error == "throttled" and seen[0].vanished == []
     vanished = [(i, r.address) for i, p in enumerate(seen) for r in p.vanished]
     assert vanished == [(MISSES_BEFORE_GIVING_UP, "g/b")]  # after the failed poll, 3 misses
@@ -131,16 +128,8 @@ def test_the_loop_stops_at_the_timeout_and_submits_queued_creates(world: World) 
     executor = world.executor()
     executor.execute(world.plan(jobs))
     queued = [c for c in world.plan(jobs).changes if c.queued]
-    tracker = Tracker(
-        world.session,
-        world.provider,
-        intervals=(5.0, 5.0),
-        executor=executor,
-        monotonic=world.clock,
-        sleep=world.clock.sleep,
-    )
     submitted: list[str] = []
-    result = tracker.run(
+    result = tracker(world, (5.0, 5.0), executor=executor).run(
         queued, timeout=12, report=lambda p: submitted.extend(o.job_name for o in p.submitted)
     )
     assert not result.finished and result.queued == []

@@ -40,7 +40,7 @@ class Project:
     environ: dict[str, str] = field(default_factory=dict)
 
     def provider(self, settings: Settings) -> Provider:
-        emulator = emulator_config(settings.provider)
+        emulator = emulator_config(settings.provider.emulator_config)
         config = emulator.model_copy(
             update={"faults": emulator.faults.model_copy(update=self.faults)}
         )

@@ -185,7 +185,7 @@ def test_aws_provider_rides_out_injected_throttling(
     providers: list[AwsProvider] = []
 
     def over_http(settings: Settings) -> AwsProvider:
-        emulator = emulator_config(settings.provider)
+        emulator = emulator_config(settings.provider.emulator_config)
         faults = emulator.faults.model_copy(update={"throttle_fraction": 0.3, "seed": 3})
         config = emulator.model_copy(update={"faults": faults})
         servers.append(serve(EmulatorService(config, clock=project.clock)))

@@ -5,16 +5,22 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from reconciler.emulator.config import load_config
+from reconciler.emulator.config import EmulatorConfig, load_config
 from reconciler.emulator.service import EmulatorService
 from reconciler.manifest.loader import load_manifests
+from reconciler.models import DesiredJob
 from reconciler.planfile import load_plan
+from reconciler.planning.decide import make_plan
+from reconciler.planning.model import Limits, Origin, Plan, RecordedJob, RecordedState
+from reconciler.providers.interface import Provider
 from reconciler.providers.local import LocalProvider
+from reconciler.refresh import refresh
 from reconciler.state.document import JobRecord, new_state
 from reconciler.state.local import LocalBackend
 from tests.commands.conftest import STATE, Project
 from tests.fakes.clock import FakeClock
 from tests.fakes.provider import FakeProvider
+from tests.planning.builders import desired
 
 
 def emulator(project: Project) -> LocalProvider:
@@ -115,20 +121,15 @@ def test_invalid_manifests_are_listed_not_traced(project: Project) -> None:
     ]
 
 
-def test_plan_at_scale_lists_each_group_once_and_describes_nothing_unchanged() -> None:
-    """10,000 declared jobs in 100 dataset groups, all recorded: 100 List calls, 0 Describe."""
-    from reconciler.planning.decide import make_plan
-    from reconciler.planning.model import Limits, Origin, RecordedJob, RecordedState
-    from reconciler.refresh import refresh
-    from tests.planning.builders import desired
-
-    provider = FakeProvider(FakeClock(), pending_limit=10_000, pending_seconds=3600)
+def recorded_jobs(
+    provider: Provider, groups: list[str], per_group: int
+) -> tuple[list[DesiredJob], RecordedState]:
+    """`per_group` jobs created in each group, all recorded as the service lists them."""
     jobs, records = [], {}
-    for g in range(100):
-        group = provider.add_group(f"g{g:03d}")
+    for group in groups:
         declared = {}
-        for j in range(100):
-            job = desired(f"g{g:03d}-j{j:03d}", grp=group)
+        for j in range(per_group):
+            job = desired(f"{group.rsplit('/', 1)[1]}-j{j:03d}", grp=group)
             provider.create_job(job.spec)
             declared[job.spec.job_name] = job
         for seen in provider.list_jobs(group):
@@ -141,12 +142,43 @@ def test_plan_at_scale_lists_each_group_once_and_describes_nothing_unchanged() -
                 job_name=job.spec.job_name,
                 seen=seen,
             )
-    stored = RecordedState(lineage="L", serial=1, jobs=records)
+    return jobs, RecordedState(lineage="L", serial=1, jobs=records)
+
+
+def plan_of(provider: Provider, jobs: list[DesiredJob], stored: RecordedState) -> Plan:
     provider.calls.clear()
     live = refresh(jobs, sorted({j.spec.dataset_group_arn for j in jobs}), stored, provider)
-    origin = Origin(provider="fake", state_location="s", manifests_digest="d")
-    plan = make_plan(jobs, stored, live, Limits(max_pending=5), origin)
-    assert live.api_calls == {"ListDataDeletionJobs": 100}
+    origin = Origin(provider=provider.name, state_location="s", manifests_digest="d")
+    return make_plan(jobs, stored, live, Limits(max_pending=5), origin)
+
+
+def test_plan_at_scale_lists_each_group_once_and_describes_nothing_unchanged() -> None:
+    """10,000 declared jobs in 100 dataset groups, all recorded: 100 List calls, 0 Describe."""
+    provider = FakeProvider(FakeClock(), pending_limit=10_000, pending_seconds=3600)
+    groups = [provider.add_group(f"g{g:03d}") for g in range(100)]
+    jobs, stored = recorded_jobs(provider, groups, 100)
+    plan = plan_of(provider, jobs, stored)
     assert plan.api_calls == {"ListDataDeletionJobs": 100}
     assert len(plan.changes) == 10_000
     assert not plan.has_changes and not plan.errored
+
+
+def test_plan_through_the_emulator_reads_each_group_in_pages_and_describes_nothing(
+    tmp_path: Path,
+) -> None:
+    """The same through the real provider code (paging and counting in providers/base.py):
+    1,500 recorded jobs in 10 groups of two pages each: 20 List calls, 0 Describe."""
+    config = EmulatorConfig(
+        database=tmp_path / "e.sqlite3", s3_root=tmp_path, pending_jobs_limit=1000
+    )
+    provider = LocalProvider(EmulatorService(config))
+    groups = [
+        provider.service.handle("CreateDatasetGroup", {"name": f"g{g}"}, region="eu-west-1")[
+            "datasetGroupArn"
+        ]
+        for g in range(10)
+    ]
+    jobs, stored = recorded_jobs(provider, groups, 150)
+    plan = plan_of(provider, jobs, stored)
+    assert plan.api_calls == {"ListDataDeletionJobs": 20}
+    assert len(plan.changes) == 1500 and not plan.has_changes and not plan.errored

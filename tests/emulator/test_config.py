@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import ast
+import io
 from pathlib import Path
 
 import pytest
 
+from reconciler.cli import main
 from reconciler.emulator.config import ConfigError, EmulatorConfig, load_config
+from reconciler.runtime import Runtime
 from tests.conftest import REPO
 
 HEADER = "apiVersion: emulator/v1\nkind: Emulator\n"
@@ -64,3 +67,18 @@ def test_the_emulator_imports_nothing_of_the_product() -> None:
             for name in names:
                 if name == "reconciler" or name.startswith("reconciler."):
                     assert name.startswith("reconciler.emulator"), f"{path.name} imports {name}"
+
+
+def test_serve_reads_the_file_it_is_given_and_reports_its_mistakes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "manifests").mkdir()
+    (tmp_path / "manifests" / "broken.yaml").write_text("kind: [\n")  # not read with --config
+    (tmp_path / "e.yaml").write_text(HEADER + "pendingSeconds: -1\n")
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["emulator", "serve", "--config", "e.yaml"], Runtime(environ={}, out=out, err=err))
+    assert code == 1
+    assert err.getvalue().startswith("Error: e.yaml:3:17: pendingSeconds: Input should be")
+    assert len(err.getvalue().splitlines()) == 1
+    assert out.getvalue() == ""

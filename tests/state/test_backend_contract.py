@@ -180,6 +180,17 @@ def test_a_version_1_state_is_read_and_written_back_as_version_2(local: LocalBac
     assert json.loads(local.backup.read_text()) == v1  # the version 1 file is the backup
 
 
+def test_a_version_1_record_with_an_arn_but_no_status_is_refused_not_dropped(
+    local: LocalBackend,
+) -> None:
+    broken = {**V1_RECORD, "status": None}
+    local.path.write_text(
+        json.dumps({"version": 1, "lineage": "L", "serial": 4, "jobs": {"g/j": broken}})
+    )
+    with pytest.raises(CorruptState, match=r"at jobs\.g/j\.seen\.status"):
+        local.load()
+
+
 def test_missing_state_with_a_backup_is_not_treated_as_new(local: LocalBackend) -> None:
     local.save(local.save(new_state()))
     local.path.unlink()
