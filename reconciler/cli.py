@@ -56,6 +56,19 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     return parse_duration(value) if value is not None else None
 
 
+def lock_timeout_option(func: F) -> F:
+    return click.option(
+        "-lock-timeout",
+        "--lock-timeout",
+        "lock_timeout",
+        callback=_duration,
+        default="0s",
+        show_default=True,
+        metavar="DURATION",
+        help="While another run holds the state lock, wait this long for it (90s, 10m).",
+    )(func)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="reconciler")
 def cli() -> None:
@@ -137,6 +150,7 @@ def plan(runtime: Runtime, /, **options: Any) -> int:
     show_default=True,
     help="Creates in flight at once.",
 )
+@lock_timeout_option
 @click.option("--no-color", is_flag=True, help="No colours.")
 @click.pass_obj
 def apply(runtime: Runtime, /, **options: Any) -> int:
@@ -157,6 +171,7 @@ def apply(runtime: Runtime, /, **options: Any) -> int:
     help="With --watch: stop after this long (90s, 10m, 2h).",
 )
 @click.option("--all", "show_forgotten", is_flag=True, help="Also list forgotten jobs.")
+@lock_timeout_option
 @click.pass_obj
 def status(runtime: Runtime, /, **options: Any) -> int:
     """Show the recorded jobs as the service reports them now (and record what changed)."""

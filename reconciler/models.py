@@ -11,9 +11,9 @@ import json
 import re
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from reconciler.diagnostics import Location
 
@@ -24,6 +24,11 @@ DATASET_GROUP_ARN = re.compile(
     r"arn:(?P<partition>[a-z\d-]+):personalize:(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+):"
     r"(?P<account>\d{12}):dataset-group/(?P<name>[a-zA-Z0-9][a-zA-Z0-9\-_]{0,62})"
 )
+_NAME = r"[a-zA-Z0-9][a-zA-Z0-9\-_]{0,62}"
+_SCOPE = r"arn:[a-z\d-]+:personalize:[a-z]{2}(?:-[a-z]+)+-\d+:\d{12}"
+# What a value read back (from the state or the service) must look like to be used.
+GroupArn = Annotated[str, Field(pattern=f"^{_SCOPE}:dataset-group/{_NAME}$")]
+JobArn = Annotated[str, Field(pattern=f"^{_SCOPE}:data-deletion-job/{_NAME}$")]
 
 
 class Frozen(BaseModel):
@@ -64,7 +69,7 @@ class DatasetGroupRef(Frozen):
 class JobSpec(Frozen):
     """Everything CreateDataDeletionJob is called with, after manifest defaults are applied."""
 
-    dataset_group_arn: str
+    dataset_group_arn: GroupArn
     job_name: str
     data_location: str
     role_arn: str
@@ -120,9 +125,9 @@ class ServiceJob(Frozen):
     fills them (`num_deleted` once the job is COMPLETED).
     """
 
-    arn: str
+    arn: JobArn
     job_name: str
-    dataset_group_arn: str
+    dataset_group_arn: GroupArn
     status: JobStatus
     created: datetime
     last_updated: datetime

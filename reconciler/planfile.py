@@ -12,13 +12,13 @@ A saved plan is stale once the state's lineage or serial, or the manifests diges
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from reconciler.errors import ReconcilerError
+from reconciler.files import write_atomically
 from reconciler.planning.model import Plan
 
 FORMAT = "reconciler-plan"
@@ -30,16 +30,22 @@ class PlanFileError(ReconcilerError):
 
 
 def save_plan(path: Path, plan: Plan, *, now: datetime | None = None) -> None:
+    """Write the plan to `path` atomically (mode 0600), or raise PlanFileError."""
     document = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "created": (now or datetime.now(UTC)).isoformat(),
         "plan": plan.model_dump(mode="json"),
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-    os.replace(temporary, path)
+    if path.is_dir():
+        raise PlanFileError(f"{path} is a directory: give -out a file name, e.g. {path}/plan.json")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(path, (json.dumps(document, indent=2) + "\n").encode())
+    except OSError as exc:
+        raise PlanFileError(
+            f"cannot write the plan to {path}: {exc.strerror or exc}; no plan was saved"
+        ) from None
 
 
 def load_plan(path: Path) -> Plan:
@@ -58,5 +64,11 @@ def load_plan(path: Path) -> Plan:
         )
     try:
         return Plan.model_validate(document["plan"])
-    except (KeyError, ValidationError) as exc:
-        raise PlanFileError(f"{path}: the saved plan is damaged ({exc}); make it again") from None
+    except KeyError:
+        raise PlanFileError(f"{path}: the saved plan has no plan in it; make it again") from None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise PlanFileError(
+            f"{path}: the saved plan is damaged ({first['msg']} at plan.{where}); make it again"
+        ) from None

@@ -72,6 +72,7 @@ CORE = (
     "reconciler.exitcodes",
     "reconciler.durations",
     "reconciler.constraints",
+    "reconciler.files",
 )
 # What each part may import when it is loaded, as reconciler/README.md draws it (the first
 # prefix that matches a module decides; the core is open to every part but the emulator).

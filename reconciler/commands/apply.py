@@ -19,6 +19,7 @@ from reconciler.planning.model import Change, Plan
 from reconciler.render.plan_text import render_text
 from reconciler.runtime import Runtime
 from reconciler.state.document import StateDocument, new_state
+from reconciler.state.locking import acquire
 from reconciler.workspace import Workspace, open_workspace
 
 
@@ -38,12 +39,19 @@ class ApplyOptions:
     wait: bool = False
     timeout: float | None = None
     parallelism: int = 4
+    lock_timeout: float = 0
     no_color: bool = False
 
 
 def apply(options: ApplyOptions, runtime: Runtime) -> int:
     workspace = open_workspace(options.manifests_dir, runtime)
-    lock = workspace.backend.lock("apply")
+    lock = acquire(
+        workspace.backend,
+        "apply",
+        timeout=options.lock_timeout,
+        sleep=runtime.sleep,
+        monotonic=runtime.monotonic,
+    )
     try:
         return _Apply(workspace, options).run()
     finally:

@@ -20,7 +20,8 @@ from reconciler.render.status import (
     render_status_text,
 )
 from reconciler.runtime import Runtime
-from reconciler.state.interface import StateLocked
+from reconciler.state.interface import LockInfo, StateLocked
+from reconciler.state.locking import acquire
 from reconciler.workspace import load_settings
 
 
@@ -31,13 +32,21 @@ class StatusOptions:
     watch: bool = False
     timeout: float | None = None
     show_forgotten: bool = False
+    lock_timeout: float = 0
 
 
 def status(options: StatusOptions, runtime: Runtime) -> int:
     settings = load_settings(options.manifests_dir, runtime.environ)
     backend = runtime.make_backend(settings.state)
+    lock: LockInfo | None
     try:
-        lock = backend.lock("status")
+        lock = acquire(
+            backend,
+            "status",
+            timeout=options.lock_timeout,
+            sleep=runtime.sleep,
+            monotonic=runtime.monotonic,
+        )
     except StateLocked as exc:
         runtime.err.write(f"Note: {exc}; showing the service's view without recording it.\n")
         lock = None

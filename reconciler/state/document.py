@@ -37,7 +37,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError
 
@@ -85,8 +85,8 @@ class JobRecord(Frozen):
 
 class StateDocument(Frozen):
     version: Literal[2] = 2
-    lineage: str
-    serial: int
+    lineage: Annotated[str, Field(min_length=1)]
+    serial: Annotated[int, Field(ge=0)]
     jobs: dict[str, JobRecord] = Field(default_factory=dict)
     forgotten: tuple[JobRecord, ...] = ()
 
@@ -96,9 +96,18 @@ def new_state() -> StateDocument:
     return StateDocument(lineage=str(uuid.uuid4()), serial=0)
 
 
+class UnsupportedVersion(ValueError):
+    """A state written by a newer reconciler."""
+
+    def __init__(self, version: int) -> None:
+        super().__init__(f"state version {version}")
+        self.version = version
+
+
 def parse_document(raw: bytes) -> StateDocument:
-    """A stored state: version 2, or version 1 upgraded. Raises pydantic's ValidationError (for
-    version 1, the error of the upgraded document) when it is neither."""
+    """A stored state: version 2, or version 1 upgraded. Raises UnsupportedVersion for a newer
+    version, and pydantic's ValidationError (for version 1, the error of the upgraded document)
+    when it is neither."""
     try:
         return StateDocument.model_validate_json(raw)
     except ValidationError as exc:
@@ -106,8 +115,11 @@ def parse_document(raw: bytes) -> StateDocument:
             data = json.loads(raw)
         except ValueError:
             raise exc from None
-        if isinstance(data, dict) and data.get("version") == 1:
+        version = data.get("version") if isinstance(data, dict) else None
+        if version == 1:
             return StateDocument.model_validate(upgrade_v1(data))
+        if isinstance(version, int) and not isinstance(version, bool) and version > 2:
+            raise UnsupportedVersion(version) from None
         raise
 
 

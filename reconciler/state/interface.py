@@ -44,10 +44,15 @@ class StaleState(StateError):
 class StateLocked(StateError):
     """Another run holds the lock."""
 
-    def __init__(self, holder: LockInfo | None, where: str) -> None:
+    def __init__(self, holder: LockInfo | None, where: str, waited: float = 0) -> None:
         self.holder = holder
+        self.where = where
         who = holder.describe() if holder else "another process (no lock details were readable)"
-        super().__init__(f"the state at {where} is locked by {who}; wait for that run to finish")
+        after = f" (waited {waited:g}s)" if waited else ""
+        super().__init__(
+            f"the state at {where} is locked by {who}{after}; wait for that run to finish, or "
+            "give --lock-timeout to wait for it"
+        )
 
 
 class StateBackend(Protocol):

@@ -1,20 +1,28 @@
 """The `local` state backend: a JSON file, written atomically, with a backup and an OS lock.
 
 Files, for the default path `.reconciler/state.json`:
-- `state.json`: the state document (mode 0600), replaced atomically: a temporary file in the same
-  directory is written and fsynced, then renamed over it, then the directory is fsynced;
+- `state.json`: the state document (mode 0600), replaced atomically (`reconciler.files`). When
+  `state.json` is a symbolic link, the file it points to is the state (written through the link,
+  so a shared target stays current) and the other files live beside that target;
 - `state.json.backup`: the version before the last write, kept the same way;
 - `state.json.lock`: held with an exclusive `flock` while a run has the lock, and holding the
   holder's details as JSON. The OS drops the lock when its process dies, so a killed run never
-  blocks the next one; the details left behind are then simply overwritten.
+  blocks the next one; the details left behind are then simply overwritten. It is opened
+  without following links, and a file there that is not a lock of this tool is never touched;
+- `state.json.lineage`: the lineage this location holds, written with the state's first write.
+  A state of another lineage found here later (another project's file copied over it) is
+  refused until this file is deleted.
+Temporary files a killed write left behind are removed by the next run that takes the lock.
 """
 
 from __future__ import annotations
 
 import fcntl
 import getpass
+import json
 import os
 import socket
+import stat
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -22,8 +30,15 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from reconciler.state.document import StateDocument, parse_document
-from reconciler.state.interface import CorruptState, LockInfo, StaleState, StateLocked
+from reconciler.files import stale_temporaries, write_atomically
+from reconciler.state.document import StateDocument, UnsupportedVersion, parse_document
+from reconciler.state.interface import (
+    CorruptState,
+    LockInfo,
+    StaleState,
+    StateError,
+    StateLocked,
+)
 
 
 def _now() -> datetime:
@@ -34,14 +49,16 @@ class LocalBackend:
     name = "local"
 
     def __init__(self, path: Path, *, clock: Callable[[], datetime] = _now) -> None:
-        self.path = path
-        self.backup = path.with_name(path.name + ".backup")
-        self.lock_path = path.with_name(path.name + ".lock")
+        self.shown = path  # as the settings name it, for messages
+        self.path = Path(os.path.realpath(path)) if path.is_symlink() else path
+        self.backup = self.path.with_name(self.path.name + ".backup")
+        self.lock_path = self.path.with_name(self.path.name + ".lock")
+        self.lineage_path = self.path.with_name(self.path.name + ".lineage")
         self._clock = clock
         self._held: dict[str, int] = {}
 
     def describe(self) -> str:
-        return str(self.path)
+        return str(self.shown)
 
     def load(self) -> StateDocument | None:
         return self._read()[0]
@@ -60,7 +77,12 @@ class LocalBackend:
         except OSError as exc:
             raise CorruptState(f"cannot read the state file {self.path}: {exc.strerror}") from None
         try:
-            return parse_document(raw), raw
+            document = parse_document(raw)
+        except UnsupportedVersion as exc:
+            raise StateError(
+                f"the state file {self.path} was written by a newer reconciler (state version "
+                f"{exc.version}; this one reads versions 1 and 2): upgrade reconciler"
+            ) from None
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
@@ -70,6 +92,24 @@ class LocalBackend:
                 f"version before the last write is {self.backup}: if it is right, restore it "
                 f"with: cp {self.backup} {self.path}"
             ) from None
+        self._check_lineage(document)
+        return document, raw
+
+    def _check_lineage(self, document: StateDocument) -> None:
+        try:
+            pinned = self.lineage_path.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return
+        except (OSError, UnicodeDecodeError) as exc:
+            raise StateError(f"cannot read {self.lineage_path}: {exc}") from None
+        if pinned and pinned != document.lineage:
+            raise StateError(
+                f"the state file {self.path} is of lineage {document.lineage}, but this place "
+                f"has held lineage {pinned} ({self.lineage_path}): the file was replaced, "
+                f"perhaps by another project's state. Restore the right one ({self.backup} "
+                f"may be it), or, if this state is the one to use from now on, delete "
+                f"{self.lineage_path}"
+            )
 
     def save(self, document: StateDocument) -> StateDocument:
         current, raw = self._read()
@@ -90,33 +130,67 @@ class LocalBackend:
                 )
         stored = document.model_copy(update={"serial": document.serial + 1})
         data = stored.model_dump_json(indent=2).encode() + b"\n"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        if current is not None:
-            _write_atomically(self.backup, raw)
-        _write_atomically(self.path, data)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if current is not None:
+                write_atomically(self.backup, raw)
+            write_atomically(self.path, data)
+            if not self.lineage_path.exists():
+                write_atomically(self.lineage_path, f"{stored.lineage}\n".encode())
+        except OSError as exc:
+            raise StateError(
+                f"cannot write the state file {self.path}: {exc.strerror or exc}; the state is "
+                f"as it was before this write (serial {document.serial})"
+            ) from None
         return stored
 
     def lock(self, operation: str) -> LockInfo:
-        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        fd = self._open_lock_file()
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = _read_holder(fd)
             os.close(fd)
-            raise StateLocked(holder, str(self.path)) from None
-        info = LockInfo(
-            id=str(uuid.uuid4()),
-            who=f"{_user()}@{socket.gethostname()}",
-            operation=operation,
-            created=self._clock(),
-            pid=os.getpid(),
-        )
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, info.model_dump_json().encode(), 0)
-        os.fsync(fd)
+            raise StateLocked(holder, str(self.shown)) from None
+        try:
+            _check_is_lock(fd, self.lock_path)
+            info = LockInfo(
+                id=str(uuid.uuid4()),
+                who=f"{_user()}@{socket.gethostname()}",
+                operation=operation,
+                created=self._clock(),
+                pid=os.getpid(),
+            )
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, info.model_dump_json().encode(), 0)
+            os.fsync(fd)
+        except BaseException:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+            raise
         self._held[info.id] = fd
+        for leftover in stale_temporaries(self.path):  # only a killed write leaves these
+            leftover.unlink(missing_ok=True)
         return info
+
+    def _open_lock_file(self) -> int:
+        try:
+            self.lock_path.parent.mkdir(parents=True, exist_ok=True)
+            flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
+            fd = os.open(self.lock_path, flags, 0o600)
+        except OSError as exc:
+            if self.lock_path.is_symlink():
+                raise StateError(
+                    f"{self.lock_path} is a symbolic link: the lock file must be a file of its "
+                    "own; remove the link"
+                ) from None
+            raise StateError(
+                f"cannot create the lock file {self.lock_path}: {exc.strerror or exc}"
+            ) from None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise StateError(f"{self.lock_path} is not a regular file: it cannot be the lock")
+        return fd
 
     def unlock(self, lock: LockInfo) -> None:
         fd = self._held.pop(lock.id, None)
@@ -129,11 +203,26 @@ class LocalBackend:
             os.close(fd)
 
 
+def _check_is_lock(fd: int, path: Path) -> None:
+    """Refuse to take over a file that is not this tool's lock (state.path `poetry` must never
+    empty an existing `poetry.lock`): it must be empty or hold a lock's details."""
+    raw = os.pread(fd, 64 * 1024, 0)
+    if not raw.strip():
+        return
+    try:
+        LockInfo.model_validate_json(raw)
+    except (ValidationError, ValueError):
+        raise StateError(
+            f"{path} exists and is not a lock file of reconciler; it was left as it is. Choose "
+            "another state.path in the settings (the lock is the state's path + '.lock')"
+        ) from None
+
+
 def _read_holder(fd: int) -> LockInfo | None:
     try:
         raw = os.pread(fd, 64 * 1024, 0)
         return LockInfo.model_validate_json(raw) if raw else None
-    except (OSError, ValidationError):
+    except (OSError, ValidationError, json.JSONDecodeError):
         return None
 
 
@@ -142,22 +231,3 @@ def _user() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return f"uid-{os.getuid()}"
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)

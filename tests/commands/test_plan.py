@@ -62,6 +62,16 @@ def test_saved_plan_round_trips(project: Project) -> None:
     assert saved.summary()["create"] == 5
     assert saved.manifests_digest == load_manifests([Path("manifests")]).digest
     assert saved.serial is None and saved.lineage is None
+    assert Path("plan.json").stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in Path(".").iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_plan_out_to_a_directory_is_a_one_line_error(project: Project) -> None:
+    Path("plans").mkdir()
+    assert project.run("plan", "-out", "plans") == 1
+    assert project.err.getvalue() == (
+        "Error: plans is a directory: give -out a file name, e.g. plans/plan.json\n"
+    )
 
 
 def test_jobs_already_in_the_service_are_adopted(project: Project) -> None:
