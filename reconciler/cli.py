@@ -17,8 +17,9 @@ from typing import Any, TypeVar
 import click
 
 from reconciler import __version__
+from reconciler.diagnostics import printable
 from reconciler.durations import parse_duration
-from reconciler.errors import Cancelled, ManifestError, ReconcilerError
+from reconciler.errors import Cancelled, ManifestError, ReconcilerError, Terminated
 from reconciler.exitcodes import ExitCode
 from reconciler.runtime import Runtime
 
@@ -288,6 +289,13 @@ def main(argv: Sequence[str] | None = None, runtime: Runtime | None = None) -> i
         from reconciler.render.diagnostics import diagnostics_text
 
         err.write(diagnostics_text(exc.diagnostics))
+        return ExitCode.ERROR
+    except Terminated:
+        err.write("Terminated.\n")
+        return ExitCode.TERMINATED
+    except OSError as exc:  # the machine, not the input: a full disk, a file that vanished
+        where = f": {printable(str(exc.filename))}" if exc.filename else ""
+        err.write(f"Error: {exc.strerror or exc}{where}\n")
         return ExitCode.ERROR
     except Cancelled as exc:
         err.write(f"{exc}\n")

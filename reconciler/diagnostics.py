@@ -8,9 +8,17 @@ saved plan) it is the string `file:line:col`.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+
+
+def printable(name: str) -> str:
+    """A file name as it can be shown: bytes that are not UTF-8 and control characters (an ANSI
+    escape sequence, a newline) are written as escapes, so a name never garbles a terminal."""
+    text = os.fsencode(name).decode("utf-8", "backslashreplace")
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class Severity(StrEnum):

@@ -19,6 +19,10 @@ class Cancelled(ReconcilerError):
     """The user answered no: nothing was done, and the message is shown as it is."""
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived: the run unwinds as for Ctrl-C (not an Exception: nothing swallows it)."""
+
+
 class UsageError(ReconcilerError):
     """The command was called with arguments that cannot work (missing path, bad option)."""
 

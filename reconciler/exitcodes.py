@@ -12,6 +12,7 @@
 | 4 | `check`: jobs still running (PENDING or IN_PROGRESS) |
 | 5 | `check`: a declared job ended FAILED and no retry is left to plan |
 | 130 | interrupted (Ctrl-C) |
+| 143 | terminated (SIGTERM) |
 
 When several of `check`'s hold, the most urgent wins: `CHECK_PRECEDENCE`.
 """
@@ -29,6 +30,7 @@ class ExitCode(IntEnum):
     RUNNING = 4
     FAILED = 5
     INTERRUPTED = 130
+    TERMINATED = 143
 
 
 CHECK_PRECEDENCE = (

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
 from reconciler.errors import UsageError
@@ -24,6 +25,20 @@ class _Config(BaseModel):
     )
 
 
+def _url(value: str | None) -> str | None:
+    """An http(s) URL that can be used: a host, a port that is a number, brackets that close."""
+    if value is None:
+        return None
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 (reading the port checks it)
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a usable URL ({exc})") from None
+    if not parts.hostname:
+        raise ValueError(f"{value!r} names no host: use e.g. http://127.0.0.1:4599")
+    return value
+
+
 class ProviderSettings(_Config):
     """How to reach Personalize: the in-process emulator (`local`) or boto3 (`aws`)."""
 
@@ -34,6 +49,7 @@ class ProviderSettings(_Config):
             pattern=r"^https?://",
             description="aws only: another endpoint, e.g. `reconciler emulator serve`'s URL",
         ),
+        AfterValidator(_url),
     ] = None
     profile: Annotated[str | None, Field(description="aws only: a named AWS profile")] = None
     emulator_config: Annotated[
@@ -101,5 +117,8 @@ def with_environment(settings: Settings, environ: Mapping[str, str]) -> Settings
         field = {"name": "RECONCILER_PROVIDER", "endpoint_url": "RECONCILER_ENDPOINT_URL"}.get(
             str(error["loc"][0]), str(error["loc"][0])
         )
-        raise UsageError(f"{field}: {error['msg']}") from None
+        message = error["msg"]
+        if error["type"] == "value_error":
+            message = str(error.get("ctx", {}).get("error", message))
+        raise UsageError(f"{field}: {message}") from None
     return settings.model_copy(update={"provider": merged})

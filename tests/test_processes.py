@@ -93,16 +93,23 @@ def test_a_second_apply_is_refused_while_the_first_runs(project: Path) -> None:
     assert run(project, "apply", "--auto-approve").returncode == 0  # a killed holder never blocks
 
 
-def test_ctrl_c_exits_130_and_releases_the_lock(project: Path) -> None:
+@pytest.mark.parametrize(
+    ("sent", "code", "said"),
+    [(signal.SIGINT, 130, "Interrupted.\n"), (signal.SIGTERM, 143, "Terminated.\n")],
+)
+def test_ctrl_c_and_sigterm_end_cleanly_and_release_the_lock(
+    project: Path, sent: signal.Signals, code: int, said: str
+) -> None:
     fast(project, pending=3600)
     process = start(project, "apply", "--auto-approve", "--wait")
     wait_for_lock(project)
     time.sleep(0.2)  # into the tracking loop
-    process.send_signal(signal.SIGINT)
+    process.send_signal(sent)
     _, err = process.communicate(timeout=60)
-    assert process.returncode == 130
-    assert err.endswith("Interrupted.\n")
+    assert process.returncode == code
+    assert err.endswith(said)
     assert "Traceback" not in err
+    assert (project / ".reconciler" / "state.json.lock").read_text() == ""  # released
     assert run(project, "plan").returncode == 0
 
 

@@ -1,8 +1,8 @@
 """Loading a manifests tree into validated desired jobs, collecting every diagnostic on the way.
 
-Files are `*.yaml` and `*.yml` under the given directories (recursively, skipping hidden ones),
-read in sorted order of their relative path, so results and diagnostics are stable. A run either
-returns a `ManifestSet` or raises one `ManifestError` holding every problem found in every file.
+The files are found by `discovery` (in a stable order, so results and diagnostics are stable). A
+run either returns a `ManifestSet` or raises one `ManifestError` holding every problem found in
+every file, including files that could not be read.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reconciler.diagnostics import Diagnostic, Location
-from reconciler.errors import ManifestError, UsageError
+from reconciler.errors import ManifestError
 from reconciler.manifest.checking import validate_document
+from reconciler.manifest.discovery import discover
 from reconciler.manifest.documents import (
     MAX_TAGS,
     DeletionJobsDocument,
@@ -22,8 +23,6 @@ from reconciler.manifest.documents import (
 )
 from reconciler.manifest.yamlsource import YamlDocument, read_documents
 from reconciler.models import DatasetGroupRef, DesiredJob, JobSpec, RetryPolicy
-
-MANIFEST_SUFFIXES = (".yaml", ".yml")
 
 
 @dataclass(frozen=True)
@@ -39,43 +38,18 @@ class ManifestSet:
     digest: str  # of every file's relative path and bytes: tells a saved plan it is stale
 
 
-def discover(paths: Sequence[Path]) -> list[tuple[Path, str, str]]:
-    """The manifest files named by `paths` (files, or directories searched recursively), each
-    with the name to show and its name relative to the directory (for the digest)."""
-    found: list[tuple[Path, str, str]] = []
-    for root in paths:
-        if root.is_file():
-            found.append((root, str(root), root.name))
-        elif root.is_dir():
-            below = [
-                p
-                for p in root.rglob("*")
-                if p.suffix in MANIFEST_SUFFIXES
-                and p.is_file()
-                and not any(part.startswith(".") for part in p.relative_to(root).parts)
-            ]
-            for path in sorted(below, key=lambda p: p.relative_to(root)):
-                found.append((path, str(path), path.relative_to(root).as_posix()))
-        else:
-            raise UsageError(f"{root}: no such file or directory")
-    if not found:
-        names = ", ".join(str(p) for p in paths)
-        raise UsageError(f"no manifest files (*.yaml, *.yml) found in {names}")
-    return found
-
-
 def load_manifests(paths: Sequence[Path]) -> ManifestSet:
     """Read, validate and cross-check every manifest under `paths`."""
-    files = discover(paths)
-    diagnostics: list[Diagnostic] = []
+    found = discover(paths)
+    diagnostics: list[Diagnostic] = list(found.problems)
     groups: list[tuple[YamlDocument, DeletionJobsDocument]] = []
     settings: list[tuple[YamlDocument, SettingsDocument]] = []
     count = 0
     digest = hashlib.sha256()
-    for path, display, key in files:
-        read = read_documents(path, display)
+    for file in found.files:
+        read = read_documents(file.path, file.shown)
         diagnostics.extend(read.problems)
-        digest.update(f"{key}\0{read.sha256}\0".encode())
+        digest.update(file.key + f"\0{read.sha256}\0".encode())
         for doc in read.documents:
             count += 1
             model, problems = validate_document(doc)
@@ -95,7 +69,7 @@ def load_manifests(paths: Sequence[Path]) -> ManifestSet:
         settings=setting[1] if setting else None,
         settings_source=setting[0].start if setting else None,
         dataset_groups=tuple(sorted({model.dataset_group_arn for _, model in groups})),
-        files=len(files),
+        files=len(found.files),
         documents=count,
         digest=f"sha256:{digest.hexdigest()}",
     )

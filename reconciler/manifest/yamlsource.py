@@ -234,6 +234,12 @@ class _Converter:
                 _mark_location(self._display, exc.problem_mark or node.start_mark),
                 f"unsupported YAML value: {exc.problem or exc}",
             ) from None
+        except ValueError:  # Python refuses integers of more than sys.get_int_max_str_digits()
+            raise _Refused(
+                self._where(node),
+                f"a number of {len(node.value)} characters is too long to read: put it in "
+                "quotes if it is meant as a string",
+            ) from None
 
     def _mapping(self, node: MappingNode, path: YamlPath) -> dict[str, object]:
         seen: dict[str, Location] = {}

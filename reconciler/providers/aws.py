@@ -55,10 +55,11 @@ class AwsProvider(ServiceProvider):
         self.settings = settings
         try:
             self._session = session or boto3.session.Session(profile_name=settings.profile)
-        except ProfileNotFound:
+        except ProfileNotFound as exc:
+            asked = exc.kwargs.get("profile") or settings.profile
+            where = "provider.profile in the settings" if settings.profile else "AWS_PROFILE"
             raise UsageError(
-                f"AWS profile {settings.profile!r} not found: check provider.profile in the "
-                "settings or AWS_PROFILE"
+                f"AWS profile {asked!r} not found in the AWS config files: check {where}"
             ) from None
         self._config = Config(
             retries={"mode": settings.retry_mode, "total_max_attempts": settings.max_attempts},

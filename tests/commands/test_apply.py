@@ -217,3 +217,20 @@ def test_a_job_deleted_out_of_band_does_not_keep_wait_running(project: Project) 
     assert "shop-us/ccpa-2026-w47: no longer listed by the service (drift): not followed" in out
     assert project.state().jobs["shop-eu/gdpr-2026-w46"].status is JobStatus.COMPLETED
     assert project.check() == 3
+
+
+def test_a_manifest_that_cannot_be_read_stops_apply_before_it_forgets_anything(
+    project: Project,
+) -> None:
+    assert project.apply() == 0
+    serial = project.state().serial
+    shop_us = project.root / "manifests" / "shop-us.yaml"
+    shop_us.unlink()
+    shop_us.symlink_to("moved-away.yaml")  # defect: the two jobs it declared were forgotten
+    assert project.apply() == 1
+    assert project.err.getvalue().splitlines() == [
+        "manifests/shop-us.yaml:1:1: a symbolic link to moved-away.yaml, which does not exist",
+        "1 problem found; nothing was changed.",
+    ]
+    assert project.state().serial == serial
+    assert len(project.state().jobs) == 5

@@ -125,8 +125,11 @@ def test_missing_credentials_say_what_to_do(monkeypatch: pytest.MonkeyPatch, tmp
 
 def test_unknown_profile_is_a_usage_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    with pytest.raises(UsageError, match="AWS profile 'nope' not found"):
+    with pytest.raises(UsageError, match=r"AWS profile 'nope' not found.*provider\.profile"):
         AwsProvider(ProviderSettings(name="aws", profile="nope"))
+    monkeypatch.setenv("AWS_PROFILE", "from-env")  # defect: it said "AWS profile None"
+    with pytest.raises(UsageError, match=r"AWS profile 'from-env' not found.*check AWS_PROFILE"):
+        AwsProvider(ProviderSettings(name="aws"))
 
 
 def test_retry_mode_is_set_explicitly() -> None:
