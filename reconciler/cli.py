@@ -233,6 +233,9 @@ def emulator() -> None:
 @click.option("--in-progress-seconds", type=float, help="Seconds a job stays IN_PROGRESS.")
 @click.option("--throttle-fraction", type=float, help="Fraction of calls answered with throttling.")
 @click.option("--error-fraction", type=float, help="Fraction of calls answered with HTTP 500.")
+@click.option(
+    "--drop-fraction", type=float, help="Fraction of calls carried out whose answer is lost."
+)
 @click.option("-v", "--verbose", is_flag=True, help="Log each request line (never bodies).")
 @click.pass_obj
 def serve(

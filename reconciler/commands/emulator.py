@@ -15,10 +15,9 @@ from pydantic import ValidationError
 
 from reconciler.emulator.config import EmulatorConfig
 from reconciler.emulator.server import EmulatorServer
-from reconciler.emulator.service import EmulatorService
 from reconciler.errors import UsageError
 from reconciler.exitcodes import ExitCode
-from reconciler.providers.local import emulator_config
+from reconciler.providers.local import emulator_config, start_emulator
 from reconciler.runtime import Runtime
 from reconciler.workspace import load_settings
 
@@ -48,7 +47,7 @@ def serve(options: ServeOptions, runtime: Runtime) -> int:
         error = exc.errors()[0]
         option = "--" + str(error["loc"][-1]).replace("_", "-")
         raise UsageError(f"{option}: {error['msg']}") from None
-    service = EmulatorService(config)
+    service = start_emulator(config)
     try:
         server = EmulatorServer(service, options.host, options.port, verbose=options.verbose)
     except OSError as exc:

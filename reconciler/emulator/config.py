@@ -31,6 +31,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
+from reconciler.emulator.errors import EmulatorError
+
 DEFAULT_DATABASE = Path(".reconciler/emulator.sqlite3")
 DEFAULT_S3_ROOT = Path("emulator-s3")
 DATASET_GROUP_ARN = (
@@ -39,7 +41,7 @@ DATASET_GROUP_ARN = (
 )
 
 
-class ConfigError(Exception):
+class ConfigError(EmulatorError):
     """The emulator's settings file cannot be used; the message says where and why."""
 
 
@@ -74,6 +76,15 @@ class Faults(_Config):
     latency_seconds: Annotated[float, Field(ge=0, le=60)] = 0.0
     throttle_fraction: Annotated[float, Field(ge=0, le=1)] = 0.0
     error_fraction: Annotated[float, Field(ge=0, le=1)] = 0.0
+    drop_fraction: Annotated[
+        float,
+        Field(
+            ge=0,
+            le=1,
+            description="Fraction of successful calls whose answer is lost: the call happens, "
+            "the client gets a broken connection (HTTP) or an internal error (in-process)",
+        ),
+    ] = 0.0
     seed: int | None = None
 
 
@@ -131,7 +142,27 @@ def load_config(path: Path) -> EmulatorConfig:
             for error in exc.errors()
         ]
         raise ConfigError("\n".join(problems)) from None
-    return EmulatorConfig.model_validate(document.model_dump(exclude={"api_version", "kind"}))
+    config = EmulatorConfig.model_validate(document.model_dump(exclude={"api_version", "kind"}))
+    problems = [
+        f"{path}:{_line(root, loc, False)}: {_dotted(loc)}: {message}"
+        for loc, message in _missing_files(config)
+    ]
+    if problems:
+        raise ConfigError("\n".join(problems))
+    return config
+
+
+def _missing_files(config: EmulatorConfig) -> list[tuple[tuple[int | str, ...], str]]:
+    """The paths of the settings that name no usable file."""
+    problems: list[tuple[tuple[int | str, ...], str]] = []
+    if config.database.is_dir():
+        problems.append((("database",), f"{config.database} is a directory: name a file"))
+    for i, group in enumerate(config.dataset_groups):
+        seed = group.seed_users
+        if seed is not None and not seed.is_file():
+            why = "is a directory" if seed.is_dir() else "does not exist"
+            problems.append((("datasetGroups", i, "seedUsers"), f"{seed} {why}"))
+    return problems
 
 
 def _line(node: Any, path: tuple[int | str, ...], key: bool) -> str:

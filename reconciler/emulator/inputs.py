@@ -10,6 +10,8 @@ import csv
 import io
 from pathlib import Path
 
+from reconciler.emulator.errors import EmulatorError
+
 
 class InputFailure(Exception):
     """The job's input cannot be used; the message becomes the job's failureReason."""
@@ -71,9 +73,15 @@ def _read_csv(location: str, path: Path) -> set[str]:
 
 
 def read_seed_records(path: Path) -> list[str]:
-    """The USER_ID of every row of a seed CSV (other columns are ignored): one record per row."""
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        if reader.fieldnames is None or "USER_ID" not in reader.fieldnames:
-            raise InputFailure(f"Seed file {path} has no USER_ID column.")
-        return [row["USER_ID"].strip() for row in reader if row.get("USER_ID")]
+    """The USER_ID of every row of a seed CSV (other columns are ignored): one record per row.
+    A file that cannot be read is an EmulatorError (without any of its contents)."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            if reader.fieldnames is None or "USER_ID" not in reader.fieldnames:
+                raise EmulatorError(f"the seed file {path} has no USER_ID column")
+            return [row["USER_ID"].strip() for row in reader if row.get("USER_ID")]
+    except OSError as exc:
+        raise EmulatorError(f"the seed file {path} cannot be read: {exc.strerror}") from None
+    except (UnicodeDecodeError, csv.Error):
+        raise EmulatorError(f"the seed file {path} is not a UTF-8 CSV file") from None

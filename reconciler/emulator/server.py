@@ -2,34 +2,50 @@
 
 A request is `POST /` with `X-Amz-Target: AmazonPersonalize.<Operation>` and a JSON body; the
 answer is the operation's JSON, or `{"__type": CODE, "message": ...}` with the error's status.
-Signatures are not checked; the region is read from the signature's credential scope. Request
-bodies are never logged.
+Every answer is JSON of that shape, protocol errors and other methods included. Signatures are
+not checked; the region is read from the signature's credential scope. Request bodies are never
+logged. A client that sends nothing for `READ_TIMEOUT` seconds, or goes away, costs a thread no
+longer than that and prints nothing.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import socket
 import sys
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from reconciler.emulator.errors import ServiceError
+from reconciler.emulator.errors import AnswerLost, EmulatorError, ServiceError
 from reconciler.emulator.service import EmulatorService
 
 TARGET_PREFIX = "AmazonPersonalize."
 CONTENT_TYPE = "application/x-amz-json-1.1"
 _SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/(?P<region>[a-z0-9-]+)/personalize/aws4_request")
 MAX_BODY = 1024 * 1024
+READ_TIMEOUT = 30.0  # seconds a connection may stay silent
+_GONE = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, socket.timeout)
 
 
 class EmulatorServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # a burst of connections is not held back by a short backlog
 
-    def __init__(self, service: EmulatorService, host: str, port: int, *, verbose: bool) -> None:
+    def __init__(
+        self,
+        service: EmulatorService,
+        host: str,
+        port: int,
+        *,
+        verbose: bool,
+        read_timeout: float = READ_TIMEOUT,
+    ) -> None:
         self.service = service
         self.verbose = verbose
+        self.read_timeout = read_timeout
         super().__init__((host, port), _Handler)
 
     @property
@@ -39,18 +55,32 @@ class EmulatorServer(ThreadingHTTPServer):
         shown = f"[{name}]" if ":" in name else name
         return f"http://{shown}:{port}"
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away is not an error of the emulator; anything else is one line."""
+        error = sys.exc_info()[1]
+        if not isinstance(error, _GONE):
+            sys.stderr.write(f"emulator: error while serving {client_address}: {error!r}\n")
+
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    default_request_version = "HTTP/1.1"  # even a garbled request line gets a status line
     disable_nagle_algorithm = True  # headers and body go out in two writes: don't wait 40 ms
     server: EmulatorServer
 
+    def setup(self) -> None:
+        super().setup()
+        self.connection.settimeout(self.server.read_timeout)  # for every read of the request
+
     def do_POST(self) -> None:
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            length = -1
-        if not 0 <= length <= MAX_BODY:
+        length_header = self.headers.get("Content-Length") or "0"
+        if not length_header.isdigit():
+            self.close_connection = True
+            self._answer(400, _error("SerializationException", "Content-Length is not a number"))
+            return
+        length = int(length_header)
+        if length > MAX_BODY:
+            self.close_connection = True
             self._answer(413, _error("SerializationException", "Request body too large"))
             return
         body = self.rfile.read(length)
@@ -60,7 +90,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         try:
             params = json.loads(body or b"{}")
-        except ValueError:
+        except (ValueError, RecursionError):
             self._answer(400, _error("SerializationException", "Request body is not JSON"))
             return
         scope = _SCOPE.search(self.headers.get("Authorization", ""))
@@ -71,6 +101,13 @@ class _Handler(BaseHTTPRequestHandler):
         except ServiceError as exc:
             self._answer(exc.status, _error(exc.code, exc.message))
             return
+        except AnswerLost:
+            self.close_connection = True  # the client sees the connection close, no answer
+            return
+        except EmulatorError as exc:
+            sys.stderr.write(f"emulator: {exc}\n")
+            self._answer(500, _error("InternalFailure", str(exc)))
+            return
         except Exception as exc:  # a bug in the emulator: answer as the service would
             sys.stderr.write(f"emulator: internal error in {target}: {type(exc).__name__}\n")
             self._answer(500, _error("InternalFailure", "Internal emulator error"))
@@ -80,14 +117,26 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self._answer(404, _error("UnknownOperationException", "Use POST with X-Amz-Target"))
 
+    do_HEAD = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_GET
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Protocol errors (a bad request line, an unknown method) answered in the AWS shape."""
+        self.close_connection = True
+        reason = message or HTTPStatus(code).phrase
+        self._answer(code, _error("SerializationException", reason))  # all the client's doing
+
     def _answer(self, status: int, body: dict[str, Any]) -> None:
         data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", CONTENT_TYPE)
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("x-amzn-RequestId", "emulator")
-        self.end_headers()
-        self.wfile.write(data)
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", CONTENT_TYPE)
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("x-amzn-RequestId", "emulator")
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(data)
+        except _GONE:
+            self.close_connection = True
 
     def log_message(self, format: str, *args: Any) -> None:
         if self.server.verbose:

@@ -6,7 +6,8 @@ injected faults, validation against botocore's model, then the operation.
 
 Jobs move PENDING > IN_PROGRESS > COMPLETED or FAILED on the injected clock, `pending_seconds`
 and `in_progress_seconds` apart; the move is applied lazily by whichever call looks first, and
-the input is read when the job finishes (see `inputs`).
+the input is read when the job finishes (see `inputs`). Injected faults (`config.faults`): latency,
+throttling and HTTP 500 before a call, and answers lost after it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from reconciler.emulator.config import EmulatorConfig
-from reconciler.emulator.errors import ServiceError, not_found
+from reconciler.emulator.errors import AnswerLost, ServiceError, not_found
 from reconciler.emulator.inputs import InputFailure, read_seed_records, read_user_ids
 from reconciler.emulator.store import Store
 from reconciler.emulator.validation import validate_request
@@ -61,7 +62,9 @@ class EmulatorService:
     def handle(
         self, operation: str, params: dict[str, Any], *, region: str | None = None
     ) -> dict[str, Any]:
-        """The response body of `operation`, or a ServiceError as the service would answer."""
+        """The response body of `operation`, or a ServiceError as the service would answer
+        (AnswerLost: an injected fault after the operation was carried out; StoreError: the
+        emulator's own database failed)."""
         if operation not in OPERATIONS:
             raise ServiceError("UnknownOperationException", f"Unknown operation {operation}")
         self._inject_faults()
@@ -74,7 +77,11 @@ class EmulatorService:
             "DescribeDatasetGroup": self._describe_dataset_group,
             "ListDatasetGroups": self._list_dataset_groups,
         }
-        return handlers[operation](region or self.config.region, params)
+        result = handlers[operation](region or self.config.region, params)
+        drop = self.config.faults.drop_fraction
+        if drop and self._random.random() < drop:
+            raise AnswerLost(f"{operation} was carried out; its answer is dropped (injected)")
+        return result
 
     def _inject_faults(self) -> None:
         faults = self.config.faults

@@ -10,16 +10,21 @@ Tables (times are Unix seconds):
 - `records(dataset_group_arn, user_id)`: seeded records that deletion jobs remove.
 
 Every operation runs in one `BEGIN IMMEDIATE` transaction, so name uniqueness and the PENDING
-quota hold across processes.
+quota hold across processes. The file is created with mode 0600 (it holds seeded user IDs);
+SQLite gives its WAL and shared-memory files the same mode. A database that cannot be opened or
+written is a `StoreError` that says which file and why.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from reconciler.emulator.errors import EmulatorError
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS dataset_groups (
@@ -43,30 +48,53 @@ CREATE INDEX IF NOT EXISTS records_by_user ON records (dataset_group_arn, user_i
 """
 
 
+class StoreError(EmulatorError):
+    """The emulator's database cannot be opened or written; the message names it."""
+
+
 class Store:
     """One connection per process, used by one thread at a time; processes share the file."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._conn = sqlite3.connect(
-            path, timeout=60, isolation_level=None, check_same_thread=False
-        )
-        self._conn.row_factory = sqlite3.Row
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        # WAL with NORMAL survives a crash of any process; only a power cut may lose the last
-        # writes, which is fine for an emulator and makes each call several times cheaper.
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.executescript(SCHEMA)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600))
+            self._conn = sqlite3.connect(
+                path, timeout=60, isolation_level=None, check_same_thread=False
+            )
+            self._conn.row_factory = sqlite3.Row
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            # WAL with NORMAL survives a crash of any process; only a power cut may lose the
+            # last writes, which is fine for an emulator and makes each call several times
+            # cheaper.
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.executescript(SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise self._error(exc) from None
+
+    def _error(self, exc: OSError | sqlite3.Error) -> StoreError:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return StoreError(f"the emulator's database {self.path} cannot be used: {reason}")
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise self._error(exc) from None
             try:
                 yield self._conn
+            except sqlite3.Error as exc:
+                self._conn.execute("ROLLBACK")
+                raise self._error(exc) from None
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
-            self._conn.execute("COMMIT")
+            try:
+                self._conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._conn.execute("ROLLBACK")
+                raise self._error(exc) from None

@@ -9,12 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from reconciler.emulator.config import ConfigError, EmulatorConfig, load_config
-from reconciler.emulator.errors import ServiceError
+from reconciler.emulator.config import EmulatorConfig, load_config
+from reconciler.emulator.errors import AnswerLost, EmulatorError, ServiceError
 from reconciler.emulator.service import EmulatorService
 from reconciler.errors import UsageError
 from reconciler.providers.base import ExpiredToken, ServiceProvider
 from reconciler.providers.errors import translate
+from reconciler.providers.interface import ProviderError, TransientError
 
 
 def emulator_config(path: Path | None) -> EmulatorConfig:
@@ -24,7 +25,16 @@ def emulator_config(path: Path | None) -> EmulatorConfig:
         return EmulatorConfig()
     try:
         return load_config(path)
-    except ConfigError as exc:
+    except EmulatorError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def start_emulator(config: EmulatorConfig, **world: Any) -> EmulatorService:
+    """The emulated service (its database opened, its dataset groups seeded), or a UsageError
+    that says which file is wrong."""
+    try:
+        return EmulatorService(config, **world)
+    except EmulatorError as exc:
         raise UsageError(str(exc)) from None
 
 
@@ -43,3 +53,7 @@ class LocalProvider(ServiceProvider):
             if exc.code == "InvalidNextTokenException":
                 raise ExpiredToken(exc.message) from None
             raise translate(exc.code, exc.message, operation=operation, status=exc.status) from None
+        except AnswerLost as exc:
+            raise TransientError(f"{operation}: the answer was lost ({exc})") from None
+        except EmulatorError as exc:
+            raise ProviderError(str(exc)) from None

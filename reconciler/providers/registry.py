@@ -10,10 +10,9 @@ from reconciler.settings import Settings
 
 
 def _local(settings: Settings) -> Provider:
-    from reconciler.emulator.service import EmulatorService
-    from reconciler.providers.local import LocalProvider, emulator_config
+    from reconciler.providers.local import LocalProvider, emulator_config, start_emulator
 
-    return LocalProvider(EmulatorService(emulator_config(settings.provider.emulator_config)))
+    return LocalProvider(start_emulator(emulator_config(settings.provider.emulator_config)))
 
 
 def _aws(settings: Settings) -> Provider:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import ast
 import io
+import stat
 from pathlib import Path
 
 import pytest
 
 from reconciler.cli import main
 from reconciler.emulator.config import ConfigError, EmulatorConfig, load_config
+from reconciler.emulator.service import EmulatorService
 from reconciler.runtime import Runtime
 from tests.conftest import REPO
 
@@ -82,3 +84,63 @@ def test_serve_reads_the_file_it_is_given_and_reports_its_mistakes(
     assert err.getvalue().startswith("Error: e.yaml:3:17: pendingSeconds: Input should be")
     assert len(err.getvalue().splitlines()) == 1
     assert out.getvalue() == ""
+
+
+def test_the_database_and_its_companions_are_private(tmp_path: Path) -> None:
+    service = EmulatorService(EmulatorConfig(database=tmp_path / "e.sqlite3", s3_root=tmp_path))
+    service.handle("CreateDatasetGroup", {"name": "shop"}, region="eu-west-1")
+    files = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("e.sqlite3"))
+    assert files == ["e.sqlite3", "e.sqlite3-shm", "e.sqlite3-wal"]
+    assert {stat.S_IMODE((tmp_path / name).stat().st_mode) for name in files} == {0o600}
+
+
+def test_paths_that_name_no_usable_file_are_reported_where_they_are_set(tmp_path: Path) -> None:
+    (tmp_path / "db").mkdir()
+    (tmp_path / "seeds").mkdir()
+    path = tmp_path / "e.yaml"
+    path.write_text(
+        HEADER
+        + f"database: {tmp_path}/db\n"
+        + "datasetGroups:\n"
+        + "  - arn: arn:aws:personalize:eu-west-1:123456789012:dataset-group/a\n"
+        + f"    seedUsers: {tmp_path}/missing.csv\n"
+        + "  - arn: arn:aws:personalize:eu-west-1:123456789012:dataset-group/b\n"
+        + f"    seedUsers: {tmp_path}/seeds\n"
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value).splitlines() == [
+        f"{path}:3:11: database: {tmp_path}/db is a directory: name a file",
+        f"{path}:6:16: datasetGroups[0].seedUsers: {tmp_path}/missing.csv does not exist",
+        f"{path}:8:16: datasetGroups[1].seedUsers: {tmp_path}/seeds is a directory",
+    ]
+
+
+def test_a_database_or_seed_file_that_cannot_be_used_is_one_line_for_every_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "manifests").mkdir()
+    (tmp_path / "manifests" / "settings.yaml").write_text(
+        "apiVersion: reconciler/v1\nkind: Settings\n"
+        "provider: {name: local, emulatorConfig: e.yaml}\n"
+    )
+    (tmp_path / "manifests" / "m.yaml").write_text(
+        "apiVersion: reconciler/v1\nkind: DeletionJobs\n"
+        "datasetGroupArn: arn:aws:personalize:eu-west-1:123456789012:dataset-group/g\njobs: []\n"
+    )
+    (tmp_path / "broken.sqlite3").write_bytes(b"this is not a database" * 100)
+    (tmp_path / "seed.csv").write_bytes(b"USER_ID\n\xff\xfe\n")
+    cases = {
+        "database: broken.sqlite3\n": (
+            "Error: the emulator's database broken.sqlite3 cannot be used: file is not a database\n"
+        ),
+        "datasetGroups:\n"
+        "  - arn: arn:aws:personalize:eu-west-1:123456789012:dataset-group/g\n"
+        "    seedUsers: seed.csv\n": "Error: the seed file seed.csv is not a UTF-8 CSV file\n",
+    }
+    for text, said in cases.items():
+        (tmp_path / "e.yaml").write_text(HEADER + text)
+        out, err = io.StringIO(), io.StringIO()
+        assert main(["plan"], Runtime(environ={}, out=out, err=err)) == 1
+        assert err.getvalue() == said

@@ -6,8 +6,11 @@ import http.client
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,10 +19,12 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from reconciler.emulator.config import EmulatorConfig
+from reconciler.emulator.config import EmulatorConfig, Faults
+from reconciler.emulator.server import EmulatorServer
 from reconciler.emulator.service import EmulatorService
+from reconciler.providers.interface import TransientError
 from tests.fakes.clock import FakeClock
-from tests.providers.conftest import ROLE, serve
+from tests.providers.conftest import ROLE, aws_provider, job_spec, serve
 
 
 @pytest.fixture
@@ -153,3 +158,78 @@ def test_aws_cli_round_trip(emulator: Any, tmp_path: Path) -> None:
     job = json.loads(cli("describe-data-deletion-job", "--data-deletion-job-arn", arn).stdout)
     assert job["dataDeletionJob"]["status"] == "COMPLETED"
     assert job["dataDeletionJob"]["numDeleted"] == 2
+
+
+@pytest.fixture
+def raw_server(tmp_path: Path) -> Iterator[EmulatorServer]:
+    config = EmulatorConfig(database=tmp_path / "e.sqlite3", s3_root=tmp_path / "s3")
+    server = EmulatorServer(
+        EmulatorService(config), "127.0.0.1", 0, verbose=False, read_timeout=0.3
+    )
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def exchange(server: EmulatorServer, request: bytes) -> bytes:
+    with socket.create_connection(server.server_address[:2], timeout=10) as conn:
+        conn.sendall(request)
+        chunks = []
+        while chunk := conn.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status", "code"),
+    [
+        (b"POST / HTTP/1.1\r\nContent-Length: abc\r\n\r\n", 400, "SerializationException"),
+        (b"PUT / HTTP/1.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", 404, None),
+        (b"BREW / HTTP/1.1\r\n\r\n", 501, "SerializationException"),
+        (b"nonsense\r\n\r\n", 400, "SerializationException"),
+    ],
+    ids=["length", "method", "unknown-method", "request-line"],
+)
+def test_protocol_errors_are_answered_in_the_aws_shape(
+    raw_server: EmulatorServer, request_bytes: bytes, status: int, code: str | None
+) -> None:
+    head, _, body = exchange(raw_server, request_bytes).partition(b"\r\n\r\n")
+    assert head.split(b" ")[1] == str(status).encode()
+    answer = json.loads(body)
+    assert set(answer) == {"__type", "message"}
+    assert code is None or answer["__type"] == code
+
+
+def test_deeply_nested_json_is_a_bad_request(raw_server: EmulatorServer) -> None:
+    status, body = post(
+        raw_server.url, "AmazonPersonalize.ListDataDeletionJobs", b"[" * 200_000 + b"]" * 200_000
+    )
+    assert (status, body["__type"]) == (400, "SerializationException")
+
+
+def test_a_silent_or_vanishing_client_costs_nothing_and_prints_nothing(
+    raw_server: EmulatorServer, capfd: pytest.CaptureFixture[str]
+) -> None:
+    with socket.create_connection(raw_server.server_address[:2], timeout=10) as conn:
+        assert conn.recv(1) == b""  # closed by the server after its read timeout
+    with socket.create_connection(raw_server.server_address[:2], timeout=10) as conn:
+        conn.sendall(b"POST / HTTP/1.1\r\nContent-Length: 100\r\n\r\n{")  # and goes away
+    assert raw_server.request_queue_size >= 128
+    assert post(raw_server.url, "AmazonPersonalize.ListDataDeletionJobs", b"{}")[0] == 200
+    time.sleep(0.5)
+    assert capfd.readouterr().err == ""
+
+
+def test_a_dropped_answer_means_the_call_happened(tmp_path: Path) -> None:
+    config = EmulatorConfig(database=tmp_path / "e.sqlite3", s3_root=tmp_path)
+    plain = EmulatorService(config)
+    group = plain.handle("CreateDatasetGroup", {"name": "shop"}, region="eu-west-1")
+    dropping = EmulatorService(config.model_copy(update={"faults": Faults(drop_fraction=1.0)}))
+    for url in serve(dropping):
+        provider = aws_provider(url, max_attempts=1)
+        with pytest.raises(TransientError, match="cannot reach the service"):
+            provider.create_job(job_spec("j", group["datasetGroupArn"]))
+    listed = plain.handle("ListDataDeletionJobs", {}, region="eu-west-1")
+    assert [j["jobName"] for j in listed["dataDeletionJobs"]] == ["j"]
