@@ -172,17 +172,26 @@ class Executor:
         )
 
     def _take_over(self, change: Change, spec: JobSpec, before: JobRecord | None) -> Outcome:
-        """The name exists: adopt the job if it has the declared spec (an earlier, lost create)."""
-        listed = self.provider.list_jobs(
-            spec.dataset_group_arn, until_seen=frozenset({spec.job_name})
-        )
-        found = next((j for j in listed if j.job_name == spec.job_name), None)
-        if found is not None:
-            described = self.provider.describe_job(found.arn)
-            if not service_differences(spec, described):
-                record = self._adopted(change, described, self.session.clock())
-                self.session.put(record)
-                return _outcome(change, Result.ADOPTED, "it already existed with this spec")
+        """The name exists: adopt the job if it has the declared spec (an earlier create whose
+        answer was lost). Until the job can be read, the intent stays and the outcome is open."""
+        try:
+            listed = self.provider.list_jobs(
+                spec.dataset_group_arn, until_seen=frozenset({spec.job_name})
+            )
+            found = next((j for j in listed if j.job_name == spec.job_name), None)
+            described = self.provider.describe_job(found.arn) if found else None
+        except ProviderError as exc:
+            described, why = None, str(exc)
+        else:
+            why = "the name is taken but the service does not list the job yet"
+        if described is None:
+            return _outcome(
+                change, Result.UNKNOWN, f"{why}; the next look finds out whose job it is"
+            )
+        if not service_differences(spec, described):
+            record = self._adopted(change, described, self.session.clock())
+            self.session.put(record)
+            return _outcome(change, Result.ADOPTED, "it already existed with this spec")
         self.session.restore(change.address, before)
         return _outcome(
             change,

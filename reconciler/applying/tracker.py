@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from reconciler.applying.executor import Executor, Outcome
+from reconciler.applying.executor import Executor, Outcome, Result
 from reconciler.applying.session import StateSession
 from reconciler.applying.tracking import Transition, fold, needs_watching, to_describe, to_list
+from reconciler.models import ServiceJob
 from reconciler.planning.model import Change
 from reconciler.providers.interface import Provider, ProviderError
 from reconciler.state.document import JobRecord
+
+MAX_TRIES = 3  # creates sent per job in one run, when the answers do not come
 
 
 @dataclass
@@ -39,6 +42,7 @@ class TrackResult:
     records: list[JobRecord]
     queued: list[Change]
     missing: set[str] = field(default_factory=set)  # followed jobs the service stopped listing
+    outcomes: list[Outcome] = field(default_factory=list)  # of creates submitted while tracking
 
 
 class Tracker:
@@ -60,21 +64,50 @@ class Tracker:
         self.sleep = sleep
         self._misses: dict[str, int] = {}
         self.missing: set[str] = set()  # followed jobs the service stopped listing
+        self.outcomes: list[Outcome] = []  # of every create submitted while tracking
+        self.tries: Counter[str] = Counter()  # creates sent per address, not confirmed
+
+    def _to_try_again(self, outcomes: list[Outcome], queued: list[Change]) -> list[Change]:
+        """The creates that were not confirmed and have tries left."""
+        changes = {c.address: c for c in queued}
+        again = []
+        for outcome in outcomes:
+            if outcome.result is Result.UNKNOWN:
+                self.tries[outcome.address] += 1
+                if self.tries[outcome.address] < MAX_TRIES:
+                    again.append(changes[outcome.address])
+        return again
 
     def following(self, record: JobRecord) -> bool:
         return needs_watching(record) and record.address not in self.missing
 
     def poll(self, queued: list[Change], started: float) -> tuple[Progress, list[Change]]:
-        """One look at the service: record what changed, submit what the quota now allows."""
+        """One look at the service: record what changed, submit what the quota now allows.
+
+        A group whose listing fails, or a job whose Describe fails, is left for the next poll;
+        what the rest of the poll saw is kept. A create that was not confirmed goes back into
+        the queue (tried again at most `MAX_TRIES` times in all): resubmitting it can never make
+        a second job, since the name is taken if the first one reached the service, and then
+        the job is adopted."""
+        errors: list[str] = []
         watched = [r for r in self.session.document.jobs.values() if self.following(r)]
         groups = to_list(watched, (c.dataset_group_arn for c in queued))
-        listed = {
-            group: self.provider.list_jobs(group, until_seen=names)
-            for group, names in groups.items()
-        }
-        described = {arn: self.provider.describe_job(arn) for arn in to_describe(watched, listed)}
-        step = fold(watched, listed, described, self._misses, self.session.clock())
-        self._misses = step.misses
+        listed: dict[str, list[ServiceJob]] = {}
+        for group, names in groups.items():
+            try:
+                listed[group] = self.provider.list_jobs(group, until_seen=names)
+            except ProviderError as exc:
+                errors.append(str(exc))
+        looked_at = [r for r in watched if r.spec.dataset_group_arn in listed]
+        described: dict[str, ServiceJob] = {}
+        for arn in to_describe(looked_at, listed):
+            try:
+                described[arn] = self.provider.describe_job(arn)
+            except ProviderError as exc:  # numDeleted is read at the next poll
+                errors.append(str(exc))
+        step = fold(looked_at, listed, described, self._misses, self.session.clock())
+        unlisted = {r.address for r in watched if r.spec.dataset_group_arn not in listed}
+        self._misses = {a: n for a, n in self._misses.items() if a in unlisted} | step.misses
         self.missing.update(r.address for r in step.vanished)
         if step.records:
             self.session.put(*step.records)
@@ -83,10 +116,13 @@ class Tracker:
             counts=Counter(),
             transitions=step.transitions,
             vanished=step.vanished,
+            error="; ".join(errors) or None,
         )
         remaining = queued
         if queued and self.executor is not None:
             progress.submitted, remaining = self.executor.submit_queued(queued, listed)
+            remaining += self._to_try_again(progress.submitted, queued)
+        self.outcomes += progress.submitted
         for record in self.session.document.jobs.values():
             if record.seen is not None:
                 progress.counts[record.seen.status.value] += 1
@@ -101,7 +137,13 @@ class Tracker:
         timeout: float | None,
         report: Callable[[Progress], None],
         once: bool = False,
+        unconfirmed: Sequence[Change] = (),
     ) -> TrackResult:
+        """Poll until every followed job is terminal and nothing waits to be created (or until
+        `timeout`). `unconfirmed`: creates already sent once whose answer did not come."""
+        for change in unconfirmed:
+            self.tries[change.address] += 1
+        queued = [*queued, *unconfirmed]
         started = self.monotonic()
         interval = self.first
         while True:
@@ -115,9 +157,9 @@ class Tracker:
             records = list(self.session.document.jobs.values())
             finished = not queued and not any(self.following(r) for r in records)
             if finished or once:
-                return TrackResult(finished, records, queued, set(self.missing))
+                return TrackResult(finished, records, queued, set(self.missing), self.outcomes)
             elapsed = self.monotonic() - started
             if timeout is not None and elapsed + interval > timeout:
-                return TrackResult(False, records, queued, set(self.missing))
+                return TrackResult(False, records, queued, set(self.missing), self.outcomes)
             self.sleep(interval)
             interval = min(self.ceiling, interval * 1.5)

@@ -9,13 +9,13 @@ from pathlib import Path
 from reconciler.applying.display import ProgressDisplay, outcome_line
 from reconciler.applying.executor import Executor, Result
 from reconciler.applying.session import StateSession
-from reconciler.applying.tracker import Tracker
+from reconciler.applying.tracker import Tracker, TrackResult
 from reconciler.durations import format_duration
 from reconciler.errors import Cancelled, ReconcilerError
 from reconciler.exitcodes import ExitCode
 from reconciler.models import JobStatus
 from reconciler.planfile import load_plan
-from reconciler.planning.model import Change, Plan
+from reconciler.planning.model import Action, Change, Plan
 from reconciler.render.plan_text import render_text
 from reconciler.runtime import Runtime
 from reconciler.state.document import StateDocument, new_state
@@ -89,13 +89,18 @@ class _Apply:
         for outcome in outcomes:
             if outcome.result is not Result.QUEUED or not self.options.wait:
                 self.out.write(outcome_line(outcome) + "\n")
-        results = [o.result for o in outcomes]
-        waiting = {o.address for o in outcomes if o.result is Result.QUEUED}
-        queued = [c for c in plan.changes if c.creates and c.address in waiting]
-        failed = Result.FAILED in results or Result.UNKNOWN in results
-        code = ExitCode.ERROR if failed else ExitCode.OK
+        final = {o.address: o for o in outcomes}  # each job's last outcome counts
+        code = ExitCode.OK
         if self.options.wait:
-            code = max(code, ExitCode(self._wait(session, executor, queued)))
+            changes = {c.address: c for c in plan.changes}
+            queued = [changes[o.address] for o in outcomes if o.result is Result.QUEUED]
+            unconfirmed = [changes[o.address] for o in outcomes if o.result is Result.UNKNOWN]
+            tracked = self._wait(session, executor, queued, unconfirmed)
+            final.update((o.address, o) for o in tracked.outcomes)
+            code = self._verdict(tracked)
+        results = [o.result for o in final.values()]
+        if Result.FAILED in results or Result.UNKNOWN in results:
+            code = ExitCode.ERROR
         self.out.write(_summary(results, self.options.wait) + "\n")
         return code
 
@@ -118,7 +123,19 @@ class _Apply:
             raise StalePlan(
                 f"{stale}it was made with the {plan.provider} provider, not {provider}."
             )
-        return plan
+        # The file is bound to its contents: what it says must be what the manifests, the
+        # state and the service call for now (a hand-edited plan, or a job that failed since,
+        # is refused). The plan made now carries those same decisions and is the one applied.
+        fresh = self.workspace.plan(stored)
+        differences = _differences(plan, fresh)
+        if differences and not fresh.errored:
+            shown = "\n".join(differences[:10])
+            more = f"\n  … and {len(differences) - 10} more" if len(differences) > 10 else ""
+            raise StalePlan(
+                f"{stale}it is not what the manifests, the state and the service call for "
+                f"now:\n{shown}{more}\nMake a new plan."
+            )
+        return fresh
 
     def _confirm(self) -> None:
         if not self.runtime.in_tty:
@@ -132,7 +149,13 @@ class _Apply:
         if answer.strip() != "yes":
             raise Cancelled("Apply cancelled.")
 
-    def _wait(self, session: StateSession, executor: Executor, queued: list[Change]) -> ExitCode:
+    def _wait(
+        self,
+        session: StateSession,
+        executor: Executor,
+        queued: list[Change],
+        unconfirmed: list[Change],
+    ) -> TrackResult:
         settings = self.workspace.settings
         tracker = Tracker(
             session,
@@ -143,8 +166,15 @@ class _Apply:
             sleep=self.runtime.sleep,
         )
         display = ProgressDisplay(self.out, tty=self.runtime.out_tty)
-        result = tracker.run(queued, timeout=self.options.timeout, report=display)
-        display.close()
+        try:
+            return tracker.run(
+                queued, timeout=self.options.timeout, report=display, unconfirmed=unconfirmed
+            )
+        finally:
+            display.close()
+
+    def _verdict(self, result: TrackResult) -> ExitCode:
+        """What the jobs came to while waiting: 0 only if every one ended COMPLETED."""
         declared = {job.address for job in self.workspace.manifests.jobs}
         records = [r for r in result.records if r.address in declared]
         failed = [r for r in records if r.status is JobStatus.FAILED]
@@ -162,6 +192,33 @@ class _Apply:
             )
             return ExitCode.ERROR
         return ExitCode.ERROR if failed or result.missing else ExitCode.OK
+
+
+def _decisions(plan: Plan) -> dict[str, tuple[str, str, str | None, str | None]]:
+    """What applying `plan` would do to each job: the action, the job name, the spec, and the
+    job an adopt records."""
+    return {
+        change.address: (
+            change.action.value,
+            change.job_name,
+            change.desired.digest() if change.desired else None,
+            change.observed.arn if change.action is Action.ADOPT and change.observed else None,
+        )
+        for change in plan.changes
+        if not change.in_sync
+    }
+
+
+def _differences(saved: Plan, fresh: Plan) -> list[str]:
+    before, now = _decisions(saved), _decisions(fresh)
+    lines = []
+    for address in sorted(set(before) | set(now)):
+        if before.get(address) != now.get(address):
+            was = " ".join(filter(None, before.get(address, ("nothing",))[:2]))
+            will = " ".join(filter(None, now.get(address, ("nothing",))[:2]))
+            same = " (with another spec)" if was == will else ""
+            lines.append(f"  {address}: the plan says {was}, now it is {will}{same}")
+    return lines
 
 
 def _summary(results: list[Result], wait: bool) -> str:

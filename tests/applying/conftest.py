@@ -39,9 +39,9 @@ class World:
     def executor(self, **options: object) -> Executor:
         return Executor(self.session, self.provider, max_pending=5, **options)  # type: ignore[arg-type]
 
-    def job(self, name: str, **retry: object) -> DesiredJob:
+    def job(self, name: str, grp: str | None = None, **retry: object) -> DesiredJob:
         """A declared job whose input the fake completes with 7 users deleted."""
-        job = desired(name, **retry)
+        job = desired(name, grp, **retry)
         self.provider.inputs[job.spec.data_location] = 7
         return job
 

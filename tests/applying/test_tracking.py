@@ -10,7 +10,7 @@ from reconciler.applying.tracking import (
     to_describe,
     to_list,
 )
-from reconciler.models import JobStatus
+from reconciler.models import JobStatus, ServiceJob
 from reconciler.providers.interface import TransientError
 from reconciler.state.document import JobRecord
 from tests.applying.conftest import World
@@ -135,3 +135,30 @@ def test_the_loop_stops_at_the_timeout_and_submits_queued_creates(world: World) 
     assert not result.finished and result.queued == []
     assert submitted == ["j5"]  # once the first five left PENDING, at 10 s
     assert len(world.provider.jobs) == 6
+
+
+def test_a_failed_describe_or_listing_keeps_what_the_rest_of_the_poll_saw(world: World) -> None:
+    other = world.provider.add_group("other")
+    jobs = [world.job("a"), world.job("b"), world.job("c", grp=other)]
+    world.executor().execute(world.plan(jobs))
+    world.clock.advance(31)  # all COMPLETED
+    world.provider.fail_next["DescribeDataDeletionJob"].append(TransientError("slow down"))
+    listed = world.provider.list_jobs
+    refused: list[str] = []
+
+    def list_jobs(group: str, **options: object) -> list[ServiceJob]:
+        if group == other and not refused:
+            refused.append(group)
+            raise TransientError("throttled")
+        return listed(group, **options)  # type: ignore[arg-type]
+
+    world.provider.list_jobs = list_jobs  # type: ignore[method-assign]
+    progress, _ = tracker(world, (1.0, 1.0)).poll([], started=world.clock.now)
+    assert progress.error == "slow down; throttled" or progress.error == "throttled; slow down"
+    statuses = {
+        r.job_name: (r.status, r.seen and r.seen.num_deleted)
+        for r in world.session.document.jobs.values()
+    }
+    assert statuses["c"] == (JobStatus.PENDING, None)  # its group could not be listed
+    assert JobStatus.COMPLETED in {statuses["a"][0], statuses["b"][0]}  # one poll's worth kept
+    assert sorted(n for n, (s, d) in statuses.items() if d == 7) in (["a"], ["b"])

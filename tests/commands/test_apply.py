@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Iterator
@@ -90,6 +91,7 @@ def test_twelve_jobs_in_one_group_respect_the_pending_quota(project: Project) ->
     assert project.apply() == 0  # still 5 PENDING: nothing more can go
     assert project.out.getvalue().count(": created:") == 0
     assert project.apply(wait=True) == 0
+    assert "Apply complete: 10 created, 0 adopted, 0 forgotten." in project.out.getvalue()
     state = project.state()
     assert len(state.jobs) == 17
     assert all(r.status is JobStatus.COMPLETED for r in state.jobs.values())
@@ -234,3 +236,22 @@ def test_a_manifest_that_cannot_be_read_stops_apply_before_it_forgets_anything(
     ]
     assert project.state().serial == serial
     assert len(project.state().jobs) == 5
+
+
+def test_a_hand_edited_saved_plan_is_refused(project: Project, tmp_path: Path) -> None:
+    plan_file = tmp_path / "plan.json"
+    save_plan(plan_file, project.plan())
+    document = json.loads(plan_file.read_text())
+    change = document["plan"]["changes"][0]
+    change["job_name"] = "not-declared"
+    change["desired"]["job_name"] = "not-declared"
+    change["desired"]["data_location"] = "s3://acme-privacy/someone-else.csv"
+    plan_file.write_text(json.dumps(document))
+    assert project.apply(plan_file=plan_file) == 1
+    err = project.err.getvalue()
+    assert "Saved plan is stale: it is not what the manifests, the state and the service" in err
+    assert (
+        "shop-eu/gdpr-2026-w46: the plan says create not-declared, now it is create "
+        "gdpr-2026-w46" in err
+    )
+    assert project.live_names() == []

@@ -11,6 +11,8 @@ import pytest
 
 from reconciler.cli import main
 from reconciler.manifest.loader import load_manifests
+from reconciler.models import JobSpec
+from reconciler.providers.interface import TransientError
 from reconciler.runtime import Runtime
 from tests.commands.conftest import copy_example
 from tests.fakes.clock import FakeClock
@@ -74,3 +76,59 @@ def test_a_job_deleted_out_of_band_is_drift(world: World) -> None:
     world.provider.remove_job("ccpa-2026-w47")
     assert world.run("check") == 3
     assert "drift: shop-us/ccpa-2026-w47:" in world.out.getvalue()
+
+
+TWELVE = (
+    "apiVersion: reconciler/v1\nkind: DeletionJobs\n"
+    "datasetGroupArn: arn:aws:personalize:eu-west-1:123456789012:dataset-group/bulk\n"
+    "defaults: {roleArn: 'arn:aws:iam::123456789012:role/R'}\njobs:\n"
+    + "".join(
+        f"  - jobName: bulk-{i:02d}\n    dataSource: {{dataLocation: s3://b/bulk.csv}}\n"
+        for i in range(12)
+    )
+)
+
+
+def failing_creates(world: World, after: int, *, happened: bool) -> list[str]:
+    """From the (after+1)th create on, the answer is a server error; with `happened`, the job
+    was created all the same (the answer was lost), once per name."""
+    create = world.provider.create_job
+    failed: list[str] = []
+
+    def answer(spec: JobSpec) -> str:
+        calls = world.provider.calls["CreateDataDeletionJob"]
+        if calls < after or (happened and spec.job_name in failed):
+            return create(spec)
+        failed.append(spec.job_name)
+        if happened:
+            create(spec)
+        world.provider.calls["CreateDataDeletionJob"] += 1
+        raise TransientError("CreateDataDeletionJob: InternalFailure: (500)")
+
+    world.provider.create_job = answer  # type: ignore[method-assign]
+    return failed
+
+
+def test_creates_that_keep_failing_while_waiting_make_apply_fail(world: World) -> None:
+    Path("manifests/bulk.yaml").write_text(TWELVE)
+    world.provider.add_group("bulk")
+    world.provider.inputs["s3://b/bulk.csv"] = 1
+    failing_creates(world, after=10, happened=False)  # 5 of the example + 5 of bulk go
+    assert world.run("apply", "--auto-approve", "--wait", "--parallelism", "1") == 1  # was 0
+    out = world.out.getvalue()
+    assert "Apply complete: 10 created, 0 adopted, 0 forgotten, 0 failed, 7 not confirmed." in out
+    assert world.run("check") == 2
+
+
+def test_lost_answers_while_waiting_are_found_and_adopted_in_the_same_run(world: World) -> None:
+    Path("manifests/bulk.yaml").write_text(TWELVE)
+    world.provider.add_group("bulk")
+    world.provider.inputs["s3://b/bulk.csv"] = 1
+    lost = failing_creates(world, after=8, happened=True)
+    assert world.run("apply", "--auto-approve", "--wait", "--parallelism", "1") == 0
+    assert len(lost) == 9
+    out = world.out.getvalue()
+    assert "Apply complete: 8 created, 9 adopted, 0 forgotten." in out
+    names = [job.spec.job_name for job in world.provider.jobs.values()]
+    assert len(names) == len(set(names)) == 17  # every declared job, once
+    assert world.run("check") == 0
