@@ -20,7 +20,7 @@ from reconciler.state.interface import StateBackend
     ("raised", "code", "said"),
     [(KeyboardInterrupt, 130, "Interrupted.\n"), (Terminated, 143, "Terminated.\n")],
 )
-def test_a_signal_before_main_handles_it_is_a_clean_exit(
+def test_defect_04_a_signal_before_main_handles_it_is_a_clean_exit(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     raised: type[BaseException],
@@ -47,7 +47,7 @@ def test_terminated_while_a_command_runs_exits_143(tmp_path: object) -> None:
     assert err.getvalue() == "Terminated.\n"
 
 
-def test_an_error_of_the_machine_is_one_line() -> None:
+def test_defect_04_an_error_of_the_machine_is_one_line() -> None:
     def full(settings: StateSettings) -> StateBackend:
         raise OSError(errno.ENOSPC, "No space left on device", ".reconciler/state.json")
 

@@ -22,6 +22,7 @@ from reconciler.providers.interface import Provider, ProviderError
 from reconciler.state.document import JobRecord
 
 MAX_TRIES = 3  # creates sent per job in one run, when the answers do not come
+MAX_FAILED_POLLS = 10  # polls in a row that could read nothing: the service is gone, stop
 
 
 @dataclass
@@ -33,7 +34,8 @@ class Progress:
     transitions: list[Transition] = field(default_factory=list)
     submitted: list[Outcome] = field(default_factory=list)
     vanished: list[JobRecord] = field(default_factory=list)  # no longer listed: not followed
-    error: str | None = None  # the poll failed (a service error): it is tried again next time
+    error: str | None = None  # (part of) the poll failed (a service error): tried again next time
+    blind: bool = False  # nothing at all could be read
 
 
 @dataclass
@@ -43,6 +45,7 @@ class TrackResult:
     queued: list[Change]
     missing: set[str] = field(default_factory=set)  # followed jobs the service stopped listing
     outcomes: list[Outcome] = field(default_factory=list)  # of creates submitted while tracking
+    unreachable: str | None = None  # why tracking gave up: the service could not be read
 
 
 class Tracker:
@@ -117,6 +120,7 @@ class Tracker:
             transitions=step.transitions,
             vanished=step.vanished,
             error="; ".join(errors) or None,
+            blind=bool(groups) and not listed,
         )
         remaining = queued
         if queued and self.executor is not None:
@@ -146,20 +150,30 @@ class Tracker:
         queued = [*queued, *unconfirmed]
         started = self.monotonic()
         interval = self.first
+        blind = 0  # polls in a row that read nothing
         while True:
             try:
                 progress, queued = self.poll(queued, started)
             except ProviderError as exc:
                 if once:
                     raise
-                progress = Progress(self.monotonic() - started, Counter(), error=str(exc))
+                progress = Progress(
+                    self.monotonic() - started, Counter(), error=str(exc), blind=True
+                )
             report(progress)
+            blind = blind + 1 if progress.blind else 0
             records = list(self.session.document.jobs.values())
             finished = not queued and not any(self.following(r) for r in records)
+            result = TrackResult(finished, records, queued, set(self.missing), self.outcomes)
             if finished or once:
-                return TrackResult(finished, records, queued, set(self.missing), self.outcomes)
+                return result
+            if blind >= MAX_FAILED_POLLS:
+                result.unreachable = (
+                    f"the service could not be read for {blind} polls in a row ({progress.error})"
+                )
+                return result
             elapsed = self.monotonic() - started
             if timeout is not None and elapsed + interval > timeout:
-                return TrackResult(False, records, queued, set(self.missing), self.outcomes)
+                return result
             self.sleep(interval)
             interval = min(self.ceiling, interval * 1.5)

@@ -185,10 +185,12 @@ class _Apply:
             self.out.write(f"{address}: no longer listed by the service (drift): not followed\n")
         if not result.finished:
             running = sum(1 for r in records if r.status and not r.status.terminal)
+            timeout = format_duration(self.options.timeout or 0)
+            why = f"because {result.unreachable}" if result.unreachable else f"after {timeout}"
             self.runtime.err.write(
-                f"Stopped waiting after {format_duration(self.options.timeout or 0)}: {running} "
-                f"jobs still running, {len(result.queued)} queued. Nothing is lost: `reconciler "
-                "apply --wait` or `reconciler status --watch` goes on from the state.\n"
+                f"Stopped waiting {why}: {running} jobs still running, {len(result.queued)} "
+                "queued. Nothing is lost: `reconciler apply --wait` or `reconciler status "
+                "--watch` goes on from the state.\n"
             )
             return ExitCode.ERROR
         return ExitCode.ERROR if failed or result.missing else ExitCode.OK

@@ -70,7 +70,8 @@ def status(options: StatusOptions, runtime: Runtime) -> int:
             result = tracker.run([], timeout=options.timeout, report=report, once=not options.watch)
             display.close()
             if options.watch and not result.finished:
-                runtime.err.write("Stopped watching: some jobs are still running.\n")
+                why = f" ({result.unreachable})" if result.unreachable else ""
+                runtime.err.write(f"Stopped watching{why}: some jobs are still running.\n")
     finally:
         if lock is not None:
             backend.unlock(lock)

@@ -75,7 +75,7 @@ class LocalBackend:
                 ) from None
             return None, b""
         except OSError as exc:
-            raise CorruptState(f"cannot read the state file {self.path}: {exc.strerror}") from None
+            raise StateError(f"cannot read the state file {self.path}: {exc.strerror}") from None
         try:
             document = parse_document(raw)
         except UnsupportedVersion as exc:
@@ -131,7 +131,7 @@ class LocalBackend:
         stored = document.model_copy(update={"serial": document.serial + 1})
         data = stored.model_dump_json(indent=2).encode() + b"\n"
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            _make_directory(self.path.parent)
             if current is not None:
                 write_atomically(self.backup, raw)
             write_atomically(self.path, data)
@@ -175,7 +175,7 @@ class LocalBackend:
 
     def _open_lock_file(self) -> int:
         try:
-            self.lock_path.parent.mkdir(parents=True, exist_ok=True)
+            _make_directory(self.lock_path.parent)
             flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
             fd = os.open(self.lock_path, flags, 0o600)
         except OSError as exc:
@@ -201,6 +201,15 @@ class LocalBackend:
             fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
             os.close(fd)
+
+
+def _make_directory(directory: Path) -> None:
+    """The state's directory, made where missing; a file in the way is named as such."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        blocking = next(p for p in (directory, *directory.parents) if p.exists())
+        raise NotADirectoryError(20, f"{blocking} is not a directory", str(blocking)) from None
 
 
 def _check_is_lock(fd: int, path: Path) -> None:

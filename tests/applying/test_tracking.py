@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reconciler.applying.tracker import Progress, Tracker
+from reconciler.applying.tracker import MAX_FAILED_POLLS, Progress, Tracker
 from reconciler.applying.tracking import (
     MISSES_BEFORE_GIVING_UP,
     fold,
@@ -137,7 +137,7 @@ def test_the_loop_stops_at_the_timeout_and_submits_queued_creates(world: World) 
     assert len(world.provider.jobs) == 6
 
 
-def test_a_failed_describe_or_listing_keeps_what_the_rest_of_the_poll_saw(world: World) -> None:
+def test_defect_08_a_failed_describe_or_listing_keeps_the_rest_of_the_poll(world: World) -> None:
     other = world.provider.add_group("other")
     jobs = [world.job("a"), world.job("b"), world.job("c", grp=other)]
     world.executor().execute(world.plan(jobs))
@@ -162,3 +162,17 @@ def test_a_failed_describe_or_listing_keeps_what_the_rest_of_the_poll_saw(world:
     assert statuses["c"] == (JobStatus.PENDING, None)  # its group could not be listed
     assert JobStatus.COMPLETED in {statuses["a"][0], statuses["b"][0]}  # one poll's worth kept
     assert sorted(n for n, (s, d) in statuses.items() if d == 7) in (["a"], ["b"])
+
+
+def test_tracking_gives_up_when_the_service_cannot_be_read_at_all(world: World) -> None:
+    world.executor().execute(world.plan([world.job("a")]))
+    world.provider.fail_next["ListDataDeletionJobs"] = [
+        TransientError("cannot reach the service") for _ in range(MAX_FAILED_POLLS)
+    ]
+    seen: list[Progress] = []
+    result = tracker(world, (1.0, 1.0)).run([], timeout=None, report=seen.append)
+    assert not result.finished and len(seen) == MAX_FAILED_POLLS
+    assert result.unreachable == (
+        f"the service could not be read for {MAX_FAILED_POLLS} polls in a row (cannot reach the "
+        "service)"
+    )

@@ -221,7 +221,7 @@ def test_a_job_deleted_out_of_band_does_not_keep_wait_running(project: Project) 
     assert project.check() == 3
 
 
-def test_a_manifest_that_cannot_be_read_stops_apply_before_it_forgets_anything(
+def test_defect_05_a_manifest_that_cannot_be_read_stops_apply_before_it_forgets(
     project: Project,
 ) -> None:
     assert project.apply() == 0
@@ -238,7 +238,7 @@ def test_a_manifest_that_cannot_be_read_stops_apply_before_it_forgets_anything(
     assert len(project.state().jobs) == 5
 
 
-def test_a_hand_edited_saved_plan_is_refused(project: Project, tmp_path: Path) -> None:
+def test_defect_06_a_hand_edited_saved_plan_is_refused(project: Project, tmp_path: Path) -> None:
     plan_file = tmp_path / "plan.json"
     save_plan(plan_file, project.plan())
     document = json.loads(plan_file.read_text())

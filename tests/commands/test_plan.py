@@ -66,7 +66,7 @@ def test_saved_plan_round_trips(project: Project) -> None:
     assert [p.name for p in Path(".").iterdir() if p.name.endswith(".tmp")] == []
 
 
-def test_plan_out_to_a_directory_is_a_one_line_error(project: Project) -> None:
+def test_defect_04_plan_out_to_a_directory_is_a_one_line_error(project: Project) -> None:
     Path("plans").mkdir()
     assert project.run("plan", "-out", "plans") == 1
     assert project.err.getvalue() == (

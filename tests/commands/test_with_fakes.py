@@ -109,7 +109,7 @@ def failing_creates(world: World, after: int, *, happened: bool) -> list[str]:
     return failed
 
 
-def test_creates_that_keep_failing_while_waiting_make_apply_fail(world: World) -> None:
+def test_defect_01_creates_that_keep_failing_while_waiting_make_apply_fail(world: World) -> None:
     Path("manifests/bulk.yaml").write_text(TWELVE)
     world.provider.add_group("bulk")
     world.provider.inputs["s3://b/bulk.csv"] = 1
@@ -120,7 +120,9 @@ def test_creates_that_keep_failing_while_waiting_make_apply_fail(world: World) -
     assert world.run("check") == 2
 
 
-def test_lost_answers_while_waiting_are_found_and_adopted_in_the_same_run(world: World) -> None:
+def test_defect_02_lost_answers_while_waiting_are_adopted_and_counted_in_the_same_run(
+    world: World,
+) -> None:
     Path("manifests/bulk.yaml").write_text(TWELVE)
     world.provider.add_group("bulk")
     world.provider.inputs["s3://b/bulk.csv"] = 1

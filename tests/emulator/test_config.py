@@ -86,7 +86,7 @@ def test_serve_reads_the_file_it_is_given_and_reports_its_mistakes(
     assert out.getvalue() == ""
 
 
-def test_the_database_and_its_companions_are_private(tmp_path: Path) -> None:
+def test_defect_12_the_database_and_its_companions_are_private(tmp_path: Path) -> None:
     service = EmulatorService(EmulatorConfig(database=tmp_path / "e.sqlite3", s3_root=tmp_path))
     service.handle("CreateDatasetGroup", {"name": "shop"}, region="eu-west-1")
     files = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("e.sqlite3"))
@@ -94,7 +94,9 @@ def test_the_database_and_its_companions_are_private(tmp_path: Path) -> None:
     assert {stat.S_IMODE((tmp_path / name).stat().st_mode) for name in files} == {0o600}
 
 
-def test_paths_that_name_no_usable_file_are_reported_where_they_are_set(tmp_path: Path) -> None:
+def test_defect_04_paths_that_name_no_usable_file_are_reported_where_they_are_set(
+    tmp_path: Path,
+) -> None:
     (tmp_path / "db").mkdir()
     (tmp_path / "seeds").mkdir()
     path = tmp_path / "e.yaml"
@@ -116,7 +118,7 @@ def test_paths_that_name_no_usable_file_are_reported_where_they_are_set(tmp_path
     ]
 
 
-def test_a_database_or_seed_file_that_cannot_be_used_is_one_line_for_every_command(
+def test_defect_04_a_database_or_seed_file_that_cannot_be_used_is_one_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)

@@ -192,7 +192,7 @@ def exchange(server: EmulatorServer, request: bytes) -> bytes:
     ],
     ids=["length", "method", "unknown-method", "request-line"],
 )
-def test_protocol_errors_are_answered_in_the_aws_shape(
+def test_defect_09_protocol_errors_are_answered_in_the_aws_shape(
     raw_server: EmulatorServer, request_bytes: bytes, status: int, code: str | None
 ) -> None:
     head, _, body = exchange(raw_server, request_bytes).partition(b"\r\n\r\n")
@@ -202,14 +202,14 @@ def test_protocol_errors_are_answered_in_the_aws_shape(
     assert code is None or answer["__type"] == code
 
 
-def test_deeply_nested_json_is_a_bad_request(raw_server: EmulatorServer) -> None:
+def test_defect_09_deeply_nested_json_is_a_bad_request(raw_server: EmulatorServer) -> None:
     status, body = post(
         raw_server.url, "AmazonPersonalize.ListDataDeletionJobs", b"[" * 200_000 + b"]" * 200_000
     )
     assert (status, body["__type"]) == (400, "SerializationException")
 
 
-def test_a_silent_or_vanishing_client_costs_nothing_and_prints_nothing(
+def test_defect_09_a_silent_or_vanishing_client_costs_nothing_and_prints_nothing(
     raw_server: EmulatorServer, capfd: pytest.CaptureFixture[str]
 ) -> None:
     with socket.create_connection(raw_server.server_address[:2], timeout=10) as conn:

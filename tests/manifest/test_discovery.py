@@ -25,7 +25,7 @@ def problems(root: Path) -> list[str]:
     return [str(d) for d in discover([root]).problems]
 
 
-def test_every_file_that_cannot_be_read_is_named(write: Write) -> None:
+def test_defect_05_every_file_that_cannot_be_read_is_named(write: Write) -> None:
     write("m/ok.yaml", VALID + job("a"))
     os.symlink("gone.yaml", "m/dangling.yaml")
     os.symlink("loop.yaml", "m/loop.yaml")
@@ -42,7 +42,7 @@ def test_every_file_that_cannot_be_read_is_named(write: Write) -> None:
     assert len(info.value.diagnostics) == 4
 
 
-def test_a_directory_that_cannot_be_read_is_an_error(
+def test_defect_05_a_directory_that_cannot_be_read_is_an_error(
     write: Write, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write("m/ok.yaml", VALID + job("a"))
@@ -58,7 +58,7 @@ def test_a_directory_that_cannot_be_read_is_an_error(
     assert problems(Path("m")) == ["m/locked:1:1: cannot read this directory: Permission denied"]
 
 
-def test_upper_case_suffixes_and_linked_directories_are_read(write: Write) -> None:
+def test_defect_05_upper_case_suffixes_and_linked_directories_are_read(write: Write) -> None:
     write("m/A.YAML", VALID + job("a"))
     write("elsewhere/b.Yml", VALID + job("b"))
     os.symlink("../elsewhere", "m/linked")
@@ -71,7 +71,7 @@ def test_upper_case_suffixes_and_linked_directories_are_read(write: Write) -> No
     ]
 
 
-def test_names_are_printed_safely(write: Write) -> None:
+def test_defect_15_and_04_names_are_printed_safely(write: Write) -> None:
     write("m/\x1b[31mred.yaml", "kind: Nope\n")
     name = os.fsdecode(b"m/caf\xe9.yaml")  # not UTF-8
     write(name, "kind: Nope\n")

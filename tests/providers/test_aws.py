@@ -123,7 +123,9 @@ def test_missing_credentials_say_what_to_do(monkeypatch: pytest.MonkeyPatch, tmp
         provider.list_jobs(GROUP)
 
 
-def test_unknown_profile_is_a_usage_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+def test_defect_14_an_unknown_profile_is_named(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
     with pytest.raises(UsageError, match=r"AWS profile 'nope' not found.*provider\.profile"):
         AwsProvider(ProviderSettings(name="aws", profile="nope"))

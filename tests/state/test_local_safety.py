@@ -19,7 +19,9 @@ from tests.fakes.clock import FakeClock
 from tests.fakes.state import MemoryBackend
 
 
-def test_a_symlinked_lock_file_is_refused_and_its_target_untouched(tmp_path: Path) -> None:
+def test_defect_03_a_symlinked_lock_file_is_refused_and_its_target_untouched(
+    tmp_path: Path,
+) -> None:
     precious = tmp_path / "precious.txt"
     precious.write_text("keep me")
     (tmp_path / "state.json.lock").symlink_to(precious)
@@ -28,7 +30,7 @@ def test_a_symlinked_lock_file_is_refused_and_its_target_untouched(tmp_path: Pat
     assert precious.read_text() == "keep me"
 
 
-def test_a_file_that_is_not_a_lock_is_never_emptied(tmp_path: Path) -> None:
+def test_defect_03_a_file_that_is_not_a_lock_is_never_emptied(tmp_path: Path) -> None:
     other = tmp_path / "poetry.lock"
     other.write_text('[[package]]\nname = "click"\n')
     with pytest.raises(StateError, match="is not a lock file of reconciler"):
@@ -39,7 +41,7 @@ def test_a_file_that_is_not_a_lock_is_never_emptied(tmp_path: Path) -> None:
     backend.unlock(backend.lock("apply"))
 
 
-def test_a_symlinked_state_is_written_through_the_link(tmp_path: Path) -> None:
+def test_defect_13_a_symlinked_state_is_written_through_the_link(tmp_path: Path) -> None:
     shared = tmp_path / "shared"
     shared.mkdir()
     (shared / "state.json").write_text("")
@@ -55,7 +57,7 @@ def test_a_symlinked_state_is_written_through_the_link(tmp_path: Path) -> None:
     assert backend.describe() == str(link)
 
 
-def test_temporaries_a_killed_write_left_are_removed_by_the_next_locked_run(
+def test_defect_11_temporaries_a_killed_write_left_are_removed_by_the_next_locked_run(
     tmp_path: Path,
 ) -> None:
     backend = LocalBackend(tmp_path / "state.json")
@@ -72,7 +74,9 @@ def test_temporaries_a_killed_write_left_are_removed_by_the_next_locked_run(
     assert unrelated.exists()
 
 
-def test_another_lineage_put_in_place_is_refused_until_the_user_says_so(tmp_path: Path) -> None:
+def test_defect_10_another_lineage_put_in_place_is_refused_until_the_user_says_so(
+    tmp_path: Path,
+) -> None:
     ours = LocalBackend(tmp_path / "mine" / "state.json")
     ours.save(new_state())
     theirs = LocalBackend(tmp_path / "theirs" / "state.json")
@@ -87,7 +91,7 @@ def test_another_lineage_put_in_place_is_refused_until_the_user_says_so(tmp_path
     assert ours.lineage_path.read_text().strip() == loaded.lineage
 
 
-def test_a_newer_version_is_not_called_corrupt(tmp_path: Path) -> None:
+def test_defect_10_a_newer_version_is_not_called_corrupt(tmp_path: Path) -> None:
     path = tmp_path / "state.json"
     path.write_text(json.dumps({"version": 3, "lineage": "L", "serial": 1, "jobs": {}}))
     with pytest.raises(StateError, match="written by a newer reconciler") as info:
@@ -102,7 +106,7 @@ def test_a_newer_version_is_not_called_corrupt(tmp_path: Path) -> None:
         ({"jobs": {"g/j": {"seen": {"arn": "nope"}}}}, "at jobs.g/j.seen.arn"),
     ],
 )
-def test_impossible_values_are_attributed_to_the_state_file(
+def test_defect_10_impossible_values_are_attributed_to_the_state_file(
     tmp_path: Path, change: dict[str, object], where: str
 ) -> None:
     backend = LocalBackend(tmp_path / "state.json")
@@ -132,7 +136,7 @@ def test_impossible_values_are_attributed_to_the_state_file(
         backend.load()
 
 
-def test_a_full_disk_is_a_clear_error_and_the_state_stays_as_it_was(
+def test_defect_04_a_full_disk_is_a_clear_error_and_the_state_stays_as_it_was(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     backend = LocalBackend(tmp_path / "state.json")
@@ -149,7 +153,7 @@ def test_a_full_disk_is_a_clear_error_and_the_state_stays_as_it_was(
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
 
 
-def test_atomic_files_are_private_and_named_at_random(tmp_path: Path) -> None:
+def test_defect_07_atomic_files_are_private_and_named_at_random(tmp_path: Path) -> None:
     target = tmp_path / "plan.json"
     (tmp_path / ".plan.json.tmp").symlink_to(tmp_path / "elsewhere")  # a trap for a fixed name
     reconciler.files.write_atomically(target, b"{}")
@@ -173,3 +177,12 @@ def test_lock_timeout_waits_with_backoff_then_gives_up_naming_the_holder() -> No
     assert lock.operation == "apply"
     with pytest.raises(StateLocked):  # no timeout: one try
         acquire(backend, "status", timeout=0, sleep=clock.sleep, monotonic=clock)
+
+
+def test_defect_04_a_state_directory_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("")
+    backend = LocalBackend(tmp_path / "afile" / "state.json")  # a file where a directory should be
+    with pytest.raises(StateError, match=r"cannot create the lock file .*afile is not a directory"):
+        backend.lock("apply")
+    with pytest.raises(StateError, match=r"cannot read the state file .*: Not a directory"):
+        backend.save(new_state())

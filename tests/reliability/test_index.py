@@ -1,0 +1,21 @@
+"""Every defect the adversarial run found has a named regression test (`test_defect_NN_…`, in
+the part of the suite its fix belongs to), and the corpus pins the manifest ones."""
+
+from __future__ import annotations
+
+import re
+
+from tests.conftest import REPO
+
+DEFECTS = range(1, 16)  # issue 9's list
+
+
+def test_every_defect_has_a_named_regression_test() -> None:
+    named: set[int] = set()
+    for path in (REPO / "tests").rglob("test_*.py"):
+        for found in re.findall(r"def test_defect_(\d\d)_(?:and_(\d\d)_)?", path.read_text()):
+            named.update(int(n) for n in found if n)
+    assert sorted(set(DEFECTS) - named) == []
+    corpus = REPO / "tests" / "manifest" / "corpus"
+    for case in ("huge-integer", "settings-endpoint-url"):  # defect 4: values validate reads
+        assert (corpus / f"{case}.yaml").exists() and (corpus / f"{case}.expected").exists()
