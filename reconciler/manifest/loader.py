@@ -61,6 +61,7 @@ def load_manifests(paths: Sequence[Path]) -> ManifestSet:
     jobs = _expand(groups, diagnostics)
     _check_unique(jobs, diagnostics)
     _check_single_settings(settings, diagnostics)
+    _check_settings_files(settings, diagnostics)
     if diagnostics:
         raise ManifestError(diagnostics)
     setting = settings[0] if settings else None
@@ -163,5 +164,22 @@ def _check_single_settings(
                     doc.start,
                     f"a second Settings document (the first is at {first}): keep one "
                     "Settings document per manifests tree",
+                )
+            )
+
+
+def _check_settings_files(
+    settings: list[tuple[YamlDocument, SettingsDocument]], diagnostics: list[Diagnostic]
+) -> None:
+    """The files a Settings document names must be there (relative to where reconciler runs)."""
+    for doc, model in settings:
+        path = model.provider.emulator_config
+        if model.provider.name == "local" and path is not None and not path.is_file():
+            why = "is a directory" if path.is_dir() else "does not exist"
+            diagnostics.append(
+                Diagnostic(
+                    doc.locate(("provider", "emulatorConfig")),
+                    f"provider.emulatorConfig: {path} {why} (relative paths are relative to the "
+                    "directory reconciler runs in)",
                 )
             )

@@ -17,5 +17,5 @@ def test_every_defect_has_a_named_regression_test() -> None:
             named.update(int(n) for n in found if n)
     assert sorted(set(DEFECTS) - named) == []
     corpus = REPO / "tests" / "manifest" / "corpus"
-    for case in ("huge-integer", "settings-endpoint-url"):  # defect 4: values validate reads
+    for case in ("huge-integer", "settings-endpoint-url", "settings-emulator-config-missing"):
         assert (corpus / f"{case}.yaml").exists() and (corpus / f"{case}.expected").exists()
