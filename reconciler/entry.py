@@ -30,4 +30,5 @@ def run() -> None:
     except Terminated:
         sys.stderr.write("Terminated.\n")
         code = ExitCode.TERMINATED
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a late one during shutdown: no traceback
     sys.exit(code)

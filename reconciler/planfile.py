@@ -39,6 +39,8 @@ def save_plan(path: Path, plan: Plan, *, now: datetime | None = None) -> None:
     }
     if path.is_dir():
         raise PlanFileError(f"{path} is a directory: give -out a file name, e.g. {path}/plan.json")
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        raise PlanFileError(f"{path} is not a regular file: give -out a new file name")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomically(path, (json.dumps(document, indent=2) + "\n").encode())

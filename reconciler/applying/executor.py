@@ -27,6 +27,7 @@ from reconciler.providers.interface import (
     Provider,
     ProviderError,
     QuotaExceeded,
+    Throttled,
     TransientError,
 )
 from reconciler.state.document import JobRecord
@@ -127,8 +128,9 @@ class Executor:
         spec = change.desired.model_copy(update={"job_name": change.job_name})
         now = self.session.clock()
         before = self.session.get(change.address)
-        if before is not None and change.previous is not None:
-            before = observe(before, change.previous, now)  # the attempt as it ended: FAILED
+        previous = change.previous
+        if before is not None and previous is not None and before.job_name == previous.job_name:
+            before = observe(before, previous, now)  # the attempt as it ended: FAILED
         record = intend(
             before,
             address=change.address,
@@ -144,6 +146,11 @@ class Executor:
         except QuotaExceeded:
             self.session.restore(change.address, before)
             return _outcome(change, Result.QUEUED, "the service refused: PENDING quota reached")
+        except Throttled:
+            self.session.restore(change.address, before)
+            return _outcome(
+                change, Result.QUEUED, "the service throttled it: it goes again when it can"
+            )
         except AlreadyExists:
             return self._take_over(change, spec, before)
         except TransientError as exc:
@@ -181,14 +188,10 @@ class Executor:
             found = next((j for j in listed if j.job_name == spec.job_name), None)
             described = self.provider.describe_job(found.arn) if found else None
         except ProviderError as exc:
-            described, why = None, str(exc)
-        else:
-            why = "the name is taken but the service does not list the job yet"
-        if described is None:
             return _outcome(
-                change, Result.UNKNOWN, f"{why}; the next look finds out whose job it is"
+                change, Result.UNKNOWN, f"{exc}; the next look finds out whose job it is"
             )
-        if not service_differences(spec, described):
+        if described is not None and not service_differences(spec, described):
             record = self._adopted(change, described, self.session.clock())
             self.session.put(record)
             return _outcome(change, Result.ADOPTED, "it already existed with this spec")

@@ -74,7 +74,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         length_header = self.headers.get("Content-Length") or "0"
-        if not length_header.isdigit():
+        if not (length_header.isascii() and length_header.isdigit()):
             self.close_connection = True
             self._answer(400, _error("SerializationException", "Content-Length is not a number"))
             return

@@ -60,7 +60,16 @@ class Store:
         self._lock = threading.Lock()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600))
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            try:  # an older, readable database is made private too (it holds user IDs)
+                os.fchmod(fd, 0o600)
+            except PermissionError:
+                pass
+            finally:
+                os.close(fd)
+            for companion in (Path(f"{path}-wal"), Path(f"{path}-shm")):
+                if companion.exists():
+                    companion.chmod(0o600)
             self._conn = sqlite3.connect(
                 path, timeout=60, isolation_level=None, check_same_thread=False
             )

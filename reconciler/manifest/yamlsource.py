@@ -234,11 +234,15 @@ class _Converter:
                 _mark_location(self._display, exc.problem_mark or node.start_mark),
                 f"unsupported YAML value: {exc.problem or exc}",
             ) from None
-        except ValueError:  # Python refuses integers of more than sys.get_int_max_str_digits()
+        except ValueError:  # an impossible date, or more digits than Python reads
+            if node.tag == "tag:yaml.org,2002:int":
+                problem = f"a number of {len(node.value)} characters is too long to read"
+            else:
+                kind = node.tag.rsplit(":", 1)[-1]
+                problem = f"{node.value[:40]!r} is not a valid {kind}"
             raise _Refused(
                 self._where(node),
-                f"a number of {len(node.value)} characters is too long to read: put it in "
-                "quotes if it is meant as a string",
+                f"{problem}: put it in quotes if it is meant as a string",
             ) from None
 
     def _mapping(self, node: MappingNode, path: YamlPath) -> dict[str, object]:

@@ -9,16 +9,21 @@ from reconciler.providers.interface import (
     NotFound,
     ProviderError,
     QuotaExceeded,
+    Throttled,
     TransientError,
 )
 
-TRANSIENT = frozenset(
+THROTTLING = frozenset(
     {
         "ThrottlingException",
         "Throttling",
         "ThrottledException",
         "TooManyRequestsException",
         "RequestLimitExceeded",
+    }
+)
+TRANSIENT = frozenset(
+    {
         "InternalFailure",
         "InternalServerError",
         "ServiceUnavailable",
@@ -56,7 +61,9 @@ def translate(code: str, message: str, *, operation: str, status: int) -> Provid
     if code == "LimitExceededException":
         if operation == "CreateDataDeletionJob":
             return QuotaExceeded(f"{said} (the job waits for a free PENDING slot)")
-        return TransientError(f"{said}; try again later")
+        return Throttled(f"{said}; try again later")
+    if code in THROTTLING:
+        return Throttled(f"{said}; the service is busy, try again later")
     if code in TRANSIENT or status >= 500:
         return TransientError(f"{said}; the service is busy or unavailable, try again later")
     if code == "ResourceAlreadyExistsException":

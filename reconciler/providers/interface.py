@@ -28,6 +28,10 @@ class TransientError(ProviderError):
     """Throttling, a 5xx answer or a broken connection that outlasted the retries: try later."""
 
 
+class Throttled(TransientError):
+    """The service refused the request's rate (after the retries): it was not carried out."""
+
+
 class QuotaExceeded(ProviderError):
     """The dataset group already has the maximum of PENDING jobs (or the account's job quota)."""
 

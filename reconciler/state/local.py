@@ -135,13 +135,19 @@ class LocalBackend:
             if current is not None:
                 write_atomically(self.backup, raw)
             write_atomically(self.path, data)
-            if not self.lineage_path.exists():
-                write_atomically(self.lineage_path, f"{stored.lineage}\n".encode())
         except OSError as exc:
             raise StateError(
                 f"cannot write the state file {self.path}: {exc.strerror or exc}; the state is "
                 f"as it was before this write (serial {document.serial})"
             ) from None
+        if current is None or not self.lineage_path.exists():  # a new state: its lineage is
+            try:  # the one this place holds from now on
+                write_atomically(self.lineage_path, f"{stored.lineage}\n".encode())
+            except OSError as exc:
+                raise StateError(
+                    f"the state was written, but {self.lineage_path} could not be: "
+                    f"{exc.strerror or exc}"
+                ) from None
         return stored
 
     def lock(self, operation: str) -> LockInfo:
@@ -161,8 +167,10 @@ class LocalBackend:
                 created=self._clock(),
                 pid=os.getpid(),
             )
+            details = info.model_dump_json().encode()
             os.ftruncate(fd, 0)
-            os.pwrite(fd, info.model_dump_json().encode(), 0)
+            if os.pwrite(fd, details, 0) != len(details):
+                raise StateError(f"cannot write the lock details to {self.lock_path}")
             os.fsync(fd)
         except BaseException:
             fcntl.flock(fd, fcntl.LOCK_UN)
@@ -214,24 +222,29 @@ def _make_directory(directory: Path) -> None:
 
 def _check_is_lock(fd: int, path: Path) -> None:
     """Refuse to take over a file that is not this tool's lock (state.path `poetry` must never
-    empty an existing `poetry.lock`): it must be empty or hold a lock's details."""
+    empty an existing `poetry.lock`). Ours is empty (released), or holds a holder's details as
+    JSON with a lock ID (any version of this tool), or is what a killed write left: only NULs."""
     raw = os.pread(fd, 64 * 1024, 0)
-    if not raw.strip():
+    if not raw.strip(b"\0 \t\r\n"):
         return
     try:
-        LockInfo.model_validate_json(raw)
-    except (ValidationError, ValueError):
+        details = json.loads(raw)
+    except ValueError:
+        details = None
+    if not (isinstance(details, dict) and "id" in details and "operation" in details):
         raise StateError(
             f"{path} exists and is not a lock file of reconciler; it was left as it is. Choose "
             "another state.path in the settings (the lock is the state's path + '.lock')"
-        ) from None
+        )
 
 
 def _read_holder(fd: int) -> LockInfo | None:
+    """The holder's details, as far as they can be read (a newer version may write more)."""
     try:
-        raw = os.pread(fd, 64 * 1024, 0)
-        return LockInfo.model_validate_json(raw) if raw else None
-    except (OSError, ValidationError, json.JSONDecodeError):
+        details = json.loads(os.pread(fd, 64 * 1024, 0))
+        known = {k: v for k, v in details.items() if k in LockInfo.model_fields}
+        return LockInfo.model_validate(known)
+    except (OSError, ValueError, AttributeError, ValidationError):
         return None
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from reconciler.applying.executor import Result
 from reconciler.models import JobStatus
 from reconciler.planning.model import Action
-from reconciler.providers.interface import InvalidInput, QuotaExceeded, TransientError
+from reconciler.providers.interface import InvalidInput, QuotaExceeded, Throttled, TransientError
 from tests.applying.conftest import World
 from tests.planning.builders import spec
 
@@ -134,3 +134,44 @@ def test_queued_creates_go_as_slots_free_up(world: World) -> None:
     assert [o.result for o in submitted] == [Result.CREATED, Result.CREATED]
     assert remaining == []
     assert len(world.provider.jobs) == 7
+
+
+def test_a_throttled_create_goes_back_into_the_queue_without_a_record(world: World) -> None:
+    world.provider.fail_next["CreateDataDeletionJob"].append(Throttled("slow down"))
+    [outcome] = world.executor().execute(world.plan([world.job("a")]))
+    assert outcome.result is Result.QUEUED
+    assert "throttled" in outcome.message
+    assert world.session.document.jobs == {}
+
+
+def test_a_name_held_in_another_group_fails_once_the_listing_is_complete(world: World) -> None:
+    other = world.provider.add_group("other-team")
+    job = world.job("a")
+    plan = world.plan([job])
+    world.provider.create_job(spec("a", grp=other))  # someone else's job of that name
+    [outcome] = world.executor().execute(plan)
+    assert outcome.result is Result.FAILED
+    assert "already used in this account and region by another job" in outcome.message
+    assert world.session.document.jobs == {}
+    world.provider.fail_next["ListDataDeletionJobs"].append(TransientError("throttled"))
+    [outcome] = world.executor().execute(plan)  # the listing failed: nothing is known yet
+    assert outcome.result is Result.UNKNOWN
+    assert world.session.get("g/a") is not None
+
+
+def test_sending_a_retry_again_keeps_its_history_right(world: World) -> None:
+    job = world.job("a", on_failure="retry", max_attempts=3)
+    world.provider.inputs[job.spec.data_location] = "Input data not found"
+    world.executor().execute(world.plan([job]))
+    world.clock.advance(31)
+    [retry] = world.plan([job]).changes
+    world.provider.fail_next["CreateDataDeletionJob"].append(TransientError("lost"))
+    [first] = world.executor().execute(world.plan([job]))
+    assert first.result is Result.UNKNOWN  # the intent of a-r2 stays
+    [again] = world.executor().submit_queued([retry], {world.group: []})[0]
+    assert again.result is Result.CREATED
+    record = world.session.get("g/a")
+    assert record is not None and record.job_name == "a-r2"
+    assert [(a.job_name, a.seen and a.seen.status) for a in record.attempts] == [
+        ("a", JobStatus.FAILED)
+    ]

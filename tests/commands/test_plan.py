@@ -66,6 +66,23 @@ def test_saved_plan_round_trips(project: Project) -> None:
     assert [p.name for p in Path(".").iterdir() if p.name.endswith(".tmp")] == []
 
 
+def test_defect_07_plan_out_never_writes_through_a_link_or_leaves_a_temporary(
+    project: Project,
+) -> None:
+    Path(".plan.json.tmp").symlink_to("trap")  # the name the old code wrote through
+    assert project.run("plan", "-out", "plan.json") == 0
+    assert not Path("trap").exists()
+    assert Path("plan.json").stat().st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in Path(".").iterdir() if p.name.startswith(".plan")) == [
+        ".plan.json.tmp"
+    ]
+    Path("link.json").symlink_to("elsewhere.json")
+    assert project.run("plan", "-out", "link.json") == 1
+    assert project.err.getvalue() == (
+        "Error: link.json is not a regular file: give -out a new file name\n"
+    )
+
+
 def test_defect_04_plan_out_to_a_directory_is_a_one_line_error(project: Project) -> None:
     Path("plans").mkdir()
     assert project.run("plan", "-out", "plans") == 1

@@ -146,3 +146,11 @@ def test_defect_04_a_database_or_seed_file_that_cannot_be_used_is_one_line(
         out, err = io.StringIO(), io.StringIO()
         assert main(["plan"], Runtime(environ={}, out=out, err=err)) == 1
         assert err.getvalue() == said
+
+
+def test_defect_12_an_older_readable_database_is_made_private(tmp_path: Path) -> None:
+    database = tmp_path / "e.sqlite3"
+    EmulatorService(EmulatorConfig(database=database, s3_root=tmp_path))
+    database.chmod(0o644)
+    EmulatorService(EmulatorConfig(database=database, s3_root=tmp_path))
+    assert stat.S_IMODE(database.stat().st_mode) == 0o600

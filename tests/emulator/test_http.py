@@ -233,3 +233,20 @@ def test_a_dropped_answer_means_the_call_happened(tmp_path: Path) -> None:
             provider.create_job(job_spec("j", group["datasetGroupArn"]))
     listed = plain.handle("ListDataDeletionJobs", {}, region="eu-west-1")
     assert [j["jobName"] for j in listed["dataDeletionJobs"]] == ["j"]
+
+
+def test_defect_09_clients_that_leave_before_the_answer_print_nothing(
+    raw_server: EmulatorServer, capfd: pytest.CaptureFixture[str]
+) -> None:
+    request = (
+        b"POST / HTTP/1.1\r\nX-Amz-Target: AmazonPersonalize.ListDataDeletionJobs\r\n"
+        b"Content-Length: 2\r\n\r\n{}"
+    )
+    for _ in range(20):
+        conn = socket.create_connection(raw_server.server_address[:2], timeout=10)
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+        conn.sendall(request)
+        conn.close()  # a reset, before the answer is read
+    assert post(raw_server.url, "AmazonPersonalize.ListDataDeletionJobs", b"{}")[0] == 200
+    time.sleep(0.3)
+    assert "Traceback" not in capfd.readouterr().err

@@ -19,6 +19,7 @@ from reconciler.providers.interface import (
     NotFound,
     ProviderError,
     QuotaExceeded,
+    Throttled,
     TransientError,
 )
 from reconciler.settings import ProviderSettings
@@ -31,7 +32,7 @@ GROUP = group_arn("shop")
     ("operation", "code", "status", "expected"),
     [
         ("create_data_deletion_job", "LimitExceededException", 400, QuotaExceeded),
-        ("list_data_deletion_jobs", "LimitExceededException", 400, TransientError),
+        ("list_data_deletion_jobs", "LimitExceededException", 400, Throttled),
         ("create_data_deletion_job", "ResourceAlreadyExistsException", 400, AlreadyExists),
         ("create_data_deletion_job", "InvalidInputException", 400, InvalidInput),
         ("create_data_deletion_job", "TooManyTagsException", 400, InvalidInput),
@@ -39,7 +40,7 @@ GROUP = group_arn("shop")
         ("create_data_deletion_job", "ResourceNotFoundException", 404, NotFound),
         ("create_data_deletion_job", "AccessDeniedException", 403, AccessDenied),
         ("create_data_deletion_job", "UnrecognizedClientException", 403, AccessDenied),
-        ("create_data_deletion_job", "ThrottlingException", 400, TransientError),
+        ("create_data_deletion_job", "ThrottlingException", 400, Throttled),
         ("create_data_deletion_job", "InternalFailure", 500, TransientError),
         ("create_data_deletion_job", "SomethingNew", 400, ProviderError),
     ],

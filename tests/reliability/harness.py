@@ -81,7 +81,15 @@ class Project:
         out, err = process.communicate(timeout=timeout)
         self.outputs += [out, err]
         assert "Traceback" not in err, err
+        self.check_serial()
         return process.returncode
+
+    def check_serial(self) -> None:
+        """The state parses, and its serial never went down since the last look."""
+        state = LocalBackend(self.state_path).load()
+        serial = state.serial if state else 0
+        assert serial >= self.serial, f"serial went down: {self.serial} -> {serial}"
+        self.serial = serial
 
     def run(self, *args: str, timeout: float = 120, **env: str) -> int:
         return self.finish(self.start(*args, **env), timeout)
@@ -106,19 +114,20 @@ class Project:
 
     def check(self) -> None:
         manifests = load_manifests([self.root / "manifests"])
+        self.check_serial()
         state = LocalBackend(self.state_path).load()
         assert state is not None, "no state"
-        assert state.serial >= self.serial, f"serial went down: {self.serial} -> {state.serial}"
-        self.serial = state.serial
         provider = self.service()
         groups = {job.spec.dataset_group_arn for job in manifests.jobs}
-        in_service = [job for group in sorted(groups) for job in provider.list_jobs(group)]
-        names = [job.job_name for job in in_service]
-        assert len(names) == len(set(names))
+        in_service = {job.job_name: job for g in sorted(groups) for job in provider.list_jobs(g)}
+        names = list(in_service)
         known: set[str] = set()
         for record in [*state.jobs.values(), *state.forgotten]:
             known.add(record.job_name)
-            known.update(attempt.job_name for attempt in record.attempts)
+            for attempt in record.attempts:  # a job is tried again only when it FAILED
+                known.add(attempt.job_name)
+                earlier = in_service.get(attempt.job_name)
+                assert earlier is None or earlier.status == "FAILED", f"{attempt.job_name} twice"
         untracked = sorted(set(names) - known)
         assert untracked == [], f"jobs in the service that the state does not hold: {untracked}"
         for job in manifests.jobs:

@@ -186,3 +186,28 @@ def test_defect_04_a_state_directory_that_cannot_be_written_is_one_line(tmp_path
         backend.lock("apply")
     with pytest.raises(StateError, match=r"cannot read the state file .*: Not a directory"):
         backend.save(new_state())
+
+
+def test_defect_10_a_state_deleted_by_its_user_starts_a_new_lineage_without_complaint(
+    tmp_path: Path,
+) -> None:
+    backend = LocalBackend(tmp_path / "state.json")
+    backend.save(backend.save(new_state()))
+    backend.path.unlink()
+    backend.backup.unlink()
+    fresh = backend.save(new_state())  # the user started over
+    assert backend.load() == fresh
+    assert backend.lineage_path.read_text().strip() == fresh.lineage
+
+
+@pytest.mark.parametrize(
+    "left", [b"\0\0\0", b'{"id": "x", "operation": "apply", "who": "a", "created": 0, "v": 9}']
+)
+def test_defect_03_what_a_killed_or_newer_run_left_in_the_lock_is_taken_over(
+    tmp_path: Path, left: bytes
+) -> None:
+    (tmp_path / "state.json.lock").write_bytes(left)
+    backend = LocalBackend(tmp_path / "state.json")
+    lock = backend.lock("apply")
+    assert json.loads((tmp_path / "state.json.lock").read_text())["id"] == lock.id
+    backend.unlock(lock)
