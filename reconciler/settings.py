@@ -11,7 +11,14 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 
 from reconciler.errors import UsageError
@@ -66,10 +73,35 @@ class ProviderSettings(_Config):
 
 
 class StateSettings(_Config):
-    """Where the state document is kept: `local`, a JSON file."""
+    """Where the state document is kept: `local`, a JSON file on this machine, or `s3`, an
+    object in a bucket a team shares (locked and written with S3's conditional requests)."""
 
-    backend: Literal["local"] = "local"
-    path: Path = Path(".reconciler/state.json")
+    backend: Literal["local", "s3"] = "local"
+    path: Annotated[Path, Field(description="local: the state file")] = Path(
+        ".reconciler/state.json"
+    )
+    bucket: Annotated[str | None, Field(description="s3: the bucket (with versioning on)")] = None
+    key: Annotated[str | None, Field(description="s3: the state object's key")] = None
+    region: Annotated[
+        str | None, Field(description="s3: the bucket's region; default: the boto3 chain")
+    ] = None
+    endpoint_url: Annotated[
+        str | None,
+        Field(pattern=r"^https?://", description="s3: an S3-compatible server instead of AWS"),
+        AfterValidator(_url),
+    ] = None
+    kms_key_id: Annotated[
+        str | None, Field(description="s3: encrypt with this KMS key (default: SSE-S3)")
+    ] = None
+    profile: Annotated[str | None, Field(description="s3: a named AWS profile for the bucket")] = (
+        None
+    )
+
+    @model_validator(mode="after")
+    def _complete(self) -> StateSettings:
+        if self.backend == "s3" and not (self.bucket and self.key):
+            raise ValueError("the s3 backend needs state.bucket and state.key")
+        return self
 
 
 class Quotas(_Config):

@@ -53,6 +53,12 @@ class Workspace:
     def provider(self) -> Provider:
         return self.runtime.make_provider(self.settings)
 
+    def load_state(self) -> StateDocument | None:
+        """The stored state; what the backend has to say about itself goes to stderr."""
+        stored = self.backend.load()
+        show_notices(self.backend, self.runtime)
+        return stored
+
     def plan(self, stored: StateDocument | None) -> Plan:
         """Read the service for the declared and recorded jobs, then decide."""
         recorded = recorded_state(stored)
@@ -76,6 +82,11 @@ def open_workspace(manifests_dir: Path, runtime: Runtime) -> Workspace:
     manifests = load_manifests([manifests_dir])
     settings = settings_of(manifests, runtime.environ)
     return Workspace(manifests, settings, runtime.make_backend(settings.state), runtime)
+
+
+def show_notices(backend: StateBackend, runtime: Runtime) -> None:
+    for notice in backend.notices():
+        runtime.err.write(f"Note: {notice}\n")
 
 
 def recorded_state(document: StateDocument | None) -> RecordedState | None:

@@ -11,6 +11,8 @@ settings.register_profile("dev", max_examples=30)
 settings.register_profile("ci", max_examples=150)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
+pytest_plugins = ["tests.s3server"]  # an S3 server (moto's) for the s3 state backend's tests
+
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED_MANIFESTS = REPO / "manifests"
 

@@ -66,7 +66,7 @@ class _Apply:
         self.out = workspace.runtime.out
 
     def run(self) -> int:
-        stored = self.workspace.backend.load()
+        stored = self.workspace.load_state()
         if self.options.plan_file is not None:
             plan = self._saved(self.options.plan_file, stored)
         else:

@@ -62,7 +62,7 @@ def classify(plan: Plan) -> tuple[ExitCode, list[str]]:
 
 def check(options: CheckOptions, runtime: Runtime) -> int:
     workspace = open_workspace(options.manifests_dir, runtime)
-    plan = workspace.plan(workspace.backend.load())
+    plan = workspace.plan(workspace.load_state())
     code, lines = classify(plan)
     for line in lines:
         runtime.out.write(line + "\n")

@@ -25,7 +25,7 @@ class PlanOptions:
 
 def plan(options: PlanOptions, runtime: Runtime) -> int:
     workspace = open_workspace(options.manifests_dir, runtime)
-    result = workspace.plan(workspace.backend.load())
+    result = workspace.plan(workspace.load_state())
     if options.output_format == "json":
         runtime.out.write(render_json(result))
     elif options.output_format == "markdown":

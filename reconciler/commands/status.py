@@ -22,7 +22,7 @@ from reconciler.render.status import (
 from reconciler.runtime import Runtime
 from reconciler.state.interface import LockInfo, StateLocked
 from reconciler.state.locking import acquire
-from reconciler.workspace import load_settings
+from reconciler.workspace import load_settings, show_notices
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,7 @@ def status(options: StatusOptions, runtime: Runtime) -> int:
         lock = None
     try:
         document = backend.load()
+        show_notices(backend, runtime)
         if document is None:
             runtime.err.write("No state yet: nothing has been applied.\n")
             return ExitCode.OK

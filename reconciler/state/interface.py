@@ -73,3 +73,17 @@ class StateBackend(Protocol):
     def lock(self, operation: str) -> LockInfo: ...
 
     def unlock(self, lock: LockInfo) -> None: ...
+
+    def replace(self, document: StateDocument) -> StateDocument:
+        """Store `document` whatever its lineage (`state push`), as a serial above both the
+        stored one and its own; the caller holds the lock and has made its checks."""
+        ...
+
+    def force_unlock(self, lock_id: str) -> LockInfo:
+        """Remove the lock of that ID that a killed run left, and only that one."""
+        ...
+
+    def notices(self) -> list[str]:
+        """What the user should know about this backend (once), e.g. a bucket without
+        versioning; the list is emptied by reading it."""
+        ...

@@ -63,7 +63,7 @@ class LocalBackend:
     def load(self) -> StateDocument | None:
         return self._read()[0]
 
-    def _read(self) -> tuple[StateDocument | None, bytes]:
+    def _read(self, *, check_lineage: bool = True) -> tuple[StateDocument | None, bytes]:
         """The stored state and the bytes it was read from (kept as the backup on save)."""
         try:
             raw = self.path.read_bytes()
@@ -92,7 +92,8 @@ class LocalBackend:
                 f"version before the last write is {self.backup}: if it is right, restore it "
                 f"with: cp {self.backup} {self.path}"
             ) from None
-        self._check_lineage(document)
+        if check_lineage:
+            self._check_lineage(document)
         return document, raw
 
     def _check_lineage(self, document: StateDocument) -> None:
@@ -129,26 +130,67 @@ class LocalBackend:
                     f"{document.serial}, now {current.serial}): run the command again"
                 )
         stored = document.model_copy(update={"serial": document.serial + 1})
+        self._write(stored, raw if current is not None else None, document.serial)
+        if current is None or not self.lineage_path.exists():  # a new state: its lineage is
+            self._pin(stored.lineage)  # the one this place holds from now on
+        return stored
+
+    def _write(self, stored: StateDocument, previous: bytes | None, serial: int) -> None:
+        """Write `stored`, keeping `previous` (the bytes replaced) as the backup."""
         data = stored.model_dump_json(indent=2).encode() + b"\n"
         try:
             _make_directory(self.path.parent)
-            if current is not None:
-                write_atomically(self.backup, raw)
+            if previous is not None:
+                write_atomically(self.backup, previous)
             write_atomically(self.path, data)
         except OSError as exc:
             raise StateError(
                 f"cannot write the state file {self.path}: {exc.strerror or exc}; the state is "
-                f"as it was before this write (serial {document.serial})"
+                f"as it was before this write (serial {serial})"
             ) from None
-        if current is None or not self.lineage_path.exists():  # a new state: its lineage is
-            try:  # the one this place holds from now on
-                write_atomically(self.lineage_path, f"{stored.lineage}\n".encode())
-            except OSError as exc:
-                raise StateError(
-                    f"the state was written, but {self.lineage_path} could not be: "
-                    f"{exc.strerror or exc}"
-                ) from None
+
+    def _pin(self, lineage: str) -> None:
+        try:
+            write_atomically(self.lineage_path, f"{lineage}\n".encode())
+        except OSError as exc:
+            raise StateError(
+                f"the state was written, but {self.lineage_path} could not be: "
+                f"{exc.strerror or exc}"
+            ) from None
+
+    def replace(self, document: StateDocument) -> StateDocument:
+        current, raw = self._read(check_lineage=False)
+        serial = max(document.serial, current.serial if current else 0) + 1
+        stored = document.model_copy(update={"serial": serial})
+        self._write(stored, raw if current is not None else None, document.serial)
+        self._pin(stored.lineage)
         return stored
+
+    def force_unlock(self, lock_id: str) -> LockInfo:
+        fd = self._open_lock_file()
+        try:
+            holder = _read_holder(fd)
+            if holder is None:
+                raise StateError(f"the state at {self.shown} is not locked")
+            if holder.id != lock_id:
+                raise StateError(
+                    f"the lock of {self.shown} is {holder.id}, not {lock_id}: nothing was removed"
+                )
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise StateError(
+                    f"the lock {lock_id} is held by a running process ({holder.describe()}): "
+                    "the system releases it when that process ends; stop that run instead"
+                ) from None
+            os.ftruncate(fd, 0)  # the details a killed run left behind
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            return holder
+        finally:
+            os.close(fd)
+
+    def notices(self) -> list[str]:
+        return []
 
     def lock(self, operation: str) -> LockInfo:
         fd = self._open_lock_file()

@@ -13,7 +13,13 @@ def _local(settings: StateSettings) -> StateBackend:
     return LocalBackend(settings.path)
 
 
-BACKENDS: dict[str, Callable[[StateSettings], StateBackend]] = {"local": _local}
+def _s3(settings: StateSettings) -> StateBackend:
+    from reconciler.state.s3 import S3Backend  # boto3, only when chosen
+
+    return S3Backend(settings)
+
+
+BACKENDS: dict[str, Callable[[StateSettings], StateBackend]] = {"local": _local, "s3": _s3}
 
 
 def make_backend(settings: StateSettings) -> StateBackend:

@@ -6,7 +6,7 @@ import itertools
 from datetime import UTC, datetime
 
 from reconciler.state.document import StateDocument
-from reconciler.state.interface import LockInfo, StaleState, StateLocked
+from reconciler.state.interface import LockInfo, StaleState, StateError, StateLocked
 
 _ids = itertools.count(1)
 
@@ -40,6 +40,21 @@ class MemoryBackend:
         self.document = document.model_copy(update={"serial": document.serial + 1})
         self.saves += 1
         return self.document
+
+    def replace(self, document: StateDocument) -> StateDocument:
+        serial = max(document.serial, self.document.serial if self.document else 0) + 1
+        self.document = document.model_copy(update={"serial": serial})
+        self.saves += 1
+        return self.document
+
+    def force_unlock(self, lock_id: str) -> LockInfo:
+        if self.holder is None or self.holder.id != lock_id:
+            raise StateError(f"the lock is not {lock_id}: nothing was removed")
+        holder, self.holder = self.holder, None
+        return holder
+
+    def notices(self) -> list[str]:
+        return []
 
     def lock(self, operation: str) -> LockInfo:
         if self.holder is not None:

@@ -40,10 +40,14 @@ def record(address: str = "g/j") -> JobRecord:
 
 @pytest.fixture(params=[*sorted(BACKENDS), "memory"])
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> StateBackend:
-    """Every backend of the registry, and the in-memory fake the unit tests use."""
+    """Every backend of the registry (s3 against moto's S3 server on 127.0.0.1), and the
+    in-memory fake the unit tests use."""
     if request.param == "memory":
         return MemoryBackend()
-    settings = StateSettings(backend=request.param, path=tmp_path / "state" / "state.json")
+    if request.param == "s3":
+        settings: StateSettings = request.getfixturevalue("s3_settings")
+    else:
+        settings = StateSettings(backend=request.param, path=tmp_path / "state" / "state.json")
     return make_backend(settings)
 
 

@@ -1,0 +1,178 @@
+"""The s3 backend's own guarantees, against moto's S3 server: conditional writes, a lock no race
+can break or steal, and errors that say what to fix."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+from typing import Any
+
+import pytest
+from botocore.stub import Stubber
+
+from reconciler.settings import StateSettings
+from reconciler.state.document import new_state
+from reconciler.state.interface import StaleState, StateError, StateLocked
+from reconciler.state.s3 import S3Backend
+from tests.conftest import REPO
+from tests.s3server import s3_client
+
+
+def test_a_write_from_a_stale_read_is_refused(s3_settings: StateSettings) -> None:
+    first, second = S3Backend(s3_settings), S3Backend(s3_settings)
+    stored = first.save(new_state())
+    assert second.load() == stored
+    first.save(stored)  # serial 2
+    with pytest.raises(StaleState, match=r"changed since it was read|written by another run"):
+        second.save(stored)
+
+
+def test_the_etag_guards_even_a_writer_that_agrees_on_the_serial(
+    s3_settings: StateSettings, s3_endpoint: str
+) -> None:
+    backend = S3Backend(s3_settings)
+    stored = backend.save(new_state())
+    body = stored.model_copy(update={"serial": stored.serial}).model_dump_json()
+    s3_client(s3_endpoint).put_object(Bucket=s3_settings.bucket, Key=s3_settings.key, Body=body)
+    with pytest.raises(StaleState, match="its ETag moved on"):
+        backend.save(stored)  # same lineage and serial, but not the object that was read
+
+
+def test_a_lock_that_was_replaced_is_not_deleted_by_its_old_holder(
+    s3_settings: StateSettings,
+) -> None:
+    first, second = S3Backend(s3_settings), S3Backend(s3_settings)
+    mine = first.lock("apply")
+    second.force_unlock(mine.id)  # someone removed it...
+    theirs = second.lock("apply")  # ...and another run took it
+    with pytest.raises(StateError, match="no longer the one this run took"):
+        first.unlock(mine)
+    holder = second.holder()
+    assert holder is not None and holder.id == theirs.id
+
+
+def test_force_unlock_removes_only_the_lock_named(s3_settings: StateSettings) -> None:
+    backend = S3Backend(s3_settings)
+    lock = backend.lock("apply")
+    with pytest.raises(StateError, match=f"is {lock.id}, not wrong-id: nothing was removed"):
+        S3Backend(s3_settings).force_unlock("wrong-id")
+    assert S3Backend(s3_settings).force_unlock(lock.id).id == lock.id
+    assert backend.holder() is None
+
+
+def test_processes_racing_for_the_lock_one_wins_the_others_name_it(
+    s3_settings: StateSettings,
+) -> None:
+    code = textwrap.dedent(
+        f"""
+        import json, sys
+        from reconciler.settings import StateSettings
+        from reconciler.state.interface import StateLocked
+        from reconciler.state.s3 import S3Backend
+        backend = S3Backend(StateSettings.model_validate_json({s3_settings.model_dump_json()!r}))
+        sys.stdin.readline()  # all start together
+        try:
+            print(json.dumps({{"won": backend.lock("apply").id}}), flush=True)
+        except StateLocked as exc:
+            print(json.dumps({{"holder": exc.holder.id if exc.holder else None}}), flush=True)
+        sys.stdin.readline()
+        """
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    racers = [
+        subprocess.Popen(
+            [sys.executable, "-c", code],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for _ in range(4)
+    ]
+    results: list[dict[str, Any]] = []
+    try:
+        for racer in racers:
+            assert racer.stdin is not None
+            racer.stdin.write("go\n")
+            racer.stdin.flush()
+        for racer in racers:
+            assert racer.stdout is not None
+            results.append(json.loads(racer.stdout.readline()))
+    finally:
+        for racer in racers:
+            racer.kill()
+            racer.wait(timeout=30)
+    winners = [r["won"] for r in results if "won" in r]
+    assert len(winners) == 1
+    assert [r["holder"] for r in results if "holder" in r] == winners * 3
+
+
+def test_a_bucket_without_versioning_is_noted_once(
+    s3_settings: StateSettings, s3_endpoint: str
+) -> None:
+    client = s3_client(s3_endpoint)
+    unversioned = f"{s3_settings.bucket}-plain"
+    client.create_bucket(
+        Bucket=unversioned, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+    )
+    backend = S3Backend(s3_settings.model_copy(update={"bucket": unversioned}))
+    backend.save(new_state())
+    backend.load()
+    [notice] = backend.notices()
+    assert f"the bucket {unversioned} has no versioning" in notice
+    backend.load()
+    assert backend.notices() == []
+    versioned = S3Backend(s3_settings)
+    versioned.save(new_state())
+    versioned.load()
+    assert versioned.notices() == []
+
+
+def test_a_missing_bucket_and_an_unreachable_server_say_what_to_fix(
+    s3_settings: StateSettings,
+) -> None:
+    missing = S3Backend(s3_settings.model_copy(update={"bucket": "no-such-bucket-here"}))
+    with pytest.raises(StateError, match="the bucket no-such-bucket-here does not exist"):
+        missing.load()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    nowhere = s3_settings.model_copy(update={"endpoint_url": f"http://127.0.0.1:{port}"})
+    with pytest.raises(StateError, match=r"cannot reach http://127\.0\.0\.1:\d+ for the state"):
+        S3Backend(nowhere).load()
+
+
+@pytest.mark.parametrize(
+    ("code", "message", "said"),
+    [
+        ("AccessDenied", "Access Denied", "access denied: s3:GetObject on s3://"),
+        ("AccessDenied", "User is not authorized to use KMS key", "the KMS key alias/x cannot"),
+        ("PermanentRedirect", "wrong endpoint", "is in another region than eu-west-1"),
+        ("InternalError", "oops", "S3 GetObject on s3://"),
+    ],
+)
+def test_s3_errors_name_what_to_fix(
+    s3_settings: StateSettings, code: str, message: str, said: str
+) -> None:
+    backend = S3Backend(s3_settings.model_copy(update={"kms_key_id": "alias/x"}))
+    with Stubber(backend._client) as stub:
+        stub.add_client_error("get_object", service_error_code=code, service_message=message)
+        with pytest.raises(StateError, match=said):
+            backend.load()
+
+
+def test_push_replaces_the_lineage_under_the_etag_guard(s3_settings: StateSettings) -> None:
+    backend = S3Backend(s3_settings)
+    current = backend.save(backend.save(new_state()))
+    other = new_state().model_copy(update={"serial": 1})
+    stored = backend.replace(other)
+    assert (stored.lineage, stored.serial) == (other.lineage, current.serial + 1)
+    assert S3Backend(s3_settings).load() == stored
+    with pytest.raises(StateLocked):  # and the lock is still a lock
+        lock = backend.lock("state push")
+        S3Backend(s3_settings).lock("apply")
+    backend.unlock(lock)
