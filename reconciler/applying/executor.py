@@ -1,20 +1,23 @@
-"""Executing a plan: adopt, forget, and create within the quota, recording each outcome at once.
+"""Executing a plan: adopt, forget, and create within the quota, in a constant number of writes.
 
-Adopts, forgets and statuses the service moved on call nothing, so they are saved together in
-one write (10,000 adopts are one write, not 10,000). A create is two writes around one call: the
-intent (job name, no ARN) is saved, the service is asked, then the ARN is saved. Whatever stops
-the process in between, the next plan finds the name in the service and adopts it, or finds
-nothing and creates it: never two jobs, never an untracked one. A quota refusal puts the job
-back in the queue; a name that already exists with the declared spec is adopted. Queued creates
-are submitted as their group's PENDING slots free up (`submit_queued`, called while tracking).
+Adopts, forgets and statuses the service moved on call nothing: they are staged. Creates go in
+waves: the intents of a whole wave (job names, no ARNs) are stored in one write, together with
+whatever was staged; then the calls are made, `parallelism` at a time; their outcomes (ARNs,
+refusals) are staged for the next write. Whatever stops the process before that write, the
+next plan finds each name of the wave in the service and adopts it, or finds nothing and creates
+it: never two jobs, never an untracked one. A quota refusal or throttling puts the job back in
+the queue; a name that already exists with the declared spec is adopted. Queued creates are
+submitted as their group's PENDING slots free up (`submit_queued`, called while tracking).
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from reconciler.applying.records import adopted, created, intend, observe
 from reconciler.applying.session import StateSession
@@ -70,7 +73,7 @@ class Executor:
 
     def execute(self, plan: Plan) -> list[Outcome]:
         outcomes: list[Outcome] = []
-        recorded: list[JobRecord] = []  # adopted, and no-ops the service moved on: one write
+        recorded: list[JobRecord] = []  # adopted, and no-ops the service moved on
         forget: list[str] = []
         now = self.session.clock()
         for change in plan.changes:
@@ -83,55 +86,82 @@ class Executor:
                 outcomes.append(_outcome(change, Result.FORGOTTEN, "no longer tracked"))
             elif change.action is Action.NOOP and before and change.observed:
                 seen = observe(before, change.observed, now)
-                if seen is not before:  # write only what the service moved on
+                if seen is not before:  # only what the service moved on
                     recorded.append(seen)
-        if recorded or forget:
-            self.session.update(put=recorded, forget=forget)
-        creates = [c for c in plan.changes if c.creates and not c.queued]
+        self.session.stage(put=recorded, forget=forget)
         outcomes += [
             _outcome(c, Result.QUEUED, "waits for a free PENDING slot")
             for c in plan.changes
             if c.creates and c.queued
         ]
-        pool = ThreadPoolExecutor(max_workers=self.parallelism)
-        try:
-            outcomes += list(pool.map(self.create, creates))
-        finally:  # interrupted: the creates under way end and record; the others never start
-            pool.shutdown(wait=True, cancel_futures=True)
+        outcomes += self.create_wave([c for c in plan.changes if c.creates and not c.queued])
         return outcomes
 
     def submit_queued(
         self, queued: Sequence[Change], listed: Mapping[str, Sequence[ServiceJob]]
     ) -> tuple[list[Outcome], list[Change]]:
-        """Create the queued jobs whose groups have free PENDING slots in `listed` (what a poll
-        just saw); return the outcomes and what stays queued."""
+        """Create, in one wave, the queued jobs whose groups have free PENDING slots in `listed`
+        (what a poll just saw); return the outcomes and what stays queued."""
         free = {group: free_slots(jobs, self.max_pending) for group, jobs in listed.items()}
-        outcomes: list[Outcome] = []
+        wave: list[Change] = []
         remaining: list[Change] = []
         for change in queued:
             group = change.dataset_group_arn
-            if free.get(group, 0) <= 0:
-                remaining.append(change)
-                continue
-            outcome = self.create(change.model_copy(update={"queued": False}))
-            outcomes.append(outcome)
-            if outcome.result is Result.QUEUED:  # the service counts otherwise: wait
-                remaining.append(change)
-                free[group] = 0
-            else:
+            if free.get(group, 0) > 0:
                 free[group] -= 1
+                wave.append(change.model_copy(update={"queued": False}))
+            else:
+                remaining.append(change)
+        outcomes = self.create_wave(wave)
+        again = {o.address for o in outcomes if o.result is Result.QUEUED}
+        remaining += [c for c in queued if c.address in again]  # the service counts otherwise
         return outcomes, remaining
 
-    def create(self, change: Change) -> Outcome:
-        """Create the job of a create or retry change, with the intent saved first."""
-        assert change.desired is not None
-        spec = change.desired.model_copy(update={"job_name": change.job_name})
+    def create_wave(self, changes: Sequence[Change]) -> list[Outcome]:
+        """Create the jobs of these create or retry changes: every intent stored first, in one
+        write; the outcomes staged."""
+        if not changes:
+            return []
         now = self.session.clock()
+        prepared = [self._intend(change, now) for change in changes]
+        self.session.stage(put=[intent for _, _, intent in prepared])
+        self.session.write()
+        stop = threading.Event()  # set when the run is interrupted or a call blew up
+
+        def call(item: tuple[Change, JobRecord | None, JobRecord]) -> Any:
+            if stop.is_set():
+                raise _Stopped()
+            try:
+                return self._create(*item)
+            except BaseException:
+                stop.set()
+                raise
+
+        pool = ThreadPoolExecutor(max_workers=self.parallelism)
+        try:
+            results = list(pool.map(call, prepared))
+        except BaseException:  # the calls under way end; the others never start
+            stop.set()
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        for (change, before, _), (_, after) in zip(prepared, results, strict=True):
+            if after is not None:
+                self.session.stage(put=[after])
+            elif before is not None:
+                self.session.stage(put=[before])
+            else:
+                self.session.stage(remove=[change.address])
+        return [outcome for outcome, _ in results]
+
+    def _intend(self, change: Change, now: datetime) -> tuple[Change, JobRecord | None, JobRecord]:
+        """The change, the record it had (what to put back if nothing is created), its intent."""
+        assert change.desired is not None
         before = self.session.get(change.address)
         previous = change.previous
         if before is not None and previous is not None and before.job_name == previous.job_name:
             before = observe(before, previous, now)  # the attempt as it ended: FAILED
-        record = intend(
+        intent = intend(
             before,
             address=change.address,
             spec=change.desired,
@@ -139,32 +169,35 @@ class Executor:
             source=change.source,
             now=now,
         )
-        self.session.put(record)
+        return change, before, intent
+
+    def _create(
+        self, change: Change, before: JobRecord | None, intent: JobRecord
+    ) -> tuple[Outcome, JobRecord | None]:
+        """One create call (in a worker thread: no state written here). The record to keep:
+        the intent turned into the created job, the intent as it is (nothing known), or None
+        (nothing was created: the record goes back to `before`)."""
+        assert change.desired is not None
+        spec = change.desired.model_copy(update={"job_name": change.job_name})
         self.checkpoint("after_intent", change.address)
         try:
             arn = self.provider.create_job(spec)
         except QuotaExceeded:
-            self.session.restore(change.address, before)
-            return _outcome(change, Result.QUEUED, "the service refused: PENDING quota reached")
+            return _outcome(
+                change, Result.QUEUED, "the service refused: PENDING quota reached"
+            ), None
         except Throttled:
-            self.session.restore(change.address, before)
-            return _outcome(
-                change, Result.QUEUED, "the service throttled it: it goes again when it can"
-            )
+            message = "the service throttled it: it goes again when it can"
+            return _outcome(change, Result.QUEUED, message), None
         except AlreadyExists:
-            return self._take_over(change, spec, before)
+            return self._take_over(change, spec, intent)
         except TransientError as exc:
-            return _outcome(
-                change,
-                Result.UNKNOWN,
-                f"{exc}; the next apply finds out whether the service created it",
-            )
+            message = f"{exc}; the next apply finds out whether the service created it"
+            return _outcome(change, Result.UNKNOWN, message), intent
         except ProviderError as exc:
-            self.session.restore(change.address, before)
-            return _outcome(change, Result.FAILED, str(exc))
+            return _outcome(change, Result.FAILED, str(exc)), None
         self.checkpoint("after_create", change.address)
-        self.session.put(created(record, arn, self.session.clock()))
-        return _outcome(change, Result.CREATED, arn)
+        return _outcome(change, Result.CREATED, arn), created(intent, arn, self.session.clock())
 
     def _adopted(self, change: Change, found: ServiceJob, now: datetime) -> JobRecord:
         """The record of `change`'s job as the service has it (what was recorded is kept)."""
@@ -178,7 +211,9 @@ class Executor:
             now=now,
         )
 
-    def _take_over(self, change: Change, spec: JobSpec, before: JobRecord | None) -> Outcome:
+    def _take_over(
+        self, change: Change, spec: JobSpec, intent: JobRecord
+    ) -> tuple[Outcome, JobRecord | None]:
         """The name exists: adopt the job if it has the declared spec (an earlier create whose
         answer was lost). Until the job can be read, the intent stays and the outcome is open."""
         try:
@@ -188,20 +223,27 @@ class Executor:
             found = next((j for j in listed if j.job_name == spec.job_name), None)
             described = self.provider.describe_job(found.arn) if found else None
         except ProviderError as exc:
-            return _outcome(
-                change, Result.UNKNOWN, f"{exc}; the next look finds out whose job it is"
-            )
+            message = f"{exc}; the next look finds out whose job it is"
+            return _outcome(change, Result.UNKNOWN, message), intent
         if described is not None and not service_differences(spec, described):
-            record = self._adopted(change, described, self.session.clock())
-            self.session.put(record)
-            return _outcome(change, Result.ADOPTED, "it already existed with this spec")
-        self.session.restore(change.address, before)
-        return _outcome(
-            change,
-            Result.FAILED,
+            record = adopted(
+                intent,
+                address=change.address,
+                spec=intent.spec,
+                source=change.source,
+                found=described,
+                now=self.session.clock(),
+            )
+            return _outcome(change, Result.ADOPTED, "it already existed with this spec"), record
+        message = (
             f"the name {spec.job_name!r} is already used in this account and region by another "
-            "job: rename the job in the manifest",
+            "job: rename the job in the manifest"
         )
+        return _outcome(change, Result.FAILED, message), None
+
+
+class _Stopped(Exception):
+    """A create of a wave that was interrupted: it was never called."""
 
 
 def _outcome(change: Change, result: Result, message: str) -> Outcome:

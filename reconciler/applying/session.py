@@ -1,18 +1,49 @@
-"""A state being written while a run goes on: every change is saved at once, one at a time."""
+"""A state being written while a run goes on, in as few writes as crash safety allows.
+
+Changes are staged in memory and written together:
+- `write()`: now, with everything staged (a wave of create intents must be stored before the
+  first of its calls: that is what makes creates crash-safe);
+- `flush()`: only if something is staged and `WRITE_EVERY` seconds passed since the last write
+  (observations: statuses that moved on, outcomes of creates whose intents are stored; a run
+  killed before they are written loses nothing the next plan cannot find again by name);
+- `flush(force=True)`: whatever is staged, as a run ends or is interrupted.
+
+`StateSession` writes under the lock its caller holds. `ObservingSession` (for `status`) holds no
+lock while it waits: each write takes the lock briefly, reads the state as it is now, merges what
+was observed into it, and skips the write with a note while another run holds the lock.
+"""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
 from datetime import datetime
 
-from reconciler.applying.records import forgotten
+from reconciler.applying.records import forgotten, observe
+from reconciler.errors import ReconcilerError, Terminated
 from reconciler.state.document import JobRecord, StateDocument
-from reconciler.state.interface import StateBackend
+from reconciler.state.interface import LockInfo, StateBackend, StateLocked
+
+WRITE_EVERY = 20.0  # seconds between writes while only observations change
+
+
+@contextmanager
+def flushed(session: StateSession) -> Iterator[None]:
+    """Store what the session staged when the run ends: normally, on an error, on Ctrl-C or
+    SIGTERM (only a killed process, as the crash tests simulate, ends without it)."""
+    try:
+        yield
+    except (Exception, KeyboardInterrupt, Terminated):
+        with suppress(ReconcilerError):  # the error under way is the one to report
+            session.flush(force=True)
+        raise
+    session.flush(force=True)
 
 
 class StateSession:
-    """With `persist=False` (the lock is held by another run) changes stay in memory only."""
+    """With `persist=False` changes stay in memory only."""
 
     def __init__(
         self,
@@ -21,38 +52,120 @@ class StateSession:
         clock: Callable[[], datetime],
         *,
         persist: bool = True,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.backend = backend
         self.document = document
         self.clock = clock
         self.persist = persist
+        self.monotonic = monotonic
+        self.writes = 0
+        self._staged: dict[str, JobRecord | None] = {}  # address -> record, None: removed
+        self._dirty = False
+        self._last_write = monotonic()
         self._lock = threading.Lock()
 
     def get(self, address: str) -> JobRecord | None:
         return self.document.jobs.get(address)
 
-    def put(self, *records: JobRecord) -> None:
-        """Store these records (by address) and save the state."""
-        self.update(put=records)
-
-    def update(self, *, put: Iterable[JobRecord] = (), forget: Iterable[str] = ()) -> None:
-        """Store records and move others to the `forgotten` history, in one save."""
+    def stage(
+        self,
+        *,
+        put: Iterable[JobRecord] = (),
+        remove: Iterable[str] = (),
+        forget: Iterable[str] = (),
+    ) -> None:
+        """Change the records in memory; they are written by the next write or flush."""
         with self._lock:
             jobs = dict(self.document.jobs)
             for record in put:
                 jobs[record.address] = record
+                self._staged[record.address] = record
+            for address in remove:
+                jobs.pop(address, None)
+                self._staged[address] = None
             gone = [forgotten(jobs.pop(a), self.clock()) for a in forget if a in jobs]
+            for record in gone:
+                self._staged[record.address] = None
             update = {"jobs": jobs, "forgotten": (*self.document.forgotten, *gone)}
-            self._save(self.document.model_copy(update=update))
+            self.document = self.document.model_copy(update=update)
+            self._dirty = self._dirty or bool(self._staged) or bool(gone)
 
-    def restore(self, address: str, record: JobRecord | None) -> None:
-        """Put back what was recorded before an intent the service refused (nothing was created):
-        the earlier record, or none."""
+    def write(self) -> None:
+        """Store everything staged, now."""
         with self._lock:
-            jobs = {k: v for k, v in self.document.jobs.items() if k != address}
-            if record is not None:
-                jobs[address] = record
-            self._save(self.document.model_copy(update={"jobs": jobs}))
+            self._write()
 
-    def _save(self, document: StateDocument) -> None:
-        self.document = self.backend.save(document) if self.persist else document
+    def flush(self, *, force: bool = False) -> None:
+        """Store what is staged if `WRITE_EVERY` seconds passed since the last write (or now,
+        with `force`)."""
+        with self._lock:
+            if self._dirty and (force or self.monotonic() - self._last_write >= WRITE_EVERY):
+                self._write()
+
+    def _write(self) -> None:
+        if self.persist:
+            self.document = self._store(self.document)
+            self.writes += 1
+        self._staged.clear()
+        self._dirty = False
+        self._last_write = self.monotonic()
+
+    def _store(self, document: StateDocument) -> StateDocument:
+        return self.backend.save(document)
+
+
+class ObservingSession(StateSession):
+    """For `status`: no lock is held while it waits; each write takes it briefly and merges
+    what was observed into the state as it is then (an apply may have written meanwhile)."""
+
+    def __init__(
+        self,
+        backend: StateBackend,
+        document: StateDocument,
+        clock: Callable[[], datetime],
+        *,
+        take_lock: Callable[[], LockInfo],
+        note: Callable[[str], object],
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(backend, document, clock, monotonic=monotonic)
+        self.take_lock = take_lock
+        self.note = note
+        self._noted = False
+
+    def _write(self) -> None:
+        try:
+            lock = self.take_lock()
+        except StateLocked as exc:
+            if not self._noted:
+                self.note(f"{exc}; what status sees is shown, and recorded once it can be")
+                self._noted = True
+            return  # staged, for the next write
+        try:
+            current = self.backend.load() or self.document
+            merged = _merge(current, self._staged.values(), self.clock())
+            self.document = self.backend.save(merged) if merged is not current else current
+            self.writes += 1
+        finally:
+            self.backend.unlock(lock)
+        self._staged.clear()
+        self._dirty = False
+        self._last_write = self.monotonic()
+
+
+def _merge(
+    current: StateDocument, observed: Iterable[JobRecord | None], now: datetime
+) -> StateDocument:
+    """`current` with what was observed of its jobs (a job it no longer records, or records under
+    another name, is left as `current` has it)."""
+    jobs = dict(current.jobs)
+    for record in observed:
+        if record is None or record.seen is None:
+            continue
+        mine = jobs.get(record.address)
+        if mine is not None and mine.job_name == record.job_name and mine.arn == record.arn:
+            jobs[record.address] = observe(mine, record.seen, now)
+    if jobs == current.jobs:
+        return current
+    return current.model_copy(update={"jobs": jobs})

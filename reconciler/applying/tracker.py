@@ -3,7 +3,9 @@ save what changed, submit queued creates as PENDING slots free up, and sleep in 
 
 The decisions are `tracking`'s pure functions; this loop only talks to the provider, the state
 session and the clock. Between polls it sleeps, backing off by half from the first interval to
-the last. Everything is saved as it is seen, so tracking resumes from the state in any later run.
+the last. A poll writes the state at most once: with the intents of the creates it submits, or
+else (observations only) at most every `session.WRITE_EVERY` seconds; the caller flushes the
+rest when the run ends. Tracking resumes from the state in any later run.
 """
 
 from __future__ import annotations
@@ -112,8 +114,7 @@ class Tracker:
         unlisted = {r.address for r in watched if r.spec.dataset_group_arn not in listed}
         self._misses = {a: n for a, n in self._misses.items() if a in unlisted} | step.misses
         self.missing.update(r.address for r in step.vanished)
-        if step.records:
-            self.session.put(*step.records)
+        self.session.stage(put=step.records)
         progress = Progress(
             elapsed=self.monotonic() - started,
             counts=Counter(),
@@ -123,9 +124,10 @@ class Tracker:
             blind=bool(groups) and not listed,
         )
         remaining = queued
-        if queued and self.executor is not None:
+        if queued and self.executor is not None:  # a wave writes (observations too)
             progress.submitted, remaining = self.executor.submit_queued(queued, listed)
             remaining += self._to_try_again(progress.submitted, queued)
+        self.session.flush()  # at most once a poll, and observations alone every 20 s
         self.outcomes += progress.submitted
         for record in self.session.document.jobs.values():
             if record.seen is not None:

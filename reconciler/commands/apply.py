@@ -8,7 +8,7 @@ from pathlib import Path
 
 from reconciler.applying.display import ProgressDisplay, outcome_line
 from reconciler.applying.executor import Executor, Result
-from reconciler.applying.session import StateSession
+from reconciler.applying.session import StateSession, flushed
 from reconciler.applying.tracker import Tracker, TrackResult
 from reconciler.durations import format_duration
 from reconciler.errors import Cancelled, ReconcilerError
@@ -76,12 +76,20 @@ class _Apply:
             return ExitCode.ERROR
         if plan.has_changes and not self.options.auto_approve:
             self._confirm()
-        settings = self.workspace.settings
-        session = StateSession(self.workspace.backend, stored or new_state(), self.runtime.clock)
+        session = StateSession(
+            self.workspace.backend,
+            stored or new_state(),
+            self.runtime.clock,
+            monotonic=self.runtime.monotonic,
+        )
+        with flushed(session):
+            return self._execute(plan, session)
+
+    def _execute(self, plan: Plan, session: StateSession) -> int:
         executor = Executor(
             session,
             self.workspace.provider,
-            max_pending=settings.quotas.max_pending_jobs_per_dataset_group,
+            max_pending=self.workspace.settings.quotas.max_pending_jobs_per_dataset_group,
             parallelism=self.options.parallelism,
             checkpoint=self.runtime.checkpoint,
         )

@@ -11,21 +11,24 @@ from tests.applying.conftest import World
 from tests.planning.builders import spec
 
 
-def test_each_create_saves_its_intent_before_the_call_and_its_arn_after(world: World) -> None:
+def test_a_wave_stores_every_intent_before_its_first_call_in_one_write(world: World) -> None:
     jobs = [world.job("a"), world.job("b")]
-    seen_at_create: list[tuple[str, str | None]] = []
+    stored_at_create: list[dict[str, str | None]] = []
     create = world.provider.create_job
 
     def watching(job_spec):  # type: ignore[no-untyped-def]
-        record = world.session.get(f"g/{job_spec.job_name}")
-        seen_at_create.append((job_spec.job_name, record.arn if record else "no record"))
+        stored = world.backend.load()
+        assert stored is not None
+        stored_at_create.append({r.job_name: r.arn for r in stored.jobs.values()})
         return create(job_spec)
 
     world.provider.create_job = watching  # type: ignore[method-assign]
     outcomes = world.executor(parallelism=1).execute(world.plan(jobs))
     assert [o.result for o in outcomes] == [Result.CREATED, Result.CREATED]
-    assert seen_at_create == [("a", None), ("b", None)]  # an intent, with no ARN yet
-    assert world.backend.saves == 4  # intent and ARN, for each job
+    assert stored_at_create[0] == {"a": None, "b": None}  # both intents, no ARN yet
+    assert world.backend.saves == 1  # the intents; the outcomes are staged...
+    world.session.flush(force=True)
+    assert world.backend.saves == 2  # ...and written by the next write
     state = world.backend.load()
     assert state is not None
     assert {r.job_name: r.status for r in state.jobs.values()} == {
@@ -87,6 +90,7 @@ def test_a_name_taken_by_another_spec_fails_and_restores_the_record(world: World
 def test_adopts_forgets_and_refreshed_statuses_are_one_write(world: World) -> None:
     kept, gone = world.job("kept"), world.job("gone")
     world.executor().execute(world.plan([kept, gone]))
+    world.session.flush(force=True)
     world.provider.create_job(world.job("found").spec)  # made outside this tool
     world.clock.advance(11)  # kept moves on to IN_PROGRESS
     saves = world.backend.saves
@@ -94,7 +98,9 @@ def test_adopts_forgets_and_refreshed_statuses_are_one_write(world: World) -> No
     assert sorted(c.action.value for c in plan.changes) == ["adopt", "forget", "no-op"]
     outcomes = world.executor().execute(plan)
     assert sorted(o.result.value for o in outcomes) == ["adopted", "forgotten"]
-    assert world.backend.saves == saves + 1
+    assert world.backend.saves == saves  # staged, nothing called...
+    world.session.flush(force=True)
+    assert world.backend.saves == saves + 1  # ...and written together
     state = world.session.document
     assert state.jobs["g/kept"].status is JobStatus.IN_PROGRESS
     assert [r.address for r in state.forgotten] == ["g/gone"]

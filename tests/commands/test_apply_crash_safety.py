@@ -55,11 +55,13 @@ def test_crash_between_create_and_state_write(project: Project, point: str, nth:
 
 
 def test_a_lost_create_answer_is_adopted_by_the_next_plan(project: Project) -> None:
-    with pytest.raises(Crash):
-        project.apply(checkpoint=crash_at("after_create", 1))
+    with pytest.raises(Crash):  # one create at a time: the first one's answer is lost
+        project.apply("--parallelism", "1", checkpoint=crash_at("after_create", 1))
     plan = project.plan()
-    interrupted = [c for c in plan.changes if c.reason is ActionReason.INTERRUPTED_AFTER_CREATE]
-    assert len(interrupted) == 1 and interrupted[0].action.value == "adopt"
+    after = [c for c in plan.changes if c.reason is ActionReason.INTERRUPTED_AFTER_CREATE]
+    assert len(after) == 1 and after[0].action.value == "adopt"
+    before = [c for c in plan.changes if c.reason is ActionReason.INTERRUPTED_BEFORE_CREATE]
+    assert len(before) == 4 and {c.action.value for c in before} == {"create"}
 
 
 def test_throttling_never_duplicates(project: Project) -> None:

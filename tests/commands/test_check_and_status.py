@@ -89,7 +89,7 @@ def test_status_while_locked_shows_without_recording(project: Project) -> None:
     held = backend.lock("apply")
     project.clock.advance(60)
     assert project.status("--format", "markdown") == 0
-    assert "showing the service's view without recording it" in project.err.getvalue()
+    assert "what status sees is shown, and recorded once it can be" in project.err.getvalue()
     assert "**5 jobs: COMPLETED 5; 250 records deleted.**" in project.out.getvalue()
     backend.unlock(held)
     assert project.state().serial == serial

@@ -134,3 +134,40 @@ def test_defect_02_lost_answers_while_waiting_are_adopted_and_counted_in_the_sam
     names = [job.spec.job_name for job in world.provider.jobs.values()]
     assert len(names) == len(set(names)) == 17  # every declared job, once
     assert world.run("check") == 0
+
+
+def bulk(count: int) -> str:
+    return (
+        TWELVE.replace("bulk-", "many-").split("jobs:\n")[0]
+        + "jobs:\n"
+        + "".join(
+            f"  - jobName: many-{i:03d}\n    dataSource: {{dataLocation: s3://b/bulk.csv}}\n"
+            for i in range(count)
+        )
+    )
+
+
+@pytest.mark.parametrize("count", [5, 60])
+def test_an_apply_writes_the_state_a_constant_number_of_times(world: World, count: int) -> None:
+    Path("manifests/shop-eu.yaml").unlink()
+    Path("manifests/shop-us.yaml").unlink()
+    Path("manifests/bulk.yaml").write_text(bulk(count))
+    with Path("manifests/settings.yaml").open("a") as settings:
+        settings.write("quotas: {maxPendingJobsPerDatasetGroup: 100}\n")
+    world.provider.add_group("bulk")
+    world.provider.pending_limit = 100
+    assert world.run("apply", "--auto-approve") == 0
+    assert f"Apply complete: {count} created" in world.out.getvalue()
+    assert world.backend.saves == 2  # every intent in one write, every ARN in one more
+
+
+def test_tracking_writes_observations_at_most_every_20_seconds(world: World) -> None:
+    assert world.run("apply", "--auto-approve") == 0
+    saves = world.backend.saves
+    world.provider.in_progress_seconds = 200  # a long wait: many polls, few changes
+    assert world.run("apply", "--auto-approve", "--wait") == 0
+    polls = len(world.clock.slept) + 1
+    writes = world.backend.saves - saves
+    elapsed = sum(world.clock.slept)
+    assert polls > 40 and writes <= elapsed / 20 + 2  # not one write per poll
+    assert world.run("check") == 0  # and nothing was lost
