@@ -22,7 +22,7 @@ from reconciler.files import write_atomically
 from reconciler.planning.model import Plan
 
 FORMAT = "reconciler-plan"
-FORMAT_VERSION = 2  # 2: changes name their parts (recorded, observed, previous, after)
+FORMAT_VERSION = 3  # 3: bound to the state's decisions; 2: changes name their parts
 
 
 class PlanFileError(ReconcilerError):

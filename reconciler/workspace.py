@@ -20,7 +20,7 @@ from reconciler.planning.decide import make_plan
 from reconciler.planning.model import Limits, Origin, Plan, RecordedJob, RecordedState
 from reconciler.refresh import refresh
 from reconciler.settings import Settings, with_environment
-from reconciler.state.document import JobRecord, StateDocument
+from reconciler.state.document import JobRecord, StateDocument, decisions_digest
 
 if TYPE_CHECKING:
     from reconciler.providers.interface import Provider
@@ -96,6 +96,7 @@ def recorded_state(document: StateDocument | None) -> RecordedState | None:
     return RecordedState(
         lineage=document.lineage,
         serial=document.serial,
+        decisions=decisions_digest(document),
         jobs={address: recorded_job(record) for address, record in document.jobs.items()},
     )
 

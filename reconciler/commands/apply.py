@@ -18,7 +18,7 @@ from reconciler.planfile import load_plan
 from reconciler.planning.model import Action, Change, Plan
 from reconciler.render.plan_text import render_text
 from reconciler.runtime import Runtime
-from reconciler.state.document import StateDocument, new_state
+from reconciler.state.document import StateDocument, decisions_digest, new_state
 from reconciler.state.locking import acquire
 from reconciler.workspace import Workspace, open_workspace
 
@@ -115,12 +115,18 @@ class _Apply:
     def _saved(self, plan_file: Path, stored: StateDocument | None) -> Plan:
         plan = load_plan(plan_file)
         lineage = stored.lineage if stored else None
-        serial = stored.serial if stored else None
+        decisions = decisions_digest(stored) if stored else None
         stale = "Saved plan is stale: "
-        if (plan.lineage, plan.serial) != (lineage, serial):
+        if plan.lineage and lineage and plan.lineage != lineage:
             raise StalePlan(
-                f"{stale}the state changed since the plan was made (lineage {plan.lineage}, "
-                f"serial {plan.serial}; now lineage {lineage}, serial {serial}). Make a new plan."
+                f"{stale}it was made from another state (lineage {plan.lineage}; now "
+                f"{lineage}). Make a new plan."
+            )
+        if (plan.lineage, plan.decisions) != (lineage, decisions):
+            raise StalePlan(
+                f"{stale}the state changed since the plan was made (another apply created, "
+                f"retried, adopted or forgot jobs; serial {plan.serial} then, "
+                f"{stored.serial if stored else None} now). Make a new plan."
             )
         if plan.manifests_digest != self.workspace.manifests.digest:
             raise StalePlan(

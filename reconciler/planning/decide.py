@@ -326,6 +326,7 @@ def make_plan(
         state_location=origin.state_location,
         lineage=recorded.lineage if recorded else None,
         serial=recorded.serial if recorded else None,
+        decisions=recorded.decisions if recorded else None,
         manifests_digest=origin.manifests_digest,
         changes=tuple(changes),
         drift=tuple(planner.drift),

@@ -100,6 +100,7 @@ class RecordedState(Frozen):
 
     lineage: str
     serial: int
+    decisions: str = ""  # a digest of what the state decided (not of what it observed)
     jobs: dict[str, RecordedJob] = Field(default_factory=dict)
 
 
@@ -184,6 +185,7 @@ class Plan(Frozen):
     state_location: str
     lineage: str | None
     serial: int | None
+    decisions: str | None = None  # of the recorded state: a saved plan is bound to it
     manifests_digest: str
     changes: tuple[Change, ...] = ()
     drift: tuple[Drift, ...] = ()

@@ -34,6 +34,7 @@ back as version 2 by the next save.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from datetime import datetime
@@ -102,6 +103,25 @@ class UnsupportedVersion(ValueError):
     def __init__(self, version: int) -> None:
         super().__init__(f"state version {version}")
         self.version = version
+
+
+def decisions_digest(document: StateDocument) -> str:
+    """A digest of what the state decided: which jobs it created, retried, adopted and forgot,
+    under which names and specs. Statuses and numbers observed since do not change it, so what
+    `status` records never makes a reviewed saved plan stale."""
+    decided = [
+        [
+            record.address,
+            record.job_name,
+            record.spec_digest,
+            record.arn,
+            [attempt.job_name for attempt in record.attempts],
+        ]
+        for record in sorted(document.jobs.values(), key=lambda r: r.address)
+    ]
+    forgotten = sorted(record.address for record in document.forgotten)
+    canonical = json.dumps([decided, forgotten], separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def parse_document(raw: bytes) -> StateDocument:

@@ -20,6 +20,16 @@ from reconciler.state.local import LocalBackend
 from tests.commands.conftest import DECLARED, GROUP_EU, STATE, Project
 from tests.providers.conftest import aws_provider, serve
 
+TWELVE_EU = (
+    f"apiVersion: reconciler/v1\nkind: DeletionJobs\ndatasetGroupArn: {GROUP_EU}\n"
+    "defaults: {roleArn: 'arn:aws:iam::123456789012:role/R'}\njobs:\n"
+    + "".join(
+        f"  - jobName: bulk-{i:02d}\n"
+        "    dataSource: {dataLocation: s3://acme-privacy/shop-eu/2026-w47.csv}\n"
+        for i in range(5)
+    )
+)
+
 
 def test_apply_and_wait_until_completed_then_nothing_to_do(project: Project) -> None:
     assert project.apply(wait=True) == 0
@@ -255,3 +265,18 @@ def test_defect_06_a_hand_edited_saved_plan_is_refused(project: Project, tmp_pat
         "gdpr-2026-w46" in err
     )
     assert project.live_names() == []
+
+
+def test_what_status_records_does_not_make_a_saved_plan_stale(
+    project: Project, tmp_path: Path
+) -> None:
+    assert project.apply() == 0
+    plan_file = tmp_path / "plan.json"
+    project.write_manifest("more.yaml", TWELVE_EU.replace("bulk-", "more-"))
+    save_plan(plan_file, project.plan())
+    serial = project.state().serial
+    project.clock.advance(60)
+    assert project.status() == 0  # records that the jobs COMPLETED
+    assert project.state().serial > serial
+    assert project.apply(plan_file=plan_file) == 0, project.err.getvalue()
+    assert "Apply complete: 5 created" in project.out.getvalue()
