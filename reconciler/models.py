@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from reconciler.diagnostics import Location
 
 MAX_JOB_NAME = 63
+MAX_ATTEMPTS = 10  # jobs in all for one declared job: the first and its retries
 
 # arn:PARTITION:personalize:REGION:ACCOUNT:dataset-group/NAME
 DATASET_GROUP_ARN = re.compile(
@@ -84,6 +85,10 @@ class JobSpec(Frozen):
         """The job name of retry `attempt` (2, 3, ...): the name with `-rN`, within 63 chars."""
         suffix = f"-r{attempt}"
         return self.job_name[: MAX_JOB_NAME - len(suffix)] + suffix
+
+    def attempt_names(self) -> list[str]:
+        """The names every attempt at this job may have had: NAME, NAME-r2, … NAME-r10."""
+        return [self.job_name, *(self.derived_name(n) for n in range(2, MAX_ATTEMPTS + 1))]
 
 
 class RetryPolicy(Frozen):

@@ -1,11 +1,11 @@
 """Refresh: read what the service says about every dataset group the plan concerns.
 
 One paginated List per group (declared in a manifest or recorded in state). Describe is called
-only where List cannot answer: a job of a declared name that the state does not know (to compare
-its spec before adopting it), a recorded intent whose job the service has (the same), and a job
-that turned COMPLETED whose `numDeleted` the state lacks. A group whose List is empty is
-described once to tell "empty" from "missing". The described job replaces the listed one in the
-planner's view.
+only where List cannot answer: a job of a declared name (or of one of its retry names) that the
+state does not know (to compare its spec before importing it), a recorded intent whose job the
+service has (the same), and a job that turned COMPLETED whose `numDeleted` the state lacks. A
+group whose List is empty is described once to tell "empty" from "missing". The described job
+replaces the listed one in the planner's view.
 """
 
 from __future__ import annotations
@@ -32,10 +32,11 @@ def refresh(
 
     wanted: dict[str, None] = {}
     for declared in desired:
-        if declared.address not in records:
-            found = listed.find(declared.spec.dataset_group_arn, declared.spec.job_name)
-            if found is not None:
-                wanted[found.arn] = None
+        if declared.address not in records:  # its attempts are compared before an import
+            for name in declared.spec.attempt_names():
+                found = listed.find(declared.spec.dataset_group_arn, name)
+                if found is not None:
+                    wanted[found.arn] = None
     for record in records.values():
         found = listed.find(record.spec.dataset_group_arn, record.job_name)
         if found is None:

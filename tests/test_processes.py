@@ -71,7 +71,7 @@ def test_quick_start_flow(project: Path) -> None:
     fast(project)
     applied = run(project, "apply", "--auto-approve", "--wait")
     assert applied.returncode == 0, applied.stdout + applied.stderr
-    assert "Apply complete: 5 created, 0 adopted, 0 forgotten." in applied.stdout
+    assert "Apply complete: 5 created, 0 imported, 0 forgotten." in applied.stdout
     assert applied.stdout.count("-> COMPLETED") == 5
     checked = run(project, "check")
     assert checked.returncode == 0

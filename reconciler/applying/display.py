@@ -14,7 +14,7 @@ ORDER = ("QUEUED", "PENDING", "IN_PROGRESS", "COMPLETED", "FAILED")
 def outcome_line(outcome: Outcome) -> str:
     verb = {
         Result.CREATED: "created",
-        Result.ADOPTED: "adopted",
+        Result.IMPORTED: "imported",
         Result.FORGOTTEN: "forgotten",
         Result.QUEUED: "queued",
         Result.FAILED: "FAILED to create",

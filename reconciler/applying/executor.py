@@ -1,12 +1,12 @@
-"""Executing a plan: adopt, forget, and create within the quota, in a constant number of writes.
+"""Executing a plan: import, forget, and create within the quota, in a constant number of writes.
 
 Adopts, forgets and statuses the service moved on call nothing: they are staged. Creates go in
 waves: the intents of a whole wave (job names, no ARNs) are stored in one write, together with
 whatever was staged; then the calls are made, `parallelism` at a time; their outcomes (ARNs,
 refusals) are staged for the next write. Whatever stops the process before that write, the
-next plan finds each name of the wave in the service and adopts it, or finds nothing and creates
+next plan finds each name of the wave in the service and imports it, or finds nothing and creates
 it: never two jobs, never an untracked one. A quota refusal or throttling puts the job back in
-the queue; a name that already exists with the declared spec is adopted. Queued creates are
+the queue; a name that already exists with the declared spec is imported. Queued creates are
 submitted as their group's PENDING slots free up (`submit_queued`, called while tracking).
 """
 
@@ -40,7 +40,7 @@ Checkpoint = Callable[[str, str], None]
 
 class Result(StrEnum):
     CREATED = "created"
-    ADOPTED = "adopted"
+    IMPORTED = "imported"
     FORGOTTEN = "forgotten"
     QUEUED = "queued"
     FAILED = "failed"
@@ -73,14 +73,14 @@ class Executor:
 
     def execute(self, plan: Plan) -> list[Outcome]:
         outcomes: list[Outcome] = []
-        recorded: list[JobRecord] = []  # adopted, and no-ops the service moved on
+        recorded: list[JobRecord] = []  # imported, and no-ops the service moved on
         forget: list[str] = []
         now = self.session.clock()
         for change in plan.changes:
             before = self.session.get(change.address)
-            if change.action is Action.ADOPT and change.observed:
+            if change.action is Action.IMPORT and change.observed:
                 recorded.append(self._adopted(change, change.observed, now))
-                outcomes.append(_outcome(change, Result.ADOPTED, "recorded; nothing created"))
+                outcomes.append(_outcome(change, Result.IMPORTED, "recorded; nothing created"))
             elif change.action is Action.FORGET:
                 forget.append(change.address)
                 outcomes.append(_outcome(change, Result.FORGOTTEN, "no longer tracked"))
@@ -209,12 +209,13 @@ class Executor:
             source=change.source,
             found=found,
             now=now,
+            earlier=change.earlier,
         )
 
     def _take_over(
         self, change: Change, spec: JobSpec, intent: JobRecord
     ) -> tuple[Outcome, JobRecord | None]:
-        """The name exists: adopt the job if it has the declared spec (an earlier create whose
+        """The name exists: import the job if it has the declared spec (an earlier create whose
         answer was lost). Until the job can be read, the intent stays and the outcome is open."""
         try:
             listed = self.provider.list_jobs(
@@ -234,7 +235,7 @@ class Executor:
                 found=described,
                 now=self.session.clock(),
             )
-            return _outcome(change, Result.ADOPTED, "it already existed with this spec"), record
+            return _outcome(change, Result.IMPORTED, "it already existed with this spec"), record
         message = (
             f"the name {spec.job_name!r} is already used in this account and region by another "
             "job: rename the job in the manifest"

@@ -2,7 +2,7 @@
 
 The order of writes is what makes apply crash-safe: `intend` is saved before the create call,
 `created` after it. A record with an intent but no ARN tells the next plan to look the name up
-in the service and adopt what it finds (same spec) or create again (nothing there).
+in the service and import what it finds (same spec) or create again (nothing there).
 """
 
 from __future__ import annotations
@@ -66,14 +66,17 @@ def adopted(
     source: Location | None,
     found: ServiceJob,
     now: datetime,
+    earlier: tuple[ServiceJob, ...] = (),
 ) -> JobRecord:
-    """A job found in the service with the declared spec, recorded as it is."""
+    """A job found in the service with the declared spec, recorded as it is (with `earlier`
+    attempts found in the service as its history, when nothing was recorded before)."""
     base = before or JobRecord(
         address=address,
         spec=spec,
         spec_digest=spec.digest(),
         manifest=str(source) if source else "",
         job_name=found.job_name,
+        attempts=tuple(Attempt(job_name=job.job_name, seen=job) for job in earlier),
     )
     update = {"job_name": found.job_name, "spec": spec, "spec_digest": spec.digest()}
     return observe(base.model_copy(update=update), found, now)

@@ -93,7 +93,7 @@ class Tracker:
         what the rest of the poll saw is kept. A create that was not confirmed goes back into
         the queue (tried again at most `MAX_TRIES` times in all): resubmitting it can never make
         a second job, since the name is taken if the first one reached the service, and then
-        the job is adopted."""
+        the job is imported."""
         errors: list[str] = []
         watched = [r for r in self.session.document.jobs.values() if self.following(r)]
         groups = to_list(watched, (c.dataset_group_arn for c in queued))

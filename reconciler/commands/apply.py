@@ -125,7 +125,7 @@ class _Apply:
         if (plan.lineage, plan.decisions) != (lineage, decisions):
             raise StalePlan(
                 f"{stale}the state changed since the plan was made (another apply created, "
-                f"retried, adopted or forgot jobs; serial {plan.serial} then, "
+                f"retried, imported or forgot jobs; serial {plan.serial} then, "
                 f"{stored.serial if stored else None} now). Make a new plan."
             )
         if plan.manifests_digest != self.workspace.manifests.digest:
@@ -212,13 +212,13 @@ class _Apply:
 
 def _decisions(plan: Plan) -> dict[str, tuple[str, str, str | None, str | None]]:
     """What applying `plan` would do to each job: the action, the job name, the spec, and the
-    job an adopt records."""
+    job an import records."""
     return {
         change.address: (
             change.action.value,
             change.job_name,
             change.desired.digest() if change.desired else None,
-            change.observed.arn if change.action is Action.ADOPT and change.observed else None,
+            change.observed.arn if change.action is Action.IMPORT and change.observed else None,
         )
         for change in plan.changes
         if not change.in_sync
@@ -240,7 +240,7 @@ def _differences(saved: Plan, fresh: Plan) -> list[str]:
 def _summary(results: list[Result], wait: bool) -> str:
     counts = {r: results.count(r) for r in Result}
     text = (
-        f"Apply complete: {counts[Result.CREATED]} created, {counts[Result.ADOPTED]} adopted, "
+        f"Apply complete: {counts[Result.CREATED]} created, {counts[Result.IMPORTED]} imported, "
         f"{counts[Result.FORGOTTEN]} forgotten"
     )
     if counts[Result.QUEUED] and not wait:

@@ -44,7 +44,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from reconciler.constraints import StringConstraint, list_max, string_constraint
-from reconciler.models import DatasetGroupRef
+from reconciler.models import MAX_ATTEMPTS, DatasetGroupRef
 from reconciler.settings import Settings
 
 API_VERSION = "reconciler/v1"
@@ -158,7 +158,7 @@ class DataSource(_Document):
 
 
 OnFailure = Literal["report", "retry"]
-MaxAttempts = Annotated[int, Field(ge=1, le=10)]
+MaxAttempts = Annotated[int, Field(ge=1, le=MAX_ATTEMPTS)]
 
 
 class Defaults(_Document):

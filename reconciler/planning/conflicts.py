@@ -41,7 +41,7 @@ def _name(path: str) -> str:
 
 def service_differences(spec: JobSpec, job: ServiceJob) -> str:
     """What differs between a declared spec and a job the service described ('' when it can be
-    adopted). Describe returns no tags, so tags are not compared."""
+    imported). Describe returns no tags, so tags are not compared."""
     if not job.described:
         return "the job's spec could not be read"
     service = {

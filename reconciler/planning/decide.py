@@ -98,6 +98,7 @@ class _Planner:
         health: Health = Health.MISSING,
         attempt: int | None = None,
         previous: ServiceJob | None = None,
+        earlier: tuple[ServiceJob, ...] = (),
     ) -> None:
         self.changes.append(
             Change(
@@ -115,6 +116,7 @@ class _Planner:
                 after=after,
                 health=health,
                 previous=previous,
+                earlier=earlier,
             )
         )
 
@@ -138,7 +140,7 @@ class _Planner:
             return
         self.change(
             job,
-            Action.ADOPT,
+            Action.IMPORT,
             reason,
             detail,
             job_name=found.job_name,
@@ -149,8 +151,13 @@ class _Planner:
         )
 
     def unrecorded(self, job: DesiredJob) -> None:
-        found = self.observed.find(job.spec.dataset_group_arn, job.spec.job_name)
-        if found is None:
+        """Declared and not recorded: created, or (a state lost, or jobs made by hand) the
+        latest attempt found in the service imported with the earlier ones as its history."""
+        names = job.spec.attempt_names()
+        group = job.spec.dataset_group_arn
+        candidates = [(n, self.observed.find(group, name)) for n, name in enumerate(names, 1)]
+        found = [(n, attempt) for n, attempt in candidates if attempt is not None]
+        if not found:
             self.change(
                 job,
                 Action.CREATE,
@@ -160,14 +167,32 @@ class _Planner:
                 after=_values(job.spec, job.spec.job_name),
             )
             return
-        self.adopt_or_conflict(
+        for _, attempt in found:
+            differs = service_differences(job.spec, attempt)
+            if differs:
+                self.error(
+                    f"Job name {attempt.job_name!r} is already used by another job",
+                    "A job of this name exists in the account and region with another spec, "
+                    "and names can never be reused: give the manifest's job a new jobName.\n"
+                    + differs,
+                    job,
+                )
+                return
+        number, latest = found[-1]
+        earlier = tuple(attempt for _, attempt in found[:-1])
+        history = f" (and {len(earlier)} earlier attempts)" if earlier else ""
+        self.change(
             job,
-            found,
-            "A job of this name exists in the account and region with another spec, and names "
-            "can never be reused: give the manifest's job a new jobName.",
+            Action.IMPORT,
             ActionReason.EXISTS_SAME_SPEC,
-            "a job of this name and spec exists in the service but not in the state: record "
-            "it, create nothing",
+            f"a job of this name and spec exists in the service but not in the state{history}: "
+            "record it, create nothing",
+            job_name=latest.job_name,
+            after=_values(job.spec, latest.job_name, latest),
+            observed=latest,
+            health=Health.of(latest.status),
+            attempt=number,
+            earlier=earlier,
         )
 
     def recorded(self, job: DesiredJob, record: RecordedJob) -> None:
@@ -360,7 +385,8 @@ def _unmanaged(
     for record in records:
         known.add(record.job_name)
         known.update(record.earlier_names)
-    known.update(job.spec.job_name for job in desired)
+    for declared in desired:
+        known.update(declared.spec.attempt_names())
     for arn, group in sorted(planner.observed.groups.items()):
         for job in group.jobs:
             if job.job_name not in known:
@@ -369,6 +395,6 @@ def _unmanaged(
                         severity=Severity.INFO,
                         summary=f"Job {job.job_name!r} is not managed",
                         detail=f"It is in {arn} but no manifest declares it; declare it with "
-                        "the same spec to adopt it.",
+                        "the same spec to import it.",
                     )
                 )

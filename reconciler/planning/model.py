@@ -2,9 +2,10 @@
 
 A plan is a value: it is rendered (text, JSON, Markdown) and saved for `apply PLANFILE` without
 being recomputed. Vocabulary (as in DESIGN.md):
-- actions: `create` (declared, absent), `adopt` (exists with the same spec, not in state: record
-  it), `retry` (FAILED and the manifest asks for another attempt, under a derived name),
-  `forget` (in state, no longer declared: stop tracking), `no-op`;
+- actions: `create` (declared, absent), `import` (exists with the same spec, not in state:
+  record it, and the earlier attempts found, creating nothing), `retry` (FAILED and the manifest
+  asks for another attempt, under a derived name), `forget` (in state, no longer declared: stop
+  tracking), `no-op`;
 - each action has a reason from a closed list (`ActionReason`), as Terraform's do;
 - a change names its parts: what the state recorded (`recorded`, the planner's own view of a
   record, not the state's format), what the service shows of the job (`observed`), the failed
@@ -26,7 +27,7 @@ FORMAT_VERSION = "1.2"
 
 class Action(StrEnum):
     CREATE = "create"
-    ADOPT = "adopt"
+    IMPORT = "import"
     RETRY = "retry"
     FORGET = "forget"
     NOOP = "no-op"
@@ -36,9 +37,9 @@ class ActionReason(StrEnum):
     """Why a change has its action: one value per row of the planner's decision table."""
 
     DECLARED_NOT_FOUND = "declared_not_found"  # create: nowhere to be found
-    EXISTS_SAME_SPEC = "exists_same_spec"  # adopt: made outside this tool
+    EXISTS_SAME_SPEC = "exists_same_spec"  # import: made outside this tool, or a lost state
     INTERRUPTED_BEFORE_CREATE = "interrupted_before_create"  # create/retry again
-    INTERRUPTED_AFTER_CREATE = "interrupted_after_create"  # adopt: the answer was lost
+    INTERRUPTED_AFTER_CREATE = "interrupted_after_create"  # import: the answer was lost
     RETRY_AFTER_FAILURE = "retry_after_failure"  # retry
     UP_TO_DATE = "up_to_date"  # no-op
     MISSING = "missing"  # no-op: recorded, no longer listed (drift)
@@ -135,13 +136,14 @@ class Change(Frozen):
     reason: ActionReason
     detail: str  # the reason, for a person
     dataset_group_arn: str
-    job_name: str  # the name the action concerns: to create, to adopt, or the current one
+    job_name: str  # the name the action concerns: to create, to import, or the current one
     attempt: int = 1
     source: Location | None = None  # where the manifest declares it (None: forget)
     desired: JobSpec | None = None  # the manifest's spec (None: forget)
     recorded: RecordedJob | None = None  # what the state recorded
     observed: ServiceJob | None = None  # what the service shows of `job_name`, where it exists
     previous: ServiceJob | None = None  # retry: the FAILED attempt it replaces
+    earlier: tuple[ServiceJob, ...] = ()  # import: earlier attempts found in the service
     after: JobValues | None = None  # the job once applied (None: forget)
     queued: bool = False
     health: Health = Health.MISSING

@@ -3,7 +3,7 @@
 Terraform's keys (`format_version`, `resource_changes[]` with `address`, `type`, `name`,
 `change.actions`, `change.before`, `change.after`, `action_reason`, `prior_state`,
 `resource_drift`, `applyable`, `errored`) carry our actions as Terraform spells them: create ->
-["create"], retry -> ["create"] (a new job), adopt -> ["no-op"] with `importing`, forget ->
+["create"], retry -> ["create"] (a new job), import -> ["no-op"] with `importing`, forget ->
 ["forget"], no-op -> ["no-op"]. Our own additions: `reconciler` (action, reason, health, queue),
 `summary`, `quota`, `diagnostics`, `api_calls`.
 """
@@ -20,7 +20,7 @@ from reconciler.render.values import RESOURCE_TYPE, job_values, recorded_values
 _ACTIONS = {
     Action.CREATE: ["create"],
     Action.RETRY: ["create"],
-    Action.ADOPT: ["no-op"],
+    Action.IMPORT: ["no-op"],
     Action.FORGET: ["forget"],
     Action.NOOP: ["no-op"],
 }
@@ -92,7 +92,7 @@ def _resource_change(change: Change) -> dict[str, Any]:
         "before_sensitive": False,
         "after_sensitive": False,
     }
-    if change.action is Action.ADOPT and change.observed is not None:
+    if change.action is Action.IMPORT and change.observed is not None:
         body["importing"] = {"id": change.observed.arn}
     resource: dict[str, Any] = {
         "address": change.address,

@@ -8,11 +8,11 @@ from itertools import groupby
 from reconciler.diagnostics import Severity
 from reconciler.planning.model import Action, Change, Plan
 from reconciler.render.plan_text import render_text
-from reconciler.render.values import short_group, summary_sentence
+from reconciler.render.values import import_sentence, short_group, summary_sentence
 
 _ICON = {
     Action.CREATE: "🆕 create",
-    Action.ADOPT: "📥 adopt",
+    Action.IMPORT: "📥 import",
     Action.RETRY: "🔁 retry",
     Action.FORGET: "📤 forget",
     Action.NOOP: "no-op",
@@ -26,6 +26,9 @@ def render_markdown(plan: Plan) -> str:
         headline = "✅ **No changes.** Every declared job is in the state and the service."
     else:
         headline = f"**Plan:** {summary_sentence(plan)}, {plan.summary()['no-op']} unchanged."
+        imports = import_sentence(plan)
+        if imports:
+            headline += f" {imports}."
     lines = ["### Reconciler plan", "", headline, ""]
     ordered = sorted(plan.changes, key=lambda c: c.dataset_group_arn)
     for group, changes in groupby(ordered, key=lambda c: c.dataset_group_arn):

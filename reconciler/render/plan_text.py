@@ -1,7 +1,8 @@
 """The plan as text, shaped like Terraform's: one block per job, then quota, problems, summary.
 
-Symbols: `+` create, `<=` adopt, `~>` retry (a new job), `-` forget. Colours only when asked
-(the command asks on a TTY without NO_COLOR). CSV contents never appear: only locations.
+Symbols: `+` create, `<=` import (state only), `~>` retry (a new job), `-` forget. Colours only
+when asked (the command asks on a TTY without NO_COLOR). CSV contents never appear: only
+locations.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from typing import Any
 
 from reconciler.diagnostics import Severity
 from reconciler.planning.model import Action, Change, Plan, PlanDiagnostic
-from reconciler.render.values import job_values, short_group, summary_sentence
+from reconciler.render.values import import_sentence, job_values, short_group, summary_sentence
 
-_SYMBOL = {Action.CREATE: "+", Action.ADOPT: "<=", Action.RETRY: "~>", Action.FORGET: "-"}
+_SYMBOL = {Action.CREATE: "+", Action.IMPORT: "<=", Action.RETRY: "~>", Action.FORGET: "-"}
 _COLOR = {"+": "32", "<=": "36", "~>": "33", "-": "31", "error": "31", "warning": "33", "bold": "1"}
 _FIELDS = ("datasetGroupArn", "jobName", "dataLocation", "roleArn", "tags")
 
@@ -30,11 +31,19 @@ class _Paint:
 def render_text(plan: Plan, *, color: bool = False) -> str:
     paint = _Paint(color)
     lines: list[str] = []
-    changing = [c for c in plan.changes if not c.in_sync]
+    changing = [c for c in plan.changes if not c.in_sync and c.action is not Action.IMPORT]
     if changing:
         lines.append("Reconciler will perform the following actions:")
         lines.append("")
         for change in changing:
+            lines.extend(_block(change, paint))
+            lines.append("")
+    importing = [c for c in plan.changes if c.action is Action.IMPORT]
+    if importing:
+        lines.append("Reconciler will record these jobs of the service (state only: nothing is")
+        lines.append("created or changed in Personalize):")
+        lines.append("")
+        for change in importing:
             lines.extend(_block(change, paint))
             lines.append("")
     notes: list[str] = []
@@ -67,7 +76,7 @@ def _block(change: Change, paint: _Paint) -> list[str]:
     symbol = _SYMBOL[change.action]
     head = {
         Action.CREATE: "will be queued" if change.queued else "will be created",
-        Action.ADOPT: "will be adopted",
+        Action.IMPORT: "will be imported",
         Action.RETRY: f"will be retried as {change.job_name!r}"
         + (" (queued)" if change.queued else ""),
         Action.FORGET: "will be forgotten",
@@ -82,8 +91,11 @@ def _block(change: Change, paint: _Paint) -> list[str]:
         width = max(len(f) for f in _FIELDS)
         for field in _FIELDS:
             lines.append(paint(f"      {symbol} {field:<{width}} = {_show(flat[field])}", symbol))
-        if change.action is Action.ADOPT:
+        if change.action is Action.IMPORT:
             lines.append(f"        {'id':<{width}} = {json.dumps(values['dataDeletionJobArn'])}")
+            if change.earlier:
+                shown = ", ".join(f"{e.job_name} ({e.status.value})" for e in change.earlier)
+                lines.append(f"        {'earlier':<{width}} = {shown}")
             lines.append(f"        {'status':<{width}} = {_show(values['status'])}")
         else:
             lines.append(f"        {'id':<{width}} = (known after apply)")
@@ -117,10 +129,13 @@ def _summary(plan: Plan, paint: _Paint) -> str:
     if plan.errored:
         errors = sum(1 for d in plan.diagnostics if d.severity is Severity.ERROR)
         return paint(f"Plan failed: {errors} error(s) to fix; nothing can be applied.", "error")
+    imports = import_sentence(plan)
     if not plan.has_changes:
         text = "No changes. Every declared job is in the state and the service."
+    elif imports and not any(c.action is not Action.IMPORT for c in plan.changes if not c.in_sync):
+        text = f"{imports}."
     else:
-        text = f"Plan: {summary_sentence(plan)}."
+        text = f"Plan: {summary_sentence(plan)}." + (f" {imports}." if imports else "")
     health = Counter(c.health.value for c in plan.changes if c.in_sync)
     if health:
         shown = ", ".join(f"{name} {count}" for name, count in sorted(health.items()))

@@ -46,10 +46,20 @@ def short_group(arn: str) -> str:
 
 
 def summary_sentence(plan: Plan) -> str:
-    """`5 to create (2 queued), 1 to adopt, 0 to retry, 0 to forget` (changes only)."""
+    """`5 to create (2 queued), 0 to retry, 0 to forget`: what changes in the service (and what
+    the state stops tracking); imports are said apart (`import_sentence`)."""
     counts = plan.summary()
     queued = f" ({counts['queued']} queued)" if counts["queued"] else ""
     return (
-        f"{counts['create']} to create{queued}, {counts['adopt']} to adopt, "
-        f"{counts['retry']} to retry, {counts['forget']} to forget"
+        f"{counts['create']} to create{queued}, {counts['retry']} to retry, "
+        f"{counts['forget']} to forget"
     )
+
+
+def import_sentence(plan: Plan) -> str | None:
+    """`State: 9 jobs to import from the service (no service change)`, where there are any."""
+    count = plan.summary()["import"]
+    if not count:
+        return None
+    jobs = f"{count} job{'s' if count != 1 else ''}"
+    return f"State: {jobs} to import from the service (no service change)"

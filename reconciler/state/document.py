@@ -106,7 +106,7 @@ class UnsupportedVersion(ValueError):
 
 
 def decisions_digest(document: StateDocument) -> str:
-    """A digest of what the state decided: which jobs it created, retried, adopted and forgot,
+    """A digest of what the state decided: which jobs it created, retried, imported and forgot,
     under which names and specs. Statuses and numbers observed since do not change it, so what
     `status` records never makes a reviewed saved plan stale."""
     decided = [

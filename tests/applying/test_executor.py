@@ -70,7 +70,7 @@ def test_a_name_that_exists_with_the_same_spec_is_adopted(world: World) -> None:
     world.provider.create_job(job.spec)  # an earlier create whose answer was lost
     world.provider.calls.clear()
     [outcome] = world.executor().execute(plan)
-    assert outcome.result is Result.ADOPTED
+    assert outcome.result is Result.IMPORTED
     record = world.session.get("g/a")
     assert record is not None and record.arn is not None and record.arn.endswith("/a")
     assert world.provider.calls["DescribeDataDeletionJob"] == 1
@@ -95,9 +95,9 @@ def test_adopts_forgets_and_refreshed_statuses_are_one_write(world: World) -> No
     world.clock.advance(11)  # kept moves on to IN_PROGRESS
     saves = world.backend.saves
     plan = world.plan([kept, world.job("found")])
-    assert sorted(c.action.value for c in plan.changes) == ["adopt", "forget", "no-op"]
+    assert sorted(c.action.value for c in plan.changes) == ["forget", "import", "no-op"]
     outcomes = world.executor().execute(plan)
-    assert sorted(o.result.value for o in outcomes) == ["adopted", "forgotten"]
+    assert sorted(o.result.value for o in outcomes) == ["forgotten", "imported"]
     assert world.backend.saves == saves  # staged, nothing called...
     world.session.flush(force=True)
     assert world.backend.saves == saves + 1  # ...and written together

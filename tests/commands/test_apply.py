@@ -45,7 +45,7 @@ def test_apply_and_wait_until_completed_then_nothing_to_do(project: Project) -> 
     assert [t.status for t in record.history] == ["PENDING", "IN_PROGRESS", "COMPLETED"]
     assert record.manifest == "manifests/shop-eu.yaml:10:5"
     assert sum(project.clock.slept) < 30  # the fake clock moved; nothing waited for real
-    assert "Apply complete: 5 created, 0 adopted, 0 forgotten." in project.out.getvalue()
+    assert "Apply complete: 5 created, 0 imported, 0 forgotten." in project.out.getvalue()
     plan = project.plan()
     assert not plan.has_changes and plan.api_calls == {"ListDataDeletionJobs": 2}
     assert project.live_names() == DECLARED
@@ -101,7 +101,7 @@ def test_twelve_jobs_in_one_group_respect_the_pending_quota(project: Project) ->
     assert project.apply() == 0  # still 5 PENDING: nothing more can go
     assert project.out.getvalue().count(": created:") == 0
     assert project.apply(wait=True) == 0
-    assert "Apply complete: 10 created, 0 adopted, 0 forgotten." in project.out.getvalue()
+    assert "Apply complete: 10 created, 0 imported, 0 forgotten." in project.out.getvalue()
     state = project.state()
     assert len(state.jobs) == 17
     assert all(r.status is JobStatus.COMPLETED for r in state.jobs.values())
@@ -280,3 +280,32 @@ def test_what_status_records_does_not_make_a_saved_plan_stale(
     assert project.state().serial > serial
     assert project.apply(plan_file=plan_file) == 0, project.err.getvalue()
     assert "Apply complete: 5 created" in project.out.getvalue()
+
+
+def test_a_lost_state_is_rebuilt_from_the_service_retries_included(project: Project) -> None:
+    project.write_manifest(
+        "retry.yaml",
+        f"apiVersion: reconciler/v1\nkind: DeletionJobs\ndatasetGroupArn: {GROUP_EU}\n"
+        "defaults: {roleArn: 'arn:aws:iam::123456789012:role/R'}\njobs:\n"
+        "  - jobName: late-file\n    dataSource: {dataLocation: s3://acme-privacy/late.csv}\n"
+        "    onFailure: retry\n",
+    )
+    assert project.apply(wait=True) == 1  # late-file FAILED
+    Path("example-data/s3/acme-privacy/late.csv").write_text("USER_ID\neu-00001\n")
+    assert project.apply(wait=True) == 0  # late-file-r2 COMPLETED
+    before = sorted(project.live_names())
+    for lost in Path(".reconciler").glob("state.json*"):
+        lost.unlink()
+
+    assert project.run("plan", "--detailed-exitcode") == 2
+    out = project.out.getvalue()
+    assert "State: 6 jobs to import from the service (no service change)." in out
+    assert "late-file-r2" in out and "earlier         = late-file (FAILED)" in out
+    assert project.apply() == 0
+    assert "Apply complete: 0 created, 6 imported, 0 forgotten." in project.out.getvalue()
+    assert sorted(project.live_names()) == before  # nothing was created
+    record = project.state().jobs["shop-eu/late-file"]
+    assert record.job_name == "late-file-r2"
+    assert [a.job_name for a in record.attempts] == ["late-file"]
+    assert project.run("plan", "--detailed-exitcode") == 0
+    assert project.check() == 0

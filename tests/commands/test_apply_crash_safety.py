@@ -59,7 +59,7 @@ def test_a_lost_create_answer_is_adopted_by_the_next_plan(project: Project) -> N
         project.apply("--parallelism", "1", checkpoint=crash_at("after_create", 1))
     plan = project.plan()
     after = [c for c in plan.changes if c.reason is ActionReason.INTERRUPTED_AFTER_CREATE]
-    assert len(after) == 1 and after[0].action.value == "adopt"
+    assert len(after) == 1 and after[0].action.value == "import"
     before = [c for c in plan.changes if c.reason is ActionReason.INTERRUPTED_BEFORE_CREATE]
     assert len(before) == 4 and {c.action.value for c in before} == {"create"}
 

@@ -31,7 +31,7 @@ def emulator(project: Project) -> LocalProvider:
 def test_empty_emulator_plans_every_job_as_create(project: Project) -> None:
     assert project.run("plan", "--detailed-exitcode") == 2, project.err.getvalue()
     out = project.out.getvalue()
-    assert "Plan: 5 to create, 0 to adopt, 0 to retry, 0 to forget." in out
+    assert "Plan: 5 to create, 0 to retry, 0 to forget." in out
     assert out.count("will be created") == 5
     assert "\x1b[" not in out  # not a terminal: no colours
     assert "eu-00001" not in out  # never the users' IDs
@@ -51,7 +51,7 @@ def test_json_plan_has_terraform_keys_and_create_actions(project: Project) -> No
 def test_markdown_plan(project: Project) -> None:
     assert project.run("plan", "--format", "markdown") == 0
     out = project.out.getvalue()
-    assert "**Plan:** 5 to create, 0 to adopt, 0 to retry, 0 to forget, 0 unchanged." in out
+    assert "**Plan:** 5 to create, 0 to retry, 0 to forget, 0 unchanged." in out
     assert "#### `shop-eu`" in out and "#### `shop-us`" in out
 
 
@@ -96,7 +96,7 @@ def test_jobs_already_in_the_service_are_adopted(project: Project) -> None:
     for job in load_manifests([Path("manifests")]).jobs:
         provider.create_job(job.spec)
     assert project.run("plan", "--detailed-exitcode") == 2, project.err.getvalue()
-    assert "Plan: 0 to create, 5 to adopt, 0 to retry, 0 to forget." in project.out.getvalue()
+    assert "State: 5 jobs to import from the service (no service change)." in project.out.getvalue()
     assert project.run("plan", "--format", "json") == 0
     document = json.loads(project.out.getvalue())
     assert document["api_calls"]["DescribeDataDeletionJob"] == 5

@@ -49,7 +49,7 @@ def test_ci_runs_share_the_state_in_s3(
     text = new.read_text().replace("ccpa-2026-w47", "ccpa-2026-w48")
     new.write_text(text.replace("closed-accounts-us-2026-11", "closed-us-2026-11-b"))
     assert review.run("plan", "--detailed-exitcode") == 2
-    assert "Plan: 2 to create, 0 to adopt, 0 to retry, 0 to forget." in review.out.getvalue()
+    assert "Plan: 2 to create, 0 to retry, 0 to forget." in review.out.getvalue()
     assert review.apply(wait=True) == 0
 
     nightly = runner(tmp_path, "nightly-3", s3_settings, monkeypatch, database, clock)

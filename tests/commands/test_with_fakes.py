@@ -116,7 +116,7 @@ def test_defect_01_creates_that_keep_failing_while_waiting_make_apply_fail(world
     failing_creates(world, after=10, happened=False)  # 5 of the example + 5 of bulk go
     assert world.run("apply", "--auto-approve", "--wait", "--parallelism", "1") == 1  # was 0
     out = world.out.getvalue()
-    assert "Apply complete: 10 created, 0 adopted, 0 forgotten, 0 failed, 7 not confirmed." in out
+    assert "Apply complete: 10 created, 0 imported, 0 forgotten, 0 failed, 7 not confirmed." in out
     assert world.run("check") == 2
 
 
@@ -130,7 +130,7 @@ def test_defect_02_lost_answers_while_waiting_are_adopted_and_counted_in_the_sam
     assert world.run("apply", "--auto-approve", "--wait", "--parallelism", "1") == 0
     assert len(lost) == 9
     out = world.out.getvalue()
-    assert "Apply complete: 8 created, 9 adopted, 0 forgotten." in out
+    assert "Apply complete: 8 created, 9 imported, 0 forgotten." in out
     names = [job.spec.job_name for job in world.provider.jobs.values()]
     assert len(names) == len(set(names)) == 17  # every declared job, once
     assert world.run("check") == 0

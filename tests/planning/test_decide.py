@@ -47,7 +47,7 @@ def test_adopt_a_live_job_with_the_same_spec() -> None:
     job = desired("a")
     found = summary("a", status=JobStatus.IN_PROGRESS)
     p = plan([job], None, live([found], [detail(found, job.spec.data_location)]))
-    assert actions(p) == [("g/a", "adopt", "a")]
+    assert actions(p) == [("g/a", "import", "a")]
     assert p.changes[0].observed is not None and p.changes[0].observed.arn == found.arn
     assert p.changes[0].after is not None and p.changes[0].after.arn == found.arn
     assert p.changes[0].health is Health.IN_PROGRESS
@@ -92,7 +92,7 @@ def test_interrupted_create_is_created_again_or_adopted() -> None:
     assert again.changes[0].reason is ActionReason.INTERRUPTED_BEFORE_CREATE
     found = summary("a")
     adopted = plan([job], state(intent), live([found], [detail(found, job.spec.data_location)]))
-    assert actions(adopted) == [("g/a", "adopt", "a")]
+    assert actions(adopted) == [("g/a", "import", "a")]
     assert adopted.changes[0].reason is ActionReason.INTERRUPTED_AFTER_CREATE
 
 
@@ -186,7 +186,7 @@ def test_creates_queue_behind_the_pending_quota_counting_live_pending_jobs() -> 
     assert quotas == {group(): (2, 3, 4), other: (0, 1, 0)}
     assert p.summary() == {
         "create": 8,
-        "adopt": 0,
+        "import": 0,
         "retry": 0,
         "forget": 0,
         "no-op": 0,
@@ -219,3 +219,31 @@ def test_a_recorded_num_deleted_stays_in_the_after_values_when_list_omits_it() -
     assert change.observed is not None and change.observed.num_deleted is None  # List's view
     assert change.after is not None and change.after.num_deleted == 41
     assert p.api_calls == {}
+
+
+def test_a_lost_state_imports_the_latest_attempt_with_the_earlier_ones_as_history() -> None:
+    job = desired("a", on_failure="retry")
+    first = summary("a", status=JobStatus.FAILED, reason="no input")
+    second = summary("a-r2", status=JobStatus.COMPLETED)
+    view = live(
+        [first, second],
+        [detail(first, job.spec.data_location), detail(second, job.spec.data_location, 4)],
+    )
+    p = plan([job], None, view)
+    assert actions(p) == [("g/a", "import", "a-r2")]
+    [change] = p.changes
+    assert change.attempt == 2 and [e.job_name for e in change.earlier] == ["a"]
+    assert change.after is not None and change.after.num_deleted == 4
+    assert "(and 1 earlier attempts)" in change.detail
+    assert [d.summary for d in p.diagnostics] == []  # a-r2 is known, not "not managed"
+
+
+def test_a_retry_name_held_by_another_spec_blocks_the_import() -> None:
+    job = desired("a", on_failure="retry")
+    first = summary("a", status=JobStatus.FAILED)
+    other = summary("a-r2")
+    view = live(
+        [first, other], [detail(first, job.spec.data_location), detail(other, "s3://b/x.csv")]
+    )
+    p = plan([job], None, view)
+    assert errors(p) == ["Job name 'a-r2' is already used by another job"]
