@@ -191,6 +191,93 @@ def check(runtime: Runtime, manifests_dir: Path) -> int:
     return check(CheckOptions(manifests_dir=manifests_dir), runtime)
 
 
+@cli.command(name="import")
+@manifests_option
+@click.argument("address")
+@click.argument("job_arn")
+@lock_timeout_option
+@click.pass_obj
+def import_(runtime: Runtime, /, **options: Any) -> int:
+    """Record the existing job JOB_ARN as the declared ADDRESS (nothing is created)."""
+    from reconciler.commands.import_job import ImportOptions, import_job
+
+    return import_job(ImportOptions(**options), runtime)
+
+
+@cli.command(name="force-unlock")
+@manifests_option
+@click.argument("lock_id")
+@click.option("--force", is_flag=True, help="Do not ask (needed when there is no terminal).")
+@click.pass_obj
+def force_unlock(runtime: Runtime, /, **options: Any) -> int:
+    """Remove the state lock LOCK_ID that a killed run left behind."""
+    from reconciler.commands.force_unlock import ForceUnlockOptions, force_unlock
+
+    return force_unlock(ForceUnlockOptions(**options), runtime)
+
+
+@cli.group()
+def state() -> None:
+    """Look at the state, and repair it by hand."""
+
+
+@state.command(name="list")
+@manifests_option
+@format_option("text", "json", help="json: address, job name, ARN and status of each job.")
+@click.pass_obj
+def state_list(runtime: Runtime, /, **options: Any) -> int:
+    """List the jobs the state records."""
+    from reconciler.commands.state import StateOptions, state_list
+
+    return state_list(StateOptions(**options), runtime)
+
+
+@state.command(name="show")
+@manifests_option
+@click.argument("addresses", nargs=-1, required=True)
+@click.pass_obj
+def state_show(runtime: Runtime, /, **options: Any) -> int:
+    """Show the records of ADDRESSES as JSON."""
+    from reconciler.commands.state import StateOptions, state_show
+
+    return state_show(StateOptions(**options), runtime)
+
+
+@state.command(name="rm")
+@manifests_option
+@click.argument("addresses", nargs=-1, required=True)
+@lock_timeout_option
+@click.pass_obj
+def state_rm(runtime: Runtime, /, **options: Any) -> int:
+    """Stop tracking ADDRESSES (their jobs stay in Personalize; the records go to the history)."""
+    from reconciler.commands.state import StateOptions, state_rm
+
+    return state_rm(StateOptions(**options), runtime)
+
+
+@state.command(name="pull")
+@manifests_option
+@click.pass_obj
+def state_pull(runtime: Runtime, /, **options: Any) -> int:
+    """Print the state document (JSON)."""
+    from reconciler.commands.state import StateOptions, state_pull
+
+    return state_pull(StateOptions(**options), runtime)
+
+
+@state.command(name="push")
+@manifests_option
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Push another lineage or a lower serial all the same.")
+@lock_timeout_option
+@click.pass_obj
+def state_push(runtime: Runtime, /, **options: Any) -> int:
+    """Store the state document in FILE (e.g. from `state pull`) as the state."""
+    from reconciler.commands.state import StateOptions, state_push
+
+    return state_push(StateOptions(**options), runtime)
+
+
 @cli.command()
 @click.pass_obj
 def schema(runtime: Runtime) -> int:

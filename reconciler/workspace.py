@@ -9,7 +9,8 @@ what `apply` does.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -21,6 +22,7 @@ from reconciler.planning.model import Limits, Origin, Plan, RecordedJob, Recorde
 from reconciler.refresh import refresh
 from reconciler.settings import Settings, with_environment
 from reconciler.state.document import JobRecord, StateDocument, decisions_digest
+from reconciler.state.locking import acquire
 
 if TYPE_CHECKING:
     from reconciler.providers.interface import Provider
@@ -82,6 +84,20 @@ def open_workspace(manifests_dir: Path, runtime: Runtime) -> Workspace:
     manifests = load_manifests([manifests_dir])
     settings = settings_of(manifests, runtime.environ)
     return Workspace(manifests, settings, runtime.make_backend(settings.state), runtime)
+
+
+@contextmanager
+def locked(
+    backend: StateBackend, operation: str, timeout: float, runtime: Runtime
+) -> Iterator[None]:
+    """The state lock, held for the block (waiting up to `timeout` seconds for another run's)."""
+    lock = acquire(
+        backend, operation, timeout=timeout, sleep=runtime.sleep, monotonic=runtime.monotonic
+    )
+    try:
+        yield
+    finally:
+        backend.unlock(lock)
 
 
 def show_notices(backend: StateBackend, runtime: Runtime) -> None:

@@ -19,8 +19,7 @@ from reconciler.planning.model import Action, Change, Plan
 from reconciler.render.plan_text import render_text
 from reconciler.runtime import Runtime
 from reconciler.state.document import StateDocument, decisions_digest, new_state
-from reconciler.state.locking import acquire
-from reconciler.workspace import Workspace, open_workspace
+from reconciler.workspace import Workspace, locked, open_workspace
 
 
 class StalePlan(ReconcilerError):
@@ -45,17 +44,8 @@ class ApplyOptions:
 
 def apply(options: ApplyOptions, runtime: Runtime) -> int:
     workspace = open_workspace(options.manifests_dir, runtime)
-    lock = acquire(
-        workspace.backend,
-        "apply",
-        timeout=options.lock_timeout,
-        sleep=runtime.sleep,
-        monotonic=runtime.monotonic,
-    )
-    try:
+    with locked(workspace.backend, "apply", options.lock_timeout, runtime):
         return _Apply(workspace, options).run()
-    finally:
-        workspace.backend.unlock(lock)
 
 
 class _Apply:

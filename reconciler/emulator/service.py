@@ -33,6 +33,7 @@ OPERATIONS = (
     "CreateDatasetGroup",
     "DescribeDatasetGroup",
     "ListDatasetGroups",
+    "ListTagsForResource",
 )
 
 
@@ -76,6 +77,7 @@ class EmulatorService:
             "CreateDatasetGroup": self._create_dataset_group,
             "DescribeDatasetGroup": self._describe_dataset_group,
             "ListDatasetGroups": self._list_dataset_groups,
+            "ListTagsForResource": self._list_tags,
         }
         result = handlers[operation](region or self.config.region, params)
         drop = self.config.faults.drop_fraction
@@ -223,6 +225,18 @@ class EmulatorService:
                 ),
             )
         return {"dataDeletionJobArn": arn}
+
+    def _list_tags(self, region: str, params: dict[str, Any]) -> dict[str, Any]:
+        """The tags of a data deletion job (the only resource here that carries any)."""
+        arn = params["resourceArn"]
+        with self.store.transaction() as conn:
+            row = conn.execute(
+                "SELECT tags FROM jobs WHERE arn = ? AND region = ? AND account = ?",
+                (arn, region, self.config.account_id),
+            ).fetchone()
+        if row is None:
+            raise not_found(f"Could not find resource with ARN {arn}")
+        return {"tags": json.loads(row["tags"])}
 
     def _describe_job(self, region: str, params: dict[str, Any]) -> dict[str, Any]:
         arn = params["dataDeletionJobArn"]

@@ -90,6 +90,10 @@ class ServiceProvider(ABC):
         )
         return job_from_wire(body["dataDeletionJob"])
 
+    def list_tags(self, job_arn: str) -> dict[str, str]:
+        body = self._call(region_of(job_arn), "ListTagsForResource", {"resourceArn": job_arn})
+        return {tag["tagKey"]: tag["tagValue"] for tag in body.get("tags", [])}
+
     def create_job(self, spec: JobSpec) -> str:
         params: dict[str, Any] = {
             "jobName": spec.job_name,

@@ -71,6 +71,10 @@ class Provider(Protocol):
         """The job with everything Describe tells (data source, role, numDeleted)."""
         ...
 
+    def list_tags(self, job_arn: str) -> dict[str, str]:
+        """The job's tags (Describe does not return them)."""
+        ...
+
     def create_job(self, spec: JobSpec) -> str:
         """Create the job and return its ARN."""
         ...

@@ -59,7 +59,7 @@ def render_status_markdown(records: Sequence[JobRecord], now: datetime) -> str:
 
 
 def render_status_json(records: Sequence[JobRecord]) -> str:
-    return json.dumps([_record_json(r) for r in records], indent=2) + "\n"
+    return json.dumps([record_json(r) for r in records], indent=2) + "\n"
 
 
 def _seen_json(seen: ServiceJob | None) -> dict[str, Any]:
@@ -70,7 +70,7 @@ def _seen_json(seen: ServiceJob | None) -> dict[str, Any]:
     }
 
 
-def _record_json(record: JobRecord) -> dict[str, Any]:
+def record_json(record: JobRecord) -> dict[str, Any]:
     values = record.model_dump(mode="json")
     seen = _seen_json(record.seen)
     return {

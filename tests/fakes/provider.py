@@ -113,6 +113,13 @@ class FakeProvider:
             raise NotFound(f"DescribeDataDeletionJob: ResourceNotFoundException: {job_arn}")
         return self._view(job, described=True)
 
+    def list_tags(self, job_arn: str) -> dict[str, str]:
+        self._call("ListTagsForResource")
+        job = self.jobs.get(job_arn)
+        if job is None:
+            raise NotFound(f"ListTagsForResource: ResourceNotFoundException: {job_arn}")
+        return dict(job.spec.tags)
+
     def create_job(self, spec: JobSpec) -> str:
         self._call("CreateDataDeletionJob")
         if spec.dataset_group_arn not in self.groups:

@@ -112,3 +112,13 @@ def test_listing_stops_once_the_wanted_names_were_seen(world: World) -> None:
         jobs = world.provider.list_jobs(group, until_seen=frozenset(wanted))
         assert world.provider.calls["ListDataDeletionJobs"] == pages
         assert len(jobs) == (100 if pages == 1 else 230)
+
+
+def test_the_tags_of_a_job_are_listed(world: World) -> None:
+    group = world.create_group("shop")
+    arn = world.provider.create_job(world.spec("tagged", group, team="privacy", ticket="P-1"))
+    assert world.provider.list_tags(arn) == {"team": "privacy", "ticket": "P-1"}
+    untagged = world.provider.create_job(world.spec("plain", group))
+    assert world.provider.list_tags(untagged) == {}
+    with pytest.raises(NotFound):
+        world.provider.list_tags(arn.replace("tagged", "absent"))

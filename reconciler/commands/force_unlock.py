@@ -1,0 +1,44 @@
+"""`reconciler force-unlock LOCK_ID`: remove the lock a killed run left behind.
+
+Only the lock of that ID is removed (a wrong ID is refused, and so is a lock a running process
+holds on a local state). It asks first, unless `--force`; without a terminal it needs `--force`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from reconciler.errors import Cancelled, ReconcilerError
+from reconciler.exitcodes import ExitCode
+from reconciler.runtime import Runtime
+from reconciler.workspace import load_settings
+
+
+@dataclass(frozen=True)
+class ForceUnlockOptions:
+    manifests_dir: Path
+    lock_id: str
+    force: bool = False
+
+
+def force_unlock(options: ForceUnlockOptions, runtime: Runtime) -> int:
+    settings = load_settings(options.manifests_dir, runtime.environ)
+    backend = runtime.make_backend(settings.state)
+    if not options.force:
+        if not runtime.in_tty:
+            raise ReconcilerError(
+                "force-unlock needs a confirmation and there is no terminal to ask on: make sure "
+                "no run holds the lock, then run again with --force"
+            )
+        answer = runtime.ask(
+            f"Remove the lock {options.lock_id} of {backend.describe()}? A run that still holds "
+            "it would go on without it. Only 'yes' will be accepted: "
+        )
+        if answer.strip() != "yes":
+            raise Cancelled("Force-unlock cancelled.")
+    holder = backend.force_unlock(options.lock_id)
+    runtime.out.write(
+        f"Removed the lock {holder.id} of {backend.describe()} ({holder.describe()}).\n"
+    )
+    return ExitCode.OK

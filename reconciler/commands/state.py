@@ -1,0 +1,159 @@
+"""`reconciler state list|show|rm|pull|push`: look at the state and repair it by hand.
+
+`list`, `show` and `pull` only read (a state is always replaced whole, so no lock is needed).
+`rm` and `push` take the lock (waiting up to `--lock-timeout`). `rm` forgets a job without
+touching the service: its record moves to the history. `push` stores a state document from a
+file (how a team moves from the `local` backend to `s3`: `state pull > f`, switch the settings,
+`state push f`); it refuses another lineage or a lower serial unless `--force`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from reconciler.applying.records import forgotten
+from reconciler.errors import ReconcilerError, UsageError
+from reconciler.exitcodes import ExitCode
+from reconciler.render.status import record_json
+from reconciler.runtime import Runtime
+from reconciler.state.document import (
+    JobRecord,
+    StateDocument,
+    UnsupportedVersion,
+    parse_document,
+)
+from reconciler.state.interface import StateBackend
+from reconciler.workspace import load_settings, locked, show_notices
+
+
+@dataclass(frozen=True)
+class StateOptions:
+    manifests_dir: Path
+    addresses: tuple[str, ...] = ()
+    output_format: str = "text"  # or json
+    file: Path | None = None
+    force: bool = False
+    lock_timeout: float = 0
+
+
+def _backend(options: StateOptions, runtime: Runtime) -> StateBackend:
+    settings = load_settings(options.manifests_dir, runtime.environ)
+    return runtime.make_backend(settings.state)
+
+
+def _load(backend: StateBackend, runtime: Runtime) -> StateDocument:
+    document = backend.load()
+    show_notices(backend, runtime)
+    if document is None:
+        raise ReconcilerError(f"there is no state at {backend.describe()} yet")
+    return document
+
+
+def state_list(options: StateOptions, runtime: Runtime) -> int:
+    document = _load(_backend(options, runtime), runtime)
+    records = sorted(document.jobs.values(), key=lambda r: r.address)
+    if options.output_format == "json":
+        rows = [
+            {
+                "address": r.address,
+                "job_name": r.job_name,
+                "arn": r.arn,
+                "status": r.status.value if r.status else None,
+            }
+            for r in records
+        ]
+        runtime.out.write(json.dumps(rows, indent=2) + "\n")
+        return ExitCode.OK
+    for record in records:
+        status = record.status.value if record.status else "INTENDED"
+        runtime.out.write(f"{record.address}\t{record.job_name}\t{status}\n")
+    return ExitCode.OK
+
+
+def state_show(options: StateOptions, runtime: Runtime) -> int:
+    document = _load(_backend(options, runtime), runtime)
+    shown = [_record(document, address) for address in options.addresses]
+    runtime.out.write(json.dumps([record_json(r) for r in shown], indent=2) + "\n")
+    return ExitCode.OK
+
+
+def state_rm(options: StateOptions, runtime: Runtime) -> int:
+    backend = _backend(options, runtime)
+    with locked(backend, "state rm", options.lock_timeout, runtime):
+        document = _load(backend, runtime)
+        gone = [forgotten(_record(document, a), runtime.clock()) for a in options.addresses]
+        jobs = {k: v for k, v in document.jobs.items() if k not in options.addresses}
+        update = {"jobs": jobs, "forgotten": (*document.forgotten, *gone)}
+        backend.save(document.model_copy(update=update))
+    for record in gone:
+        runtime.out.write(
+            f"Removed {record.address} ({record.job_name}) from the state: the job stays in "
+            "Personalize, and its record in the state's history.\n"
+        )
+    return ExitCode.OK
+
+
+def state_pull(options: StateOptions, runtime: Runtime) -> int:
+    document = _load(_backend(options, runtime), runtime)
+    runtime.out.write(document.model_dump_json(indent=2) + "\n")
+    return ExitCode.OK
+
+
+def state_push(options: StateOptions, runtime: Runtime) -> int:
+    assert options.file is not None
+    pushed = _read_file(options.file)
+    backend = _backend(options, runtime)
+    with locked(backend, "state push", options.lock_timeout, runtime):
+        current = backend.load()
+        if current is not None and not options.force:
+            if current.lineage != pushed.lineage:
+                raise ReconcilerError(
+                    f"{options.file} is of lineage {pushed.lineage}, and the state at "
+                    f"{backend.describe()} of lineage {current.lineage}: pushing it would "
+                    "replace another state; give --force if that is what you want"
+                )
+            if pushed.serial < current.serial:
+                raise ReconcilerError(
+                    f"{options.file} has serial {pushed.serial}, lower than the state at "
+                    f"{backend.describe()} ({current.serial}): it is older; give --force to "
+                    "push it all the same"
+                )
+        stored = backend.replace(pushed)
+    runtime.out.write(
+        f"Pushed {options.file} to {backend.describe()} (lineage {stored.lineage}, serial "
+        f"{stored.serial}).\n"
+    )
+    return ExitCode.OK
+
+
+def _read_file(path: Path) -> StateDocument:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        return parse_document(raw)
+    except UnsupportedVersion as exc:
+        raise UsageError(
+            f"{path} is a state of version {exc.version}, newer than this reconciler reads"
+        ) from None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise UsageError(f"{path} is not a state document ({first['msg']} at {where})") from None
+
+
+def _record(document: StateDocument, address: str) -> JobRecord:
+    record = document.jobs.get(address)
+    if record is None:
+        close = difflib.get_close_matches(address, list(document.jobs), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise UsageError(
+            f"{address!r} is not in the state{hint}: `reconciler state list` lists what is"
+        )
+    return record

@@ -1,0 +1,143 @@
+"""`state list|show|rm|pull|push`, `import` and `force-unlock`, as a user runs them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from reconciler.settings import StateSettings
+from reconciler.state.interface import LockInfo
+from reconciler.state.local import LocalBackend
+from tests.commands.conftest import STATE, Project
+from tests.fakes.clock import FakeClock
+
+W46 = "shop-eu/gdpr-2026-w46"
+
+
+def test_list_show_and_pull(project: Project) -> None:
+    assert project.apply() == 0
+    assert project.run("state", "list") == 0
+    assert project.out.getvalue().splitlines()[1] == f"{W46}\tgdpr-2026-w46\tPENDING"
+    assert project.run("state", "list", "--format", "json") == 0
+    rows = json.loads(project.out.getvalue())
+    assert len(rows) == 5 and rows[1]["arn"].endswith("/gdpr-2026-w46")
+    assert project.run("state", "show", W46) == 0
+    [record] = json.loads(project.out.getvalue())
+    assert (record["address"], record["status"]) == (W46, "PENDING")
+    assert project.run("state", "show", "shop-eu/gdpr-2026-w4") == 1
+    assert "did you mean 'shop-eu/gdpr-2026-w47'?" in project.err.getvalue()
+    assert project.run("state", "pull") == 0
+    assert json.loads(project.out.getvalue()) == json.loads(STATE.read_text())
+
+
+def test_rm_forgets_without_touching_the_service(project: Project) -> None:
+    assert project.apply() == 0
+    assert project.run("state", "rm", W46) == 0
+    assert "the job stays in Personalize" in project.out.getvalue()
+    state = project.state()
+    assert W46 not in state.jobs and [r.address for r in state.forgotten] == [W46]
+    assert len(project.live_names()) == 5
+    assert project.run("plan") == 0
+    assert "State: 1 job to import from the service" in project.out.getvalue()
+
+
+def test_mutating_commands_refuse_a_locked_state_or_wait(project: Project) -> None:
+    assert project.apply() == 0
+    backend = LocalBackend(STATE)
+    held = backend.lock("apply")
+    assert project.run("state", "rm", W46) == 1
+    assert "is locked by" in project.err.getvalue()
+    assert project.run("import", W46, "arn:aws:personalize:eu-west-1:1:data-deletion-job/x") == 1
+    backend.unlock(held)
+    assert W46 in project.state().jobs
+
+
+def test_push_refuses_another_lineage_or_an_older_serial_unless_forced(
+    project: Project, tmp_path: Path
+) -> None:
+    assert project.apply() == 0
+    assert project.run("state", "pull") == 0
+    mine = tmp_path / "mine.json"
+    mine.write_text(project.out.getvalue())
+    other = json.loads(mine.read_text()) | {"lineage": "another-project", "serial": 99}
+    (tmp_path / "other.json").write_text(json.dumps(other))
+    assert project.run("state", "push", str(tmp_path / "other.json")) == 1
+    assert "is of lineage another-project" in project.err.getvalue()
+    assert project.run("state", "rm", W46) == 0  # the stored serial moves past mine.json's
+    assert project.run("state", "push", str(mine)) == 1
+    assert "lower than the state" in project.err.getvalue()
+    assert project.run("state", "push", str(mine), "--force") == 0
+    assert W46 in project.state().jobs
+    assert project.run("state", "push", str(tmp_path / "other.json"), "--force") == 0
+    assert project.state().lineage == "another-project"
+    assert project.run("plan") == 0  # the new lineage is the one this place holds now
+
+
+def test_moving_a_team_from_the_local_backend_to_s3(
+    project: Project, tmp_path: Path, s3_settings: StateSettings
+) -> None:
+    assert project.apply(wait=True) == 0
+    assert project.run("state", "pull") == 0
+    pulled = tmp_path / "state.json"
+    pulled.write_text(project.out.getvalue())
+    settings = project.root / "manifests" / "settings.yaml"
+    state = s3_settings.model_dump_json(by_alias=True, exclude_none=True)
+    settings.write_text(settings.read_text() + f"state: {state}\n")
+    assert project.run("plan", "--detailed-exitcode") == 2  # an empty bucket: all to import
+    assert project.run("state", "push", str(pulled)) == 0
+    assert f"to s3://{s3_settings.bucket}/" in project.out.getvalue()
+    assert project.run("plan", "--detailed-exitcode") == 0
+    assert project.check() == 0
+
+
+def test_import_records_a_matching_job_and_refuses_a_different_one(project: Project) -> None:
+    assert project.apply() == 0
+    arn = project.state().jobs[W46].arn
+    assert arn is not None
+    assert project.run("state", "rm", W46) == 0
+    assert project.run("import", W46, arn.replace("w46", "w47")) == 1
+    err = project.err.getvalue()
+    assert "is not the job shop-eu/gdpr-2026-w46 declares; nothing was recorded" in err
+    assert "dataSource.dataLocation: 's3://acme-privacy/shop-eu/2026-w47.csv'" in err
+    assert "tags.ticket: 'PRIV-1234' -> 'PRIV-1201'" in err
+    assert project.run("import", "shop-eu/nope", arn) == 1
+    assert "is not declared in the manifests" in project.err.getvalue()
+    assert project.run("import", W46, arn) == 0
+    assert "Imported gdpr-2026-w46 (PENDING) as shop-eu/gdpr-2026-w46" in project.out.getvalue()
+    assert project.state().jobs[W46].arn == arn
+    assert project.run("import", W46, arn) == 1
+    assert "is already in the state" in project.err.getvalue()
+
+
+def test_force_unlock_removes_only_a_dead_runs_lock(project: Project) -> None:
+    assert project.apply() == 0
+    backend = LocalBackend(STATE)
+    held = backend.lock("apply")
+    assert project.run("force-unlock", held.id) == 1  # no terminal, no --force
+    assert project.run("force-unlock", "wrong-id", "--force") == 1
+    assert f"is {held.id}, not wrong-id: nothing was removed" in project.err.getvalue()
+    assert project.run("force-unlock", held.id, "--force") == 1  # a live process holds it
+    assert "held by a running process" in project.err.getvalue()
+    backend.unlock(held)
+    dead = LockInfo(id="dead-1", who="ci@runner", operation="apply", created=FakeClock().datetime())
+    STATE.with_name("state.json.lock").write_text(dead.model_dump_json())  # a killed run's
+    project.answers = ["yes"]
+    assert project.run("force-unlock", "dead-1", tty=True) == 0
+    assert "Removed the lock dead-1" in project.out.getvalue()
+    assert STATE.with_name("state.json.lock").read_text() == ""
+
+
+@pytest.mark.usefixtures("s3_credentials")
+def test_force_unlock_of_an_s3_lock(project: Project, s3_settings: StateSettings) -> None:
+    from reconciler.state.s3 import S3Backend
+
+    settings = project.root / "manifests" / "settings.yaml"
+    state = s3_settings.model_dump_json(by_alias=True, exclude_none=True)
+    settings.write_text(settings.read_text() + f"state: {state}\n")
+    stuck = S3Backend(s3_settings).lock("apply")  # and the run was killed
+    assert project.apply() == 1
+    assert f"lock ID {stuck.id}" in project.err.getvalue()
+    assert project.run("force-unlock", stuck.id, "--force") == 0
+    assert project.apply() == 0
