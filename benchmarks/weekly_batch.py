@@ -164,6 +164,8 @@ def main_() -> None:
             f"apply  {apply_seconds:6.2f} s   {apply_writes} state writes   "
             f"({apply_seconds / plan_seconds:.1f}x plan; {groups} jobs created)"
         )
+        met = apply_seconds <= 3 * plan_seconds and apply_writes <= 4
+        print(f"target (apply <= 3x plan, <= 4 state writes): {'met' if met else 'NOT MET'}")
         for g in range(groups):  # next week: one more job per group, followed to the end
             path = root / "manifests" / f"g{g:03d}.yaml"
             new = f"  - jobName: g{g:03d}-next-week\n    dataSource: {{dataLocation: {LOCATION}}}\n"

@@ -121,6 +121,11 @@ class JobStatus(StrEnum):
     def terminal(self) -> bool:
         return self in (JobStatus.COMPLETED, JobStatus.FAILED)
 
+    @property
+    def step(self) -> int:
+        """How far along a job is: 0 PENDING, 1 IN_PROGRESS, 2 COMPLETED or FAILED."""
+        return {JobStatus.PENDING: 0, JobStatus.IN_PROGRESS: 1}.get(self, 2)
+
 
 class ServiceJob(Frozen):
     """What the service says of a data deletion job: the one model for List and Describe answers,

@@ -14,8 +14,9 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from reconciler.models import DesiredJob, JobStatus, ServiceJob
+from reconciler.planning.decide import claimed_names
 from reconciler.planning.model import RecordedState
-from reconciler.planning.observed import Observed, ObservedGroup
+from reconciler.planning.observed import Observed, ObservedGroup, found_attempts
 from reconciler.providers.interface import NotFound, Provider
 
 
@@ -31,10 +32,11 @@ def refresh(
     listed = Observed({arn: _group(provider, arn) for arn in arns})
 
     wanted: dict[str, None] = {}
+    claimed = claimed_names(desired, records.values())
     for declared in desired:
         if declared.address not in records:  # its attempts are compared before an import
-            for name in declared.spec.attempt_names():
-                found = listed.find(declared.spec.dataset_group_arn, name)
+            mine = claimed - {declared.spec.job_name}
+            for _, found in found_attempts(declared.spec, listed, mine):
                 if found is not None:
                     wanted[found.arn] = None
     for record in records.values():

@@ -16,6 +16,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from reconciler.errors import ReconcilerError
 from reconciler.manifest.loader import ManifestSet, load_manifests
 from reconciler.planning.decide import make_plan
 from reconciler.planning.model import Limits, Origin, Plan, RecordedJob, RecordedState
@@ -97,7 +98,13 @@ def locked(
     try:
         yield
     finally:
-        backend.unlock(lock)
+        try:
+            backend.unlock(lock)
+        except ReconcilerError as exc:  # the run's own result (or error) is what counts
+            runtime.err.write(
+                f"Note: the lock {lock.id} could not be released ({exc}); if no run holds it, "
+                f"`reconciler force-unlock {lock.id}` removes it.\n"
+            )
 
 
 def show_notices(backend: StateBackend, runtime: Runtime) -> None:

@@ -1,6 +1,6 @@
 """Executing a plan: import, forget, and create within the quota, in a constant number of writes.
 
-Adopts, forgets and statuses the service moved on call nothing: they are staged. Creates go in
+Imports, forgets and statuses the service moved on call nothing: they are staged. Creates go in
 waves: the intents of a whole wave (job names, no ARNs) are stored in one write, together with
 whatever was staged; then the calls are made, `parallelism` at a time; their outcomes (ARNs,
 refusals) are staged for the next write. Whatever stops the process before that write, the
@@ -138,21 +138,35 @@ class Executor:
                 raise
 
         pool = ThreadPoolExecutor(max_workers=self.parallelism)
+        futures = [pool.submit(call, item) for item in prepared]
         try:
-            results = list(pool.map(call, prepared))
-        except BaseException:  # the calls under way end; the others never start
+            results = [future.result() for future in futures]
+        except BaseException:  # the calls under way end; the others never start...
             stop.set()
-            raise
-        finally:
             pool.shutdown(wait=True, cancel_futures=True)
-        for (change, before, _), (_, after) in zip(prepared, results, strict=True):
-            if after is not None:
-                self.session.stage(put=[after])
-            elif before is not None:
-                self.session.stage(put=[before])
-            else:
-                self.session.stage(remove=[change.address])
+            for item, future in zip(prepared, futures, strict=True):  # ...and what ended counts
+                if future.done() and not future.cancelled() and future.exception() is None:
+                    self._keep(item, future.result())
+            raise
+        pool.shutdown(wait=True)
+        for item, result in zip(prepared, results, strict=True):
+            self._keep(item, result)
         return [outcome for outcome, _ in results]
+
+    def _keep(
+        self,
+        item: tuple[Change, JobRecord | None, JobRecord],
+        result: tuple[Outcome, JobRecord | None],
+    ) -> None:
+        """Stage what a create came to: the record it leaves, or what was there before."""
+        change, before, _ = item
+        after = result[1]
+        if after is not None:
+            self.session.stage(put=[after])
+        elif before is not None:
+            self.session.stage(put=[before])
+        else:
+            self.session.stage(remove=[change.address])
 
     def _intend(self, change: Change, now: datetime) -> tuple[Change, JobRecord | None, JobRecord]:
         """The change, the record it had (what to put back if nothing is created), its intent."""

@@ -7,10 +7,12 @@ in the service and import what it finds (same spec) or create again (nothing the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from reconciler.diagnostics import Location
 from reconciler.models import JobSpec, JobStatus, ServiceJob
+from reconciler.planning.model import EarlierAttempt
 from reconciler.state.document import Attempt, JobRecord, Transition
 
 
@@ -66,7 +68,7 @@ def adopted(
     source: Location | None,
     found: ServiceJob,
     now: datetime,
-    earlier: tuple[ServiceJob, ...] = (),
+    earlier: Sequence[EarlierAttempt] = (),
 ) -> JobRecord:
     """A job found in the service with the declared spec, recorded as it is (with `earlier`
     attempts found in the service as its history, when nothing was recorded before)."""
@@ -76,7 +78,7 @@ def adopted(
         spec_digest=spec.digest(),
         manifest=str(source) if source else "",
         job_name=found.job_name,
-        attempts=tuple(Attempt(job_name=job.job_name, seen=job) for job in earlier),
+        attempts=tuple(Attempt(job_name=e.job_name, seen=e.seen) for e in earlier),
     )
     update = {"job_name": found.job_name, "spec": spec, "spec_digest": spec.digest()}
     return observe(base.model_copy(update=update), found, now)
@@ -84,7 +86,16 @@ def adopted(
 
 def observe(record: JobRecord, found: ServiceJob, now: datetime) -> JobRecord:
     """What the service says now; a new status is appended to the history with when it was seen.
-    What an earlier Describe read (numDeleted, the data source) is kept."""
+    What an earlier Describe read (numDeleted, the data source) is kept. A job only moves
+    forward (PENDING > IN_PROGRESS > COMPLETED or FAILED), so an observation behind the one
+    recorded (a slow `status` writing after an apply) changes nothing. Status order, not
+    timestamps: the time a create was recorded comes from this machine's clock, not the
+    service's."""
+    last = record.seen
+    if last is not None and last.arn == found.arn:
+        behind = found.status.step < last.status.step
+        if behind or (last.status.terminal and found.status != last.status):
+            return record
     seen = found.over(record.seen)
     if seen == record.seen:
         return record

@@ -18,7 +18,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from datetime import datetime
 
 from reconciler.applying.records import forgotten, observe
@@ -30,34 +30,35 @@ WRITE_EVERY = 20.0  # seconds between writes while only observations change
 
 
 @contextmanager
-def flushed(session: StateSession) -> Iterator[None]:
+def flushed(session: StateSession, note: Callable[[str], object]) -> Iterator[None]:
     """Store what the session staged when the run ends: normally, on an error, on Ctrl-C or
     SIGTERM (only a killed process, as the crash tests simulate, ends without it)."""
     try:
         yield
     except (Exception, KeyboardInterrupt, Terminated):
-        with suppress(ReconcilerError):  # the error under way is the one to report
+        try:
             session.flush(force=True)
+        except ReconcilerError as exc:  # the error under way is the one to report
+            note(
+                f"what this run saw last could not be saved ({exc}); the next run finds it "
+                "again in the service"
+            )
         raise
     session.flush(force=True)
 
 
 class StateSession:
-    """With `persist=False` changes stay in memory only."""
-
     def __init__(
         self,
         backend: StateBackend,
         document: StateDocument,
         clock: Callable[[], datetime],
         *,
-        persist: bool = True,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.backend = backend
         self.document = document
         self.clock = clock
-        self.persist = persist
         self.monotonic = monotonic
         self.writes = 0
         self._staged: dict[str, JobRecord | None] = {}  # address -> record, None: removed
@@ -104,15 +105,11 @@ class StateSession:
                 self._write()
 
     def _write(self) -> None:
-        if self.persist:
-            self.document = self._store(self.document)
-            self.writes += 1
+        self.document = self.backend.save(self.document)
+        self.writes += 1
         self._staged.clear()
         self._dirty = False
         self._last_write = self.monotonic()
-
-    def _store(self, document: StateDocument) -> StateDocument:
-        return self.backend.save(document)
 
 
 class ObservingSession(StateSession):
@@ -145,8 +142,11 @@ class ObservingSession(StateSession):
         try:
             current = self.backend.load() or self.document
             merged = _merge(current, self._staged.values(), self.clock())
-            self.document = self.backend.save(merged) if merged is not current else current
-            self.writes += 1
+            if merged is not current:
+                self.document = self.backend.save(merged)
+                self.writes += 1
+            else:
+                self.document = current
         finally:
             self.backend.unlock(lock)
         self._staged.clear()

@@ -72,7 +72,7 @@ class _Apply:
             self.runtime.clock,
             monotonic=self.runtime.monotonic,
         )
-        with flushed(session):
+        with flushed(session, lambda text: self.runtime.err.write(f"Note: {text}.\n")):
             return self._execute(plan, session)
 
     def _execute(self, plan: Plan, session: StateSession) -> int:

@@ -25,6 +25,14 @@ class ForceUnlockOptions:
 def force_unlock(options: ForceUnlockOptions, runtime: Runtime) -> int:
     settings = load_settings(options.manifests_dir, runtime.environ)
     backend = runtime.make_backend(settings.state)
+    held = backend.holder()
+    if held is None:
+        raise ReconcilerError(f"the state at {backend.describe()} is not locked")
+    if held.id != options.lock_id:
+        raise ReconcilerError(
+            f"the lock of {backend.describe()} is held by {held.describe()}, not "
+            f"{options.lock_id}: nothing was removed"
+        )
     if not options.force:
         if not runtime.in_tty:
             raise ReconcilerError(
@@ -32,8 +40,8 @@ def force_unlock(options: ForceUnlockOptions, runtime: Runtime) -> int:
                 "no run holds the lock, then run again with --force"
             )
         answer = runtime.ask(
-            f"Remove the lock {options.lock_id} of {backend.describe()}? A run that still holds "
-            "it would go on without it. Only 'yes' will be accepted: "
+            f"Remove the lock of {backend.describe()} held by {held.describe()}? A run that "
+            "still holds it would go on without it. Only 'yes' will be accepted: "
         )
         if answer.strip() != "yes":
             raise Cancelled("Force-unlock cancelled.")

@@ -1,9 +1,10 @@
 """`reconciler import ADDRESS JOB_ARN`: record an existing job under a declared address.
 
 The job is described and its tags listed; it is recorded only if its dataset group, data
-location, role and tags are the manifest's and its name is the declared job name or one of its
-retry names (`NAME-rN`). A mismatch is refused with the differences. Nothing in the service
-changes. It takes the state lock (waiting up to `--lock-timeout`).
+location, role and tags are the manifest's and it is the latest attempt at the declared job
+found in the service (the job name or one of its retry names, `NAME-rN`); the earlier attempts
+are recorded as its history, as a plan's import does. A mismatch is refused with the
+differences. Nothing in the service changes. It takes the state lock (up to `--lock-timeout`).
 """
 
 from __future__ import annotations
@@ -15,9 +16,12 @@ from reconciler.applying.records import adopted
 from reconciler.errors import ReconcilerError, UsageError
 from reconciler.exitcodes import ExitCode
 from reconciler.planning.conflicts import service_differences, spec_differences
+from reconciler.planning.decide import claimed_names
+from reconciler.planning.model import EarlierAttempt
+from reconciler.planning.observed import Observed, ObservedGroup, found_attempts
 from reconciler.runtime import Runtime
 from reconciler.state.document import new_state
-from reconciler.workspace import locked, open_workspace
+from reconciler.workspace import locked, open_workspace, recorded_job
 
 
 @dataclass(frozen=True)
@@ -40,23 +44,8 @@ def import_job(options: ImportOptions, runtime: Runtime) -> int:
     provider = workspace.provider
     found = provider.describe_job(options.job_arn)
     tags = provider.list_tags(options.job_arn)
-    differences = [
-        line
-        for line in (
-            service_differences(job.spec, found),
-            spec_differences({"tags": tags}, {"tags": dict(job.spec.tags)}),
-        )
-        if line
-    ]
-    if found.job_name not in job.spec.attempt_names():
-        differences.insert(
-            0, f"  jobName: {found.job_name!r} is neither {job.spec.job_name!r} nor a retry of it"
-        )
-    if differences:
-        raise ReconcilerError(
-            f"{options.job_arn} is not the job {options.address} declares; nothing was "
-            "recorded:\n" + "\n".join(differences)
-        )
+    group = job.spec.dataset_group_arn
+    listed = Observed({group: ObservedGroup(group, True, tuple(provider.list_jobs(group)))})
     with locked(workspace.backend, "import", options.lock_timeout, runtime):
         document = workspace.load_state() or new_state()
         existing = document.jobs.get(options.address)
@@ -65,6 +54,37 @@ def import_job(options: ImportOptions, runtime: Runtime) -> int:
                 f"{options.address} is already in the state (as {existing.job_name}): remove it "
                 f"first with `reconciler state rm {options.address}` to record another job"
             )
+        others = [j for j in workspace.manifests.jobs if j.address != job.address]
+        claimed = claimed_names(others, map(recorded_job, document.jobs.values()))
+        attempts = found_attempts(job.spec, listed, claimed)
+        differences = [
+            line
+            for line in (
+                service_differences(job.spec, found),
+                spec_differences({"tags": tags}, {"tags": dict(job.spec.tags)}),
+            )
+            if line
+        ]
+        if found.job_name not in job.spec.attempt_names():
+            differences.insert(
+                0,
+                f"  jobName: {found.job_name!r} is neither {job.spec.job_name!r} nor a retry of it",
+            )
+        elif found.job_name != job.spec.job_name and found.job_name in claimed:
+            differences.insert(
+                0, f"  jobName: {found.job_name!r} is another declared or recorded job's name"
+            )
+        elif attempts and attempts[-1][0] != found.job_name:
+            differences.insert(
+                0,
+                f"  jobName: {found.job_name!r} is an earlier attempt; the latest in the service "
+                f"is {attempts[-1][0]!r}: import that one",
+            )
+        if differences:
+            raise ReconcilerError(
+                f"{options.job_arn} is not the job {options.address} declares; nothing was "
+                "recorded:\n" + "\n".join(differences)
+            )
         record = adopted(
             None,
             address=job.address,
@@ -72,6 +92,7 @@ def import_job(options: ImportOptions, runtime: Runtime) -> int:
             source=job.source,
             found=found,
             now=runtime.clock(),
+            earlier=[EarlierAttempt(job_name=name, seen=seen) for name, seen in attempts[:-1]],
         )
         jobs = {**document.jobs, record.address: record}
         stored = workspace.backend.save(document.model_copy(update={"jobs": jobs}))

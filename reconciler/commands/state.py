@@ -27,7 +27,7 @@ from reconciler.state.document import (
     UnsupportedVersion,
     parse_document,
 )
-from reconciler.state.interface import StateBackend
+from reconciler.state.interface import CorruptState, StateBackend
 from reconciler.workspace import load_settings, locked, show_notices
 
 
@@ -84,18 +84,39 @@ def state_show(options: StateOptions, runtime: Runtime) -> int:
 
 def state_rm(options: StateOptions, runtime: Runtime) -> int:
     backend = _backend(options, runtime)
+    addresses = list(dict.fromkeys(options.addresses))  # each once
     with locked(backend, "state rm", options.lock_timeout, runtime):
         document = _load(backend, runtime)
-        gone = [forgotten(_record(document, a), runtime.clock()) for a in options.addresses]
-        jobs = {k: v for k, v in document.jobs.items() if k not in options.addresses}
+        gone = [forgotten(_record(document, a), runtime.clock()) for a in addresses]
+        jobs = {k: v for k, v in document.jobs.items() if k not in addresses}
         update = {"jobs": jobs, "forgotten": (*document.forgotten, *gone)}
         backend.save(document.model_copy(update=update))
+    declared = _declared(options.manifests_dir)
     for record in gone:
+        job = "its job stays in Personalize" if record.arn else "no job was confirmed for it"
+        again = (
+            "; it is still declared, so the next plan imports it again from the service"
+            if record.address in declared
+            else ""
+        )
         runtime.out.write(
-            f"Removed {record.address} ({record.job_name}) from the state: the job stays in "
-            "Personalize, and its record in the state's history.\n"
+            f"Removed {record.address} ({record.job_name}) from the state: {job}, and its "
+            f"record is in the state's history{again}.\n"
         )
     return ExitCode.OK
+
+
+def _declared(manifests_dir: Path) -> set[str]:
+    """The addresses the manifests declare; none when they cannot be read (the removal is done:
+    a broken manifest only loses the reminder)."""
+    from reconciler.manifest.loader import load_manifests
+
+    if not manifests_dir.is_dir():
+        return set()
+    try:
+        return {job.address for job in load_manifests([manifests_dir]).jobs}
+    except ReconcilerError:
+        return set()
 
 
 def state_pull(options: StateOptions, runtime: Runtime) -> int:
@@ -109,7 +130,12 @@ def state_push(options: StateOptions, runtime: Runtime) -> int:
     pushed = _read_file(options.file)
     backend = _backend(options, runtime)
     with locked(backend, "state push", options.lock_timeout, runtime):
-        current = backend.load()
+        try:
+            current = backend.load()
+        except CorruptState:
+            if not options.force:
+                raise
+            current = None  # --force replaces a state that cannot be read
         if current is not None and not options.force:
             if current.lineage != pushed.lineage:
                 raise ReconcilerError(
@@ -122,6 +148,12 @@ def state_push(options: StateOptions, runtime: Runtime) -> int:
                     f"{options.file} has serial {pushed.serial}, lower than the state at "
                     f"{backend.describe()} ({current.serial}): it is older; give --force to "
                     "push it all the same"
+                )
+            if pushed.serial == current.serial and pushed != current:
+                raise ReconcilerError(
+                    f"{options.file} has the serial of the state at {backend.describe()} "
+                    f"({current.serial}) but other contents: one of them was edited; give "
+                    "--force to push it all the same"
                 )
         stored = backend.replace(pushed)
     runtime.out.write(

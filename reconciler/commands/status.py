@@ -68,7 +68,7 @@ def status(options: StatusOptions, runtime: Runtime) -> int:
         )
         display = ProgressDisplay(runtime.err, tty=runtime.out_tty)
         report = display if options.watch else _quiet
-        with flushed(session):
+        with flushed(session, lambda text: runtime.err.write(f"Note: {text}.\n")):
             try:
                 result = tracker.run(
                     [], timeout=options.timeout, report=report, once=not options.watch

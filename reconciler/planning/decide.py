@@ -5,11 +5,11 @@ For each declared job the decision is a switch over (recorded job, observed job 
 | recorded job             | observed job of that name | action / diagnostic (reason)              |
 |--------------------------|---------------------------|-------------------------------------------|
 | none                     | none                      | create (declared_not_found)               |
-| none                     | same spec                 | adopt (exists_same_spec)                  |
+| none                     | same spec                 | import (exists_same_spec)                 |
 | none                     | other spec                | error: name used by another spec          |
 | spec digest differs      | any                       | error: spec changed (immutable)           |
 | intent only (no ARN)     | none                      | create/retry (interrupted_before_create)  |
-| intent only (no ARN)     | same spec / other spec    | adopt (interrupted_after_create) / error  |
+| intent only (no ARN)     | same spec / other spec    | import (interrupted_after_create) / error |
 | ARN                      | none                      | no-op, health Missing, drift (missing)    |
 | ARN, FAILED, retry asked | attempts left             | retry as NAME-rN (retry_after_failure)    |
 | ARN                      | any other status          | no-op with that health (up_to_date)       |
@@ -31,6 +31,7 @@ from reconciler.planning.model import (
     ActionReason,
     Change,
     Drift,
+    EarlierAttempt,
     Health,
     JobValues,
     Limits,
@@ -41,7 +42,7 @@ from reconciler.planning.model import (
     RecordedState,
     Refreshed,
 )
-from reconciler.planning.observed import Observed
+from reconciler.planning.observed import Observed, found_attempts
 from reconciler.planning.quota import allocate
 
 
@@ -66,8 +67,9 @@ def _values(
 
 
 class _Planner:
-    def __init__(self, observed: Observed) -> None:
+    def __init__(self, observed: Observed, claimed: set[str]) -> None:
         self.observed = observed
+        self.claimed = claimed  # every name a declared or recorded job holds
         self.changes: list[Change] = []
         self.diagnostics: list[PlanDiagnostic] = []
         self.drift: list[Drift] = []
@@ -98,7 +100,7 @@ class _Planner:
         health: Health = Health.MISSING,
         attempt: int | None = None,
         previous: ServiceJob | None = None,
-        earlier: tuple[ServiceJob, ...] = (),
+        earlier: tuple[EarlierAttempt, ...] = (),
     ) -> None:
         self.changes.append(
             Change(
@@ -120,7 +122,7 @@ class _Planner:
             )
         )
 
-    def adopt_or_conflict(
+    def import_or_conflict(
         self,
         job: DesiredJob,
         found: ServiceJob,
@@ -129,7 +131,7 @@ class _Planner:
         detail: str,
         recorded: RecordedJob | None = None,
     ) -> None:
-        """Adopt the observed job of the name if it has the declared spec; otherwise block."""
+        """Import the observed job of the name if it has the declared spec; otherwise block."""
         differs = service_differences(job.spec, found)
         if differs:
             self.error(
@@ -153,10 +155,8 @@ class _Planner:
     def unrecorded(self, job: DesiredJob) -> None:
         """Declared and not recorded: created, or (a state lost, or jobs made by hand) the
         latest attempt found in the service imported with the earlier ones as its history."""
-        names = job.spec.attempt_names()
-        group = job.spec.dataset_group_arn
-        candidates = [(n, self.observed.find(group, name)) for n, name in enumerate(names, 1)]
-        found = [(n, attempt) for n, attempt in candidates if attempt is not None]
+        attempts = found_attempts(job.spec, self.observed, self.claimed - {job.spec.job_name})
+        found = [(n, seen) for n, (_, seen) in enumerate(attempts, 1) if seen is not None]
         if not found:
             self.change(
                 job,
@@ -179,8 +179,8 @@ class _Planner:
                 )
                 return
         number, latest = found[-1]
-        earlier = tuple(attempt for _, attempt in found[:-1])
-        history = f" (and {len(earlier)} earlier attempts)" if earlier else ""
+        earlier = tuple(EarlierAttempt(job_name=name, seen=seen) for name, seen in attempts[:-1])
+        history = f" (and {len(found) - 1} earlier attempts)" if len(found) > 1 else ""
         self.change(
             job,
             Action.IMPORT,
@@ -226,7 +226,7 @@ class _Planner:
                 recorded=record,
             )
             return
-        self.adopt_or_conflict(
+        self.import_or_conflict(
             job,
             found,
             "An earlier apply meant to create this name, and the service has a job of that "
@@ -320,8 +320,8 @@ def make_plan(
     limits: Limits,
     origin: Origin,
 ) -> Plan:
-    planner = _Planner(observed)
     records = recorded.jobs if recorded else {}
+    planner = _Planner(observed, claimed_names(desired, records.values()))
     missing_groups: dict[str, DesiredJob] = {}
     for job in desired:
         group = observed.groups.get(job.spec.dataset_group_arn)
@@ -360,6 +360,15 @@ def make_plan(
         diagnostics=tuple(planner.diagnostics),
         api_calls=dict(observed.api_calls),
     )
+
+
+def claimed_names(desired: Iterable[DesiredJob], records: Iterable[RecordedJob]) -> set[str]:
+    """The names declared and recorded jobs hold: none of them is another job's attempt."""
+    names = {job.spec.job_name for job in desired}
+    for record in records:
+        names.add(record.job_name)
+        names.update(record.earlier_names)
+    return names
 
 
 def _forget(record: RecordedJob) -> Change:

@@ -120,6 +120,13 @@ class Origin(Frozen):
     manifests_digest: str
 
 
+class EarlierAttempt(Frozen):
+    """An earlier attempt at a job found in the service (`seen` None: that name is not there)."""
+
+    job_name: str
+    seen: ServiceJob | None = None
+
+
 class JobValues(Frozen):
     """A job as it is, or will be, once a change is applied."""
 
@@ -143,7 +150,7 @@ class Change(Frozen):
     recorded: RecordedJob | None = None  # what the state recorded
     observed: ServiceJob | None = None  # what the service shows of `job_name`, where it exists
     previous: ServiceJob | None = None  # retry: the FAILED attempt it replaces
-    earlier: tuple[ServiceJob, ...] = ()  # import: earlier attempts found in the service
+    earlier: tuple[EarlierAttempt, ...] = ()  # import: the attempts before the one imported
     after: JobValues | None = None  # the job once applied (None: forget)
     queued: bool = False
     health: Health = Health.MISSING

@@ -8,10 +8,10 @@ wherever it was listed.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
-from reconciler.models import DatasetGroupRef, ServiceJob
+from reconciler.models import DatasetGroupRef, JobSpec, ServiceJob
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,22 @@ class Observed:
     def find(self, dataset_group_arn: str, job_name: str) -> ServiceJob | None:
         """The job of that name in the group's account and region, wherever it was listed."""
         return self._by_name.get(name_key(dataset_group_arn, job_name))
+
+
+def found_attempts(
+    spec: JobSpec, observed: Observed, claimed: Collection[str] = ()
+) -> list[tuple[str, ServiceJob | None]]:
+    """What the service has of each attempt at `spec` (NAME, NAME-r2, …), up to the latest that
+    exists: [] when none does. A name `claimed` by another declared or recorded job is not one of
+    this job's attempts."""
+    found = [
+        (name, observed.find(spec.dataset_group_arn, name))
+        for name in spec.attempt_names()
+        if name == spec.job_name or name not in claimed
+    ]
+    while found and found[-1][1] is None:
+        found.pop()
+    return found
 
 
 def name_key(dataset_group_arn: str, job_name: str) -> str:

@@ -94,7 +94,10 @@ def _block(change: Change, paint: _Paint) -> list[str]:
         if change.action is Action.IMPORT:
             lines.append(f"        {'id':<{width}} = {json.dumps(values['dataDeletionJobArn'])}")
             if change.earlier:
-                shown = ", ".join(f"{e.job_name} ({e.status.value})" for e in change.earlier)
+                shown = ", ".join(
+                    f"{e.job_name} ({e.seen.status.value if e.seen else 'not in the service'})"
+                    for e in change.earlier
+                )
                 lines.append(f"        {'earlier':<{width}} = {shown}")
             lines.append(f"        {'status':<{width}} = {_show(values['status'])}")
         else:

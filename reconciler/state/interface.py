@@ -6,8 +6,16 @@ refuses when the stored state moved on since it was loaded (another run wrote it
 
 from __future__ import annotations
 
+import getpass
+import json
+import os
+import socket
+import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
+
+from pydantic import ValidationError
 
 from reconciler.errors import ReconcilerError
 from reconciler.models import Frozen
@@ -79,6 +87,10 @@ class StateBackend(Protocol):
         stored one and its own; the caller holds the lock and has made its checks."""
         ...
 
+    def holder(self) -> LockInfo | None:
+        """The details of the lock as it stands (None: not locked, or unreadable)."""
+        ...
+
     def force_unlock(self, lock_id: str) -> LockInfo:
         """Remove the lock of that ID that a killed run left, and only that one."""
         ...
@@ -87,3 +99,50 @@ class StateBackend(Protocol):
         """What the user should know about this backend (once), e.g. a bucket without
         versioning; the list is emptied by reading it."""
         ...
+
+
+def check_successor(current: StateDocument | None, document: StateDocument, where: str) -> None:
+    """Refuse to store `document` unless it was read from `current` (same lineage and serial):
+    otherwise another run wrote in between, or the state was replaced."""
+    if current is None and document.serial != 0:
+        raise StaleState(
+            f"the state at {where} disappeared since serial {document.serial} was read"
+        )
+    if current is not None and current.lineage != document.lineage:
+        raise StaleState(
+            f"the state at {where} belongs to another lineage ({current.lineage}, not "
+            f"{document.lineage}): it was replaced since it was read"
+        )
+    if current is not None and current.serial != document.serial:
+        raise StaleState(
+            f"the state at {where} changed since it was read (serial {document.serial}, now "
+            f"{current.serial}): run the command again"
+        )
+
+
+def new_lock(operation: str, clock: Callable[[], datetime]) -> LockInfo:
+    """The details a lock taken now by this process holds."""
+    return LockInfo(
+        id=str(uuid.uuid4()),
+        who=f"{_user()}@{socket.gethostname()}",
+        operation=operation,
+        created=clock(),
+        pid=os.getpid(),
+    )
+
+
+def parse_holder(raw: bytes) -> LockInfo | None:
+    """A lock's details as far as they can be read (a newer version may write more)."""
+    try:
+        details = json.loads(raw)
+        known = {k: v for k, v in details.items() if k in LockInfo.model_fields}
+        return LockInfo.model_validate(known)
+    except (ValueError, AttributeError, ValidationError):
+        return None
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid-{os.getuid()}"

@@ -18,12 +18,9 @@ Temporary files a killed write left behind are removed by the next run that take
 from __future__ import annotations
 
 import fcntl
-import getpass
 import json
 import os
-import socket
 import stat
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,9 +32,11 @@ from reconciler.state.document import StateDocument, UnsupportedVersion, parse_d
 from reconciler.state.interface import (
     CorruptState,
     LockInfo,
-    StaleState,
     StateError,
     StateLocked,
+    check_successor,
+    new_lock,
+    parse_holder,
 )
 
 
@@ -63,7 +62,7 @@ class LocalBackend:
     def load(self) -> StateDocument | None:
         return self._read()[0]
 
-    def _read(self, *, check_lineage: bool = True) -> tuple[StateDocument | None, bytes]:
+    def _read(self) -> tuple[StateDocument | None, bytes]:
         """The stored state and the bytes it was read from (kept as the backup on save)."""
         try:
             raw = self.path.read_bytes()
@@ -92,8 +91,7 @@ class LocalBackend:
                 f"version before the last write is {self.backup}: if it is right, restore it "
                 f"with: cp {self.backup} {self.path}"
             ) from None
-        if check_lineage:
-            self._check_lineage(document)
+        self._check_lineage(document)
         return document, raw
 
     def _check_lineage(self, document: StateDocument) -> None:
@@ -114,21 +112,7 @@ class LocalBackend:
 
     def save(self, document: StateDocument) -> StateDocument:
         current, raw = self._read()
-        if current is None and document.serial != 0:
-            raise StaleState(
-                f"the state file {self.path} disappeared since serial {document.serial} was read"
-            )
-        if current is not None:
-            if current.lineage != document.lineage:
-                raise StaleState(
-                    f"the state at {self.path} belongs to another lineage ({current.lineage}, "
-                    f"not {document.lineage}): it was replaced since it was read"
-                )
-            if current.serial != document.serial:
-                raise StaleState(
-                    f"the state at {self.path} changed since it was read (serial "
-                    f"{document.serial}, now {current.serial}): run the command again"
-                )
+        check_successor(current, document, str(self.path))
         stored = document.model_copy(update={"serial": document.serial + 1})
         self._write(stored, raw if current is not None else None, document.serial)
         if current is None or not self.lineage_path.exists():  # a new state: its lineage is
@@ -159,12 +143,27 @@ class LocalBackend:
             ) from None
 
     def replace(self, document: StateDocument) -> StateDocument:
-        current, raw = self._read(check_lineage=False)
-        serial = max(document.serial, current.serial if current else 0) + 1
-        stored = document.model_copy(update={"serial": serial})
-        self._write(stored, raw if current is not None else None, document.serial)
+        try:  # what is there may be unreadable: a push --force repairs it
+            raw: bytes | None = self.path.read_bytes()
+        except FileNotFoundError:
+            raw = None
+        except OSError as exc:
+            raise StateError(f"cannot read the state file {self.path}: {exc.strerror}") from None
+        try:
+            serial = parse_document(raw).serial if raw is not None else 0
+        except (ValueError, UnsupportedVersion):
+            serial = 0
+        stored = document.model_copy(update={"serial": max(document.serial, serial) + 1})
+        self._write(stored, raw, document.serial)
         self._pin(stored.lineage)
         return stored
+
+    def holder(self) -> LockInfo | None:
+        fd = self._open_lock_file()
+        try:
+            return _read_holder(fd)
+        finally:
+            os.close(fd)
 
     def force_unlock(self, lock_id: str) -> LockInfo:
         fd = self._open_lock_file()
@@ -202,13 +201,7 @@ class LocalBackend:
             raise StateLocked(holder, str(self.shown)) from None
         try:
             _check_is_lock(fd, self.lock_path)
-            info = LockInfo(
-                id=str(uuid.uuid4()),
-                who=f"{_user()}@{socket.gethostname()}",
-                operation=operation,
-                created=self._clock(),
-                pid=os.getpid(),
-            )
+            info = new_lock(operation, self._clock)
             details = info.model_dump_json().encode()
             os.ftruncate(fd, 0)
             if os.pwrite(fd, details, 0) != len(details):
@@ -281,17 +274,8 @@ def _check_is_lock(fd: int, path: Path) -> None:
 
 
 def _read_holder(fd: int) -> LockInfo | None:
-    """The holder's details, as far as they can be read (a newer version may write more)."""
+    """The holder's details, as far as they can be read."""
     try:
-        details = json.loads(os.pread(fd, 64 * 1024, 0))
-        known = {k: v for k, v in details.items() if k in LockInfo.model_fields}
-        return LockInfo.model_validate(known)
-    except (OSError, ValueError, AttributeError, ValidationError):
+        return parse_holder(os.pread(fd, 64 * 1024, 0))
+    except OSError:
         return None
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return f"uid-{os.getuid()}"

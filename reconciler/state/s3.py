@@ -19,11 +19,6 @@ and kms:Decrypt on the key.
 
 from __future__ import annotations
 
-import getpass
-import json
-import os
-import socket
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -39,6 +34,9 @@ from reconciler.state.interface import (
     StaleState,
     StateError,
     StateLocked,
+    check_successor,
+    new_lock,
+    parse_holder,
 )
 
 _ACTIONS = {
@@ -85,6 +83,7 @@ class S3Backend:
     # the state
 
     def load(self) -> StateDocument | None:
+        self._check_versioning()
         try:
             answer = self._call("GetObject", Key=self.key)
         except _Missing:
@@ -107,7 +106,6 @@ class S3Backend:
                 "Restore an earlier version of the object (the bucket's versioning keeps them)"
             ) from None
         self._read = (document, answer["ETag"])
-        self._check_versioning()
         return document
 
     def save(self, document: StateDocument) -> StateDocument:
@@ -115,51 +113,44 @@ class S3Backend:
             self.load()
         assert self._read is not None
         current, etag = self._read
-        if current is None and document.serial != 0:
-            raise StaleState(
-                f"the state at {self.describe()} disappeared since serial {document.serial} "
-                "was read"
-            )
-        if current is not None and current.lineage != document.lineage:
-            raise StaleState(
-                f"the state at {self.describe()} belongs to another lineage ({current.lineage}, "
-                f"not {document.lineage})"
-            )
-        if current is not None and current.serial != document.serial:
-            raise StaleState(
-                f"the state at {self.describe()} changed since it was read (serial "
-                f"{document.serial}, now {current.serial}): run the command again"
-            )
+        check_successor(current, document, self.describe())
         stored = document.model_copy(update={"serial": document.serial + 1})
+        self._store(stored, etag)
+        return stored
+
+    def _store(self, stored: StateDocument, etag: str | None) -> None:
+        """Put `stored` if the object is still the one read (`etag`; None: there was none)."""
         condition = {"IfMatch": etag} if etag else {"IfNoneMatch": "*"}
         try:
             answer = self._put(self.key, stored.model_dump_json(indent=2).encode(), condition)
-        except _PreconditionFailed:
+        except (_PreconditionFailed, _Conflict):
             raise StaleState(
-                f"the state at {self.describe()} was written by another run since serial "
-                f"{document.serial} was read (its ETag moved on): run the command again"
+                f"the state at {self.describe()} was written by another run since it was read "
+                "(its ETag moved on): run the command again"
+            ) from None
+        except _Missing:
+            raise StaleState(
+                f"the state at {self.describe()} was deleted since it was read: run the command "
+                "again"
             ) from None
         self._read = (stored, answer["ETag"])
-        return stored
 
     def replace(self, document: StateDocument) -> StateDocument:
         """Store `document` over whatever is there (`state push`), lineage and all, as a serial
-        above both; still conditional on the object not having moved since it was read."""
-        if self._read is None:
-            self.load()
-        assert self._read is not None
-        current, etag = self._read
-        serial = max(document.serial, current.serial if current else 0) + 1
-        stored = document.model_copy(update={"serial": serial})
-        condition = {"IfMatch": etag} if etag else {"IfNoneMatch": "*"}
+        above both; still conditional on the object not having moved since it was read (it is
+        read as bytes: a corrupt state can be replaced)."""
         try:
-            answer = self._put(self.key, stored.model_dump_json(indent=2).encode(), condition)
-        except _PreconditionFailed:
-            raise StaleState(
-                f"the state at {self.describe()} was written by another run meanwhile: run the "
-                "command again"
-            ) from None
-        self._read = (stored, answer["ETag"])
+            answer = self._call("GetObject", Key=self.key)
+        except _Missing:
+            serial, etag = 0, None
+        else:
+            etag = answer["ETag"]
+            try:
+                serial = parse_document(answer["Body"].read()).serial
+            except (ValueError, UnsupportedVersion):
+                serial = 0
+        stored = document.model_copy(update={"serial": max(document.serial, serial) + 1})
+        self._store(stored, etag)
         return stored
 
     def _check_versioning(self) -> None:
@@ -181,18 +172,16 @@ class S3Backend:
     # the lock
 
     def lock(self, operation: str) -> LockInfo:
-        info = LockInfo(
-            id=str(uuid.uuid4()),
-            who=f"{_user()}@{socket.gethostname()}",
-            operation=operation,
-            created=self._clock(),
-            pid=os.getpid(),
-        )
+        info = new_lock(operation, self._clock)
         try:
             answer = self._put(self.lock_key, info.model_dump_json().encode(), {"IfNoneMatch": "*"})
-        except _PreconditionFailed:
-            raise StateLocked(self.holder(), self.describe()) from None
-        self._locks[info.id] = answer["ETag"]
+        except (_PreconditionFailed, _Conflict):
+            held = self._read_lock()
+            if held is not None and held[0] is not None and held[0].id == info.id:
+                self._locks[info.id] = held[1]  # a retried PUT: the first one took it
+                return info
+            raise StateLocked(held[0] if held else None, self.describe()) from None
+        self._locks[info.id] = str(answer["ETag"])
         return info
 
     def holder(self) -> LockInfo | None:
@@ -206,12 +195,7 @@ class S3Backend:
             answer = self._call("GetObject", Key=self.lock_key)
         except _Missing:
             return None
-        try:
-            details = json.loads(answer["Body"].read())
-            known = {k: v for k, v in details.items() if k in LockInfo.model_fields}
-            return LockInfo.model_validate(known), answer["ETag"]
-        except (ValueError, AttributeError, ValidationError):
-            return None, answer["ETag"]
+        return parse_holder(answer["Body"].read()), answer["ETag"]
 
     def unlock(self, lock: LockInfo) -> None:
         etag = self._locks.pop(lock.id, None)
@@ -293,6 +277,8 @@ class S3Backend:
             return _Missing()
         if code in ("PreconditionFailed", "412") or status == 412:
             return _PreconditionFailed()
+        if code == "ConditionalRequestConflict" or status == 409:
+            return _Conflict()  # two conditional writes at once: S3 says to try again
         if code == "NoSuchBucket":
             return StateError(
                 f"the bucket {self.bucket} does not exist: create it (with versioning on) or fix "
@@ -328,6 +314,10 @@ class _PreconditionFailed(Exception):
     """A conditional request's condition did not hold (412)."""
 
 
+class _Conflict(Exception):
+    """Another conditional write on the object was under way (409)."""
+
+
 def _client(settings: StateSettings) -> Any:
     import boto3
     from botocore.config import Config
@@ -355,10 +345,3 @@ def _client(settings: StateSettings) -> Any:
 
 def _snake(operation: str) -> str:
     return "".join(f"_{c.lower()}" if c.isupper() else c for c in operation).lstrip("_")
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return f"uid-{os.getuid()}"

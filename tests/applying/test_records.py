@@ -70,3 +70,19 @@ def test_observe_appends_a_status_change_and_keeps_what_describe_read() -> None:
     )
     running = observe(pending, summary("a", status=JobStatus.IN_PROGRESS), NOW)
     assert [t.status for t in running.history] == [JobStatus.PENDING, JobStatus.IN_PROGRESS]
+
+
+def test_an_older_observation_never_overwrites_a_newer_one() -> None:
+    done = summary("a", status=JobStatus.COMPLETED).model_copy(
+        update={"last_updated": summary("a").last_updated.replace(hour=12)}
+    )
+    record = adopted(None, address=JOB.address, spec=JOB.spec, source=None, found=done, now=NOW)
+    earlier = summary("a", status=JobStatus.IN_PROGRESS)  # seen before it COMPLETED
+    assert observe(record, earlier, NOW) is record  # COMPLETED stays COMPLETED
+    assert observe(record, done.model_copy(update={"status": JobStatus.FAILED}), NOW) is record
+    fresh = intend(None, address=JOB.address, spec=JOB.spec, job_name="a", source=None, now=NOW)
+    running = observe(created(fresh, job_arn("a"), NOW), earlier, NOW)
+    assert observe(running, summary("a"), NOW) is running  # PENDING again: an older answer
+    # the create's own record carries this machine's time, later than the service's: no matter
+    recorded = created(fresh, job_arn("a"), NOW.replace(year=NOW.year + 1))
+    assert observe(recorded, done, NOW).status is JobStatus.COMPLETED

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reconciler.applying.records import observe as observe_record
 from reconciler.applying.tracker import MAX_FAILED_POLLS, Progress, Tracker
 from reconciler.applying.tracking import (
     MISSES_BEFORE_GIVING_UP,
@@ -176,3 +177,36 @@ def test_tracking_gives_up_when_the_service_cannot_be_read_at_all(world: World) 
         f"the service could not be read for {MAX_FAILED_POLLS} polls in a row (cannot reach the "
         "service)"
     )
+
+
+def test_status_merges_what_it_saw_into_what_an_apply_wrote_meanwhile(world: World) -> None:
+    from reconciler.applying.session import ObservingSession
+
+    world.executor().execute(world.plan([world.job("a")]))
+    world.session.flush(force=True)
+    stored = world.backend.load()
+    assert stored is not None
+    notes: list[str] = []
+    watching = ObservingSession(
+        world.backend,
+        stored,
+        world.clock.datetime,
+        take_lock=lambda: world.backend.lock("status"),
+        note=notes.append,
+    )
+    world.clock.advance(11)
+    seen = world.provider.list_jobs(world.group)
+    watching.stage(put=[observe_record(stored.jobs["g/a"], seen[0], NOW)])  # IN_PROGRESS, staged
+    held = world.backend.lock("apply")  # an apply holds the lock: the write waits
+    watching.flush(force=True)
+    assert notes and "recorded once it can be" in notes[0]
+    world.clock.advance(30)
+    done = observe_record(stored.jobs["g/a"], world.provider.describe_job(seen[0].arn), NOW)
+    applied = world.backend.load()
+    assert applied is not None
+    world.backend.save(applied.model_copy(update={"jobs": {"g/a": done}}))  # COMPLETED by apply
+    world.backend.unlock(held)
+    watching.flush(force=True)  # status writes what it saw: it must not rewind COMPLETED
+    final = world.backend.load()
+    assert final is not None and final.jobs["g/a"].status is JobStatus.COMPLETED
+    assert [h.status for h in final.jobs["g/a"].history][-1] is JobStatus.COMPLETED

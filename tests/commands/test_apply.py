@@ -20,7 +20,7 @@ from reconciler.state.local import LocalBackend
 from tests.commands.conftest import DECLARED, GROUP_EU, STATE, Project
 from tests.providers.conftest import aws_provider, serve
 
-TWELVE_EU = (
+FIVE_EU = (
     f"apiVersion: reconciler/v1\nkind: DeletionJobs\ndatasetGroupArn: {GROUP_EU}\n"
     "defaults: {roleArn: 'arn:aws:iam::123456789012:role/R'}\njobs:\n"
     + "".join(
@@ -272,7 +272,7 @@ def test_what_status_records_does_not_make_a_saved_plan_stale(
 ) -> None:
     assert project.apply() == 0
     plan_file = tmp_path / "plan.json"
-    project.write_manifest("more.yaml", TWELVE_EU.replace("bulk-", "more-"))
+    project.write_manifest("more.yaml", FIVE_EU.replace("bulk-", "more-"))
     save_plan(plan_file, project.plan())
     serial = project.state().serial
     project.clock.advance(60)

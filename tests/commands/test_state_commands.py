@@ -16,6 +16,13 @@ from tests.fakes.clock import FakeClock
 W46 = "shop-eu/gdpr-2026-w46"
 
 
+def pull(project: Project, path: Path) -> Path:
+    """`state pull` into `path`."""
+    assert project.run("state", "pull") == 0
+    path.write_text(project.out.getvalue())
+    return path
+
+
 def test_list_show_and_pull(project: Project) -> None:
     assert project.apply() == 0
     assert project.run("state", "list") == 0
@@ -35,7 +42,9 @@ def test_list_show_and_pull(project: Project) -> None:
 def test_rm_forgets_without_touching_the_service(project: Project) -> None:
     assert project.apply() == 0
     assert project.run("state", "rm", W46) == 0
-    assert "the job stays in Personalize" in project.out.getvalue()
+    out = project.out.getvalue()
+    assert "its job stays in Personalize" in out
+    assert "still declared, so the next plan imports it again" in out
     state = project.state()
     assert W46 not in state.jobs and [r.address for r in state.forgotten] == [W46]
     assert len(project.live_names()) == 5
@@ -58,9 +67,7 @@ def test_push_refuses_another_lineage_or_an_older_serial_unless_forced(
     project: Project, tmp_path: Path
 ) -> None:
     assert project.apply() == 0
-    assert project.run("state", "pull") == 0
-    mine = tmp_path / "mine.json"
-    mine.write_text(project.out.getvalue())
+    mine = pull(project, tmp_path / "mine.json")
     other = json.loads(mine.read_text()) | {"lineage": "another-project", "serial": 99}
     (tmp_path / "other.json").write_text(json.dumps(other))
     assert project.run("state", "push", str(tmp_path / "other.json")) == 1
@@ -79,9 +86,7 @@ def test_moving_a_team_from_the_local_backend_to_s3(
     project: Project, tmp_path: Path, s3_settings: StateSettings
 ) -> None:
     assert project.apply(wait=True) == 0
-    assert project.run("state", "pull") == 0
-    pulled = tmp_path / "state.json"
-    pulled.write_text(project.out.getvalue())
+    pulled = pull(project, tmp_path / "state.json")
     settings = project.root / "manifests" / "settings.yaml"
     state = s3_settings.model_dump_json(by_alias=True, exclude_none=True)
     settings.write_text(settings.read_text() + f"state: {state}\n")
@@ -117,7 +122,7 @@ def test_force_unlock_removes_only_a_dead_runs_lock(project: Project) -> None:
     held = backend.lock("apply")
     assert project.run("force-unlock", held.id) == 1  # no terminal, no --force
     assert project.run("force-unlock", "wrong-id", "--force") == 1
-    assert f"is {held.id}, not wrong-id: nothing was removed" in project.err.getvalue()
+    assert f"lock ID {held.id}, not wrong-id: nothing was removed" in project.err.getvalue()
     assert project.run("force-unlock", held.id, "--force") == 1  # a live process holds it
     assert "held by a running process" in project.err.getvalue()
     backend.unlock(held)
@@ -141,3 +146,51 @@ def test_force_unlock_of_an_s3_lock(project: Project, s3_settings: StateSettings
     assert f"lock ID {stuck.id}" in project.err.getvalue()
     assert project.run("force-unlock", stuck.id, "--force") == 0
     assert project.apply() == 0
+
+
+def test_push_force_replaces_a_corrupt_state_and_rm_names_an_intent(
+    project: Project, tmp_path: Path
+) -> None:
+    assert project.apply() == 0
+    good = pull(project, tmp_path / "good.json")
+    STATE.write_text('{"version": 2, "lineage": "x", "ser')  # damaged
+    assert project.run("state", "push", str(good)) == 1
+    assert "is corrupt" in project.err.getvalue()
+    assert project.run("state", "push", str(good), "--force") == 0
+    assert project.run("plan", "--detailed-exitcode") == 0
+    assert project.run("state", "rm", W46, W46) == 0  # named twice: removed once
+    assert [r.address for r in project.state().forgotten] == [W46]
+
+
+def test_import_of_a_retry_records_its_earlier_attempts(project: Project) -> None:
+    project.write_manifest(
+        "retry.yaml",
+        "apiVersion: reconciler/v1\nkind: DeletionJobs\n"
+        "datasetGroupArn: arn:aws:personalize:eu-west-1:123456789012:dataset-group/shop-eu\n"
+        "defaults: {roleArn: 'arn:aws:iam::123456789012:role/R'}\njobs:\n"
+        "  - jobName: late\n    dataSource: {dataLocation: s3://acme-privacy/late.csv}\n"
+        "    onFailure: retry\n",
+    )
+    assert project.apply(wait=True) == 1  # late FAILED
+    Path("example-data/s3/acme-privacy/late.csv").write_text("USER_ID\neu-00001\n")
+    assert project.apply(wait=True) == 0  # late-r2 COMPLETED
+    record = project.state().jobs["shop-eu/late"]
+    first = record.attempts[0].seen
+    assert first is not None and record.arn is not None
+    assert project.run("state", "rm", "shop-eu/late") == 0
+    assert project.run("import", "shop-eu/late", first.arn) == 1
+    assert "is an earlier attempt; the latest in the service is 'late-r2'" in project.err.getvalue()
+    assert project.run("import", "shop-eu/late", record.arn) == 0
+    imported = project.state().jobs["shop-eu/late"]
+    assert (imported.job_name, [a.job_name for a in imported.attempts]) == ("late-r2", ["late"])
+    assert project.run("plan", "--detailed-exitcode") == 0
+    assert project.run("state", "rm", "shop-eu/late") == 0
+    project.write_manifest(
+        "more.yaml",
+        "apiVersion: reconciler/v1\nkind: DeletionJobs\n"
+        "datasetGroupArn: arn:aws:personalize:eu-west-1:123456789012:dataset-group/shop-eu\n"
+        "defaults: {roleArn: 'arn:aws:iam::123456789012:role/R'}\njobs:\n"
+        "  - jobName: late-r2\n    dataSource: {dataLocation: s3://acme-privacy/late.csv}\n",
+    )
+    assert project.run("import", "shop-eu/late", record.arn) == 1  # late-r2 is declared itself
+    assert "'late-r2' is another declared or recorded job's name" in project.err.getvalue()

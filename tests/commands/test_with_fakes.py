@@ -67,7 +67,7 @@ def test_validate_plan_apply_check_and_status(world: World) -> None:
     assert world.run("status", "--format", "json") == 0
     records = json.loads(world.out.getvalue())
     assert {(r["status"], r["num_deleted"]) for r in records} == {("COMPLETED", 10)}
-    assert world.backend.holder is None  # every lock was given back
+    assert world.backend.held is None  # every lock was given back
     assert world.provider.calls["CreateDataDeletionJob"] == 5
 
 

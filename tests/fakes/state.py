@@ -16,7 +16,7 @@ class MemoryBackend:
 
     def __init__(self) -> None:
         self.document: StateDocument | None = None
-        self.holder: LockInfo | None = None
+        self.held: LockInfo | None = None
         self.saves = 0
 
     def describe(self) -> str:
@@ -47,27 +47,30 @@ class MemoryBackend:
         self.saves += 1
         return self.document
 
+    def holder(self) -> LockInfo | None:
+        return self.held
+
     def force_unlock(self, lock_id: str) -> LockInfo:
-        if self.holder is None or self.holder.id != lock_id:
+        if self.held is None or self.held.id != lock_id:
             raise StateError(f"the lock is not {lock_id}: nothing was removed")
-        holder, self.holder = self.holder, None
+        holder, self.held = self.held, None
         return holder
 
     def notices(self) -> list[str]:
         return []
 
     def lock(self, operation: str) -> LockInfo:
-        if self.holder is not None:
-            raise StateLocked(self.holder, "memory")
-        self.holder = LockInfo(
+        if self.held is not None:
+            raise StateLocked(self.held, "memory")
+        self.held = LockInfo(
             id=f"lock-{next(_ids)}",
             who="test@memory",
             operation=operation,
             created=datetime.now(UTC),
             pid=1,
         )
-        return self.holder
+        return self.held
 
     def unlock(self, lock: LockInfo) -> None:
-        if self.holder is not None and self.holder.id == lock.id:
-            self.holder = None
+        if self.held is not None and self.held.id == lock.id:
+            self.held = None

@@ -247,3 +247,20 @@ def test_a_retry_name_held_by_another_spec_blocks_the_import() -> None:
     )
     p = plan([job], None, view)
     assert errors(p) == ["Job name 'a-r2' is already used by another job"]
+
+
+def test_a_name_another_declared_job_holds_is_not_an_attempt_of_this_one() -> None:
+    x, x_r2 = desired("x"), desired("x-r2", location="s3://b/x.csv")
+    taken = summary("x-r2")
+    p = plan([x, x_r2], None, live([taken], [detail(taken, x_r2.spec.data_location)]))
+    assert sorted(actions(p)) == [("g/x", "create", "x"), ("g/x-r2", "import", "x-r2")]
+    assert errors(p) == []
+
+
+def test_a_gap_in_the_attempts_keeps_the_attempt_count() -> None:
+    job = desired("a", on_failure="retry", max_attempts=5)
+    third = summary("a-r3", status=JobStatus.FAILED)
+    p = plan([job], None, live([third], [detail(third, job.spec.data_location)]))
+    [change] = p.changes
+    assert (change.job_name, change.attempt) == ("a-r3", 3)
+    assert [(e.job_name, e.seen) for e in change.earlier] == [("a", None), ("a-r2", None)]

@@ -161,7 +161,7 @@ def test_defect_08_a_throttling_failing_service_that_loses_answers_converges(
 
 @pytest.mark.parametrize("wait", [False, True], ids=["refused", "lock-timeout"])
 def test_four_applies_at_once(tmp_path: Path, wait: bool) -> None:
-    latency = 0.02 if wait else 0.3  # refused: the first must still hold the lock as the rest try
+    latency = 0.02 if wait else 0.5  # refused: the first must still hold the lock as the rest try
     project = Project.copy(tmp_path, emulator=f"faults: {{latencySeconds: {latency}}}\n")
     options = ["--lock-timeout", "2m"] if wait else []
     processes = [project.start("apply", "--auto-approve", *options) for _ in range(4)]

@@ -165,14 +165,44 @@ def test_s3_errors_name_what_to_fix(
             backend.load()
 
 
-def test_push_replaces_the_lineage_under_the_etag_guard(s3_settings: StateSettings) -> None:
+def test_push_replaces_the_lineage_under_the_etag_guard(
+    s3_settings: StateSettings, s3_endpoint: str
+) -> None:
     backend = S3Backend(s3_settings)
     current = backend.save(backend.save(new_state()))
     other = new_state().model_copy(update={"serial": 1})
     stored = backend.replace(other)
     assert (stored.lineage, stored.serial) == (other.lineage, current.serial + 1)
     assert S3Backend(s3_settings).load() == stored
-    with pytest.raises(StateLocked):  # and the lock is still a lock
-        lock = backend.lock("state push")
+
+    def write_meanwhile(**_: Any) -> None:  # another run writes between the read and the put
+        body = stored.model_copy(update={"serial": 9}).model_dump_json()
+        s3_client(s3_endpoint).put_object(Bucket=s3_settings.bucket, Key=s3_settings.key, Body=body)
+
+    racing = S3Backend(s3_settings)
+    racing._client.meta.events.register("after-call.s3.GetObject", write_meanwhile)
+    with pytest.raises(StaleState, match="its ETag moved on"):
+        racing.replace(new_state())
+    after = S3Backend(s3_settings).load()
+    assert after is not None and after.serial == 9  # the other run's write stands
+
+
+def test_a_state_deleted_since_it_was_read_is_not_written_back(
+    s3_settings: StateSettings, s3_endpoint: str
+) -> None:
+    backend = S3Backend(s3_settings)
+    stored = backend.save(new_state())
+    s3_client(s3_endpoint).delete_object(Bucket=s3_settings.bucket, Key=s3_settings.key)
+    with pytest.raises(StaleState):
+        backend.save(stored)
+    assert S3Backend(s3_settings).load() is None
+
+
+def test_the_lock_stays_a_lock_after_a_push(s3_settings: StateSettings) -> None:
+    backend = S3Backend(s3_settings)
+    backend.replace(new_state())
+    lock = backend.lock("state push")
+    with pytest.raises(StateLocked):
         S3Backend(s3_settings).lock("apply")
     backend.unlock(lock)
+    S3Backend(s3_settings).unlock(S3Backend(s3_settings).lock("apply"))
