@@ -1,4 +1,4 @@
-"""The four operations written once over one `_call`, for every provider that speaks the API.
+"""The operations written once over one `_call`, for every provider that speaks the API.
 
 A subclass only sends one request (`_call`) and translates its errors; pagination, the restart
 on an expired `nextToken`, call counting and the mapping of the wire's JSON to models live here.
