@@ -61,7 +61,8 @@ def serve(options: ServeOptions, runtime: Runtime) -> int:
         f"  s3:// read from: {config.s3_root}/\n"
         f"  account {config.account_id}; jobs PENDING {config.pending_seconds:g}s, "
         f"IN_PROGRESS {config.in_progress_seconds:g}s\n"
-        f"Try: aws personalize list-dataset-groups --endpoint-url {server.url}\n"
+        "Try: AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test aws personalize "
+        f"list-dataset-groups --region {config.region} --endpoint-url {server.url}\n"
     )
     out.flush()
     try:

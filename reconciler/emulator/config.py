@@ -21,17 +21,25 @@ sees them). The `local` provider reads the file that `provider.emulatorConfig` n
     faults: {latencySeconds: 0, throttleFraction: 0, errorFraction: 0, seed: 1}
 
 Relative paths are relative to the directory the command runs in, as the reconciler's are.
+
+`check_config_file` lists every problem of such a file, the files it names included, as
+`ConfigProblem(location, message)` pairs, `location` being `FILE:LINE:COL` of the offending value;
+`load_config` raises them as one ConfigError. Importing this module loads neither botocore nor
+sqlite3, nor the service: a caller may check a file without starting anything.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
 from reconciler.emulator.errors import EmulatorError
+from reconciler.emulator.inputs import seed_file_problem
 
 DEFAULT_DATABASE = Path(".reconciler/emulator.sqlite3")
 DEFAULT_S3_ROOT = Path("emulator-s3")
@@ -39,10 +47,6 @@ DATASET_GROUP_ARN = (
     r"^arn:[a-z\d-]+:personalize:[a-z]{2}(-[a-z]+)+-\d+:\d{12}:dataset-group/"
     r"[a-zA-Z0-9][a-zA-Z0-9\-_]{0,62}$"
 )
-
-
-class ConfigError(EmulatorError):
-    """The emulator's settings file cannot be used; the message says where and why."""
 
 
 class _Config(BaseModel):
@@ -112,57 +116,123 @@ class _File(EmulatorConfig):
     kind: Literal["Emulator"]
 
 
+class ConfigProblem(NamedTuple):
+    """One problem of a settings file: where (`FILE:LINE:COL`, or `FILE` for the file as a whole)
+    and what, as `dotted.path: why` where it concerns one setting."""
+
+    location: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}"
+
+
+class ConfigError(EmulatorError):
+    """The emulator's settings file cannot be used; the message is one `FILE:LINE:COL: why` line
+    per problem (`problems`)."""
+
+    def __init__(self, problems: Sequence[ConfigProblem]) -> None:
+        super().__init__("\n".join(str(problem) for problem in problems))
+        self.problems = tuple(problems)
+
+
+def check_config_file(path: Path) -> list[ConfigProblem]:
+    """Every problem of the settings file at `path` and of the files it names (none: it loads),
+    without opening the database or reading the service's model.
+
+    The file's own problems (unreadable, not YAML, settings of the wrong type) come first; the
+    files it names are checked only once the settings themselves are right:
+    - `database`: not a directory; where it does not exist, its nearest existing parent is a
+      directory this process may write (the emulator creates the missing ones);
+    - `s3Root`: a directory where it exists (a missing one is fine: no input yet, so every job
+      fails with "Input data not found", as on the service);
+    - `datasetGroups[].seedUsers`: a readable UTF-8 CSV whose first line is a header naming
+      USER_ID (see `inputs`).
+    """
+    return _read(path)[1]
+
+
 def load_config(path: Path) -> EmulatorConfig:
-    """The settings in the file at `path`; ConfigError names the line of the first problem."""
+    """The settings in the file at `path`; ConfigError lists every problem `check_config_file`
+    finds."""
+    config, problems = _read(path)
+    if problems or config is None:
+        raise ConfigError(problems)
+    return config
+
+
+def _read(path: Path) -> tuple[EmulatorConfig | None, list[ConfigProblem]]:
     import yaml
 
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        raise ConfigError(f"{path}: cannot read the emulator settings: {reason}") from None
+        return None, [ConfigProblem(str(path), f"cannot read the emulator settings: {reason}")]
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        raise ConfigError(f"{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
+        return None, [ConfigProblem(where, f"invalid YAML: {getattr(exc, 'problem', exc)}")]
     if not isinstance(data, dict):
-        raise ConfigError(
-            f"{path}: the emulator settings must be a mapping with apiVersion: emulator/v1 "
-            "and kind: Emulator"
-        )
+        return None, [
+            ConfigProblem(
+                str(path),
+                "the emulator settings must be a mapping with apiVersion: emulator/v1 "
+                "and kind: Emulator",
+            )
+        ]
     try:
         document = _File.model_validate(data)
     except ValidationError as exc:
-        problems = [
-            f"{path}:{_line(root, error['loc'], error['type'] == 'extra_forbidden')}: "
-            f"{_dotted(error['loc'])}: {error['msg']}"
+        return None, [
+            ConfigProblem(
+                f"{path}:{_line(root, error['loc'], error['type'] == 'extra_forbidden')}",
+                f"{_dotted(error['loc'])}: {error['msg']}",
+            )
             for error in exc.errors()
         ]
-        raise ConfigError("\n".join(problems)) from None
     config = EmulatorConfig.model_validate(document.model_dump(exclude={"api_version", "kind"}))
     problems = [
-        f"{path}:{_line(root, loc, False)}: {_dotted(loc)}: {message}"
-        for loc, message in _missing_files(config)
+        ConfigProblem(f"{path}:{_line(root, loc, False)}", f"{_dotted(loc)}: {message}")
+        for loc, message in _file_problems(config)
     ]
-    if problems:
-        raise ConfigError("\n".join(problems))
-    return config
+    return config, problems
 
 
-def _missing_files(config: EmulatorConfig) -> list[tuple[tuple[int | str, ...], str]]:
-    """The paths of the settings that name no usable file."""
+def _file_problems(config: EmulatorConfig) -> list[tuple[tuple[int | str, ...], str]]:
+    """The settings that name no usable file, each with its reason."""
     problems: list[tuple[tuple[int | str, ...], str]] = []
-    if config.database.is_dir():
-        problems.append((("database",), f"{config.database} is a directory: name a file"))
+    database = _database_problem(config.database)
+    if database:
+        problems.append((("database",), database))
+    if config.s3_root.exists() and not config.s3_root.is_dir():
+        problems.append((("s3Root",), f"{config.s3_root} is not a directory"))
     for i, group in enumerate(config.dataset_groups):
-        seed = group.seed_users
-        if seed is not None and not seed.is_file():
-            why = "is a directory" if seed.is_dir() else "does not exist"
-            problems.append((("datasetGroups", i, "seedUsers"), f"{seed} {why}"))
+        if group.seed_users is not None:
+            seed = seed_file_problem(group.seed_users)
+            if seed:
+                problems.append((("datasetGroups", i, "seedUsers"), f"{group.seed_users} {seed}"))
     return problems
+
+
+def _database_problem(database: Path) -> str | None:
+    if database.is_dir():
+        return f"{database} is a directory: name a file"
+    if database.exists():
+        if not os.access(database, os.R_OK | os.W_OK):
+            return f"{database} cannot be written: permission denied"
+        return None
+    parent = database.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        return f"{database} cannot be created: {parent} is not a directory"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"{database} cannot be created: {parent} is not writable"
+    return None
 
 
 def _line(node: Any, path: tuple[int | str, ...], key: bool) -> str:

@@ -1,4 +1,5 @@
-"""Reading a job's input as the service does: a CSV of USER_IDs, or every .csv under a prefix.
+"""Reading a job's input as the service does: a CSV of USER_IDs, or every .csv under a prefix;
+and the emulator's seed files (a CSV with a USER_ID column: one record per row).
 
 `s3://BUCKET/KEY` is read from `S3_ROOT/BUCKET/KEY`. Failure reasons name locations, sizes and
 row numbers, never the user IDs themselves (they are personal data).
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from reconciler.emulator.errors import EmulatorError
@@ -74,14 +76,58 @@ def _read_csv(location: str, path: Path) -> set[str]:
 
 def read_seed_records(path: Path) -> list[str]:
     """The USER_ID of every row of a seed CSV (other columns are ignored): one record per row.
-    A file that cannot be read is an EmulatorError (without any of its contents)."""
+    A file that cannot be used is an EmulatorError (without any of its contents)."""
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            if reader.fieldnames is None or "USER_ID" not in reader.fieldnames:
-                raise EmulatorError(f"the seed file {path} has no USER_ID column")
-            return [row["USER_ID"].strip() for row in reader if row.get("USER_ID")]
+        return list(_seed_records(path))
+    except _SeedProblem as problem:
+        raise EmulatorError(f"the seed file {path} {problem}") from None
+
+
+def seed_file_problem(path: Path) -> str | None:
+    """Why the seed file at `path` cannot be used ("does not exist", "is not UTF-8 text (line
+    3)"…, never quoting it: its lines are user IDs), or None where `read_seed_records` reads it.
+    The file is read as a stream: a large one costs time, not memory."""
+    try:
+        for _ in _seed_records(path):
+            pass
+    except _SeedProblem as problem:
+        return str(problem)
+    return None
+
+
+class _SeedProblem(Exception):
+    pass
+
+
+def _seed_records(path: Path) -> Iterator[str]:
+    """A seed file is UTF-8 (a BOM allowed) CSV whose first line is a header naming USER_ID."""
+    if path.is_dir():
+        raise _SeedProblem("is a directory")
+    try:
+        with path.open("rb") as handle:
+            rows = csv.reader(_decoded(handle))
+            try:
+                header = [name.strip() for name in next(rows, [])]
+                if "USER_ID" not in header:
+                    raise _SeedProblem(
+                        "has no USER_ID header: its first line must name the columns, "
+                        "USER_ID among them"
+                    )
+                column = header.index("USER_ID")
+                for row in rows:
+                    if len(row) > column and row[column].strip():
+                        yield row[column].strip()
+            except csv.Error:
+                raise _SeedProblem(f"is not a CSV file (line {rows.line_num})") from None
+    except FileNotFoundError:
+        raise _SeedProblem("does not exist") from None
     except OSError as exc:
-        raise EmulatorError(f"the seed file {path} cannot be read: {exc.strerror}") from None
-    except (UnicodeDecodeError, csv.Error):
-        raise EmulatorError(f"the seed file {path} is not a UTF-8 CSV file") from None
+        raise _SeedProblem(f"cannot be read: {exc.strerror or exc}") from None
+
+
+def _decoded(lines: Iterable[bytes]) -> Iterator[str]:
+    for number, line in enumerate(lines, start=1):
+        try:
+            yield line.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError:
+            raise _SeedProblem(f"is not UTF-8 text (line {number})") from None

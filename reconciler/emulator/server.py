@@ -2,10 +2,12 @@
 
 A request is `POST /` with `X-Amz-Target: AmazonPersonalize.<Operation>` and a JSON body; the
 answer is the operation's JSON, or `{"__type": CODE, "message": ...}` with the error's status.
-Every answer is JSON of that shape, protocol errors and other methods included. Signatures are
-not checked; the region is read from the signature's credential scope. Request bodies are never
-logged. A client that sends nothing for `READ_TIMEOUT` seconds, or goes away, costs a thread no
-longer than that and prints nothing.
+Every answer is JSON of that shape, protocol errors and other methods included, but for STS:
+a form-encoded request without `X-Amz-Target` (a POST body or a GET query string, the AWS query
+protocol) is STS's, answered in XML by `sts` (GetCallerIdentity). Signatures are not checked; the
+region is read from the signature's credential scope. Request bodies are never logged. A client
+that sends nothing for `READ_TIMEOUT` seconds, or goes away while it sends its request or before
+it has read the answer, costs a thread no longer than that and prints nothing.
 """
 
 from __future__ import annotations
@@ -17,13 +19,18 @@ import sys
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import urlsplit
 
+from reconciler.emulator import sts
 from reconciler.emulator.errors import AnswerLost, EmulatorError, ServiceError
-from reconciler.emulator.service import EmulatorService
+from reconciler.emulator.service import EmulatorService, partition_of
 
 TARGET_PREFIX = "AmazonPersonalize."
 CONTENT_TYPE = "application/x-amz-json-1.1"
-_SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/(?P<region>[a-z0-9-]+)/personalize/aws4_request")
+FORM_TYPE = "application/x-www-form-urlencoded"
+_SCOPE = re.compile(
+    r"Credential=[^/,\s]+/\d{8}/(?P<region>[a-z0-9-]+)/(?P<service>[a-z0-9-]+)/aws4_request"
+)
 MAX_BODY = 1024 * 1024
 READ_TIMEOUT = 30.0  # seconds a connection may stay silent
 _GONE = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, socket.timeout)
@@ -85,6 +92,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         body = self.rfile.read(length)
         target = self.headers.get("X-Amz-Target", "")
+        content_type = self.headers.get("Content-Type", "")
+        if not target and content_type.lower().startswith(FORM_TYPE):
+            self._sts(body)
+            return
         if not target.startswith(TARGET_PREFIX):
             self._answer(400, _error("UnknownOperationException", "Missing X-Amz-Target"))
             return
@@ -93,10 +104,9 @@ class _Handler(BaseHTTPRequestHandler):
         except (ValueError, RecursionError):
             self._answer(400, _error("SerializationException", "Request body is not JSON"))
             return
-        scope = _SCOPE.search(self.headers.get("Authorization", ""))
         try:
             result = self.server.service.handle(
-                target[len(TARGET_PREFIX) :], params, region=scope["region"] if scope else None
+                target[len(TARGET_PREFIX) :], params, region=self._region("personalize")
             )
         except ServiceError as exc:
             self._answer(exc.status, _error(exc.code, exc.message))
@@ -115,9 +125,24 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer(200, result)
 
     def do_GET(self) -> None:
+        query = urlsplit(self.path).query
+        if self.command == "GET" and "Action=" in query:
+            self._sts(query)
+            return
         self._answer(404, _error("UnknownOperationException", "Use POST with X-Amz-Target"))
 
     do_HEAD = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_GET
+
+    def _sts(self, form: bytes | str) -> None:
+        config = self.server.service.config
+        region = self._region("sts") or config.region
+        status, data = sts.answer(form, account=config.account_id, partition=partition_of(region))
+        self._send(status, sts.CONTENT_TYPE, data)
+
+    def _region(self, service: str) -> str | None:
+        """The region of the signature's credential scope, where it was signed for `service`."""
+        scope = _SCOPE.search(self.headers.get("Authorization", ""))
+        return scope["region"] if scope and scope["service"] == service else None
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """Protocol errors (a bad request line, an unknown method) answered in the AWS shape."""
@@ -126,10 +151,14 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer(code, _error("SerializationException", reason))  # all the client's doing
 
     def _answer(self, status: int, body: dict[str, Any]) -> None:
-        data = json.dumps(body).encode()
+        self._send(status, CONTENT_TYPE, json.dumps(body).encode())
+
+    def _send(self, status: int, content_type: str, data: bytes) -> None:
+        """The answer, or nothing where the client went away (see `EmulatorServer.handle_error`
+        for a client gone while its request is read)."""
         try:
             self.send_response(status)
-            self.send_header("Content-Type", CONTENT_TYPE)
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
             self.send_header("x-amzn-RequestId", "emulator")
             self.end_headers()

@@ -1,4 +1,5 @@
-"""The emulated service: Personalize's deletion-job and dataset-group operations over the store.
+"""The emulated service: Personalize's deletion-job, dataset-group and tagging operations over
+the store.
 
 `EmulatorService.handle(operation, params, region=...)` takes and returns the JSON bodies of the
 AWS JSON 1.1 protocol, so the HTTP server and the in-process `local` provider share one path:
@@ -19,6 +20,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from reconciler.emulator import tagging
 from reconciler.emulator.config import EmulatorConfig
 from reconciler.emulator.errors import AnswerLost, ServiceError, not_found
 from reconciler.emulator.inputs import InputFailure, read_seed_records, read_user_ids
@@ -34,6 +36,8 @@ OPERATIONS = (
     "DescribeDatasetGroup",
     "ListDatasetGroups",
     "ListTagsForResource",
+    "TagResource",
+    "UntagResource",
 )
 
 
@@ -78,6 +82,8 @@ class EmulatorService:
             "DescribeDatasetGroup": self._describe_dataset_group,
             "ListDatasetGroups": self._list_dataset_groups,
             "ListTagsForResource": self._list_tags,
+            "TagResource": self._tag,
+            "UntagResource": self._untag,
         }
         result = handlers[operation](region or self.config.region, params)
         drop = self.config.faults.drop_fraction
@@ -123,11 +129,13 @@ class EmulatorService:
         name = params["name"]
         account = self.config.account_id
         arn = f"arn:{partition_of(region)}:personalize:{region}:{account}:dataset-group/{name}"
+        tags = tagging.checked(params.get("tags") or [])
         with self.store.transaction() as conn:
             try:
                 conn.execute(
                     "INSERT INTO dataset_groups (arn, name, region, account, status, domain,"
-                    " role_arn, kms_key_arn, created) VALUES (?, ?, ?, ?, 'ACTIVE', ?, ?, ?, ?)",
+                    " role_arn, kms_key_arn, created, tags)"
+                    " VALUES (?, ?, ?, ?, 'ACTIVE', ?, ?, ?, ?, ?)",
                     (
                         arn,
                         name,
@@ -137,6 +145,7 @@ class EmulatorService:
                         params.get("roleArn"),
                         params.get("kmsKeyArn"),
                         self._clock(),
+                        json.dumps(tags),
                     ),
                 )
             except sqlite3.IntegrityError:
@@ -176,6 +185,7 @@ class EmulatorService:
         name = params["jobName"]
         account = self.config.account_id
         arn = f"arn:{partition_of(region)}:personalize:{region}:{account}:data-deletion-job/{name}"
+        tags = tagging.checked(params.get("tags") or [])
         now = self._clock()
         with self.store.transaction() as conn:
             self._advance(conn, now)
@@ -217,7 +227,7 @@ class EmulatorService:
                     group["arn"],
                     params["dataSource"].get("dataLocation", ""),
                     params["roleArn"],
-                    json.dumps(params.get("tags", [])),
+                    json.dumps(tags),
                     now,
                     started,
                     started + self.config.in_progress_seconds,
@@ -226,17 +236,23 @@ class EmulatorService:
             )
         return {"dataDeletionJobArn": arn}
 
+    # tags (see `tagging`)
+
     def _list_tags(self, region: str, params: dict[str, Any]) -> dict[str, Any]:
-        """The tags of a data deletion job (the only resource here that carries any)."""
-        arn = params["resourceArn"]
         with self.store.transaction() as conn:
-            row = conn.execute(
-                "SELECT tags FROM jobs WHERE arn = ? AND region = ? AND account = ?",
-                (arn, region, self.config.account_id),
-            ).fetchone()
-        if row is None:
-            raise not_found(f"Could not find resource with ARN {arn}")
-        return {"tags": json.loads(row["tags"])}
+            tags = tagging.list_tags(conn, params["resourceArn"], region, self.config.account_id)
+        return {"tags": tags}
+
+    def _tag(self, region: str, params: dict[str, Any]) -> dict[str, Any]:
+        with self.store.transaction() as conn:
+            tagging.tag(conn, params["resourceArn"], region, self.config.account_id, params["tags"])
+        return {}
+
+    def _untag(self, region: str, params: dict[str, Any]) -> dict[str, Any]:
+        with self.store.transaction() as conn:
+            account = self.config.account_id
+            tagging.untag(conn, params["resourceArn"], region, account, params["tagKeys"])
+        return {}
 
     def _describe_job(self, region: str, params: dict[str, Any]) -> dict[str, Any]:
         arn = params["dataDeletionJobArn"]

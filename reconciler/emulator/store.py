@@ -1,13 +1,18 @@
 """The emulator's persistent store: one SQLite file shared by every process that opens it.
 
-Tables (times are Unix seconds):
+Tables (times are Unix seconds; `tags` is a JSON list of {tagKey, tagValue}):
 - `dataset_groups(arn, name, region, account, status, domain, role_arn, kms_key_arn, created,
-  seeded)`: name unique per (region, account); `seeded` is 1 once seed records were loaded.
+  seeded, tags)`: name unique per (region, account); `seeded` is 1 once seed records were
+  loaded.
 - `jobs(arn, name, region, account, dataset_group_arn, data_location, role_arn, tags, status,
   created, started, finishes, last_updated, failure_reason, num_deleted)`: name unique per
   (region, account), for good; `started`/`finishes` are when the job leaves PENDING and
-  IN_PROGRESS; `tags` is a JSON list of {tagKey, tagValue}.
+  IN_PROGRESS.
 - `records(dataset_group_arn, user_id)`: seeded records that deletion jobs remove.
+
+The schema's version is SQLite's `user_version`: 0 is the first one (groups carried no tags),
+1 adds `dataset_groups.tags` (every group untagged). An older file is brought up to date when it
+is opened; a file of a newer emulator is refused.
 
 Every operation runs in one `BEGIN IMMEDIATE` transaction, so name uniqueness and the PENDING
 quota hold across processes. The file is created with mode 0600 (it holds seeded user IDs);
@@ -30,7 +35,8 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS dataset_groups (
     arn TEXT PRIMARY KEY, name TEXT NOT NULL, region TEXT NOT NULL, account TEXT NOT NULL,
     status TEXT NOT NULL, domain TEXT, role_arn TEXT, kms_key_arn TEXT, created REAL NOT NULL,
-    seeded INTEGER NOT NULL DEFAULT 0, UNIQUE (region, account, name)
+    seeded INTEGER NOT NULL DEFAULT 0, tags TEXT NOT NULL DEFAULT '[]',
+    UNIQUE (region, account, name)
 );
 CREATE TABLE IF NOT EXISTS jobs (
     arn TEXT PRIMARY KEY, name TEXT NOT NULL, region TEXT NOT NULL, account TEXT NOT NULL,
@@ -46,6 +52,7 @@ CREATE INDEX IF NOT EXISTS jobs_finishing ON jobs (status, finishes);
 CREATE TABLE IF NOT EXISTS records (dataset_group_arn TEXT NOT NULL, user_id TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS records_by_user ON records (dataset_group_arn, user_id);
 """
+VERSION = 1
 
 
 class StoreError(EmulatorError):
@@ -82,6 +89,26 @@ class Store:
             self._conn.executescript(SCHEMA)
         except (OSError, sqlite3.Error) as exc:
             raise self._error(exc) from None
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Bring a file written by an older emulator up to `VERSION` (once, whichever process
+        opens it first)."""
+        with self.transaction() as conn:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > VERSION:
+                raise StoreError(
+                    f"the emulator's database {self.path} was written by a newer emulator "
+                    f"(schema {version}; this one knows {VERSION})"
+                )
+            if version == VERSION:
+                return
+            columns = {row["name"] for row in conn.execute("PRAGMA table_info(dataset_groups)")}
+            if "tags" not in columns:
+                conn.execute(
+                    "ALTER TABLE dataset_groups ADD COLUMN tags TEXT NOT NULL DEFAULT '[]'"
+                )
+            conn.execute(f"PRAGMA user_version = {VERSION}")
 
     def _error(self, exc: OSError | sqlite3.Error) -> StoreError:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)

@@ -139,7 +139,9 @@ def test_defect_04_a_database_or_seed_file_that_cannot_be_used_is_one_line(
         ),
         "datasetGroups:\n"
         "  - arn: arn:aws:personalize:eu-west-1:123456789012:dataset-group/g\n"
-        "    seedUsers: seed.csv\n": "Error: the seed file seed.csv is not a UTF-8 CSV file\n",
+        "    seedUsers: seed.csv\n": (
+            "Error: e.yaml:5:16: datasetGroups[0].seedUsers: seed.csv is not UTF-8 text (line 2)\n"
+        ),
     }
     for text, said in cases.items():
         (tmp_path / "e.yaml").write_text(HEADER + text)

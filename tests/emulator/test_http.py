@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import io
 import json
 import os
 import shutil
@@ -250,3 +251,87 @@ def test_defect_09_clients_that_leave_before_the_answer_print_nothing(
     assert post(raw_server.url, "AmazonPersonalize.ListDataDeletionJobs", b"{}")[0] == 200
     time.sleep(0.3)
     assert "Traceback" not in capfd.readouterr().err
+
+
+class _Gone(io.RawIOBase):
+    """What a client sent before it went away; reading past it raises `error`."""
+
+    def __init__(self, data: bytes, error: OSError) -> None:
+        self.data, self.error = data, error
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if not self.data:
+            raise self.error
+        size = min(len(buffer), len(self.data))
+        buffer[:size], self.data = self.data[:size], self.data[size:]
+        return size
+
+
+class _GoneClient:
+    """A connection whose client sent `request` and went away: a read past it raises `on_read`,
+    a write raises `on_write` (None: the write goes through)."""
+
+    def __init__(self, request: bytes, on_read: OSError, on_write: OSError | None) -> None:
+        self.request, self.on_read, self.on_write = request, on_read, on_write
+        self.sent = b""
+
+    def makefile(self, mode: str, buffering: int = -1) -> io.BufferedReader:
+        return io.BufferedReader(_Gone(self.request, self.on_read))
+
+    def sendall(self, data: bytes) -> None:
+        if self.on_write is not None:
+            raise self.on_write
+        self.sent += data
+
+    def settimeout(self, timeout: float | None) -> None:
+        pass
+
+    def setsockopt(self, *args: object) -> None:
+        pass
+
+    def shutdown(self, how: int) -> None:
+        raise OSError(107, "Transport endpoint is not connected")
+
+    def close(self) -> None:
+        pass
+
+
+LIST = (
+    b"POST / HTTP/1.1\r\nX-Amz-Target: AmazonPersonalize.ListDataDeletionJobs\r\n"
+    b"Content-Length: 2\r\n\r\n{}"
+)
+STS = (
+    b"POST / HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+    b"Content-Length: 43\r\n\r\nAction=GetCallerIdentity&Version=2011-06-15"
+)
+RESET = ConnectionResetError(104, "Connection reset by peer")
+PIPE = BrokenPipeError(32, "Broken pipe")
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "on_write", "answered"),
+    [
+        (LIST, PIPE, False),
+        (LIST, RESET, False),
+        (STS, PIPE, False),
+        (LIST[:-1], None, False),  # gone while its body is read
+        (LIST[:20], None, False),  # gone while its headers are read
+        (LIST, None, True),  # answered, then gone while the next request is read
+        (STS, None, True),
+    ],
+    ids=["write-pipe", "write-reset", "sts-write", "body", "headers", "next", "sts-next"],
+)
+def test_a_client_that_goes_away_never_causes_a_traceback(
+    raw_server: EmulatorServer,
+    capsys: pytest.CaptureFixture[str],
+    request_bytes: bytes,
+    on_write: OSError | None,
+    answered: bool,
+) -> None:
+    client = _GoneClient(request_bytes, RESET, on_write)
+    raw_server.process_request_thread(client, ("127.0.0.1", 9))  # type: ignore[arg-type]
+    assert client.sent.startswith(b"HTTP/1.1 200 OK\r\n") == answered
+    assert capsys.readouterr().err == ""

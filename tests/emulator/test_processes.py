@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
+import struct
 import subprocess
 import sys
 import textwrap
@@ -18,6 +20,12 @@ from tests.providers.conftest import aws_provider, job_spec
 
 
 def start_server(cwd: Path, *args: str) -> Iterator[str]:
+    for url, _ in serving(cwd, *args):
+        yield url
+
+
+def serving(cwd: Path, *args: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """`emulator serve` in `cwd`: its URL and process, terminated (SIGTERM) when resumed."""
     process = subprocess.Popen(
         [sys.executable, "-m", "reconciler", "emulator", "serve", "--port", "0", *args],
         cwd=cwd,
@@ -30,7 +38,7 @@ def start_server(cwd: Path, *args: str) -> Iterator[str]:
         assert process.stdout is not None
         first = process.stdout.readline()
         assert first.startswith("Personalize emulator listening on http://127.0.0.1:"), first
-        yield first.split()[-1]
+        yield first.split()[-1], process
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -89,3 +97,29 @@ def test_serve_seeds_the_dataset_groups_of_the_shipped_settings(tmp_path: Path) 
             assert info is not None
             assert info.status == "ACTIVE"
     assert (tmp_path / ".reconciler" / "emulator.sqlite3").is_file()
+
+
+def test_clients_that_go_away_never_make_serve_print_a_traceback(tmp_path: Path) -> None:
+    sts = b"Action=GetCallerIdentity&Version=2011-06-15"
+    requests = [
+        b"POST / HTTP/1.1\r\nX-Amz-Target: AmazonPersonalize.ListDatasetGroups\r\n"
+        b"Content-Length: 2\r\n\r\n{}",
+        b"POST / HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+        b"Content-Length: %d\r\n\r\n%s" % (len(sts), sts),
+    ]
+    linger = struct.pack("ii", 1, 0)  # close with a reset, not a FIN
+    for url, process in serving(tmp_path, "--database", "e.sqlite3"):
+        host, port = url.removeprefix("http://").split(":")
+        for request in requests:
+            for cut in (len(request), len(request) - 1, 10):  # whole, body cut, head cut
+                for _ in range(10):
+                    conn = socket.create_connection((host, int(port)), timeout=10)
+                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+                    conn.sendall(request[:cut] * (1 if cut < len(request) else 20))
+                    conn.close()  # before reading a byte of the answer
+        provider = aws_provider(url)
+        assert provider.client("eu-west-1").list_dataset_groups()["datasetGroups"] == []
+        process.terminate()
+        _, err = process.communicate(timeout=10)
+        assert "Traceback" not in err
+        assert err in ("", "Terminated.\n"), err
