@@ -1,15 +1,17 @@
-"""`reconciler validate`: check manifests and report every problem as file:line:col."""
+"""`reconciler validate`: check manifests, and the files their settings name (the emulator's
+settings file and what it names), and report every problem as file:line:col."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
-from reconciler.errors import ManifestError
 from reconciler.exitcodes import ExitCode
-from reconciler.manifest.loader import load_manifests
-from reconciler.render.diagnostics import diagnostics_text, validation_json
+from reconciler.manifest.loader import check_manifests
+from reconciler.providers.registry import check_settings
+from reconciler.render.diagnostics import diagnostics_text, validation_json, validation_text
 from reconciler.runtime import Runtime
+from reconciler.workspace import settings_of
 
 
 @dataclass(frozen=True)
@@ -19,25 +21,20 @@ class ValidateOptions:
 
 
 def validate(options: ValidateOptions, runtime: Runtime) -> int:
-    try:
-        manifests = load_manifests(options.paths)
-    except ManifestError as exc:
-        if options.output_format == "json":
-            runtime.out.write(validation_json(exc.diagnostics))
-        else:
-            runtime.err.write(diagnostics_text(exc.diagnostics))
-        return ExitCode.ERROR
-    summary = {
-        "files": manifests.files,
-        "documents": manifests.documents,
-        "datasetGroups": len(manifests.dataset_groups),
-        "jobs": len(manifests.jobs),
+    check = check_manifests(options.paths)
+    diagnostics = list(check.diagnostics)
+    if check.manifests is not None:
+        diagnostics += check_settings(settings_of(check.manifests, runtime.environ))
+    counts = {
+        "files": check.counts.files,
+        "documents": check.counts.documents,
+        "datasetGroups": check.counts.dataset_groups,
+        "jobs": check.counts.jobs,
     }
     if options.output_format == "json":
-        runtime.out.write(validation_json([], summary))
+        runtime.out.write(validation_json(diagnostics, counts))
+    elif diagnostics:
+        runtime.err.write(diagnostics_text(diagnostics))
     else:
-        runtime.out.write(
-            f"Success: {summary['files']} files, {summary['documents']} documents, "
-            f"{summary['datasetGroups']} dataset groups, {summary['jobs']} jobs.\n"
-        )
-    return ExitCode.OK
+        runtime.out.write(validation_text(counts))
+    return ExitCode.ERROR if diagnostics else ExitCode.OK

@@ -44,6 +44,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from reconciler.constraints import StringConstraint, list_max, string_constraint
+from reconciler.manifest.locations import SCHEMA_PATTERN, location_problem
 from reconciler.models import MAX_ATTEMPTS, DatasetGroupRef
 from reconciler.settings import Settings
 
@@ -80,10 +81,13 @@ class ServiceString(GroupedMetadata):
     """Limits a `str` as the service limits the member; the JSON Schema says the same.
 
     Patterns with Unicode property classes (`\\p{L}`) are checked here but left out of the JSON
-    Schema, which editors and Python's `re` read differently.
+    Schema, which editors and Python's `re` read differently. `schema_pattern`, where set, is
+    the JSON Schema's pattern instead of the service's: a stricter one that tells editors what
+    a validator after this one checks (it must accept nothing the service's pattern refuses).
     """
 
     constraint: StringConstraint
+    schema_pattern: str | None = None
 
     def __iter__(self) -> Iterator[object]:
         c = self.constraint
@@ -93,7 +97,9 @@ class ServiceString(GroupedMetadata):
             schema["minLength"] = c.min_length
         if c.max_length is not None:
             schema["maxLength"] = c.max_length
-        if pattern is not None and "\\p{" not in pattern:
+        if self.schema_pattern is not None:
+            schema["pattern"] = self.schema_pattern
+        elif pattern is not None and "\\p{" not in pattern:
             schema["pattern"] = pattern
         yield StringConstraints(min_length=c.min_length, max_length=c.max_length, pattern=pattern)
         yield WithJsonSchema(schema)
@@ -105,13 +111,9 @@ def _dataset_group_arn(value: str) -> str:
 
 
 def _s3_location(value: str) -> str:
-    if value.startswith("s3://"):
-        bucket, _, key = value[len("s3://") :].partition("/")
-        if not bucket or not key:
-            raise ValueError(
-                "an s3 dataLocation needs a bucket and a key: s3://BUCKET/KEY.csv, or "
-                "s3://BUCKET/PREFIX/ for every .csv under the prefix"
-            )
+    problem = location_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
     return value
 
 
@@ -130,7 +132,7 @@ DatasetGroupArn = Annotated[
 RoleArn = Annotated[str, ServiceString(string_constraint(_CREATE, "roleArn"))]
 DataLocation = Annotated[
     str,
-    ServiceString(string_constraint("DataSource", "dataLocation")),
+    ServiceString(string_constraint("DataSource", "dataLocation"), schema_pattern=SCHEMA_PATTERN),
     AfterValidator(_s3_location),
 ]
 TagKey = Annotated[
@@ -154,7 +156,14 @@ class _Document(BaseModel):
 class DataSource(_Document):
     """Where the CSV of USER_IDs to delete is; a trailing `/` means every .csv under it."""
 
-    data_location: DataLocation
+    data_location: Annotated[
+        DataLocation,
+        Field(
+            description="s3://BUCKET/KEY.csv for one file, or s3://BUCKET/PREFIX/ for every .csv "
+            "under the prefix (BUCKET: an S3 general purpose bucket name); http:// and https:// "
+            "as the service accepts them"
+        ),
+    ]
 
 
 OnFailure = Literal["report", "retry"]

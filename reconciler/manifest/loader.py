@@ -1,8 +1,9 @@
 """Loading a manifests tree into validated desired jobs, collecting every diagnostic on the way.
 
-The files are found by `discovery` (in a stable order, so results and diagnostics are stable). A
-run either returns a `ManifestSet` or raises one `ManifestError` holding every problem found in
-every file, including files that could not be read.
+The files are found by `discovery` (in a stable order, so results and diagnostics are stable).
+`check_manifests` returns every problem found in every file, including files that could not be
+read, with the counts of what could be read (for `validate`); `load_manifests` returns a
+`ManifestSet` or raises one `ManifestError` holding those problems.
 """
 
 from __future__ import annotations
@@ -38,8 +39,36 @@ class ManifestSet:
     digest: str  # of every file's relative path and bytes: tells a saved plan it is stale
 
 
+@dataclass(frozen=True)
+class ManifestCounts:
+    """How much a run read: every file found and document parsed; the dataset groups of the
+    documents that passed checking and their jobs that did (all of them when all is valid)."""
+
+    files: int
+    documents: int
+    dataset_groups: int
+    jobs: int
+
+
+@dataclass(frozen=True)
+class ManifestCheck:
+    """A checked manifests tree: its counts, every problem, and the set when there are none."""
+
+    counts: ManifestCounts
+    diagnostics: tuple[Diagnostic, ...]  # sorted
+    manifests: ManifestSet | None  # None when there is any problem
+
+
 def load_manifests(paths: Sequence[Path]) -> ManifestSet:
     """Read, validate and cross-check every manifest under `paths`."""
+    check = check_manifests(paths)
+    if check.manifests is None:
+        raise ManifestError(check.diagnostics)
+    return check.manifests
+
+
+def check_manifests(paths: Sequence[Path]) -> ManifestCheck:
+    """Read, validate and cross-check every manifest under `paths`, collecting every problem."""
     found = discover(paths)
     diagnostics: list[Diagnostic] = list(found.problems)
     groups: list[tuple[YamlDocument, DeletionJobsDocument]] = []
@@ -62,18 +91,23 @@ def load_manifests(paths: Sequence[Path]) -> ManifestSet:
     _check_unique(jobs, diagnostics)
     _check_single_settings(settings, diagnostics)
     _check_settings_files(settings, diagnostics)
+    dataset_groups = tuple(sorted({model.dataset_group_arn for _, model in groups}))
+    counts = ManifestCounts(
+        files=len(found.files), documents=count, dataset_groups=len(dataset_groups), jobs=len(jobs)
+    )
     if diagnostics:
-        raise ManifestError(diagnostics)
+        return ManifestCheck(counts, tuple(sorted(diagnostics)), None)
     setting = settings[0] if settings else None
-    return ManifestSet(
+    manifests = ManifestSet(
         jobs=tuple(jobs),
         settings=setting[1] if setting else None,
         settings_source=setting[0].start if setting else None,
-        dataset_groups=tuple(sorted({model.dataset_group_arn for _, model in groups})),
-        files=len(found.files),
-        documents=count,
+        dataset_groups=dataset_groups,
+        files=counts.files,
+        documents=counts.documents,
         digest=f"sha256:{digest.hexdigest()}",
     )
+    return ManifestCheck(counts, tuple(sorted(diagnostics)), manifests)
 
 
 def _expand(

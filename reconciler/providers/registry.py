@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from reconciler.diagnostics import Diagnostic, Location
 from reconciler.providers.interface import Provider
 from reconciler.settings import Settings
 
@@ -26,3 +27,23 @@ PROVIDERS: dict[str, Callable[[Settings], Provider]] = {"local": _local, "aws": 
 
 def make_provider(settings: Settings) -> Provider:
     return PROVIDERS[settings.provider.name](settings)
+
+
+def check_settings(settings: Settings) -> list[Diagnostic]:
+    """What is wrong with the files the provider's settings name, at their `file:line:col`:
+    what `validate` can know before the provider starts. For `local`, the emulator's settings
+    file and the files it names (seed users, s3Root, database) are checked without starting the
+    emulator (nor loading botocore or SQLite)."""
+    path = settings.provider.emulator_config
+    if settings.provider.name != "local" or path is None or not path.is_file():
+        return []  # a missing emulatorConfig is the manifest loader's to report
+    from reconciler.emulator.config import check_config_file
+
+    found = []
+    for problem in check_config_file(path):
+        try:
+            where = Location.parse(problem.location)
+        except ValueError:
+            where = Location(problem.location)
+        found.append(Diagnostic(where, problem.message))
+    return found

@@ -18,7 +18,7 @@ VALID = HEADER + f"defaults: {{roleArn: '{ROLE}'}}\njobs:\n"
 
 
 def job(name: str) -> str:
-    return f"  - jobName: {name}\n    dataSource: {{dataLocation: s3://b/{name}.csv}}\n"
+    return f"  - jobName: {name}\n    dataSource: {{dataLocation: s3://bucket/{name}.csv}}\n"
 
 
 def problems(root: Path) -> list[str]:

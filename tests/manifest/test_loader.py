@@ -140,9 +140,9 @@ def test_unicode_tags_follow_the_service_pattern(write: Write) -> None:
 
 def test_prefix_data_location_is_kept_as_declared(write: Write) -> None:
     path = write(
-        "m.yaml", HEADER + f"defaults: {{roleArn: '{ROLE}'}}\njobs:\n" + job("a", "s3://b/p/")
+        "m.yaml", HEADER + f"defaults: {{roleArn: '{ROLE}'}}\njobs:\n" + job("a", "s3://bucket/p/")
     )
-    assert load_manifests([path]).jobs[0].spec.data_location == "s3://b/p/"
+    assert load_manifests([path]).jobs[0].spec.data_location == "s3://bucket/p/"
 
 
 def test_empty_jobs_list_declares_the_group(write: Write) -> None:

@@ -19,8 +19,8 @@ VALID: dict[str, Any] = {
     "datasetGroupArn": "arn:aws:personalize:eu-west-1:123456789012:dataset-group/shop-eu",
     "defaults": {"roleArn": "arn:aws:iam::123456789012:role/R", "tags": {"team": "privacy"}},
     "jobs": [
-        {"jobName": "a", "dataSource": {"dataLocation": "s3://b/a.csv"}, "tags": {"t": "1"}},
-        {"jobName": "b", "dataSource": {"dataLocation": "s3://b/p/"}},
+        {"jobName": "a", "dataSource": {"dataLocation": "s3://bucket/a.csv"}, "tags": {"t": "1"}},
+        {"jobName": "b", "dataSource": {"dataLocation": "s3://bucket/p/"}},
     ],
 }
 
@@ -122,7 +122,7 @@ def test_random_bytes(tmp_path: Path, data: bytes) -> None:
                 "---",
                 "jobs:",
                 "  - jobName: a",
-                "    dataSource: {dataLocation: s3://b/k.csv}",
+                "    dataSource: {dataLocation: s3://bucket/k.csv}",
                 "datasetGroupArn: arn:aws:personalize:eu-west-1:123456789012:dataset-group/g",
                 "defaults: &d {roleArn: 'arn:aws:iam::123456789012:role/R'}",
                 "  <<: *d",
