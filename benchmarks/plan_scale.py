@@ -82,7 +82,7 @@ def measure(
 
     def once() -> None:
         live = refresh(jobs, groups, state, provider)
-        origin = Origin(provider=provider.name, state_location="-", manifests_digest="-")
+        origin = Origin(target=provider.target([]), state_location="-", manifests_digest="-")
         plan = make_plan(jobs, state, live, Limits(max_pending=5), origin)
         assert not plan.has_changes and not plan.errored
         assert plan.api_calls == {"ListDataDeletionJobs": len(groups)}

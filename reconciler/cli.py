@@ -70,6 +70,16 @@ def lock_timeout_option(func: F) -> F:
     )(func)
 
 
+def retry_option(func: F) -> F:
+    return click.option(
+        "--retry",
+        "retry",
+        multiple=True,
+        metavar="ADDRESS",
+        help="Retry the FAILED job ADDRESS once, as NAME-rN, whatever its onFailure (repeatable).",
+    )(func)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="reconciler")
 def cli() -> None:
@@ -111,8 +121,10 @@ def validate(
     "--detailed-exitcode",
     "detailed_exitcode",
     is_flag=True,
-    help="Exit 0 when there is nothing to do, 1 on error, 2 when there are changes.",
+    help="Exit 0 when there is nothing to do, 1 on error, 2 when there are changes or jobs that "
+    "need attention (FAILED, no longer listed).",
 )
+@retry_option
 @click.option("--no-color", is_flag=True, help="No colours (also: NO_COLOR, or not a terminal).")
 @click.pass_obj
 def plan(runtime: Runtime, /, **options: Any) -> int:
@@ -151,6 +163,7 @@ def plan(runtime: Runtime, /, **options: Any) -> int:
     show_default=True,
     help="Creates in flight at once.",
 )
+@retry_option
 @lock_timeout_option
 @click.option("--no-color", is_flag=True, help="No colours.")
 @click.pass_obj
@@ -159,6 +172,23 @@ def apply(runtime: Runtime, /, **options: Any) -> int:
     from reconciler.commands.apply import ApplyOptions, apply
 
     return apply(ApplyOptions(**options), runtime)
+
+
+@cli.command()
+@click.argument("plan_file", type=click.Path(path_type=Path))
+@format_option(
+    "text",
+    "json",
+    "markdown",
+    help="json: Terraform's plan representation; markdown: for a pull-request comment.",
+)
+@click.option("--no-color", is_flag=True, help="No colours.")
+@click.pass_obj
+def show(runtime: Runtime, /, **options: Any) -> int:
+    """Show the plan PLAN_FILE saved by `plan -out` (nothing is read or changed)."""
+    from reconciler.commands.show import ShowOptions, show
+
+    return show(ShowOptions(**options), runtime)
 
 
 @cli.command()
@@ -185,7 +215,8 @@ def status(runtime: Runtime, /, **options: Any) -> int:
 @manifests_option
 @click.pass_obj
 def check(runtime: Runtime, manifests_dir: Path) -> int:
-    """Read-only drift check for CI: 0 converged, 2 not applied, 3 drift, 4 running, 5 failed."""
+    """Read-only drift check for CI: exit 0 converged, 1 error, 2 changes not applied, 3 drift,
+    4 jobs still running, 5 failed jobs."""
     from reconciler.commands.check import CheckOptions, check
 
     return check(CheckOptions(manifests_dir=manifests_dir), runtime)

@@ -1,20 +1,6 @@
-"""Exit codes: the one home of the README's table.
-
-| code | meaning |
-|------|---------|
-| 0 | success; for `plan --detailed-exitcode`: nothing to do; for `check`: converged |
-| 1 | an error: invalid manifests, a bad command line, a missing path, an unreadable or     |
-|   | locked state, a service error, a plan with blocking errors, an apply refused or       |
-|   | cancelled, a create that failed, a job that ended FAILED under `apply --wait`, a      |
-|   | `--timeout` that ran out                                                              |
-| 2 | `plan --detailed-exitcode`: the plan has changes; `check`: changes not yet applied |
-| 3 | `check`: drift, a recorded job is missing from the service |
-| 4 | `check`: jobs still running (PENDING or IN_PROGRESS) |
-| 5 | `check`: a declared job ended FAILED and no retry is left to plan |
-| 130 | interrupted (Ctrl-C) |
-| 143 | terminated (SIGTERM) |
-
-When several of `check`'s hold, the most urgent wins: `CHECK_PRECEDENCE`.
+"""Exit codes: the one home of the README's table, which `BY_COMMAND` is (a test keeps the README
+equal to `by_command_table()`). When several of `check`'s hold, the most urgent wins:
+`CHECK_PRECEDENCE`.
 """
 
 from __future__ import annotations
@@ -40,3 +26,45 @@ CHECK_PRECEDENCE = (
     ExitCode.CHANGES,
     ExitCode.RUNNING,
 )
+
+BY_COMMAND: tuple[tuple[str, str], ...] = (
+    (
+        "every command",
+        "0 success; 1 an error (invalid manifests, a bad command line, a missing path, an "
+        "unreadable or locked state, the service refused or unreachable); 130 interrupted (Ctrl-C: "
+        "what was done is recorded, the lock released); 143 terminated (SIGTERM, e.g. a cancelled "
+        "CI job: as Ctrl-C)",
+    ),
+    ("`validate`", "0 valid; 1 problems found"),
+    (
+        "`plan`",
+        "0 planned; 1 blocking errors (nothing can be applied or saved); with "
+        "`--detailed-exitcode`: 0 nothing to do, 2 changes or jobs that need attention (FAILED, "
+        "no longer listed)",
+    ),
+    ("`show`", "0 shown; 1 not a readable saved plan"),
+    (
+        "`apply`",
+        "0 everything done; 1 refused, cancelled or stale (saved plan), a create that failed or "
+        "was not confirmed, and with `--wait` a job that ended FAILED or vanished, a service that "
+        "could not be read, or a `--timeout` that ran out",
+    ),
+    (
+        "`status`",
+        "0 shown; 1 with `--watch`, the service could not be read; 4 `--watch --timeout` ran out "
+        "with jobs still running",
+    ),
+    (
+        "`check`",
+        "0 converged; 2 changes not yet applied; 3 drift; 4 jobs still running; 5 failed jobs; "
+        "the most urgent wins: 1, 5, 3, 2, 4",
+    ),
+    ("`import`, `state …`, `force-unlock`, `schema`, `emulator serve`", "0 done; 1 refused"),
+)
+
+
+def by_command_table() -> str:
+    """`BY_COMMAND` as the README's Markdown table."""
+    rows = ["| command | exit codes |", "|---|---|"]
+    rows += [f"| {command} | {codes} |" for command, codes in BY_COMMAND]
+    return "\n".join(rows) + "\n"

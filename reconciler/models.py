@@ -162,3 +162,42 @@ class ServiceJob(Frozen):
             if getattr(self, field) is None and getattr(earlier, field) is not None
         }
         return self.model_copy(update=kept) if kept else self
+
+
+class Target(Frozen):
+    """Where a run acts, as every output names it: AWS (an account, its regions, the profile),
+    another endpoint that speaks the API, or the local emulator."""
+
+    provider: str  # the provider's name: aws, local (or a test's fake)
+    account: str | None = None
+    account_checked: bool = False  # the account is the credentials' (STS), not the manifests'
+    regions: tuple[str, ...] = ()
+    profile: str | None = None
+    endpoint: str | None = None  # an endpoint other than AWS's own, and where it was set
+    emulator: str | None = None  # local: the emulator's database
+
+    def describe(self) -> str:
+        regions = " + ".join(self.regions) or "no region yet"
+        if self.emulator is not None:
+            return f"local emulator ({self.emulator}), {regions} — nothing is sent to AWS"
+        account = f"account {self.account}" if self.account else "the credentials' account"
+        if self.account and not self.account_checked:
+            account += " (as the manifests name it)"
+        profile = f" (profile {self.profile})" if self.profile else ""
+        if self.endpoint is not None:
+            return f"the endpoint {self.endpoint}, {account}, {regions}{profile} — not AWS itself"
+        if self.provider != "aws":
+            return f"the {self.provider} provider, {account}, {regions}"
+        return f"AWS {account}, {regions}{profile}"
+
+    def line(self) -> str:
+        return f"Target: {self.describe()}"
+
+    def same_place(self, other: Target) -> bool:
+        """Whether `other` acts where this does (regions aside: a plan may add one)."""
+        return (self.provider, self.account, self.endpoint, self.emulator) == (
+            other.provider,
+            other.account,
+            other.endpoint,
+            other.emulator,
+        )

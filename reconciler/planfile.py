@@ -6,7 +6,9 @@ A JSON document:
      "plan": {…the Plan value: lineage and serial of the state it was made from, the digest of
               the manifests, every change with its spec…}}
 
-A saved plan is stale once the state's lineage or serial, or the manifests digest, moved on.
+A saved plan is stale once the state's lineage or decisions, the manifests digest or the target
+moved on. `reconciler show FILE` renders one; `reconciler apply FILE` applies it without asking
+(the review was the approval).
 """
 
 from __future__ import annotations
@@ -51,6 +53,11 @@ def save_plan(path: Path, plan: Plan, *, now: datetime | None = None) -> None:
 
 
 def load_plan(path: Path) -> Plan:
+    return load_saved(path)[0]
+
+
+def load_saved(path: Path) -> tuple[Plan, str]:
+    """The plan saved at `path` and when it was saved (as the file says), or PlanFileError."""
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -65,7 +72,7 @@ def load_plan(path: Path) -> Plan:
             f"reconciler (it reads {FORMAT_VERSION}); make the plan again"
         )
     try:
-        return Plan.model_validate(document["plan"])
+        return Plan.model_validate(document["plan"]), str(document.get("created", "unknown"))
     except KeyError:
         raise PlanFileError(f"{path}: the saved plan has no plan in it; make it again") from None
     except ValidationError as exc:

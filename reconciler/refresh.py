@@ -2,10 +2,11 @@
 
 One paginated List per group (declared in a manifest or recorded in state). Describe is called
 only where List cannot answer: a job of a declared name (or of one of its retry names) that the
-state does not know (to compare its spec before importing it), a recorded intent whose job the
-service has (the same), and a job that turned COMPLETED whose `numDeleted` the state lacks. A
-group whose List is empty is described once to tell "empty" from "missing". The described job
-replaces the listed one in the planner's view.
+state does not know (to compare its spec before importing it; ListTagsForResource too, since
+Describe returns no tags), a recorded intent whose job the service has (the same), and a job
+that turned COMPLETED whose `numDeleted` the state lacks. A group whose List is empty is
+described once to tell "empty" from "missing". The described job replaces the listed one in the
+planner's view.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ def refresh(
             for _, found in found_attempts(declared.spec, listed, mine):
                 if found is not None:
                     wanted[found.arn] = None
+    importable = dict(wanted)  # jobs the plan may import: their tags are compared too
     for record in records.values():
         found = listed.find(record.spec.dataset_group_arn, record.job_name)
         if found is None:
@@ -48,12 +50,16 @@ def refresh(
         unread = found.status is JobStatus.COMPLETED and known is None
         if unconfirmed or unread:
             wanted[found.arn] = None
+        if unconfirmed:
+            importable[found.arn] = None
     described = {arn: provider.describe_job(arn) for arn in wanted}
+    tags = {arn: provider.list_tags(arn) for arn in importable}
     calls = Counter(provider.calls)
     calls.subtract(before)
     return Observed(
         {arn: _with(group, described) for arn, group in listed.groups.items()},
         api_calls={k: v for k, v in calls.items() if v},
+        tags=tags,
     )
 
 

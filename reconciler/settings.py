@@ -49,7 +49,13 @@ def _url(value: str | None) -> str | None:
 class ProviderSettings(_Config):
     """How to reach Personalize: the in-process emulator (`local`) or boto3 (`aws`)."""
 
-    name: ProviderName = "local"
+    name: Annotated[
+        ProviderName,
+        Field(
+            description="aws (the default): the service through boto3; local: the emulator "
+            "in-process, only where a Settings document says so"
+        ),
+    ] = "aws"
     endpoint_url: Annotated[
         str | None,
         Field(

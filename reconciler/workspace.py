@@ -9,7 +9,7 @@ what `apply` does.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from reconciler.errors import ReconcilerError
 from reconciler.manifest.loader import ManifestSet, load_manifests
+from reconciler.models import DatasetGroupRef, Target
 from reconciler.planning.decide import make_plan
 from reconciler.planning.model import Limits, Origin, Plan, RecordedJob, RecordedState
 from reconciler.refresh import refresh
@@ -62,8 +63,19 @@ class Workspace:
         show_notices(self.backend, self.runtime)
         return stored
 
-    def plan(self, stored: StateDocument | None) -> Plan:
-        """Read the service for the declared and recorded jobs, then decide."""
+    def target(self, stored: StateDocument | None) -> Target:
+        """Where this run acts: the provider's target for the regions of the declared and
+        recorded dataset groups. Credentials of another account than the one the manifests and
+        the state name are refused here, before anything is read or created."""
+        groups = {job.spec.dataset_group_arn for job in self.manifests.jobs}
+        if stored is not None:
+            groups |= {record.spec.dataset_group_arn for record in stored.jobs.values()}
+        return checked_target(self.provider, groups)
+
+    def plan(self, stored: StateDocument | None, retry: Sequence[str] = ()) -> Plan:
+        """Read the service for the declared and recorded jobs, then decide (retrying the FAILED
+        jobs at the addresses `retry` names once)."""
+        target = self.target(stored)
         recorded = recorded_state(stored)
         observed = refresh(
             self.manifests.jobs, self.manifests.dataset_groups, recorded, self.provider
@@ -74,11 +86,39 @@ class Workspace:
             observed,
             Limits(max_pending=self.settings.quotas.max_pending_jobs_per_dataset_group),
             Origin(
-                provider=self.provider.name,
+                target=target,
                 state_location=self.backend.describe(),
                 manifests_digest=self.manifests.digest,
             ),
+            retry=retry,
         )
+
+
+def checked_target(provider: Provider, groups: Iterable[str]) -> Target:
+    """The provider's target for `groups`, refused when the credentials' account (where the
+    provider knows it) is not the account of every group."""
+    refs = [DatasetGroupRef.parse(arn) for arn in sorted(set(groups))]
+    target = provider.target(sorted({ref.region for ref in refs}))
+    named = sorted({ref.account for ref in refs})
+    if target.account is None or not target.account_checked:
+        if len(named) == 1:
+            return target.model_copy(update={"account": named[0]})
+        return target
+    other = [ref for ref in refs if ref.account != target.account]
+    if other:
+        shown = ", ".join(sorted({f"{ref.name} ({ref.account})" for ref in other})[:5])
+        profile = f" (profile {target.profile})" if target.profile else ""
+        raise WrongAccount(
+            f"the credentials are for AWS account {target.account}{profile}, but the "
+            f"manifests or the state name dataset groups of account "
+            f"{' + '.join(a for a in named if a != target.account)}: {shown}. Nothing was read "
+            "or changed: use credentials of that account (AWS_PROFILE or provider.profile)"
+        )
+    return target
+
+
+class WrongAccount(ReconcilerError):
+    """The credentials belong to another AWS account than the dataset groups."""
 
 
 def open_workspace(manifests_dir: Path, runtime: Runtime) -> Workspace:

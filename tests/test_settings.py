@@ -49,7 +49,9 @@ def test_registry_builds_each_provider(tmp_path: Path) -> None:
     assert set(PROVIDERS) == {"local", "aws"}
     config = tmp_path / "emulator.yaml"
     config.write_text(f"apiVersion: emulator/v1\nkind: Emulator\ndatabase: {tmp_path}/e.sqlite3\n")
-    local = make_provider(Settings.model_validate({"provider": {"emulator_config": config}}))
+    assert Settings().provider.name == "aws"  # the emulator only where settings say `local`
+    chosen = {"name": "local", "emulator_config": config}
+    local = make_provider(Settings.model_validate({"provider": chosen}))
     assert isinstance(local, LocalProvider)
     aws = make_provider(
         Settings(provider=ProviderSettings(name="aws", endpoint_url="http://127.0.0.1:9"))

@@ -11,11 +11,13 @@ from reconciler.applying.executor import Executor, Result
 from reconciler.applying.session import StateSession, flushed
 from reconciler.applying.tracker import Tracker, TrackResult
 from reconciler.durations import format_duration
-from reconciler.errors import Cancelled, ReconcilerError
+from reconciler.errors import Cancelled, ReconcilerError, UsageError
 from reconciler.exitcodes import ExitCode
 from reconciler.models import JobStatus
 from reconciler.planfile import load_plan
+from reconciler.planning import attention
 from reconciler.planning.model import Action, Change, Plan
+from reconciler.render.diagnostics import plural
 from reconciler.render.plan_text import render_text
 from reconciler.runtime import Runtime
 from reconciler.state.document import StateDocument, decisions_digest, new_state
@@ -38,11 +40,18 @@ class ApplyOptions:
     wait: bool = False
     timeout: float | None = None
     parallelism: int = 4
+    retry: tuple[str, ...] = ()
     lock_timeout: float = 0
     no_color: bool = False
 
 
 def apply(options: ApplyOptions, runtime: Runtime) -> int:
+    if options.timeout is not None and not options.wait:
+        raise UsageError("--timeout limits --wait: give --wait too, or leave --timeout out")
+    if options.retry and options.plan_file is not None:
+        raise UsageError(
+            "--retry goes to `reconciler plan -out`: a saved plan already says what it retries"
+        )
     workspace = open_workspace(options.manifests_dir, runtime)
     with locked(workspace.backend, "apply", options.lock_timeout, runtime):
         return _Apply(workspace, options).run()
@@ -54,18 +63,19 @@ class _Apply:
         self.options = options
         self.runtime = workspace.runtime
         self.out = workspace.runtime.out
+        self.unfinished: list[str] = []  # what waiting ended with, other than COMPLETED
 
     def run(self) -> int:
         stored = self.workspace.load_state()
         if self.options.plan_file is not None:
             plan = self._saved(self.options.plan_file, stored)
         else:
-            plan = self.workspace.plan(stored)
+            plan = self.workspace.plan(stored, retry=self.options.retry)
         self.out.write(render_text(plan, color=self.runtime.color(self.options.no_color)))
         if plan.errored:
             return ExitCode.ERROR
-        if plan.has_changes and not self.options.auto_approve:
-            self._confirm()
+        if plan.has_changes and not self.options.auto_approve and self.options.plan_file is None:
+            self._confirm()  # a saved plan was reviewed: applying it is the approval
         session = StateSession(
             self.workspace.backend,
             stored or new_state(),
@@ -99,7 +109,13 @@ class _Apply:
         results = [o.result for o in final.values()]
         if Result.FAILED in results or Result.UNKNOWN in results:
             code = ExitCode.ERROR
-        self.out.write(_summary(results, self.options.wait) + "\n")
+        summary = _summary(results, self.options.wait, code is ExitCode.OK)
+        if self.unfinished:
+            summary = summary.removesuffix(".") + f"; {'; '.join(self.unfinished)}."
+        self.out.write(summary + "\n")
+        if not self.options.wait:
+            for item in plan.attention:  # what this apply leaves for a person
+                self.runtime.err.write(f"Warning: {item.line()}\n")
         return code
 
     def _saved(self, plan_file: Path, stored: StateDocument | None) -> Plan:
@@ -122,15 +138,16 @@ class _Apply:
             raise StalePlan(
                 f"{stale}the manifests changed since the plan was made. Make a new plan."
             )
-        provider = self.workspace.provider.name
-        if plan.provider != provider:
+        target = self.workspace.target(stored)
+        if not plan.target.same_place(target):
             raise StalePlan(
-                f"{stale}it was made with the {plan.provider} provider, not {provider}."
+                f"{stale}it was made for {plan.target.describe()}; this run acts on "
+                f"{target.describe()}."
             )
         # The file is bound to its contents: what it says must be what the manifests, the
         # state and the service call for now (a hand-edited plan, or a job that failed since,
         # is refused). The plan made now carries those same decisions and is the one applied.
-        fresh = self.workspace.plan(stored)
+        fresh = self.workspace.plan(stored, retry=plan.retries)
         differences = _differences(plan, fresh)
         if differences and not fresh.errored:
             shown = "\n".join(differences[:10])
@@ -182,19 +199,37 @@ class _Apply:
         declared = {job.address for job in self.workspace.manifests.jobs}
         records = [r for r in result.records if r.address in declared]
         failed = [r for r in records if r.status is JobStatus.FAILED]
+        jobs = {job.address: job for job in self.workspace.manifests.jobs}
         for record in failed:
             reason = record.seen.failure_reason if record.seen else None
-            self.out.write(f"{record.address}: FAILED: {reason or 'no reason given'}\n")
-        for address in sorted(result.missing):
-            self.out.write(f"{address}: no longer listed by the service (drift): not followed\n")
+            job = jobs[record.address]
+            item = attention.failed(
+                record.address,
+                record.spec,
+                record.job_name,
+                record.attempt,
+                reason,
+                job.source,
+                job.retry,
+            )
+            self.runtime.err.write(f"Error: {item.line()}\n")
+        missing = [r for r in records if r.address in result.missing]
+        for record in missing:
+            item = attention.missing(record.address, record.job_name)
+            self.runtime.err.write(f"Error: {item.line()}\n")
+        if failed:
+            self.unfinished.append(f"{plural(len(failed), 'job')} FAILED")
+        if missing:
+            self.unfinished.append(f"{plural(len(missing), 'job')} no longer listed")
         if not result.finished:
             running = sum(1 for r in records if r.status and not r.status.terminal)
             timeout = format_duration(self.options.timeout or 0)
             why = f"because {result.unreachable}" if result.unreachable else f"after {timeout}"
+            self.unfinished.append(f"{plural(running, 'job')} still running")
             self.runtime.err.write(
-                f"Stopped waiting {why}: {running} jobs still running, {len(result.queued)} "
-                "queued. Nothing is lost: `reconciler apply --wait` or `reconciler status "
-                "--watch` goes on from the state.\n"
+                f"Stopped waiting {why}: {plural(running, 'job')} still running, "
+                f"{len(result.queued)} queued. Nothing is lost: `reconciler apply --wait` or "
+                "`reconciler status --watch` goes on from the state.\n"
             )
             return ExitCode.ERROR
         return ExitCode.ERROR if failed or result.missing else ExitCode.OK
@@ -227,11 +262,12 @@ def _differences(saved: Plan, fresh: Plan) -> list[str]:
     return lines
 
 
-def _summary(results: list[Result], wait: bool) -> str:
+def _summary(results: list[Result], wait: bool, ok: bool) -> str:
+    """`Apply complete: …` only when the run did everything it set out to do."""
     counts = {r: results.count(r) for r in Result}
     text = (
-        f"Apply complete: {counts[Result.CREATED]} created, {counts[Result.IMPORTED]} imported, "
-        f"{counts[Result.FORGOTTEN]} forgotten"
+        f"{'Apply complete' if ok else 'Apply incomplete'}: {counts[Result.CREATED]} created, "
+        f"{counts[Result.IMPORTED]} imported, {counts[Result.FORGOTTEN]} forgotten"
     )
     if counts[Result.QUEUED] and not wait:
         text += f", {counts[Result.QUEUED]} queued for the next apply"

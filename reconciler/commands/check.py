@@ -12,6 +12,7 @@ from pathlib import Path
 
 from reconciler.diagnostics import Severity
 from reconciler.exitcodes import CHECK_PRECEDENCE, ExitCode
+from reconciler.planning.attention import Concern
 from reconciler.planning.model import Action, Health, Plan
 from reconciler.runtime import Runtime
 from reconciler.workspace import open_workspace
@@ -42,17 +43,14 @@ def classify(plan: Plan) -> tuple[ExitCode, list[str]]:
             for d in plan.diagnostics
             if d.severity is Severity.ERROR
         ]
-    for drift in plan.drift:
-        found.add(ExitCode.DRIFT)
-        lines.append(f"drift: {drift.address}: {drift.detail}")
+    for item in plan.attention:
+        found.add(ExitCode.FAILED if item.concern is Concern.FAILED else ExitCode.DRIFT)
+        label = "failed" if item.concern is Concern.FAILED else "drift"
+        lines.append(f"{label}: {item.line()}")
     for change in plan.changes:
         if change.action is not Action.NOOP:
             found.add(ExitCode.CHANGES)
             lines.append(f"not applied: {change.address}: {change.action.value} ({change.detail})")
-        elif change.health is Health.FAILED:
-            found.add(ExitCode.FAILED)
-            reason = change.observed.failure_reason if change.observed else None
-            lines.append(f"failed: {change.address}: {reason or 'no reason given'}")
         elif change.health in (Health.PENDING, Health.IN_PROGRESS):
             found.add(ExitCode.RUNNING)
             lines.append(f"running: {change.address}: {change.health.value}")
@@ -64,10 +62,11 @@ def check(options: CheckOptions, runtime: Runtime) -> int:
     workspace = open_workspace(options.manifests_dir, runtime)
     plan = workspace.plan(workspace.load_state())
     code, lines = classify(plan)
+    runtime.out.write(plan.target.line() + "\n")
     for line in lines:
         runtime.out.write(line + "\n")
     completed = sum(1 for c in plan.changes if c.health is Health.COMPLETED and c.in_sync)
-    declared = sum(1 for c in plan.changes if c.action is not Action.FORGET)
+    declared = len(workspace.manifests.jobs)  # a job with a plan error has no change
     runtime.out.write(
         f"check: {VERDICTS[code]} ({completed} of {declared} declared jobs COMPLETED)\n"
     )

@@ -21,7 +21,7 @@ from reconciler.planning.model import EarlierAttempt
 from reconciler.planning.observed import Observed, ObservedGroup, found_attempts
 from reconciler.runtime import Runtime
 from reconciler.state.document import new_state
-from reconciler.workspace import locked, open_workspace, recorded_job
+from reconciler.workspace import checked_target, locked, open_workspace, recorded_job
 
 
 @dataclass(frozen=True)
@@ -42,9 +42,10 @@ def import_job(options: ImportOptions, runtime: Runtime) -> int:
             "address is GROUP/JOBNAME)"
         )
     provider = workspace.provider
+    group = job.spec.dataset_group_arn
+    runtime.out.write(checked_target(provider, [group]).line() + "\n")
     found = provider.describe_job(options.job_arn)
     tags = provider.list_tags(options.job_arn)
-    group = job.spec.dataset_group_arn
     listed = Observed({group: ObservedGroup(group, True, tuple(provider.list_jobs(group)))})
     with locked(workspace.backend, "import", options.lock_timeout, runtime):
         document = workspace.load_state() or new_state()

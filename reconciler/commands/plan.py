@@ -20,12 +20,13 @@ class PlanOptions:
     output_format: str = "text"  # or json, markdown
     out_file: Path | None = None
     detailed_exitcode: bool = False
+    retry: tuple[str, ...] = ()
     no_color: bool = False
 
 
 def plan(options: PlanOptions, runtime: Runtime) -> int:
     workspace = open_workspace(options.manifests_dir, runtime)
-    result = workspace.plan(workspace.load_state())
+    result = workspace.plan(workspace.load_state(), retry=options.retry)
     if options.output_format == "json":
         runtime.out.write(render_json(result))
     elif options.output_format == "markdown":
@@ -39,6 +40,6 @@ def plan(options: PlanOptions, runtime: Runtime) -> int:
     if options.out_file is not None:
         save_plan(options.out_file, result, now=runtime.clock())
         runtime.err.write(f"Saved the plan to {options.out_file}.\n")
-    if options.detailed_exitcode and result.has_changes:
+    if options.detailed_exitcode and result.needs_attention:
         return ExitCode.CHANGES
     return ExitCode.OK

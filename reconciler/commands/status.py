@@ -1,28 +1,43 @@
 """`reconciler status [--watch]`: the recorded jobs as the service reports them now.
 
-It polls as tracking does and records what it sees (status changes with their time, numDeleted
-of completed jobs). It never holds the state lock while it waits: each write takes the lock
-briefly and merges what was seen into the state as it is then; while another run holds the
-lock, the write waits for the next one (a note says so) and what was seen is shown.
+It reads every dataset group of the recorded jobs (List pages; Describe only for a numDeleted
+the state lacks), records what changed (status changes with their time, numDeleted of completed
+jobs) and shows every job as the service has it: one it no longer lists is MISSING. FAILED and
+MISSING jobs are listed with their next step, in the plan's words. `--watch` polls as tracking
+does until every job is COMPLETED or FAILED; `--timeout` ends it with exit 4 (jobs still
+running), as `check` says it. It never holds the state lock while it waits: each write takes
+the lock briefly and merges what was seen into the state as it is then; while another run holds
+the lock, the write waits for the next one (a note says so) and what was seen is shown.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from reconciler.applying.display import ProgressDisplay
+from reconciler.applying.records import observe
 from reconciler.applying.session import ObservingSession, flushed
-from reconciler.applying.tracker import Progress, Tracker
+from reconciler.applying.tracker import Tracker
+from reconciler.errors import UsageError
 from reconciler.exitcodes import ExitCode
+from reconciler.models import JobStatus
+from reconciler.planning import attention
+from reconciler.planning.attention import Attention
+from reconciler.providers.interface import Provider
+from reconciler.refresh import refresh
 from reconciler.render.status import (
+    StatusView,
     render_status_json,
     render_status_markdown,
     render_status_text,
 )
 from reconciler.runtime import Runtime
+from reconciler.settings import Settings
+from reconciler.state.document import JobRecord
 from reconciler.state.locking import acquire
-from reconciler.workspace import load_settings, show_notices
+from reconciler.workspace import checked_target, load_settings, recorded_state, show_notices
 
 
 @dataclass(frozen=True)
@@ -36,6 +51,8 @@ class StatusOptions:
 
 
 def status(options: StatusOptions, runtime: Runtime) -> int:
+    if options.timeout is not None and not options.watch:
+        raise UsageError("--timeout limits --watch: give --watch too, or leave --timeout out")
     settings = load_settings(options.manifests_dir, runtime.environ)
     backend = runtime.make_backend(settings.state)
     document = backend.load()  # without the lock: each write takes it briefly
@@ -57,39 +74,94 @@ def status(options: StatusOptions, runtime: Runtime) -> int:
         note=lambda text: runtime.err.write(f"Note: {text}.\n"),
         monotonic=runtime.monotonic,
     )
+    code = ExitCode.OK
+    target = None
+    missing: set[str] = set()
     if document.jobs:
         provider = runtime.make_provider(settings)
-        tracker = Tracker(
-            session,
-            provider,
-            intervals=settings.polling.intervals(provider.polling_defaults),
-            monotonic=runtime.monotonic,
-            sleep=runtime.sleep,
-        )
-        display = ProgressDisplay(runtime.err, tty=runtime.out_tty)
-        report = display if options.watch else _quiet
+        groups = {record.spec.dataset_group_arn for record in document.jobs.values()}
+        target = checked_target(provider, groups)
         with flushed(session, lambda text: runtime.err.write(f"Note: {text}.\n")):
-            try:
-                result = tracker.run(
-                    [], timeout=options.timeout, report=report, once=not options.watch
-                )
-            finally:
-                display.close()
-        if options.watch and not result.finished:
-            why = f" ({result.unreachable})" if result.unreachable else ""
-            runtime.err.write(f"Stopped watching{why}: some jobs are still running.\n")
-    records = list(session.document.jobs.values())
+            if options.watch:
+                code = _watch(session, provider, settings, options, runtime)
+            missing = _look(session, provider, runtime)
+    records = sorted(session.document.jobs.values(), key=lambda r: r.address)
     if options.show_forgotten:
-        records += list(session.document.forgotten)
+        records += sorted(session.document.forgotten, key=lambda r: r.address)
+    view = StatusView(
+        records=records,
+        now=runtime.clock(),
+        target=target,
+        missing=frozenset(missing),
+        attention=_attention(records, missing),
+    )
+    render = {
+        "json": render_status_json,
+        "markdown": render_status_markdown,
+        "text": render_status_text,
+    }[options.output_format]
+    runtime.out.write(render(view))
+    return code
+
+
+def _watch(
+    session: ObservingSession,
+    provider: Provider,
+    settings: Settings,
+    options: StatusOptions,
+    runtime: Runtime,
+) -> ExitCode:
+    """Poll until every job is COMPLETED or FAILED (0), until --timeout (4: still running), or
+    until the service cannot be read (1)."""
+    tracker = Tracker(
+        session,
+        provider,
+        intervals=settings.polling.intervals(provider.polling_defaults),
+        monotonic=runtime.monotonic,
+        sleep=runtime.sleep,
+    )
+    display = ProgressDisplay(runtime.err, tty=runtime.out_tty)
+    try:
+        result = tracker.run([], timeout=options.timeout, report=display)
+    finally:
+        display.close()
+    if result.finished:
+        return ExitCode.OK
+    why = f" ({result.unreachable})" if result.unreachable else ""
+    runtime.err.write(f"Stopped watching{why}: some jobs are still running.\n")
+    return ExitCode.ERROR if result.unreachable else ExitCode.RUNNING
+
+
+def _look(session: ObservingSession, provider: Provider, runtime: Runtime) -> set[str]:
+    """Read every group of the recorded jobs (List pages; Describe only for a numDeleted the
+    state lacks), record what changed, and return the addresses the service no longer lists."""
+    document = session.document
+    observed = refresh((), (), recorded_state(document), provider)
+    missing: set[str] = set()
     now = runtime.clock()
-    if options.output_format == "json":
-        runtime.out.write(render_status_json(records))
-    elif options.output_format == "markdown":
-        runtime.out.write(render_status_markdown(records, now))
-    else:
-        runtime.out.write(render_status_text(records, now))
-    return ExitCode.OK
+    for record in document.jobs.values():
+        if record.arn is None:
+            continue  # an intent: the next plan looks for its job
+        found = observed.find(record.spec.dataset_group_arn, record.job_name)
+        if found is None or found.arn != record.arn:
+            missing.add(record.address)
+        else:
+            session.stage(put=[observe(record, found, now)])
+    return missing
 
 
-def _quiet(progress: Progress) -> None:
-    """Without --watch, one poll and only the table."""
+def _attention(records: Sequence[JobRecord], missing: set[str]) -> list[Attention]:
+    items = []
+    for record in records:
+        if record.forgotten:
+            continue
+        if record.address in missing:
+            items.append(attention.missing(record.address, record.job_name))
+        elif record.status is JobStatus.FAILED:
+            reason = record.seen.failure_reason if record.seen else None
+            items.append(
+                attention.failed(
+                    record.address, record.spec, record.job_name, record.attempt, reason
+                )
+            )
+    return items

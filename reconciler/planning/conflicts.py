@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from deepdiff import DeepDiff
@@ -39,14 +40,23 @@ def _name(path: str) -> str:
     return ".".join(parts)
 
 
-def service_differences(spec: JobSpec, job: ServiceJob) -> str:
+def service_differences(
+    spec: JobSpec, job: ServiceJob, tags: Mapping[str, str] | None = None
+) -> str:
     """What differs between a declared spec and a job the service described ('' when it can be
-    imported). Describe returns no tags, so tags are not compared."""
+    imported). Describe returns no tags: they are compared when `tags` (ListTagsForResource)
+    are given."""
     if not job.described:
         return "the job's spec could not be read"
-    service = {
+    service: dict[str, Any] = {
         "dataset_group_arn": job.dataset_group_arn,
         "data_location": job.data_location,
         "role_arn": job.role_arn,
     }
-    return spec_differences(service, {key: getattr(spec, key) for key in service})
+    if tags is not None:
+        service["tags"] = dict(tags)
+    return spec_differences(service, {key: _plain(getattr(spec, key)) for key in service})
+
+
+def _plain(value: Any) -> Any:
+    return dict(value) if isinstance(value, Mapping) else value

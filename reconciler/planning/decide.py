@@ -14,17 +14,22 @@ For each declared job the decision is a switch over (recorded job, observed job 
 | ARN, FAILED, retry asked | attempts left             | retry as NAME-rN (retry_after_failure)    |
 | ARN                      | any other status          | no-op with that health (up_to_date)       |
 
-Recorded jobs no longer declared are forgotten (not_declared). Creates and retries of a dataset
-group go now up to its free PENDING slots (the quota minus jobs already PENDING there); the rest
-are queued. Every change carries what the job will be once applied (`after`).
+"Retry asked" is the manifest's `onFailure: retry` (within its maxAttempts) or `--retry ADDRESS`
+(once, within the 10 attempts a job may have); a `--retry` of anything else is an error. A FAILED
+job nothing retries and a recorded job the service no longer lists are also `attention` items,
+each with its next step. A job found in the service is compared tags included where refresh read
+them. Recorded jobs no longer declared are forgotten (not_declared). Creates and retries of a
+dataset group go now up to its free PENDING slots (the quota minus jobs already PENDING there);
+the rest are queued. Every change carries what the job will be once applied (`after`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from reconciler.diagnostics import Severity
-from reconciler.models import DesiredJob, JobSpec, JobStatus, ServiceJob
+from reconciler.models import MAX_ATTEMPTS, DesiredJob, JobSpec, JobStatus, ServiceJob, Target
+from reconciler.planning import attention
 from reconciler.planning.conflicts import service_differences, spec_differences
 from reconciler.planning.model import (
     Action,
@@ -67,9 +72,11 @@ def _values(
 
 
 class _Planner:
-    def __init__(self, observed: Observed, claimed: set[str]) -> None:
+    def __init__(self, observed: Observed, claimed: set[str], retry: Collection[str]) -> None:
         self.observed = observed
         self.claimed = claimed  # every name a declared or recorded job holds
+        self.retry_asked = set(retry)  # addresses to retry once if FAILED (`--retry`)
+        self.attention: list[attention.Attention] = []
         self.changes: list[Change] = []
         self.diagnostics: list[PlanDiagnostic] = []
         self.drift: list[Drift] = []
@@ -132,7 +139,7 @@ class _Planner:
         recorded: RecordedJob | None = None,
     ) -> None:
         """Import the observed job of the name if it has the declared spec; otherwise block."""
-        differs = service_differences(job.spec, found)
+        differs = service_differences(job.spec, found, self.observed.tags.get(found.arn))
         if differs:
             self.error(
                 f"Job name {found.job_name!r} is already used by another job",
@@ -168,7 +175,7 @@ class _Planner:
             )
             return
         for _, attempt in found:
-            differs = service_differences(job.spec, attempt)
+            differs = service_differences(job.spec, attempt, self.observed.tags.get(attempt.arn))
             if differs:
                 self.error(
                     f"Job name {attempt.job_name!r} is already used by another job",
@@ -238,6 +245,7 @@ class _Planner:
         )
 
     def missing(self, job: DesiredJob, record: RecordedJob) -> None:
+        self.attention.append(attention.missing(job.address, record.job_name))
         self.drift.append(
             Drift(
                 address=job.address,
@@ -251,7 +259,7 @@ class _Planner:
             ActionReason.MISSING,
             "recorded, but missing from the service",
             job_name=record.job_name,
-            after=_values(job.spec, record.job_name).model_copy(update={"arn": record.arn}),
+            after=_values(job.spec, record.job_name, record.seen, record),  # no-op: as before
             recorded=record,
         )
 
@@ -261,13 +269,26 @@ class _Planner:
                 Refreshed(address=job.address, before=record.status, after=found.status)
             )
         policy = job.retry
-        if (
-            found.status is JobStatus.FAILED
-            and policy.on_failure == "retry"
-            and record.attempt < policy.max_attempts
+        asked = job.address in self.retry_asked
+        if found.status is JobStatus.FAILED and (
+            (policy.on_failure == "retry" and record.attempt < policy.max_attempts)
+            or (asked and record.attempt < MAX_ATTEMPTS)
         ):
-            self.retry(job, record, found)
+            self.retry_asked.discard(job.address)
+            self.retry(job, record, found, asked=asked)
             return
+        if found.status is JobStatus.FAILED:
+            self.attention.append(
+                attention.failed(
+                    job.address,
+                    job.spec,
+                    record.job_name,
+                    record.attempt,
+                    found.failure_reason,
+                    job.source,
+                    policy,
+                )
+            )
         self.change(
             job,
             Action.NOOP,
@@ -280,7 +301,9 @@ class _Planner:
             health=Health.of(found.status),
         )
 
-    def retry(self, job: DesiredJob, record: RecordedJob, failed: ServiceJob) -> None:
+    def retry(
+        self, job: DesiredJob, record: RecordedJob, failed: ServiceJob, *, asked: bool = False
+    ) -> None:
         attempt = record.attempt + 1
         name = job.spec.derived_name(attempt)
         if self.observed.find(job.spec.dataset_group_arn, name) is not None:
@@ -295,7 +318,11 @@ class _Planner:
             Action.RETRY,
             ActionReason.RETRY_AFTER_FAILURE,
             f"{record.job_name} FAILED ({failed.failure_reason or 'no reason given'}); "
-            f"attempt {attempt} of {job.retry.max_attempts}",
+            + (
+                f"attempt {attempt}, asked with --retry"
+                if asked
+                else f"attempt {attempt} of {job.retry.max_attempts}"
+            ),
             job_name=name,
             after=_values(job.spec, name),
             recorded=record,
@@ -319,9 +346,11 @@ def make_plan(
     observed: Observed,
     limits: Limits,
     origin: Origin,
+    retry: Collection[str] = (),
 ) -> Plan:
+    """The plan; `retry`: addresses of FAILED jobs to retry once whatever their onFailure."""
     records = recorded.jobs if recorded else {}
-    planner = _Planner(observed, claimed_names(desired, records.values()))
+    planner = _Planner(observed, claimed_names(desired, records.values()), retry)
     missing_groups: dict[str, DesiredJob] = {}
     for job in desired:
         group = observed.groups.get(job.spec.dataset_group_arn)
@@ -336,18 +365,19 @@ def make_plan(
     for arn, job in missing_groups.items():
         planner.error(
             "Dataset group not found",
-            f"{arn} does not exist (or is not visible to these credentials): create it, or fix "
-            "datasetGroupArn",
+            _no_group(arn, origin.target),
             job,
         )
     declared = {job.address for job in desired}
+    for address in sorted(planner.retry_asked):
+        planner.diagnostics.append(_not_retried(address, declared, records, observed))
     for address, record in records.items():
         if address not in declared:
             planner.changes.append(_forget(record))
     _unmanaged(planner, desired, records.values())
     changes, quotas = allocate(planner.changes, observed, limits.max_pending)
     return Plan(
-        provider=origin.provider,
+        target=origin.target,
         state_location=origin.state_location,
         lineage=recorded.lineage if recorded else None,
         serial=recorded.serial if recorded else None,
@@ -358,7 +388,47 @@ def make_plan(
         refreshed=tuple(planner.refreshed),
         quotas=tuple(quotas),
         diagnostics=tuple(planner.diagnostics),
+        attention=tuple(planner.attention),
+        retries=tuple(sorted(retry)),
         api_calls=dict(observed.api_calls),
+    )
+
+
+def _not_retried(
+    address: str, declared: Collection[str], records: Mapping[str, RecordedJob], observed: Observed
+) -> PlanDiagnostic:
+    """Why `--retry ADDRESS` cannot be done: an error (nothing is applied)."""
+    record = records.get(address)
+    if address not in declared:
+        why = "is not declared in the manifests (its address is GROUP/JOBNAME)"
+    elif record is None or record.arn is None:
+        why = "has no job yet: apply creates it"
+    else:
+        found = observed.find(record.spec.dataset_group_arn, record.job_name)
+        if found is None:
+            why = f"{record.job_name} is no longer listed by the service"
+        elif found.status is not JobStatus.FAILED:
+            why = f"{record.job_name} is {found.status.value}: only a FAILED job is retried"
+        else:
+            why = f"has no attempts left ({MAX_ATTEMPTS} jobs): declare a job with a new jobName"
+    return PlanDiagnostic(
+        severity=Severity.ERROR,
+        summary=f"--retry {address}: cannot retry",
+        detail=f"{address} {why}",
+        address=address,
+    )
+
+
+def _no_group(arn: str, target: Target) -> str:
+    fix = "fix datasetGroupArn"
+    if target.emulator is not None:
+        return (
+            f"{arn} does not exist in the local emulator ({target.emulator}): add it to the "
+            f"emulator's datasetGroups (its settings file), or {fix}"
+        )
+    return (
+        f"{arn} does not exist in {target.describe()} (or these credentials cannot see it): "
+        f"create it, or {fix}"
     )
 
 

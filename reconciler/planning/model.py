@@ -20,7 +20,8 @@ from enum import StrEnum
 from pydantic import Field
 
 from reconciler.diagnostics import Location, Severity
-from reconciler.models import Frozen, JobSpec, JobStatus, ServiceJob
+from reconciler.models import Frozen, JobSpec, JobStatus, ServiceJob, Target
+from reconciler.planning.attention import Attention
 
 FORMAT_VERSION = "1.2"
 
@@ -112,10 +113,10 @@ class Limits(Frozen):
 
 
 class Origin(Frozen):
-    """Where a plan comes from: it is refused when applied against another provider, state or
+    """Where a plan comes from: it is refused when applied against another target, state or
     manifests."""
 
-    provider: str
+    target: Target
     state_location: str
     manifests_digest: str
 
@@ -190,7 +191,7 @@ class GroupQuota(Frozen):
 
 class Plan(Frozen):
     format_version: str = FORMAT_VERSION
-    provider: str
+    target: Target
     state_location: str
     lineage: str | None
     serial: int | None
@@ -201,7 +202,13 @@ class Plan(Frozen):
     refreshed: tuple[Refreshed, ...] = ()
     quotas: tuple[GroupQuota, ...] = ()
     diagnostics: tuple[PlanDiagnostic, ...] = ()
+    attention: tuple[Attention, ...] = ()  # FAILED jobs nothing retries, jobs no longer listed
+    retries: tuple[str, ...] = ()  # addresses asked to retry once (`--retry`)
     api_calls: dict[str, int] = Field(default_factory=dict)
+
+    @property
+    def provider(self) -> str:
+        return self.target.provider
 
     @property
     def errored(self) -> bool:
@@ -210,6 +217,11 @@ class Plan(Frozen):
     @property
     def has_changes(self) -> bool:
         return any(not c.in_sync for c in self.changes)
+
+    @property
+    def needs_attention(self) -> bool:
+        """Something a person must look at, changes or not (`--detailed-exitcode` 2)."""
+        return self.has_changes or bool(self.attention)
 
     @property
     def applyable(self) -> bool:

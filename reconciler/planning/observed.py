@@ -25,6 +25,7 @@ class ObservedGroup:
 class Observed:
     groups: Mapping[str, ObservedGroup]
     api_calls: Mapping[str, int] = field(default_factory=dict)
+    tags: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # job ARN -> its tags
     _by_name: dict[str, ServiceJob] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -8,7 +8,9 @@ refusal on create is then reported as QuotaExceeded so the job is queued, not fa
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 from botocore.config import Config
@@ -26,6 +28,7 @@ from botocore.exceptions import (
 
 from reconciler import __version__
 from reconciler.errors import UsageError
+from reconciler.models import Target
 from reconciler.providers.base import ExpiredToken, ServiceProvider
 from reconciler.providers.errors import translate
 from reconciler.providers.interface import (
@@ -68,7 +71,37 @@ class AwsProvider(ServiceProvider):
             user_agent_extra=f"reconciler/{__version__}",
         )
         self._clients: dict[str, Any] = {}
+        self._target: Target | None = None
         self.attempts: Counter[str] = Counter()  # HTTP requests sent, retries included
+
+    def target(self, regions: Sequence[str]) -> Target:
+        """AWS with the credentials' account (STS GetCallerIdentity, asked once), or, with
+        provider.endpointUrl, that endpoint (no account is asked of it). An endpoint that the
+        AWS environment or config set (AWS_ENDPOINT_URL...) is named too."""
+        if self._target is None:
+            region = regions[0] if regions else (self._session.region_name or "us-east-1")
+            endpoint = self.client(region).meta.endpoint_url
+            if self.settings.endpoint_url is not None:
+                where: str | None = f"{endpoint} (provider.endpointUrl)"
+            elif _is_aws(endpoint):
+                where = None
+            else:
+                where = f"{endpoint} (set by the AWS environment or config)"
+            account = None
+            if self.settings.endpoint_url is None:
+                sts = self._session.client("sts", region_name=region, config=self._config)
+                with self._counting:
+                    self.calls["GetCallerIdentity"] += 1
+                account = str(self._send_to(sts, "GetCallerIdentity", {})["Account"])
+            profile = self._session.profile_name
+            self._target = Target(
+                provider=self.name,
+                account=account,
+                account_checked=account is not None,
+                profile=profile if profile != "default" else None,
+                endpoint=where,
+            )
+        return self._target.model_copy(update={"regions": tuple(regions)})
 
     def client(self, region: str) -> Any:
         if region not in self._clients:
@@ -87,7 +120,10 @@ class AwsProvider(ServiceProvider):
         self.attempts[event_name.rsplit(".", 1)[-1]] += 1
 
     def _send(self, region: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
-        method = getattr(self.client(region), _snake(operation))
+        return self._send_to(self.client(region), operation, params)
+
+    def _send_to(self, client: Any, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        method = getattr(client, _snake(operation))
         try:
             response: dict[str, Any] = method(**params)
         except ClientError as exc:
@@ -114,6 +150,11 @@ class AwsProvider(ServiceProvider):
         except BotoCoreError as exc:
             raise ProviderError(f"{operation}: {type(exc).__name__}: {exc}") from None
         return response
+
+
+def _is_aws(endpoint: str) -> bool:
+    host = urlsplit(endpoint).hostname or ""
+    return host.endswith((".amazonaws.com", ".amazonaws.com.cn", ".api.aws"))
 
 
 def _snake(operation: str) -> str:

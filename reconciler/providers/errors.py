@@ -73,7 +73,8 @@ def translate(code: str, message: str, *, operation: str, status: int) -> Provid
     if code in DENIED:
         return AccessDenied(
             f"{said}; check the AWS credentials (AWS_PROFILE or provider.profile) and that "
-            f"they allow personalize:{operation}"
+            f"they allow {'sts' if operation == 'GetCallerIdentity' else 'personalize'}:"
+            f"{operation}"
         )
     if code in INVALID:
         return InvalidInput(said)

@@ -8,10 +8,11 @@ into the `ProviderError` subclasses below, each with a message that says what to
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from typing import Protocol
 
 from reconciler.errors import ReconcilerError
-from reconciler.models import Frozen, JobSpec, ServiceJob
+from reconciler.models import Frozen, JobSpec, ServiceJob, Target
 
 
 class DatasetGroupInfo(Frozen):
@@ -81,4 +82,9 @@ class Provider(Protocol):
 
     def describe_dataset_group(self, dataset_group_arn: str) -> DatasetGroupInfo | None:
         """The dataset group, or None where it does not exist."""
+        ...
+
+    def target(self, regions: Sequence[str]) -> Target:
+        """Where this provider acts for dataset groups in `regions`. The `aws` provider asks STS
+        which account the credentials belong to (once)."""
         ...

@@ -6,6 +6,7 @@ file `provider.emulatorConfig` names; without one, the emulator's defaults apply
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from reconciler.emulator.config import EmulatorConfig, load_config
 from reconciler.emulator.errors import AnswerLost, EmulatorError, ServiceError
 from reconciler.emulator.service import EmulatorService
 from reconciler.errors import UsageError
+from reconciler.models import Target
 from reconciler.providers.base import ExpiredToken, ServiceProvider
 from reconciler.providers.errors import translate
 from reconciler.providers.interface import ProviderError, TransientError
@@ -45,6 +47,14 @@ class LocalProvider(ServiceProvider):
     def __init__(self, service: EmulatorService) -> None:
         super().__init__()
         self.service = service
+
+    def target(self, regions: Sequence[str]) -> Target:
+        return Target(
+            provider=self.name,
+            account=self.service.config.account_id,
+            regions=tuple(regions),
+            emulator=str(self.service.config.database),
+        )
 
     def _send(self, region: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         try:

@@ -33,6 +33,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "reconciler_version": __version__,
         "applyable": plan.applyable,
         "errored": plan.errored,
+        "needs_attention": plan.needs_attention,
         "complete": not plan.errored,
         "resource_changes": [_resource_change(c) for c in plan.changes],
         "resource_drift": [
@@ -74,9 +75,12 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "quota": [q.model_dump() for q in plan.quotas],
         "refreshed": [r.model_dump(mode="json") for r in plan.refreshed],
         "diagnostics": [d.model_dump(mode="json") for d in plan.diagnostics],
+        "attention": [a.model_dump(mode="json") for a in plan.attention],
+        "retries_asked": list(plan.retries),
         "api_calls": dict(sorted(plan.api_calls.items())),
         "manifests_digest": plan.manifests_digest,
         "provider": plan.provider,
+        "target": {**plan.target.model_dump(mode="json"), "description": plan.target.describe()},
         "state": plan.state_location,
     }
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from itertools import groupby
 
 from reconciler.diagnostics import Severity
+from reconciler.planning.attention import summary as attention_summary
 from reconciler.planning.model import Action, Change, Plan
 from reconciler.render.plan_text import render_text
 from reconciler.render.values import import_sentence, short_group, summary_sentence
@@ -20,8 +21,11 @@ _ICON = {
 
 
 def render_markdown(plan: Plan) -> str:
+    attention = attention_summary(plan.attention)
     if plan.errored:
         headline = "❌ **Plan failed**: fix the errors below; nothing can be applied."
+    elif not plan.has_changes and attention:
+        headline = f"⚠️ **{attention}.** No changes to apply: see the next steps below."
     elif not plan.has_changes:
         headline = "✅ **No changes.** Every declared job is in the state and the service."
     else:
@@ -29,7 +33,18 @@ def render_markdown(plan: Plan) -> str:
         imports = import_sentence(plan)
         if imports:
             headline += f" {imports}."
-    lines = ["### Reconciler plan", "", headline, ""]
+        if attention:
+            headline += f" ⚠️ **{attention}.**"
+    lines = ["### Reconciler plan", "", headline, "", f"**{plan.target.line()}**", ""]
+    if plan.attention:
+        lines += ["#### ⚠️ Needs attention", "", "| Job | What the service says | Next step |"]
+        lines.append("|---|---|---|")
+        lines += [
+            f"| `{item.address}` | {_cell(item.detail)} | {_cell(item.next_step)} |"
+            for item in plan.attention
+        ]
+        lines.append("")
+    flagged = {item.address for item in plan.attention}
     ordered = sorted(plan.changes, key=lambda c: c.dataset_group_arn)
     for group, changes in groupby(ordered, key=lambda c: c.dataset_group_arn):
         lines += [
@@ -38,7 +53,7 @@ def render_markdown(plan: Plan) -> str:
             "| Job | Action | Health | Why |",
             "|---|---|---|---|",
         ]
-        lines += [_row(change) for change in changes]
+        lines += [_row(change, flagged) for change in changes]
         lines.append("")
     for diagnostic in plan.diagnostics:
         if diagnostic.severity is Severity.INFO:
@@ -60,12 +75,13 @@ def render_markdown(plan: Plan) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _row(change: Change) -> str:
+def _row(change: Change, flagged: set[str]) -> str:
     action = _ICON[change.action] + (" (queued)" if change.queued else "")
     name = change.job_name
     if change.desired is not None and change.desired.job_name != name:
         name = f"{change.desired.job_name} → {name}"
-    return f"| `{name}` | {action} | {change.health.value} | {_cell(change.detail)} |"
+    health = ("⚠️ " if change.address in flagged else "") + change.health.value
+    return f"| `{name}` | {action} | {health} | {_cell(change.detail)} |"
 
 
 def _cell(text: str) -> str:

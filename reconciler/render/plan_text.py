@@ -12,7 +12,9 @@ from collections import Counter
 from typing import Any
 
 from reconciler.diagnostics import Severity
+from reconciler.planning.attention import summary as attention_summary
 from reconciler.planning.model import Action, Change, Plan, PlanDiagnostic
+from reconciler.render.diagnostics import plural
 from reconciler.render.values import import_sentence, job_values, short_group, summary_sentence
 
 _SYMBOL = {Action.CREATE: "+", Action.IMPORT: "<=", Action.RETRY: "~>", Action.FORGET: "-"}
@@ -30,7 +32,7 @@ class _Paint:
 
 def render_text(plan: Plan, *, color: bool = False) -> str:
     paint = _Paint(color)
-    lines: list[str] = []
+    lines: list[str] = [plan.target.line(), ""]
     changing = [c for c in plan.changes if not c.in_sync and c.action is not Action.IMPORT]
     if changing:
         lines.append("Reconciler will perform the following actions:")
@@ -59,12 +61,14 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
         for refreshed in plan.refreshed:
             before = refreshed.before.value if refreshed.before else "(none)"
             notes.append(f"  {refreshed.address}: {before} -> {refreshed.after.value}")
-    for drift in plan.drift:
-        notes.append(paint("Drift:", "warning") + f" {drift.address}: {drift.detail}")
     if notes:
         lines.extend([*notes, ""])
     for diagnostic in plan.diagnostics:
         lines.extend(_diagnostic(diagnostic, paint))
+    if plan.attention:
+        lines.append(paint(attention_summary(plan.attention), "warning"))
+        lines.extend(f"  {item.line()}" for item in plan.attention)
+        lines.append("")
     lines.append(_summary(plan, paint))
     if plan.api_calls:
         calls = ", ".join(f"{name} {count}" for name, count in sorted(plan.api_calls.items()))
@@ -131,9 +135,13 @@ def _diagnostic(diagnostic: PlanDiagnostic, paint: _Paint) -> list[str]:
 def _summary(plan: Plan, paint: _Paint) -> str:
     if plan.errored:
         errors = sum(1 for d in plan.diagnostics if d.severity is Severity.ERROR)
-        return paint(f"Plan failed: {errors} error(s) to fix; nothing can be applied.", "error")
+        failed = f"Plan failed: {plural(errors, 'error')} to fix; nothing can be applied."
+        return paint(failed, "error")
     imports = import_sentence(plan)
-    if not plan.has_changes:
+    if not plan.has_changes and plan.attention:
+        need = "needs" if len(plan.attention) == 1 else "need"
+        text = f"No changes to apply, but {plural(len(plan.attention), 'job')} {need} attention."
+    elif not plan.has_changes:
         text = "No changes. Every declared job is in the state and the service."
     elif imports and not any(c.action is not Action.IMPORT for c in plan.changes if not c.in_sync):
         text = f"{imports}."

@@ -6,6 +6,7 @@ from typing import Any
 
 from reconciler.models import JobSpec
 from reconciler.planning.model import JobValues, Plan, RecordedJob
+from reconciler.render.diagnostics import plural
 
 RESOURCE_TYPE = "personalize_data_deletion_job"
 
@@ -61,5 +62,4 @@ def import_sentence(plan: Plan) -> str | None:
     count = plan.summary()["import"]
     if not count:
         return None
-    jobs = f"{count} job{'s' if count != 1 else ''}"
-    return f"State: {jobs} to import from the service (no service change)"
+    return f"State: {plural(count, 'job')} to import from the service (no service change)"

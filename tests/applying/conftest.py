@@ -9,7 +9,7 @@ import pytest
 
 from reconciler.applying.executor import Executor
 from reconciler.applying.session import StateSession
-from reconciler.models import DesiredJob
+from reconciler.models import DesiredJob, Target
 from reconciler.planning.decide import make_plan
 from reconciler.planning.model import Limits, Origin, Plan
 from reconciler.refresh import refresh
@@ -33,7 +33,9 @@ class World:
         recorded = recorded_state(self.session.document)
         groups = sorted({job.spec.dataset_group_arn for job in jobs} | {self.group})
         observed = refresh(jobs, groups, recorded, self.provider)
-        origin = Origin(provider="fake", state_location="memory", manifests_digest="-")
+        origin = Origin(
+            target=Target(provider="fake"), state_location="memory", manifests_digest="-"
+        )
         return make_plan(jobs, recorded, observed, Limits(max_pending=5), origin)
 
     def executor(self, **options: object) -> Executor:

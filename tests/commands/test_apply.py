@@ -50,7 +50,9 @@ def test_apply_and_wait_until_completed_then_nothing_to_do(project: Project) -> 
     assert not plan.has_changes and plan.api_calls == {"ListDataDeletionJobs": 2}
     assert project.live_names() == DECLARED
     assert project.run("plan", "--detailed-exitcode") == 0
-    assert project.out.getvalue().startswith("No changes.")
+    target, _, verdict, *_ = project.out.getvalue().splitlines()
+    assert target.startswith("Target: local emulator (.reconciler/emulator.sqlite3), eu-west-1")
+    assert verdict.startswith("No changes.")
     assert project.status() == 0
     assert "5 jobs: COMPLETED 5; 250 records deleted." in project.out.getvalue()
 
@@ -127,6 +129,32 @@ def test_a_current_saved_plan_is_applied_as_saved(project: Project, tmp_path: Pa
     assert project.live_names() == DECLARED
 
 
+def test_a_reviewed_saved_plan_applies_without_a_prompt_and_show_renders_it(
+    project: Project, tmp_path: Path
+) -> None:
+    plan_file = tmp_path / "plan.json"
+    assert project.run("plan", "-out", str(plan_file)) == 0
+    made = project.out.getvalue()
+    assert project.run("show", str(plan_file), "--no-color") == 0
+    assert project.out.getvalue() == made  # as it was made: the target first
+    assert f"Saved plan {plan_file}: made " in project.err.getvalue()
+    assert project.run("show", str(plan_file), "--format", "json") == 0
+    assert json.loads(project.out.getvalue())["summary"]["create"] == 5
+    assert project.run("show", str(plan_file), "--format", "markdown") == 0
+    assert "**Plan:** 5 to create" in project.out.getvalue()
+    assert project.run("show", str(tmp_path / "none.json")) == 1
+    assert "no such plan file" in project.err.getvalue()
+    # no terminal and no --auto-approve: the review of the saved plan was the approval
+    assert project.apply(plan_file=plan_file, auto_approve=False) == 0, project.err.getvalue()
+    assert project.live_names() == DECLARED
+    assert project.apply(auto_approve=False) == 0  # nothing to do: nothing to confirm
+    project.write_manifest("five.yaml", FIVE_EU)
+    assert project.apply(auto_approve=False) == 1  # a plan made now still needs a yes
+    assert "run again with --auto-approve" in project.err.getvalue()
+    assert project.apply("--timeout", "5m") == 1  # --timeout without --wait: said, not ignored
+    assert "--timeout limits --wait" in project.err.getvalue()
+
+
 def test_concurrent_apply_is_refused_by_the_lock(project: Project) -> None:
     backend = LocalBackend(STATE)
     held = backend.lock("apply")
@@ -146,9 +174,13 @@ def test_failed_job_makes_apply_wait_exit_1_and_retry_recovers(project: Project)
     )
     assert project.apply(wait=True) == 1
     assert (
-        "shop-eu/late-file: FAILED: Input data not found at s3://acme-privacy/late.csv."
-        in project.out.getvalue()
-    )
+        "Error: shop-eu/late-file: late-file FAILED (Input data not found at "
+        "s3://acme-privacy/late.csv.). Next: fix the input; the next `reconciler apply` retries "
+        "it as late-file-r2 (onFailure: retry, attempt 2 of 2)\n"
+    ) in project.err.getvalue()
+    out = project.out.getvalue()
+    assert "Apply complete" not in out
+    assert out.endswith("Apply incomplete: 6 created, 0 imported, 0 forgotten; 1 job FAILED.\n")
     Path("example-data/s3/acme-privacy/late.csv").write_text("USER_ID\neu-00001\n")
     assert project.apply(wait=True) == 0
     record = project.state().jobs["shop-eu/late-file"]
@@ -225,8 +257,11 @@ def test_a_job_deleted_out_of_band_does_not_keep_wait_running(project: Project) 
     with sqlite3.connect(".reconciler/emulator.sqlite3") as conn:  # someone removed it
         conn.execute("DELETE FROM jobs WHERE name = 'ccpa-2026-w47'")
     assert project.apply(wait=True) == 1
-    out = project.out.getvalue()
-    assert "shop-us/ccpa-2026-w47: no longer listed by the service (drift): not followed" in out
+    assert (
+        "Error: shop-us/ccpa-2026-w47: ccpa-2026-w47 is no longer listed by the service (drift)."
+        in project.err.getvalue()
+    )
+    assert project.out.getvalue().endswith("; 1 job no longer listed.\n")
     assert project.state().jobs["shop-eu/gdpr-2026-w46"].status is JobStatus.COMPLETED
     assert project.check() == 3
 

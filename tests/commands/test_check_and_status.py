@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from reconciler.exitcodes import ExitCode
 from reconciler.state.local import LocalBackend
 from tests.commands.conftest import GROUP_EU, STATE, Project
@@ -34,9 +36,11 @@ def test_failed_wins_over_running(project: Project) -> None:
     project.clock.advance(60)
     assert project.check() == FAILED
     assert (
-        "failed: shop-eu/no-input: Input data not found at s3://acme-privacy/none.csv."
-        in project.out.getvalue()
-    )
+        "failed: shop-eu/no-input: no-input FAILED (Input data not found at "
+        "s3://acme-privacy/none.csv.). Next: fix the input, then `reconciler apply --retry "
+        "shop-eu/no-input` creates one more attempt (no-input-r2); or add `onFailure: retry` to "
+        "it (manifests/broken.yaml:6:5)\n"
+    ) in project.out.getvalue()
 
 
 def test_drift_when_a_recorded_job_is_missing(project: Project) -> None:
@@ -53,27 +57,47 @@ def test_drift_when_a_recorded_job_is_missing(project: Project) -> None:
     ghost = record.model_copy(update={"job_name": "ghost", "seen": ghost_job})
     backend.save(state.model_copy(update={"jobs": {**state.jobs, ghost.address: ghost}}))
     assert project.check() == DRIFT
-    assert "drift: shop-eu/gdpr-2026-w46:" in project.out.getvalue()
+    assert (
+        "drift: shop-eu/gdpr-2026-w46: ghost is no longer listed by the service (drift). "
+        "Next: check whether the job or its dataset group was deleted out of band; "
+        "`reconciler state rm shop-eu/gdpr-2026-w46` stops tracking it" in project.out.getvalue()
+    )
 
 
-def test_error_when_a_dataset_group_is_missing(project: Project) -> None:
+def test_error_when_a_dataset_group_is_missing(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
     project.write_manifest("gone.yaml", BROKEN.replace("shop-eu", "shop-gone"))
     assert project.check() == ERROR
+    assert project.out.getvalue().endswith("check: error (0 of 6 declared jobs COMPLETED)\n")
+    assert project.run("plan") == 1  # the emulator's, not "these credentials"
+    assert "does not exist in the local emulator (.reconciler/emulator.sqlite3): add it" in (
+        project.out.getvalue()
+    )
+    assert project.run("check", "--help") == 0
+    helped = " ".join(capsys.readouterr().out.split())  # click prints help itself
+    assert "exit 0 converged, 1 error, 2 changes not applied" in helped
 
 
 def test_status_table_and_json(project: Project) -> None:
     assert project.apply() == 0
     project.clock.advance(3)
     assert project.status() == 0
-    table = project.out.getvalue().splitlines()
+    target, _, *table = project.out.getvalue().splitlines()
+    assert target.startswith("Target: local emulator (.reconciler/emulator.sqlite3)")
     assert table[0].split() == ["ADDRESS", "JOB", "STATUS", "AGE", "DELETED", "FAILURE", "REASON"]
-    assert "shop-eu/gdpr-2026-w46" in table[1] and "IN_PROGRESS" in table[1] and "3s" in table[1]
+    addresses = [row.split()[0] for row in table[1:6]]
+    assert addresses == sorted(addresses) and len(addresses) == 5  # rows sorted by address
+    assert "shop-eu/closed-accounts-2026-11" in table[1] and "IN_PROGRESS" in table[1]
+    assert "3s" in table[1]
     assert table[-1] == "5 jobs: IN_PROGRESS 5; 0 records deleted."
     project.clock.advance(60)
     assert project.status("--format", "json") == 0
-    records = json.loads(project.out.getvalue())
+    shown = json.loads(project.out.getvalue())
+    assert shown["target"]["emulator"] == ".reconciler/emulator.sqlite3"
+    records = shown["jobs"]
     assert {r["status"] for r in records} == {"COMPLETED"}
-    assert sum(r["num_deleted"] for r in records) == 250
+    assert sum(r["numDeleted"] for r in records) == 250
     state = project.state()  # status recorded what it saw
     assert [t.status for t in state.jobs["shop-us/ccpa-2026-w47"].history] == [
         "PENDING",
@@ -98,3 +122,15 @@ def test_status_while_locked_shows_without_recording(project: Project) -> None:
 def test_status_without_state(project: Project) -> None:
     assert project.status() == 0
     assert "No state yet" in project.err.getvalue()
+
+
+def test_the_readme_exit_code_table_is_the_codes(project: Project) -> None:
+    from reconciler.exitcodes import by_command_table
+    from tests.conftest import REPO
+
+    assert by_command_table() in (REPO / "README.md").read_text(encoding="utf-8")
+    assert project.apply(wait=True, timeout=2.0) == 1  # the rows hold: apply --timeout is 1
+    assert project.status("--watch", "--timeout", "1s") == RUNNING  # status's is 4
+    assert "Stopped watching: some jobs are still running." in project.err.getvalue()
+    assert project.status("--timeout", "1s") == ERROR  # --timeout without --watch
+    assert "--timeout limits --watch" in project.err.getvalue()

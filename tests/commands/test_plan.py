@@ -91,7 +91,7 @@ def test_defect_04_plan_out_to_a_directory_is_a_one_line_error(project: Project)
     )
 
 
-def test_jobs_already_in_the_service_are_adopted(project: Project) -> None:
+def test_jobs_already_in_the_service_are_imported(project: Project) -> None:
     provider = emulator(project)
     for job in load_manifests([Path("manifests")]).jobs:
         provider.create_job(job.spec)
@@ -100,7 +100,22 @@ def test_jobs_already_in_the_service_are_adopted(project: Project) -> None:
     assert project.run("plan", "--format", "json") == 0
     document = json.loads(project.out.getvalue())
     assert document["api_calls"]["DescribeDataDeletionJob"] == 5
+    assert document["api_calls"]["ListTagsForResource"] == 5  # Describe returns no tags
     assert all("importing" in c["change"] for c in document["resource_changes"])
+
+
+def test_a_job_with_other_tags_is_a_conflict_not_an_import(project: Project) -> None:
+    provider = emulator(project)
+    [job] = [
+        j for j in load_manifests([Path("manifests")]).jobs if j.spec.job_name == "gdpr-2026-w46"
+    ]
+    provider.create_job(job.spec.model_copy(update={"tags": {**job.spec.tags, "team": "growth"}}))
+    assert project.run("plan") == 1
+    out = project.out.getvalue()
+    assert "Error: Job name 'gdpr-2026-w46' is already used by another job" in out
+    assert "  tags.team: 'growth' -> 'privacy'" in out
+    assert project.apply() == 1
+    assert not STATE.exists() or "shop-eu/gdpr-2026-w46" not in project.state().jobs
 
 
 def test_recorded_jobs_are_no_changes_and_exit_0(project: Project) -> None:
@@ -118,7 +133,9 @@ def test_recorded_jobs_are_no_changes_and_exit_0(project: Project) -> None:
         )
     LocalBackend(STATE).save(new_state().model_copy(update={"jobs": records}))
     assert project.run("plan", "--detailed-exitcode") == 0, project.err.getvalue()
-    assert project.out.getvalue().startswith("No changes.")
+    target, _, verdict, *_ = project.out.getvalue().splitlines()
+    assert target.startswith("Target: local emulator (.reconciler/emulator.sqlite3), eu-west-1")
+    assert verdict.startswith("No changes.")
 
 
 def test_plan_with_errors_exits_1_and_saves_nothing(project: Project) -> None:
@@ -175,7 +192,7 @@ def recorded_jobs(
 def plan_of(provider: Provider, jobs: list[DesiredJob], stored: RecordedState) -> Plan:
     provider.calls.clear()
     live = refresh(jobs, sorted({j.spec.dataset_group_arn for j in jobs}), stored, provider)
-    origin = Origin(provider=provider.name, state_location="s", manifests_digest="d")
+    origin = Origin(target=provider.target([]), state_location="s", manifests_digest="d")
     return make_plan(jobs, stored, live, Limits(max_pending=5), origin)
 
 

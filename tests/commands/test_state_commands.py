@@ -111,6 +111,7 @@ def test_import_records_a_matching_job_and_refuses_a_different_one(project: Proj
     assert "is not declared in the manifests" in project.err.getvalue()
     assert project.run("import", W46, arn) == 0
     assert "Imported gdpr-2026-w46 (PENDING) as shop-eu/gdpr-2026-w46" in project.out.getvalue()
+    assert project.out.getvalue().startswith("Target: local emulator (")
     assert project.state().jobs[W46].arn == arn
     assert project.run("import", W46, arn) == 1
     assert "is already in the state" in project.err.getvalue()

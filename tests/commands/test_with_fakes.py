@@ -25,18 +25,18 @@ class World:
         self.clock = FakeClock()
         self.provider = FakeProvider(self.clock)
         self.backend = MemoryBackend()
-        self.out = io.StringIO()
+        self.out, self.err = io.StringIO(), io.StringIO()
         for job in load_manifests([Path("manifests")]).jobs:
             group = job.dataset_group
             self.provider.groups[group.arn] = group.name
             self.provider.inputs[job.spec.data_location] = 10
 
     def run(self, *args: str) -> int:
-        self.out = io.StringIO()
+        self.out, self.err = io.StringIO(), io.StringIO()
         runtime = Runtime(
             environ={},
             out=self.out,
-            err=io.StringIO(),
+            err=self.err,
             clock=self.clock.datetime,
             monotonic=self.clock,
             sleep=self.clock.sleep,
@@ -65,8 +65,8 @@ def test_validate_plan_apply_check_and_status(world: World) -> None:
     assert world.run("check") == 0
     assert world.run("plan", "--detailed-exitcode") == 0
     assert world.run("status", "--format", "json") == 0
-    records = json.loads(world.out.getvalue())
-    assert {(r["status"], r["num_deleted"]) for r in records} == {("COMPLETED", 10)}
+    records = json.loads(world.out.getvalue())["jobs"]
+    assert {(r["status"], r["numDeleted"]) for r in records} == {("COMPLETED", 10)}
     assert world.backend.held is None  # every lock was given back
     assert world.provider.calls["CreateDataDeletionJob"] == 5
 
@@ -83,7 +83,7 @@ TWELVE = (
     "datasetGroupArn: arn:aws:personalize:eu-west-1:123456789012:dataset-group/bulk\n"
     "defaults: {roleArn: 'arn:aws:iam::123456789012:role/R'}\njobs:\n"
     + "".join(
-        f"  - jobName: bulk-{i:02d}\n    dataSource: {{dataLocation: s3://b/bulk.csv}}\n"
+        f"  - jobName: bulk-{i:02d}\n    dataSource: {{dataLocation: s3://acme-bulk/bulk.csv}}\n"
         for i in range(12)
     )
 )
@@ -112,11 +112,13 @@ def failing_creates(world: World, after: int, *, happened: bool) -> list[str]:
 def test_defect_01_creates_that_keep_failing_while_waiting_make_apply_fail(world: World) -> None:
     Path("manifests/bulk.yaml").write_text(TWELVE)
     world.provider.add_group("bulk")
-    world.provider.inputs["s3://b/bulk.csv"] = 1
+    world.provider.inputs["s3://acme-bulk/bulk.csv"] = 1
     failing_creates(world, after=10, happened=False)  # 5 of the example + 5 of bulk go
     assert world.run("apply", "--auto-approve", "--wait", "--parallelism", "1") == 1  # was 0
     out = world.out.getvalue()
-    assert "Apply complete: 10 created, 0 imported, 0 forgotten, 0 failed, 7 not confirmed." in out
+    assert (
+        "Apply incomplete: 10 created, 0 imported, 0 forgotten, 0 failed, 7 not confirmed." in out
+    )
     assert world.run("check") == 2
 
 
@@ -125,7 +127,7 @@ def test_defect_02_lost_answers_while_waiting_are_adopted_and_counted_in_the_sam
 ) -> None:
     Path("manifests/bulk.yaml").write_text(TWELVE)
     world.provider.add_group("bulk")
-    world.provider.inputs["s3://b/bulk.csv"] = 1
+    world.provider.inputs["s3://acme-bulk/bulk.csv"] = 1
     lost = failing_creates(world, after=8, happened=True)
     assert world.run("apply", "--auto-approve", "--wait", "--parallelism", "1") == 0
     assert len(lost) == 9
@@ -141,7 +143,7 @@ def bulk(count: int) -> str:
         TWELVE.replace("bulk-", "many-").split("jobs:\n")[0]
         + "jobs:\n"
         + "".join(
-            f"  - jobName: many-{i:03d}\n    dataSource: {{dataLocation: s3://b/bulk.csv}}\n"
+            f"  - jobName: many-{i:03d}\n    dataSource: {{dataLocation: s3://acme-bulk/bulk.csv}}\n"
             for i in range(count)
         )
     )
@@ -171,3 +173,16 @@ def test_tracking_writes_observations_at_most_every_20_seconds(world: World) -> 
     elapsed = sum(world.clock.slept)
     assert polls > 40 and writes <= elapsed / 20 + 2  # not one write per poll
     assert world.run("check") == 0  # and nothing was lost
+
+
+def test_credentials_of_another_account_are_refused_before_anything_is_read(world: World) -> None:
+    assert world.run("apply", "--auto-approve") == 0
+    world.provider.account = "999999999999"
+    world.provider.calls.clear()
+    for command in (["plan"], ["apply", "--auto-approve"], ["check"], ["status"]):
+        assert world.run(*command) == 1, command
+        said = world.err.getvalue()
+        assert "the credentials are for AWS account 999999999999" in said, command
+        assert "dataset groups of account 123456789012: shop-eu (123456789012)" in said
+        assert "Traceback" not in said
+    assert not world.provider.calls  # nothing listed, nothing created

@@ -11,10 +11,11 @@ it does not know fails as the service fails a missing input. `fail_next` injects
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from reconciler.models import JobSpec, JobStatus, ServiceJob
+from reconciler.models import JobSpec, JobStatus, ServiceJob, Target
 from reconciler.providers.interface import (
     AlreadyExists,
     DatasetGroupInfo,
@@ -65,6 +66,7 @@ class FakeProvider:
         self._by_group: defaultdict[str, list[_Job]] = defaultdict(list)
         self.inputs: dict[str, int | str] = {}  # data location -> users deleted, or why it fails
         self.fail_next: defaultdict[str, list[ProviderError]] = defaultdict(list)
+        self.account = "123456789012"  # whose the credentials are, as STS would say
 
     # what tests set up
 
@@ -140,6 +142,11 @@ class FakeProvider:
         self.jobs[arn] = job
         group.append(job)
         return arn
+
+    def target(self, regions: Sequence[str]) -> Target:
+        return Target(
+            provider=self.name, account=self.account, account_checked=True, regions=tuple(regions)
+        )
 
     def describe_dataset_group(self, dataset_group_arn: str) -> DatasetGroupInfo | None:
         self._call("DescribeDatasetGroup")

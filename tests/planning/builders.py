@@ -6,13 +6,17 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from reconciler.diagnostics import Location
-from reconciler.models import DesiredJob, JobSpec, JobStatus, RetryPolicy, ServiceJob
+from reconciler.models import DesiredJob, JobSpec, JobStatus, RetryPolicy, ServiceJob, Target
 from reconciler.planning.model import RecordedJob, RecordedState
 from reconciler.planning.observed import Observed, ObservedGroup
 
 ACCOUNT = "123456789012"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/R"
 T0 = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+
+EMULATOR = Target(
+    provider="local", account="123456789012", regions=("eu-west-1",), emulator="emulator.sqlite3"
+)
 
 
 def group(name: str = "g", region: str = "eu-west-1") -> str:

@@ -8,6 +8,7 @@ from reconciler.planning.decide import make_plan
 from reconciler.planning.model import ActionReason, Health, Limits, Origin, Plan, RecordedState
 from reconciler.planning.observed import Observed
 from tests.planning.builders import (
+    EMULATOR,
     desired,
     detail,
     group,
@@ -18,7 +19,7 @@ from tests.planning.builders import (
     summary,
 )
 
-ORIGIN = Origin(provider="local", state_location="state.json", manifests_digest="sha256:x")
+ORIGIN = Origin(target=EMULATOR, state_location="state.json", manifests_digest="sha256:x")
 
 
 def plan(
@@ -134,6 +135,41 @@ def test_failed_job_is_retried_only_when_asked_and_while_attempts_remain() -> No
     )
     assert actions(p) == [("g/a", "no-op", "a-r2")]
     assert "no attempts left" in p.changes[0].detail
+
+
+def test_a_failed_job_nothing_retries_needs_attention_and_retry_asked_retries_it_once() -> None:
+    failed = summary("a", status=JobStatus.FAILED, reason="no input")
+    job = desired("a")
+    stored = state(record(job, status=JobStatus.FAILED))
+    p = plan([job], stored, live([failed]))
+    assert not p.has_changes and p.needs_attention  # not "no changes"
+    [item] = p.attention
+    assert (item.address, item.concern.value) == ("g/a", "failed")
+    assert "`reconciler apply --retry g/a` creates one more attempt (a-r2)" in item.next_step
+
+    asked = make_plan([job], stored, live([failed]), Limits(), ORIGIN, retry=["g/a"])
+    assert actions(asked) == [("g/a", "retry", "a-r2")]
+    assert asked.attention == () and asked.retries == ("g/a",)
+    assert asked.changes[0].detail == "a FAILED (no input); attempt 2, asked with --retry"
+
+    done = live([summary("a", status=JobStatus.COMPLETED)])
+    refused = make_plan([job], stored, done, Limits(), ORIGIN, retry=["g/a", "g/zz"])
+    assert errors(refused) == ["--retry g/a: cannot retry", "--retry g/zz: cannot retry"]
+    assert "g/a a is COMPLETED: only a FAILED job is retried" in refused.diagnostics[0].detail
+
+
+def test_a_recorded_job_the_service_no_longer_lists_needs_attention() -> None:
+    job = desired("a")
+    p = plan([job], state(record(job, status=JobStatus.COMPLETED)), live([]))
+    assert not p.has_changes and p.needs_attention
+    [item] = p.attention
+    assert (item.concern.value, item.detail) == (
+        "missing",
+        "a is no longer listed by the service (drift)",
+    )
+    assert "`reconciler state rm g/a` stops tracking it" in item.next_step
+    [change] = p.changes
+    assert change.after is not None and change.after.status is JobStatus.COMPLETED  # as before
 
 
 def test_retry_name_already_taken_blocks() -> None:

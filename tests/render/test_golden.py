@@ -17,7 +17,17 @@ from reconciler.planning.model import Limits, Origin, Plan
 from reconciler.render.plan_json import render_json
 from reconciler.render.plan_markdown import render_markdown
 from reconciler.render.plan_text import render_text
-from tests.planning.builders import desired, detail, group, live, record, spec, state, summary
+from tests.planning.builders import (
+    EMULATOR,
+    desired,
+    detail,
+    group,
+    live,
+    record,
+    spec,
+    state,
+    summary,
+)
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -51,7 +61,7 @@ def every_action() -> Plan:
         [detail(found, adopted.spec.data_location, 7), detail(completed, "s3://b/done.csv", 41)],
     )
     origin = Origin(
-        provider="local", state_location=".reconciler/state.json", manifests_digest="sha256:abc"
+        target=EMULATOR, state_location=".reconciler/state.json", manifests_digest="sha256:abc"
     )
     return make_plan(
         [*created, adopted, retried, done, changed], stored, view, Limits(max_pending=5), origin
@@ -113,7 +123,7 @@ def test_colour_only_when_asked() -> None:
 
 
 def test_no_changes_message() -> None:
-    origin = Origin(provider="local", state_location="s", manifests_digest="d")
+    origin = Origin(target=EMULATOR, state_location="s", manifests_digest="d")
     empty = make_plan([], None, live(groups=[group()]), Limits(), origin)
-    assert render_text(empty).startswith("No changes.")
+    assert render_text(empty).splitlines()[2].startswith("No changes.")
     assert "**No changes.**" in render_markdown(empty)

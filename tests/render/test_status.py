@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from reconciler.render.status import render_status_json, render_status_text
+from reconciler.render.status import StatusView, render_status_json, render_status_text
 from reconciler.state.document import Attempt, JobRecord
 from tests.fakes.clock import FakeClock
 from tests.planning.builders import desired, summary
@@ -23,35 +23,39 @@ INTENT = JobRecord(
 
 
 def test_an_intent_shows_as_intended_and_a_forgotten_one_says_so() -> None:
-    rows = render_status_text([INTENT, INTENT.model_copy(update={"forgotten": NOW})], NOW)
+    view = StatusView([INTENT, INTENT.model_copy(update={"forgotten": NOW})], NOW)
+    rows = render_status_text(view)
     assert [line.split()[2:4] for line in rows.splitlines()[1:3]] == [
         ["INTENDED", "-"],
         ["INTENDED", "(forgotten)"],
     ]
 
 
-def test_the_json_keeps_the_flat_shape_of_a_record() -> None:
-    [record] = json.loads(render_status_json([INTENT]))
+def test_the_json_keeps_the_flat_shape_of_a_record_in_camel_case() -> None:
+    shown = json.loads(render_status_json(StatusView([INTENT], NOW)))
+    assert list(shown) == ["target", "jobs", "attention", "summary"]
+    [record] = shown["jobs"]
     assert list(record) == [
         "address",
         "spec",
-        "spec_digest",
+        "specDigest",
         "manifest",
-        "job_name",
+        "jobName",
         "arn",
         "intended",
         "status",
-        "num_deleted",
-        "failure_reason",
+        "numDeleted",
+        "failureReason",
         "created",
-        "last_updated",
+        "lastUpdated",
         "history",
         "attempts",
         "forgotten",
     ]
-    assert (record["arn"], record["status"], record["job_name"]) == (None, None, "a-r2")
+    assert list(record["spec"]) == ["datasetGroupArn", "jobName", "dataLocation", "roleArn", "tags"]
+    assert (record["arn"], record["status"], record["jobName"]) == (None, None, "a-r2")
     [attempt] = record["attempts"]
-    assert (attempt["job_name"], attempt["status"], attempt["failure_reason"]) == (
+    assert (attempt["jobName"], attempt["status"], attempt["failureReason"]) == (
         "a",
         "FAILED",
         "no input",
