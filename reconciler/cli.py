@@ -114,7 +114,8 @@ def validate(
     "--out",
     "out_file",
     type=click.Path(path_type=Path),
-    help="Save the plan to FILE (JSON, with the state serial and manifests digest).",
+    help="Save the plan to FILE (JSON, bound to the state's decisions, the manifests and the "
+    "target), for `apply FILE` and `show FILE`.",
 )
 @click.option(
     "-detailed-exitcode",

@@ -46,6 +46,18 @@ def _url(value: str | None) -> str | None:
     return value
 
 
+def shown_url(url: str) -> str:
+    """`url` as it may be printed: a password (or a whole user:password) in it is hidden."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = f"***@{host}" + (f":{parts.port}" if parts.port else "")
+    return parts._replace(netloc=netloc).geturl()
+
+
 class ProviderSettings(_Config):
     """How to reach Personalize: the in-process emulator (`local`) or boto3 (`aws`)."""
 

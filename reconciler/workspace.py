@@ -40,8 +40,15 @@ def settings_of(manifests: ManifestSet | None, environ: Mapping[str, str]) -> Se
 
 def load_settings(manifests_dir: Path, environ: Mapping[str, str]) -> Settings:
     """As `settings_of`, for commands that work without a manifests tree (defaults)."""
+    return load_tree(manifests_dir, environ)[1]
+
+
+def load_tree(
+    manifests_dir: Path, environ: Mapping[str, str]
+) -> tuple[ManifestSet | None, Settings]:
+    """The manifests tree where there is one (None without), and its settings."""
     manifests = load_manifests([manifests_dir]) if manifests_dir.is_dir() else None
-    return settings_of(manifests, environ)
+    return manifests, settings_of(manifests, environ)
 
 
 @dataclass
@@ -108,11 +115,20 @@ def checked_target(provider: Provider, groups: Iterable[str]) -> Target:
     if other:
         shown = ", ".join(sorted({f"{ref.name} ({ref.account})" for ref in other})[:5])
         profile = f" (profile {target.profile})" if target.profile else ""
+        accounts = " + ".join(a for a in named if a != target.account)
+        split = (
+            "; one run acts in one account: keep each account's manifests (and state) apart"
+            if len(named) > 1
+            else ""
+        )
+        said = f"the credentials are for AWS account {target.account}{profile}"
+        fix = f"use credentials of {accounts} (AWS_PROFILE or provider.profile)"
+        if target.endpoint is not None:
+            said = f"the endpoint {target.endpoint} says {said}"
+            fix = f"point at the endpoint of {accounts}, or {fix}"
         raise WrongAccount(
-            f"the credentials are for AWS account {target.account}{profile}, but the "
-            f"manifests or the state name dataset groups of account "
-            f"{' + '.join(a for a in named if a != target.account)}: {shown}. Nothing was read "
-            "or changed: use credentials of that account (AWS_PROFILE or provider.profile)"
+            f"{said}, but the manifests or the state name dataset groups of account "
+            f"{accounts}: {shown}. Nothing was read or changed: {fix}{split}"
         )
     return target
 

@@ -57,3 +57,13 @@ def test_registry_builds_each_provider(tmp_path: Path) -> None:
         Settings(provider=ProviderSettings(name="aws", endpoint_url="http://127.0.0.1:9"))
     )
     assert isinstance(aws, AwsProvider)
+
+
+def test_a_password_in_an_endpoint_url_is_never_shown() -> None:
+    from reconciler.settings import shown_url
+
+    assert shown_url("http://bob:hunter2@127.0.0.1:4599/x") == "http://***@127.0.0.1:4599/x"
+    assert shown_url("http://bob@[::1]:9000") == "http://***@[::1]:9000"
+    assert shown_url("https://personalize.eu-west-1.amazonaws.com") == (
+        "https://personalize.eu-west-1.amazonaws.com"
+    )

@@ -16,6 +16,7 @@ from reconciler.exitcodes import ExitCode
 from reconciler.models import JobStatus
 from reconciler.planfile import load_plan
 from reconciler.planning import attention
+from reconciler.planning.attention import Concern
 from reconciler.planning.model import Action, Change, Plan
 from reconciler.render.diagnostics import plural
 from reconciler.render.plan_text import render_text
@@ -105,17 +106,30 @@ class _Apply:
             unconfirmed = [changes[o.address] for o in outcomes if o.result is Result.UNKNOWN]
             tracked = self._wait(session, executor, queued, unconfirmed)
             final.update((o.address, o) for o in tracked.outcomes)
-            code = self._verdict(tracked)
+            code = self._verdict(tracked, plan)
+        else:
+            for item in plan.attention:  # what this apply leaves for a person
+                self.runtime.err.write(f"Warning: {item.line()}\n")
+            if plan.attention:
+                need = "needs" if len(plan.attention) == 1 else "need"
+                self.unfinished.append(f"{plural(len(plan.attention), 'job')} {need} attention")
+        for outcome in outcomes:
+            if outcome.result is Result.QUEUED and outcome.address in plan.retries:
+                self.runtime.err.write(
+                    f"Note: the retry of {outcome.address} is queued (no free PENDING slot): only "
+                    f"this run asked for it; run `reconciler apply --retry {outcome.address}` "
+                    "again later, or apply with --wait.\n"
+                )
         results = [o.result for o in final.values()]
         if Result.FAILED in results or Result.UNKNOWN in results:
             code = ExitCode.ERROR
-        summary = _summary(results, self.options.wait, code is ExitCode.OK)
-        if self.unfinished:
-            summary = summary.removesuffix(".") + f"; {'; '.join(self.unfinished)}."
+        summary = _summary(results, self.options.wait, code is ExitCode.OK, self.unfinished)
         self.out.write(summary + "\n")
-        if not self.options.wait:
-            for item in plan.attention:  # what this apply leaves for a person
-                self.runtime.err.write(f"Warning: {item.line()}\n")
+        if not self.options.wait and Result.CREATED in results:
+            self.out.write(
+                "Created is not deleted yet: the jobs are PENDING; `reconciler status --watch` "
+                "follows them to COMPLETED or FAILED (`reconciler check` says when all are).\n"
+            )
         return code
 
     def _saved(self, plan_file: Path, stored: StateDocument | None) -> Plan:
@@ -194,8 +208,9 @@ class _Apply:
         finally:
             display.close()
 
-    def _verdict(self, result: TrackResult) -> ExitCode:
-        """What the jobs came to while waiting: 0 only if every one ended COMPLETED."""
+    def _verdict(self, result: TrackResult, plan: Plan) -> ExitCode:
+        """What the jobs came to while waiting: 0 only if every declared one ended COMPLETED
+        (a job the plan found no longer listed, never followed, counts against it too)."""
         declared = {job.address for job in self.workspace.manifests.jobs}
         records = [r for r in result.records if r.address in declared]
         failed = [r for r in records if r.status is JobStatus.FAILED]
@@ -213,7 +228,8 @@ class _Apply:
                 job.retry,
             )
             self.runtime.err.write(f"Error: {item.line()}\n")
-        missing = [r for r in records if r.address in result.missing]
+        gone = result.missing | {a.address for a in plan.attention if a.concern is Concern.MISSING}
+        missing = [r for r in records if r.address in gone]
         for record in missing:
             item = attention.missing(record.address, record.job_name)
             self.runtime.err.write(f"Error: {item.line()}\n")
@@ -232,7 +248,7 @@ class _Apply:
                 "`reconciler status --watch` goes on from the state.\n"
             )
             return ExitCode.ERROR
-        return ExitCode.ERROR if failed or result.missing else ExitCode.OK
+        return ExitCode.ERROR if failed or missing else ExitCode.OK
 
 
 def _decisions(plan: Plan) -> dict[str, tuple[str, str, str | None, str | None]]:
@@ -262,15 +278,17 @@ def _differences(saved: Plan, fresh: Plan) -> list[str]:
     return lines
 
 
-def _summary(results: list[Result], wait: bool, ok: bool) -> str:
-    """`Apply complete: …` only when the run did everything it set out to do."""
+def _summary(results: list[Result], wait: bool, ok: bool, unfinished: list[str]) -> str:
+    """`Apply complete: …` only when the run did everything it set out to do and no declared job
+    is left needing a person; `Applied: …` when it did, but some are; else `Apply incomplete`."""
     counts = {r: results.count(r) for r in Result}
+    label = "Apply incomplete" if not ok else ("Applied" if unfinished else "Apply complete")
     text = (
-        f"{'Apply complete' if ok else 'Apply incomplete'}: {counts[Result.CREATED]} created, "
+        f"{label}: {counts[Result.CREATED]} created, "
         f"{counts[Result.IMPORTED]} imported, {counts[Result.FORGOTTEN]} forgotten"
     )
     if counts[Result.QUEUED] and not wait:
         text += f", {counts[Result.QUEUED]} queued for the next apply"
     if counts[Result.FAILED] or counts[Result.UNKNOWN]:
         text += f", {counts[Result.FAILED]} failed, {counts[Result.UNKNOWN]} not confirmed"
-    return text + "."
+    return text + "".join(f"; {item}" for item in unfinished) + "."

@@ -15,7 +15,7 @@ from pathlib import Path
 from reconciler.applying.records import adopted
 from reconciler.errors import ReconcilerError, UsageError
 from reconciler.exitcodes import ExitCode
-from reconciler.planning.conflicts import service_differences, spec_differences
+from reconciler.planning.conflicts import service_differences
 from reconciler.planning.decide import claimed_names
 from reconciler.planning.model import EarlierAttempt
 from reconciler.planning.observed import Observed, ObservedGroup, found_attempts
@@ -58,14 +58,7 @@ def import_job(options: ImportOptions, runtime: Runtime) -> int:
         others = [j for j in workspace.manifests.jobs if j.address != job.address]
         claimed = claimed_names(others, map(recorded_job, document.jobs.values()))
         attempts = found_attempts(job.spec, listed, claimed)
-        differences = [
-            line
-            for line in (
-                service_differences(job.spec, found),
-                spec_differences({"tags": tags}, {"tags": dict(job.spec.tags)}),
-            )
-            if line
-        ]
+        differences = [line for line in [service_differences(job.spec, found, tags)] if line]
         if found.job_name not in job.spec.attempt_names():
             differences.insert(
                 0,

@@ -40,6 +40,6 @@ def plan(options: PlanOptions, runtime: Runtime) -> int:
     if options.out_file is not None:
         save_plan(options.out_file, result, now=runtime.clock())
         runtime.err.write(f"Saved the plan to {options.out_file}.\n")
-    if options.detailed_exitcode and result.needs_attention:
+    if options.detailed_exitcode and (result.has_changes or result.needs_attention):
         return ExitCode.CHANGES
     return ExitCode.OK

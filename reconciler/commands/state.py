@@ -93,9 +93,10 @@ def state_rm(options: StateOptions, runtime: Runtime) -> int:
         backend.save(document.model_copy(update=update))
     declared = _declared(options.manifests_dir)
     for record in gone:
-        job = "its job stays in Personalize" if record.arn else "no job was confirmed for it"
+        job = "nothing in Personalize changes" if record.arn else "no job was confirmed for it"
         again = (
-            "; it is still declared, so the next plan imports it again from the service"
+            "; it is still declared, so the next plan imports its job again if the service "
+            "has it, or else creates it"
             if record.address in declared
             else ""
         )

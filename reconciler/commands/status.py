@@ -12,7 +12,6 @@ the lock, the write waits for the next one (a note says so) and what was seen is
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,9 +21,7 @@ from reconciler.applying.session import ObservingSession, flushed
 from reconciler.applying.tracker import Tracker
 from reconciler.errors import UsageError
 from reconciler.exitcodes import ExitCode
-from reconciler.models import JobStatus
 from reconciler.planning import attention
-from reconciler.planning.attention import Attention
 from reconciler.providers.interface import Provider
 from reconciler.refresh import refresh
 from reconciler.render.status import (
@@ -35,9 +32,14 @@ from reconciler.render.status import (
 )
 from reconciler.runtime import Runtime
 from reconciler.settings import Settings
-from reconciler.state.document import JobRecord
 from reconciler.state.locking import acquire
-from reconciler.workspace import checked_target, load_settings, recorded_state, show_notices
+from reconciler.workspace import (
+    checked_target,
+    load_tree,
+    recorded_job,
+    recorded_state,
+    show_notices,
+)
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ class StatusOptions:
 def status(options: StatusOptions, runtime: Runtime) -> int:
     if options.timeout is not None and not options.watch:
         raise UsageError("--timeout limits --watch: give --watch too, or leave --timeout out")
-    settings = load_settings(options.manifests_dir, runtime.environ)
+    manifests, settings = load_tree(options.manifests_dir, runtime.environ)
     backend = runtime.make_backend(settings.state)
     document = backend.load()  # without the lock: each write takes it briefly
     show_notices(backend, runtime)
@@ -93,7 +95,11 @@ def status(options: StatusOptions, runtime: Runtime) -> int:
         now=runtime.clock(),
         target=target,
         missing=frozenset(missing),
-        attention=_attention(records, missing),
+        attention=attention.of_recorded(
+            [recorded_job(r) for r in records if not r.forgotten],
+            missing,
+            {job.address: job for job in manifests.jobs} if manifests else {},
+        ),
     )
     render = {
         "json": render_status_json,
@@ -136,7 +142,10 @@ def _look(session: ObservingSession, provider: Provider, runtime: Runtime) -> se
     """Read every group of the recorded jobs (List pages; Describe only for a numDeleted the
     state lacks), record what changed, and return the addresses the service no longer lists."""
     document = session.document
-    observed = refresh((), (), recorded_state(document), provider)
+    confirmed = {a: r for a, r in document.jobs.items() if r.arn is not None}
+    observed = refresh(
+        (), (), recorded_state(document.model_copy(update={"jobs": confirmed})), provider
+    )
     missing: set[str] = set()
     now = runtime.clock()
     for record in document.jobs.values():
@@ -145,23 +154,8 @@ def _look(session: ObservingSession, provider: Provider, runtime: Runtime) -> se
         found = observed.find(record.spec.dataset_group_arn, record.job_name)
         if found is None or found.arn != record.arn:
             missing.add(record.address)
-        else:
-            session.stage(put=[observe(record, found, now)])
-    return missing
-
-
-def _attention(records: Sequence[JobRecord], missing: set[str]) -> list[Attention]:
-    items = []
-    for record in records:
-        if record.forgotten:
             continue
-        if record.address in missing:
-            items.append(attention.missing(record.address, record.job_name))
-        elif record.status is JobStatus.FAILED:
-            reason = record.seen.failure_reason if record.seen else None
-            items.append(
-                attention.failed(
-                    record.address, record.spec, record.job_name, record.attempt, reason
-                )
-            )
-    return items
+        seen = observe(record, found, now)
+        if seen is not record:  # only what moved on is written (and takes the lock)
+            session.stage(put=[seen])
+    return missing

@@ -25,6 +25,8 @@ from reconciler.manifest.documents import (
 from reconciler.manifest.yamlsource import YamlDocument, read_documents
 from reconciler.models import DatasetGroupRef, DesiredJob, JobSpec, RetryPolicy
 
+TAGS_PER_RESOURCE = 50  # the service's quota of tags on one resource (TagResource's too)
+
 
 @dataclass(frozen=True)
 class ManifestSet:
@@ -130,12 +132,13 @@ def _expand(
                     )
                 )
                 continue
-            if len(tags) > MAX_TAGS:
+            if len(tags) > TAGS_PER_RESOURCE:
                 diagnostics.append(
                     Diagnostic(
                         where,
                         f"jobs[{i}]: job {entry.job_name!r} has {len(tags)} tags with the "
-                        f"defaults merged in; the service accepts at most {MAX_TAGS}",
+                        f"defaults merged in; a Personalize resource holds at most "
+                        f"{TAGS_PER_RESOURCE} (a request may carry {MAX_TAGS}, the job may not)",
                     )
                 )
                 continue

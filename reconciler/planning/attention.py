@@ -6,11 +6,15 @@ the same words (this module), and `plan --detailed-exitcode` exits 2 for them.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from reconciler.diagnostics import Location
-from reconciler.models import MAX_ATTEMPTS, Frozen, JobSpec, RetryPolicy
+from reconciler.models import MAX_ATTEMPTS, DesiredJob, Frozen, JobSpec, JobStatus, RetryPolicy
+
+if TYPE_CHECKING:
+    from reconciler.planning.model import RecordedJob
 
 
 class Concern(StrEnum):
@@ -55,12 +59,45 @@ def failed(
         )
     else:
         where = f" ({source})" if source else ""
-        always = "raise its maxAttempts" if retrying else "add `onFailure: retry` to it"
+        if policy is None:  # the manifests were not read: their policy is not known
+            always = "unless its manifest retries it (`reconciler plan` says)"
+        elif retrying:
+            always = f"or raise its maxAttempts{where}"
+        else:
+            always = f"or add `onFailure: retry` to it{where}"
         step = (
             f"fix the input, then `reconciler apply --retry {address}` creates one more attempt "
-            f"({spec.derived_name(attempt + 1)}); or {always}{where}"
+            f"({spec.derived_name(attempt + 1)}); {always}"
         )
     return Attention(address=address, concern=Concern.FAILED, detail=detail, next_step=step)
+
+
+def of_recorded(
+    records: Iterable[RecordedJob],
+    missing_addresses: Collection[str],
+    declared: Mapping[str, DesiredJob],
+) -> list[Attention]:
+    """The attention items of recorded jobs as `status` sees them: those the service no longer
+    lists (`missing_addresses`) and those FAILED, with the manifest's retry policy and place
+    where the job is `declared` (the plan's words exactly)."""
+    items = []
+    for record in records:
+        if record.address in missing_addresses:
+            items.append(missing(record.address, record.job_name))
+        elif record.status is JobStatus.FAILED and record.seen is not None:
+            job = declared.get(record.address)
+            items.append(
+                failed(
+                    record.address,
+                    record.spec,
+                    record.job_name,
+                    record.attempt,
+                    record.seen.failure_reason,
+                    job.source if job else None,
+                    job.retry if job else None,
+                )
+            )
+    return items
 
 
 def missing(address: str, job_name: str) -> Attention:
@@ -70,8 +107,9 @@ def missing(address: str, job_name: str) -> Attention:
         concern=Concern.MISSING,
         detail=f"{job_name} is no longer listed by the service (drift)",
         next_step=(
-            "check whether the job or its dataset group was deleted out of band; "
-            f"`reconciler state rm {address}` stops tracking it"
+            "check whether the job or its dataset group was deleted out of band; then "
+            f"`reconciler state rm {address}` lets the next plan create it again, or remove it "
+            "from the manifests and apply forgets it"
         ),
     )
 

@@ -25,10 +25,10 @@ the rest are queued. Every change carries what the job will be once applied (`af
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 from reconciler.diagnostics import Severity
-from reconciler.models import MAX_ATTEMPTS, DesiredJob, JobSpec, JobStatus, ServiceJob, Target
+from reconciler.models import MAX_ATTEMPTS, DesiredJob, JobSpec, JobStatus, ServiceJob
 from reconciler.planning import attention
 from reconciler.planning.conflicts import service_differences, spec_differences
 from reconciler.planning.model import (
@@ -48,6 +48,7 @@ from reconciler.planning.model import (
     Refreshed,
 )
 from reconciler.planning.observed import Observed, found_attempts
+from reconciler.planning.problems import missing_group, refused_retry, unmanaged
 from reconciler.planning.quota import allocate
 
 
@@ -158,6 +159,22 @@ class _Planner:
             observed=found,
             health=Health.of(found.status),
         )
+        self.failed_import(job, found, recorded.attempt if recorded else 1)
+
+    def failed_import(self, job: DesiredJob, found: ServiceJob, attempt: int) -> None:
+        """A job imported FAILED needs attention as a recorded one would."""
+        if found.status is JobStatus.FAILED:
+            self.attention.append(
+                attention.failed(
+                    job.address,
+                    job.spec,
+                    found.job_name,
+                    attempt,
+                    found.failure_reason,
+                    job.source,
+                    job.retry,
+                )
+            )
 
     def unrecorded(self, job: DesiredJob) -> None:
         """Declared and not recorded: created, or (a state lost, or jobs made by hand) the
@@ -186,6 +203,7 @@ class _Planner:
                 )
                 return
         number, latest = found[-1]
+        self.failed_import(job, latest, number)
         earlier = tuple(EarlierAttempt(job_name=name, seen=seen) for name, seen in attempts[:-1])
         history = f" (and {len(found) - 1} earlier attempts)" if len(found) > 1 else ""
         self.change(
@@ -365,16 +383,17 @@ def make_plan(
     for arn, job in missing_groups.items():
         planner.error(
             "Dataset group not found",
-            _no_group(arn, origin.target),
+            missing_group(arn, origin.target),
             job,
         )
     declared = {job.address for job in desired}
+    importing = {c.address for c in planner.changes if c.action is Action.IMPORT}
     for address in sorted(planner.retry_asked):
-        planner.diagnostics.append(_not_retried(address, declared, records, observed))
+        planner.diagnostics.append(refused_retry(address, declared, records, observed, importing))
     for address, record in records.items():
         if address not in declared:
             planner.changes.append(_forget(record))
-    _unmanaged(planner, desired, records.values())
+    planner.diagnostics += unmanaged(observed, desired, records.values())
     changes, quotas = allocate(planner.changes, observed, limits.max_pending)
     return Plan(
         target=origin.target,
@@ -394,44 +413,6 @@ def make_plan(
     )
 
 
-def _not_retried(
-    address: str, declared: Collection[str], records: Mapping[str, RecordedJob], observed: Observed
-) -> PlanDiagnostic:
-    """Why `--retry ADDRESS` cannot be done: an error (nothing is applied)."""
-    record = records.get(address)
-    if address not in declared:
-        why = "is not declared in the manifests (its address is GROUP/JOBNAME)"
-    elif record is None or record.arn is None:
-        why = "has no job yet: apply creates it"
-    else:
-        found = observed.find(record.spec.dataset_group_arn, record.job_name)
-        if found is None:
-            why = f"{record.job_name} is no longer listed by the service"
-        elif found.status is not JobStatus.FAILED:
-            why = f"{record.job_name} is {found.status.value}: only a FAILED job is retried"
-        else:
-            why = f"has no attempts left ({MAX_ATTEMPTS} jobs): declare a job with a new jobName"
-    return PlanDiagnostic(
-        severity=Severity.ERROR,
-        summary=f"--retry {address}: cannot retry",
-        detail=f"{address} {why}",
-        address=address,
-    )
-
-
-def _no_group(arn: str, target: Target) -> str:
-    fix = "fix datasetGroupArn"
-    if target.emulator is not None:
-        return (
-            f"{arn} does not exist in the local emulator ({target.emulator}): add it to the "
-            f"emulator's datasetGroups (its settings file), or {fix}"
-        )
-    return (
-        f"{arn} does not exist in {target.describe()} (or these credentials cannot see it): "
-        f"create it, or {fix}"
-    )
-
-
 def claimed_names(desired: Iterable[DesiredJob], records: Iterable[RecordedJob]) -> set[str]:
     """The names declared and recorded jobs hold: none of them is another job's attempt."""
     names = {job.spec.job_name for job in desired}
@@ -442,38 +423,18 @@ def claimed_names(desired: Iterable[DesiredJob], records: Iterable[RecordedJob])
 
 
 def _forget(record: RecordedJob) -> Change:
+    never = ""
+    if record.status is JobStatus.FAILED:
+        never = " (it FAILED: its users were never deleted; declare a new job to erase them)"
     return Change(
         address=record.address,
         action=Action.FORGET,
         reason=ActionReason.NOT_DECLARED,
         detail="no longer declared: stop tracking it; the job stays in Personalize and in the "
-        "state's history",
+        f"state's history{never}",
         dataset_group_arn=record.spec.dataset_group_arn,
         job_name=record.job_name,
         attempt=record.attempt,
         recorded=record,
         health=Health.of(record.status),
     )
-
-
-def _unmanaged(
-    planner: _Planner, desired: Sequence[DesiredJob], records: Iterable[RecordedJob]
-) -> None:
-    """Jobs in a managed group that nothing declares or records: say how to take them over."""
-    known: set[str] = set()
-    for record in records:
-        known.add(record.job_name)
-        known.update(record.earlier_names)
-    for declared in desired:
-        known.update(declared.spec.attempt_names())
-    for arn, group in sorted(planner.observed.groups.items()):
-        for job in group.jobs:
-            if job.job_name not in known:
-                planner.diagnostics.append(
-                    PlanDiagnostic(
-                        severity=Severity.INFO,
-                        summary=f"Job {job.job_name!r} is not managed",
-                        detail=f"It is in {arn} but no manifest declares it; declare it with "
-                        "the same spec to import it.",
-                    )
-                )

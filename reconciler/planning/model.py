@@ -220,8 +220,8 @@ class Plan(Frozen):
 
     @property
     def needs_attention(self) -> bool:
-        """Something a person must look at, changes or not (`--detailed-exitcode` 2)."""
-        return self.has_changes or bool(self.attention)
+        """A job a person must look at: FAILED and not retried, or no longer listed."""
+        return bool(self.attention)
 
     @property
     def applyable(self) -> bool:

@@ -37,7 +37,7 @@ from reconciler.providers.interface import (
     ProviderError,
     TransientError,
 )
-from reconciler.settings import ProviderSettings
+from reconciler.settings import ProviderSettings, shown_url
 
 _UNREACHABLE = (
     EndpointConnectionError,
@@ -75,24 +75,20 @@ class AwsProvider(ServiceProvider):
         self.attempts: Counter[str] = Counter()  # HTTP requests sent, retries included
 
     def target(self, regions: Sequence[str]) -> Target:
-        """AWS with the credentials' account (STS GetCallerIdentity, asked once), or, with
-        provider.endpointUrl, that endpoint (no account is asked of it). An endpoint that the
-        AWS environment or config set (AWS_ENDPOINT_URL...) is named too."""
+        """Where Personalize calls go (the endpoint botocore resolved, named where it is not
+        AWS's own, with where it was set), and the credentials' account, asked once of STS
+        GetCallerIdentity: of AWS's STS when Personalize is AWS's; else of that same endpoint,
+        and when it does not answer, the account is left to the manifests (not checked)."""
         if self._target is None:
             region = regions[0] if regions else (self._session.region_name or "us-east-1")
             endpoint = self.client(region).meta.endpoint_url
-            if self.settings.endpoint_url is not None:
-                where: str | None = f"{endpoint} (provider.endpointUrl)"
-            elif _is_aws(endpoint):
-                where = None
-            else:
-                where = f"{endpoint} (set by the AWS environment or config)"
-            account = None
-            if self.settings.endpoint_url is None:
-                sts = self._session.client("sts", region_name=region, config=self._config)
-                with self._counting:
-                    self.calls["GetCallerIdentity"] += 1
-                account = str(self._send_to(sts, "GetCallerIdentity", {})["Account"])
+            where = None
+            if not _is_aws(endpoint):
+                how = "provider.endpointUrl"
+                if not self.settings.endpoint_url:
+                    how = "set by the AWS environment or config"
+                where = f"{shown_url(endpoint)} ({how})"
+            account = self._account(region, None if where is None else endpoint)
             profile = self._session.profile_name
             self._target = Target(
                 provider=self.name,
@@ -102,6 +98,21 @@ class AwsProvider(ServiceProvider):
                 endpoint=where,
             )
         return self._target.model_copy(update={"regions": tuple(regions)})
+
+    def _account(self, region: str, endpoint: str | None) -> str | None:
+        """The credentials' account: STS as boto3 resolves it (`endpoint` None: Personalize is
+        AWS's), or the `endpoint` Personalize is reached at, once, None if it cannot answer."""
+        with self._counting:
+            self.calls["GetCallerIdentity"] += 1
+        if endpoint is None:
+            sts = self._session.client("sts", region_name=region, config=self._config)
+            return str(self._send_to(sts, "GetCallerIdentity", {})["Account"])
+        once = self._config.merge(Config(retries={"mode": "standard", "total_max_attempts": 1}))
+        sts = self._session.client("sts", region_name=region, endpoint_url=endpoint, config=once)
+        try:
+            return str(self._send_to(sts, "GetCallerIdentity", {})["Account"])
+        except ProviderError:
+            return None
 
     def client(self, region: str) -> Any:
         if region not in self._clients:

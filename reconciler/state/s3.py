@@ -26,7 +26,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from reconciler.errors import UsageError
-from reconciler.settings import StateSettings
+from reconciler.settings import StateSettings, shown_url
 from reconciler.state.document import StateDocument, UnsupportedVersion, parse_document
 from reconciler.state.interface import (
     CorruptState,
@@ -260,7 +260,7 @@ class S3Backend:
                 "AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
             ) from None
         except BotoCoreError as exc:
-            where = self.settings.endpoint_url or "S3"
+            where = shown_url(self.settings.endpoint_url) if self.settings.endpoint_url else "S3"
             raise StateError(
                 f"cannot reach {where} for the state at {self.describe()} "
                 f"({type(exc).__name__}); check the network and state.endpointUrl"

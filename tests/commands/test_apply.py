@@ -99,6 +99,11 @@ def test_twelve_jobs_in_one_group_respect_the_pending_quota(project: Project) ->
     assert project.apply() == 0  # 3 shop-eu jobs + 12 bulk: 5 now in shop-eu, 10 queued
     out = project.out.getvalue()
     assert out.count(": created:") == 7  # 5 in shop-eu, 2 in shop-us
+    assert out.endswith(  # created is not deleted: said, with how to follow them
+        "10 queued for the next apply.\nCreated is not deleted yet: the jobs are PENDING; "
+        "`reconciler status --watch` follows them to COMPLETED or FAILED (`reconciler check` "
+        "says when all are).\n"
+    )
     assert "10 queued for the next apply" in out
     assert project.apply() == 0  # still 5 PENDING: nothing more can go
     assert project.out.getvalue().count(": created:") == 0

@@ -21,8 +21,8 @@ FAILED_STEP = (
 )
 MISSING_STEP = (
     "ccpa-2026-w47 is no longer listed by the service (drift). Next: check whether the job or "
-    "its dataset group was deleted out of band; `reconciler state rm shop-us/ccpa-2026-w47` "
-    "stops tracking it"
+    "its dataset group was deleted out of band; then `reconciler state rm shop-us/ccpa-2026-w47` "
+    "lets the next plan create it again, or remove it from the manifests and apply forgets it"
 )
 
 
@@ -105,3 +105,50 @@ def test_apply_retry_creates_one_more_attempt_of_a_failed_job(project: Project) 
     assert (record.job_name, record.status) == ("no-input-r2", JobStatus.COMPLETED)
     assert project.run("plan", "--detailed-exitcode") == 0  # retried once: nothing left
     assert project.check() == 0
+
+
+def test_apply_never_says_complete_while_declared_jobs_need_attention(project: Project) -> None:
+    failed_and_missing(project)
+    assert project.apply() == 0  # it did what it could: nothing to create
+    assert project.out.getvalue().endswith(
+        "Applied: 0 created, 0 imported, 0 forgotten; 2 jobs need attention.\n"
+    )
+    assert f"Warning: shop-us/ccpa-2026-w47: {MISSING_STEP}\n" in project.err.getvalue()
+    assert project.apply(wait=True) == 1  # --wait: every declared job COMPLETED, or exit 1
+    assert f"Error: shop-us/ccpa-2026-w47: {MISSING_STEP}\n" in project.err.getvalue()
+    assert f"Error: shop-eu/no-input: {FAILED_STEP}" in project.err.getvalue()
+    assert project.out.getvalue().endswith(
+        "Apply incomplete: 0 created, 0 imported, 0 forgotten; 1 job FAILED; "
+        "1 job no longer listed.\n"
+    )
+
+
+def test_status_gives_the_plans_next_step_for_a_job_its_manifest_retries(
+    project: Project,
+) -> None:
+    project.write_manifest("broken.yaml", BROKEN + "    onFailure: retry\n")
+    assert project.apply(wait=True) == 1
+    step = (
+        "shop-eu/no-input: no-input FAILED (Input data not found at s3://acme-privacy/none.csv.). "
+        "Next: fix the input; the next `reconciler apply` retries it as no-input-r2 (onFailure: "
+        "retry, attempt 2 of 3)\n"
+    )
+    assert step in project.err.getvalue()
+    assert project.status() == 0
+    assert f"  {step}" in project.out.getvalue()  # as apply said it, not "add onFailure"
+    assert project.check() == 2  # the retry is a change not yet applied
+    assert "not applied: shop-eu/no-input: retry" in project.out.getvalue()
+
+
+def test_a_queued_retry_says_it_must_be_asked_again(project: Project) -> None:
+    project.write_manifest("broken.yaml", BROKEN)
+    assert project.apply(wait=True) == 1
+    with (project.root / "manifests" / "settings.yaml").open("a") as settings:
+        settings.write("quotas: {maxPendingJobsPerDatasetGroup: 1}\n")
+    project.write_manifest("a-first.yaml", BROKEN.replace("no-input", "first"))
+    assert project.apply("--retry", "shop-eu/no-input") == 0  # `first` takes the one slot
+    assert "shop-eu/no-input: queued" in project.out.getvalue()
+    assert (
+        "Note: the retry of shop-eu/no-input is queued (no free PENDING slot): only this run "
+        "asked for it; run `reconciler apply --retry shop-eu/no-input` again later"
+    ) in project.err.getvalue()

@@ -60,8 +60,8 @@ def test_drift_when_a_recorded_job_is_missing(project: Project) -> None:
     assert (
         "drift: shop-eu/gdpr-2026-w46: ghost is no longer listed by the service (drift). "
         "Next: check whether the job or its dataset group was deleted out of band; "
-        "`reconciler state rm shop-eu/gdpr-2026-w46` stops tracking it" in project.out.getvalue()
-    )
+        "then `reconciler state rm shop-eu/gdpr-2026-w46` lets the next plan create it again"
+    ) in project.out.getvalue()
 
 
 def test_error_when_a_dataset_group_is_missing(
@@ -117,6 +117,13 @@ def test_status_while_locked_shows_without_recording(project: Project) -> None:
     assert "**5 jobs: COMPLETED 5; 250 records deleted.**" in project.out.getvalue()
     backend.unlock(held)
     assert project.state().serial == serial
+    assert project.status() == 0  # records what it saw
+    recorded = project.state().serial
+    held = backend.lock("apply")
+    assert project.status() == 0  # nothing moved on: nothing to write, no lock wanted
+    assert project.err.getvalue() == ""
+    backend.unlock(held)
+    assert project.state().serial == recorded
 
 
 def test_status_without_state(project: Project) -> None:

@@ -43,8 +43,8 @@ def test_rm_forgets_without_touching_the_service(project: Project) -> None:
     assert project.apply() == 0
     assert project.run("state", "rm", W46) == 0
     out = project.out.getvalue()
-    assert "its job stays in Personalize" in out
-    assert "still declared, so the next plan imports it again" in out
+    assert "nothing in Personalize changes" in out
+    assert "still declared, so the next plan imports its job again if the service has it" in out
     state = project.state()
     assert W46 not in state.jobs and [r.address for r in state.forgotten] == [W46]
     assert len(project.live_names()) == 5

@@ -4,6 +4,7 @@ for real here (boto3 over HTTP), against the emulator's HTTP server, which also 
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from reconciler.emulator.service import EmulatorService
 from reconciler.providers.local import emulator_config
 from reconciler.providers.registry import make_provider
 from tests.commands.conftest import Project
-from tests.providers.conftest import serve
+from tests.providers.conftest import aws_provider, serve
 
 AWS_SETTINGS = "apiVersion: reconciler/v1\nkind: Settings\nprovider: {name: aws%s}\n"
 
@@ -63,9 +64,50 @@ def test_an_endpoint_url_is_named_and_not_taken_for_aws(
 ) -> None:
     project.write_manifest("settings.yaml", AWS_SETTINGS % f", endpointUrl: {emulator_url}")
     assert project.run("plan", "--detailed-exitcode") == 2
+    assert project.out.getvalue().splitlines()[0] == (  # the endpoint answered STS itself
+        f"Target: the endpoint {emulator_url} (provider.endpointUrl), account 123456789012, "
+        "eu-west-1 + us-east-1 — not AWS itself"
+    )
+
+
+def test_personalize_elsewhere_is_named_and_sts_asked_there(
+    project: Project, emulator_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """AWS_ENDPOINT_URL_PERSONALIZE alone: STS is asked where Personalize is, not of AWS."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL_PERSONALIZE", emulator_url)
+    project.write_manifest("settings.yaml", AWS_SETTINGS % "")
+    assert project.run("plan", "--detailed-exitcode") == 2, project.err.getvalue()
     assert project.out.getvalue().splitlines()[0] == (
-        f"Target: the endpoint {emulator_url} (provider.endpointUrl), account 123456789012 (as "
-        "the manifests name it), eu-west-1 + us-east-1 — not AWS itself"
+        f"Target: the endpoint {emulator_url} (set by the AWS environment or config), account "
+        "123456789012, eu-west-1 + us-east-1 — not AWS itself"
+    )
+
+
+def test_a_password_in_the_endpoint_is_never_printed(
+    project: Project, emulator_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = emulator_url.replace("http://", "http://bob:hunter2@")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", secret)
+    project.write_manifest("settings.yaml", AWS_SETTINGS % "")
+    for output in ("text", "json", "markdown"):
+        assert project.run("plan", "--format", output) == 0, project.err.getvalue()
+        assert "hunter2" not in project.out.getvalue() + project.err.getvalue()
+    assert emulator_url.replace("http://", "http://***@") in project.out.getvalue()
+
+
+def test_an_endpoint_that_does_not_answer_sts_leaves_the_account_unchecked() -> None:
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))  # bound, never listening: every connection is refused
+    url = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    try:
+        target = aws_provider(url).target(["eu-west-1"])
+    finally:
+        closed.close()
+    assert (target.account, target.account_checked) == (None, False)
+    assert target.endpoint == f"{url} (provider.endpointUrl)"
+    assert target.describe() == (
+        f"the endpoint {url} (provider.endpointUrl), the credentials' account, eu-west-1 — not "
+        "AWS itself"
     )
 
 
@@ -91,8 +133,10 @@ def test_credentials_of_another_account_create_nothing(
         assert project.run(*command) == 1
         said = project.err.getvalue()
         assert said.startswith(
-            "Error: the credentials are for AWS account 999999999999, but the manifests or the "
-            "state name dataset groups of account 123456789012: shop-eu (123456789012), shop-us "
-            "(123456789012). Nothing was read or changed"
+            f"Error: the endpoint {emulator_url} (set by the AWS environment or config) says the "
+            "credentials are for AWS account 999999999999, but the manifests or the state name "
+            "dataset groups of account 123456789012: shop-eu (123456789012), shop-us "
+            "(123456789012). Nothing was read or changed: point at the endpoint of 123456789012, "
+            "or use credentials of 123456789012"
         ), said
     assert not (project.root / ".reconciler" / "state.json").exists()

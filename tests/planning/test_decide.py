@@ -167,7 +167,7 @@ def test_a_recorded_job_the_service_no_longer_lists_needs_attention() -> None:
         "missing",
         "a is no longer listed by the service (drift)",
     )
-    assert "`reconciler state rm g/a` stops tracking it" in item.next_step
+    assert "`reconciler state rm g/a` lets the next plan create it again" in item.next_step
     [change] = p.changes
     assert change.after is not None and change.after.status is JobStatus.COMPLETED  # as before
 
@@ -300,3 +300,21 @@ def test_a_gap_in_the_attempts_keeps_the_attempt_count() -> None:
     [change] = p.changes
     assert (change.job_name, change.attempt) == ("a-r3", 3)
     assert [(e.job_name, e.seen) for e in change.earlier] == [("a", None), ("a-r2", None)]
+
+
+def test_a_failed_job_being_imported_needs_attention_and_its_retry_waits_for_the_import() -> None:
+    job = desired("a")
+    found = summary("a", status=JobStatus.FAILED, reason="no input")
+    view = live([found], [detail(found, job.spec.data_location)])
+    p = make_plan([job], None, view, Limits(), ORIGIN, retry=["g/a"])
+    assert actions(p) == [("g/a", "import", "a")]
+    assert [(a.address, a.concern.value) for a in p.attention] == [("g/a", "failed")]
+    assert errors(p) == ["--retry g/a: cannot retry"]
+    assert "this plan imports it; ask for its retry in the next apply" in p.diagnostics[0].detail
+
+
+def test_forgetting_a_failed_job_says_its_users_were_never_deleted() -> None:
+    job = desired("a")
+    p = plan([], state(record(job, status=JobStatus.FAILED)), live([summary("a", status="FAILED")]))
+    assert actions(p) == [("g/a", "forget", "a")]
+    assert "it FAILED: its users were never deleted; declare a new job" in p.changes[0].detail

@@ -1,0 +1,80 @@
+"""The plan's diagnostics that are not one declared job's decision: a dataset group that does not
+exist where the run acts, a `--retry` that cannot be done, jobs nothing manages."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+
+from reconciler.diagnostics import Severity
+from reconciler.models import MAX_ATTEMPTS, DesiredJob, JobStatus, Target
+from reconciler.planning.model import PlanDiagnostic, RecordedJob
+from reconciler.planning.observed import Observed
+
+
+def refused_retry(
+    address: str,
+    declared: Collection[str],
+    records: Mapping[str, RecordedJob],
+    observed: Observed,
+    importing: Collection[str],
+) -> PlanDiagnostic:
+    """Why `--retry ADDRESS` cannot be done: an error (nothing is applied)."""
+    record = records.get(address)
+    if address not in declared:
+        why = "is not declared in the manifests (its address is GROUP/JOBNAME)"
+    elif address in importing:
+        why = "is not recorded yet: this plan imports it; ask for its retry in the next apply"
+    elif record is None or record.arn is None:
+        why = "has no job yet: apply creates it"
+    else:
+        found = observed.find(record.spec.dataset_group_arn, record.job_name)
+        if found is None:
+            why = f"{record.job_name} is no longer listed by the service"
+        elif found.status is not JobStatus.FAILED:
+            why = f"{record.job_name} is {found.status.value}: only a FAILED job is retried"
+        else:
+            why = f"has no attempts left ({MAX_ATTEMPTS} jobs): declare a job with a new jobName"
+    return PlanDiagnostic(
+        severity=Severity.ERROR,
+        summary=f"--retry {address}: cannot retry",
+        detail=f"{address} {why}",
+        address=address,
+    )
+
+
+def missing_group(arn: str, target: Target) -> str:
+    fix = "fix datasetGroupArn"
+    if target.emulator is not None:
+        return (
+            f"{arn} does not exist in the local emulator ({target.emulator}): add it to the "
+            f"emulator's datasetGroups (its settings file), or {fix}"
+        )
+    return (
+        f"{arn} does not exist in {target.describe()} (or these credentials cannot see it): "
+        f"create it, or {fix}"
+    )
+
+
+def unmanaged(
+    observed: Observed, desired: Sequence[DesiredJob], records: Iterable[RecordedJob]
+) -> list[PlanDiagnostic]:
+    """Jobs in a managed group that nothing declares or records: say how to take them over."""
+    notes: list[PlanDiagnostic] = []
+    known: set[str] = set()
+    for record in records:
+        known.add(record.job_name)
+        known.update(record.earlier_names)
+    for declared in desired:
+        known.update(declared.spec.attempt_names())
+    for arn, group in sorted(observed.groups.items()):
+        for job in group.jobs:
+            if job.job_name not in known:
+                notes.append(
+                    PlanDiagnostic(
+                        severity=Severity.INFO,
+                        summary=f"Job {job.job_name!r} is not managed",
+                        detail=f"It is in {arn} but no manifest declares it; declare it with "
+                        "the same spec to import it.",
+                    )
+                )
+    return notes
