@@ -6,6 +6,7 @@ Pure data: no I/O, no boto3, no YAML. Models are frozen; a change makes a new va
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -33,7 +34,7 @@ JobArn = Annotated[str, Field(pattern=f"^{_SCOPE}:data-deletion-job/{_NAME}$")]
 
 
 class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class DatasetGroupRef(Frozen):
@@ -46,13 +47,7 @@ class DatasetGroupRef(Frozen):
 
     @classmethod
     def parse(cls, arn: str) -> DatasetGroupRef:
-        match = DATASET_GROUP_ARN.fullmatch(arn)
-        if match is None:
-            raise ValueError(
-                "must look like arn:aws:personalize:REGION:ACCOUNT:dataset-group/NAME "
-                "(ACCOUNT is 12 digits)"
-            )
-        return cls(**match.groupdict())
+        return _parse_group(arn)
 
     @property
     def arn(self) -> str:
@@ -65,6 +60,17 @@ class DatasetGroupRef(Frozen):
     def scope(self) -> tuple[str, str, str]:
         """The scope in which job names must be unique."""
         return (self.partition, self.region, self.account)
+
+
+@functools.lru_cache(maxsize=4096)  # a tree names few groups, each of them thousands of times
+def _parse_group(arn: str) -> DatasetGroupRef:
+    match = DATASET_GROUP_ARN.fullmatch(arn)
+    if match is None:
+        raise ValueError(
+            "must look like arn:aws:personalize:REGION:ACCOUNT:dataset-group/NAME "
+            "(ACCOUNT is 12 digits)"
+        )
+    return DatasetGroupRef(**match.groupdict())
 
 
 class JobSpec(Frozen):

@@ -7,12 +7,19 @@ Describe returns no tags), a recorded intent whose job the service has (the same
 that turned COMPLETED whose `numDeleted` the state lacks. A group whose List is empty is
 described once to tell "empty" from "missing". The described job replaces the listed one in the
 planner's view.
+
+Groups are read concurrently: at most `per_region` calls at once in each region (8 by default),
+as many regions at once as there are. The calls made are the same as one after another; the
+provider's retries and throttling handling are its own.
 """
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TypeVar
 
 from reconciler.models import DesiredJob, JobStatus, ServiceJob
 from reconciler.planning.decide import claimed_names
@@ -20,24 +27,30 @@ from reconciler.planning.model import RecordedState
 from reconciler.planning.observed import Observed, ObservedGroup, found_attempts
 from reconciler.providers.interface import NotFound, Provider
 
+PER_REGION = 8  # calls in flight at once in one region
+
+T = TypeVar("T")
+
 
 def refresh(
     desired: Sequence[DesiredJob],
     declared_groups: Iterable[str],
     recorded: RecordedState | None,
     provider: Provider,
+    *,
+    per_region: int = PER_REGION,
 ) -> Observed:
     before = Counter(provider.calls)
     records = recorded.jobs if recorded else {}
     arns = sorted(set(declared_groups) | {r.spec.dataset_group_arn for r in records.values()})
-    listed = Observed({arn: _group(provider, arn) for arn in arns})
+    read = _concurrently(arns, _region, lambda arn: _group(provider, arn), per_region)
+    listed = Observed(read)
 
     wanted: dict[str, None] = {}
     claimed = claimed_names(desired, records.values())
     for declared in desired:
         if declared.address not in records:  # its attempts are compared before an import
-            mine = claimed - {declared.spec.job_name}
-            for _, found in found_attempts(declared.spec, listed, mine):
+            for _, found in found_attempts(declared.spec, listed, claimed):
                 if found is not None:
                     wanted[found.arn] = None
     importable = dict(wanted)  # jobs the plan may import: their tags are compared too
@@ -52,8 +65,8 @@ def refresh(
             wanted[found.arn] = None
         if unconfirmed:
             importable[found.arn] = None
-    described = {arn: provider.describe_job(arn) for arn in wanted}
-    tags = {arn: provider.list_tags(arn) for arn in importable}
+    described = _concurrently(list(wanted), _region, provider.describe_job, per_region)
+    tags = _concurrently(list(importable), _region, provider.list_tags, per_region)
     calls = Counter(provider.calls)
     calls.subtract(before)
     return Observed(
@@ -78,3 +91,34 @@ def _with(group: ObservedGroup, described: dict[str, ServiceJob]) -> ObservedGro
         return group
     jobs = tuple(described.get(job.arn, job) for job in group.jobs)
     return ObservedGroup(arn=group.arn, exists=group.exists, jobs=jobs)
+
+
+def _region(arn: str) -> str:
+    """The region of a dataset group or job ARN (arn:PARTITION:personalize:REGION:…)."""
+    return arn.split(":", 4)[3]
+
+
+def _concurrently(
+    keys: Sequence[str], region: Callable[[str], str], call: Callable[[str], T], per_region: int
+) -> dict[str, T]:
+    """`call(key)` for every key, at most `per_region` at once in each key's region, as a dict in
+    the keys' order. The first error (in that order) is raised once the calls under way ended;
+    the calls not started yet never start."""
+    if per_region <= 1 or len(keys) <= 1:
+        return {key: call(key) for key in keys}
+    regions = {region(key) for key in keys}
+    gates = {name: threading.BoundedSemaphore(per_region) for name in regions}
+
+    def gated(key: str) -> T:
+        with gates[region(key)]:
+            return call(key)
+
+    pool = ThreadPoolExecutor(max_workers=min(len(keys), per_region * len(regions)))
+    futures: list[Future[T]] = [pool.submit(gated, key) for key in keys]
+    try:
+        results = {key: future.result() for key, future in zip(keys, futures, strict=True)}
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    return results

@@ -34,8 +34,7 @@ if TYPE_CHECKING:
 
 def settings_of(manifests: ManifestSet | None, environ: Mapping[str, str]) -> Settings:
     """The tree's Settings document (defaults without one) with the environment's overrides."""
-    document = manifests.settings if manifests else None
-    return with_environment(document.settings() if document else Settings(), environ)
+    return manifests.settings_with(environ) if manifests else with_environment(Settings(), environ)
 
 
 def load_settings(manifests_dir: Path, environ: Mapping[str, str]) -> Settings:
@@ -85,7 +84,11 @@ class Workspace:
         target = self.target(stored)
         recorded = recorded_state(stored)
         observed = refresh(
-            self.manifests.jobs, self.manifests.dataset_groups, recorded, self.provider
+            self.manifests.jobs,
+            self.manifests.dataset_groups,
+            recorded,
+            self.provider,
+            per_region=self.provider.parallel_reads,
         )
         return make_plan(
             self.manifests.jobs,
@@ -181,7 +184,9 @@ def recorded_state(document: StateDocument | None) -> RecordedState | None:
 
 
 def recorded_job(record: JobRecord) -> RecordedJob:
-    return RecordedJob(
+    """The planner's view of a record (built without validating again what the state's reading
+    validated: 10,000 records are a twentieth of a second, not a third)."""
+    return RecordedJob.model_construct(
         address=record.address,
         spec=record.spec,
         spec_digest=record.spec_digest,

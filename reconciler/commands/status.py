@@ -143,9 +143,8 @@ def _look(session: ObservingSession, provider: Provider, runtime: Runtime) -> se
     state lacks), record what changed, and return the addresses the service no longer lists."""
     document = session.document
     confirmed = {a: r for a, r in document.jobs.items() if r.arn is not None}
-    observed = refresh(
-        (), (), recorded_state(document.model_copy(update={"jobs": confirmed})), provider
-    )
+    recorded = recorded_state(document.model_copy(update={"jobs": confirmed}))
+    observed = refresh((), (), recorded, provider, per_region=provider.parallel_reads)
     missing: set[str] = set()
     now = runtime.clock()
     for record in document.jobs.values():

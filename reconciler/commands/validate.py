@@ -11,7 +11,6 @@ from reconciler.manifest.loader import check_manifests
 from reconciler.providers.registry import check_settings
 from reconciler.render.diagnostics import diagnostics_text, validation_json, validation_text
 from reconciler.runtime import Runtime
-from reconciler.workspace import settings_of
 
 
 @dataclass(frozen=True)
@@ -24,7 +23,7 @@ def validate(options: ValidateOptions, runtime: Runtime) -> int:
     check = check_manifests(options.paths)
     diagnostics = list(check.diagnostics)
     if check.manifests is not None:
-        diagnostics += check_settings(settings_of(check.manifests, runtime.environ))
+        diagnostics += check_settings(check.manifests.settings_with(runtime.environ))
     counts = {
         "files": check.counts.files,
         "documents": check.counts.documents,

@@ -9,7 +9,7 @@ read, with the counts of what could be read (for `validate`); `load_manifests` r
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +24,7 @@ from reconciler.manifest.documents import (
 )
 from reconciler.manifest.yamlsource import YamlDocument, read_documents
 from reconciler.models import DatasetGroupRef, DesiredJob, JobSpec, RetryPolicy
+from reconciler.settings import Settings, with_environment
 
 TAGS_PER_RESOURCE = 50  # the service's quota of tags on one resource (TagResource's too)
 
@@ -39,6 +40,11 @@ class ManifestSet:
     files: int
     documents: int
     digest: str  # of every file's relative path and bytes: tells a saved plan it is stale
+
+    def settings_with(self, environ: Mapping[str, str]) -> Settings:
+        """The tree's Settings document (defaults without one) with the environment's
+        overrides."""
+        return with_environment(self.settings.settings() if self.settings else Settings(), environ)
 
 
 @dataclass(frozen=True)

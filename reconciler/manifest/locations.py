@@ -62,10 +62,13 @@ SCHEMA_PATTERN = (
 )
 
 
+_READABLE = re.compile(SCHEMA_PATTERN, re.ASCII)  # the schema's pattern: a quick yes for most
+
+
 def location_problem(location: str) -> str | None:
     """What is wrong with an `s3://` location and what to write instead (with a "did you mean"
     where the fix is plain), or None when nothing is (and for every other scheme)."""
-    if not location.startswith(S3):
+    if not location.startswith(S3) or _READABLE.fullmatch(location):
         return None
     bucket, _, key = location[len(S3) :].partition("/")
     if not bucket or not key:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from deepdiff import DeepDiff
-
 from reconciler.models import JobSpec, ServiceJob
 
 _SERVICE_NAMES = {
@@ -20,6 +18,10 @@ _SERVICE_NAMES = {
 
 def spec_differences(before: dict[str, Any], after: dict[str, Any]) -> str:
     """Lines `field: 'old' -> 'new'`, in the service's field names; '' when equal."""
+    if before == after:
+        return ""
+    from deepdiff import DeepDiff  # only when something differs: it takes 50 ms to import
+
     diff = DeepDiff(before, after, verbose_level=2)
     lines: list[str] = []
     for kind in ("values_changed", "type_changes"):

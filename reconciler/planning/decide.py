@@ -179,7 +179,7 @@ class _Planner:
     def unrecorded(self, job: DesiredJob) -> None:
         """Declared and not recorded: created, or (a state lost, or jobs made by hand) the
         latest attempt found in the service imported with the earlier ones as its history."""
-        attempts = found_attempts(job.spec, self.observed, self.claimed - {job.spec.job_name})
+        attempts = found_attempts(job.spec, self.observed, self.claimed)
         found = [(n, seen) for n, (_, seen) in enumerate(attempts, 1) if seen is not None]
         if not found:
             self.change(
@@ -221,7 +221,8 @@ class _Planner:
         )
 
     def recorded(self, job: DesiredJob, record: RecordedJob) -> None:
-        if record.spec_digest != job.spec.digest():
+        # equal specs need no digest (the digest only tells changed ones, as it always did)
+        if record.spec != job.spec and record.spec_digest != job.spec.digest():
             self.error(
                 "The spec of an existing job changed",
                 "Deletion jobs cannot be changed once created: restore the manifest, or give "

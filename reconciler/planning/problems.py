@@ -60,21 +60,27 @@ def unmanaged(
 ) -> list[PlanDiagnostic]:
     """Jobs in a managed group that nothing declares or records: say how to take them over."""
     notes: list[PlanDiagnostic] = []
-    known: set[str] = set()
+    known = {declared.spec.job_name for declared in desired}
     for record in records:
         known.add(record.job_name)
         known.update(record.earlier_names)
-    for declared in desired:
-        known.update(declared.spec.attempt_names())
-    for arn, group in sorted(observed.groups.items()):
-        for job in group.jobs:
-            if job.job_name not in known:
-                notes.append(
-                    PlanDiagnostic(
-                        severity=Severity.INFO,
-                        summary=f"Job {job.job_name!r} is not managed",
-                        detail=f"It is in {arn} but no manifest declares it; declare it with "
-                        "the same spec to import it.",
-                    )
+    others = [
+        (arn, job)
+        for arn, group in sorted(observed.groups.items())
+        for job in group.jobs
+        if job.job_name not in known
+    ]
+    if others:  # only then the retry names of every declared job are worth spelling out
+        for declared in desired:
+            known.update(declared.spec.attempt_names())
+    for arn, job in others:
+        if job.job_name not in known:
+            notes.append(
+                PlanDiagnostic(
+                    severity=Severity.INFO,
+                    summary=f"Job {job.job_name!r} is not managed",
+                    detail=f"It is in {arn} but no manifest declares it; declare it with "
+                    "the same spec to import it.",
                 )
+            )
     return notes

@@ -7,6 +7,7 @@ refusal on create is then reported as QuotaExceeded so the job is queued, not fa
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
@@ -50,6 +51,7 @@ _UNREACHABLE = (
 class AwsProvider(ServiceProvider):
     name = "aws"
     polling_defaults = (60.0, 600.0)  # jobs in the service take hours
+    parallel_reads = 8  # each call waits on the network
 
     def __init__(
         self, settings: ProviderSettings, session: boto3.session.Session | None = None
@@ -71,6 +73,7 @@ class AwsProvider(ServiceProvider):
             user_agent_extra=f"reconciler/{__version__}",
         )
         self._clients: dict[str, Any] = {}
+        self._making = threading.Lock()
         self._target: Target | None = None
         self.attempts: Counter[str] = Counter()  # HTTP requests sent, retries included
 
@@ -105,16 +108,24 @@ class AwsProvider(ServiceProvider):
         with self._counting:
             self.calls["GetCallerIdentity"] += 1
         if endpoint is None:
-            sts = self._session.client("sts", region_name=region, config=self._config)
+            with self._making:
+                sts = self._session.client("sts", region_name=region, config=self._config)
             return str(self._send_to(sts, "GetCallerIdentity", {})["Account"])
         once = self._config.merge(Config(retries={"mode": "standard", "total_max_attempts": 1}))
-        sts = self._session.client("sts", region_name=region, endpoint_url=endpoint, config=once)
+        with self._making:
+            sts = self._session.client(
+                "sts", region_name=region, endpoint_url=endpoint, config=once
+            )
         try:
             return str(self._send_to(sts, "GetCallerIdentity", {})["Account"])
         except ProviderError:
             return None
 
     def client(self, region: str) -> Any:
+        with self._making:  # a boto3 session makes one client at a time (it is not thread-safe)
+            return self._client(region)
+
+    def _client(self, region: str) -> Any:
         if region not in self._clients:
             self._clients[region] = self._session.client(
                 "personalize",
@@ -128,7 +139,8 @@ class AwsProvider(ServiceProvider):
         return self._clients[region]
 
     def _count_attempt(self, event_name: str, **_: Any) -> None:
-        self.attempts[event_name.rsplit(".", 1)[-1]] += 1
+        with self._counting:
+            self.attempts[event_name.rsplit(".", 1)[-1]] += 1
 
     def _send(self, region: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         return self._send_to(self.client(region), operation, params)

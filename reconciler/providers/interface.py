@@ -59,6 +59,7 @@ class Provider(Protocol):
     name: str
     calls: Counter[str]
     polling_defaults: tuple[float, float]  # first and longest interval between tracking polls
+    parallel_reads: int  # calls worth making at once per region (1: one after another)
 
     def list_jobs(
         self, dataset_group_arn: str, *, until_seen: frozenset[str] | None = None

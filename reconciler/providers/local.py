@@ -43,6 +43,7 @@ def start_emulator(config: EmulatorConfig, **world: Any) -> EmulatorService:
 class LocalProvider(ServiceProvider):
     name = "local"
     polling_defaults = (1.0, 5.0)  # emulated jobs take seconds
+    parallel_reads = 1  # in-process: threads would only wait on each other
 
     def __init__(self, service: EmulatorService) -> None:
         super().__init__()

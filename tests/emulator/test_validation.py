@@ -78,3 +78,11 @@ def test_types_ranges_and_enums() -> None:
         "CreateDatasetGroup", {"name": "g", "domain": "RETAIL"}
     )
     assert refusal("ListDataDeletionJobs", []) == "Request body must be a JSON object"
+
+
+def test_the_model_read_from_botocores_files_is_botocores_own() -> None:
+    from botocore.loaders import Loader
+
+    from reconciler.emulator.model import SERVICE_NAME, service_description
+
+    assert service_description() == Loader().load_service_model(SERVICE_NAME, "service-2")

@@ -45,6 +45,7 @@ def _time(seconds: float) -> datetime:
 class FakeProvider:
     name = "fake"
     polling_defaults = (1.0, 5.0)
+    parallel_reads = 8
 
     def __init__(
         self,

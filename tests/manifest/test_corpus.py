@@ -18,6 +18,7 @@ def test_corpus_is_not_empty() -> None:
 
 
 @pytest.mark.parametrize("name", CASES)
+@pytest.mark.usefixtures("composer")
 def test_bad_manifest_gives_exact_diagnostics(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(CORPUS)
     expected = (CORPUS / name).with_suffix(".expected").read_text(encoding="utf-8").splitlines()

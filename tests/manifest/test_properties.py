@@ -6,6 +6,7 @@ import copy
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -84,6 +85,27 @@ def check(path: Path) -> None:
         assert isinstance(result, ManifestSet)
 
 
+LINES = [
+    "apiVersion: reconciler/v1",
+    "kind: DeletionJobs",
+    "kind: Settings",
+    "---",
+    "jobs:",
+    "  - jobName: a",
+    "    dataSource: {dataLocation: s3://bucket/k.csv}",
+    "datasetGroupArn: arn:aws:personalize:eu-west-1:123456789012:dataset-group/g",
+    "defaults: &d {roleArn: 'arn:aws:iam::123456789012:role/R'}",
+    "  <<: *d",
+    "  - *d",
+    "x: !!binary aGk=",
+    "y: [1, {z: ",
+    "  tags: {a: 1}",
+    "'': ''",
+]
+
+
+YAML_PIECES = ["- ", ": ", "  ", "\n  ", "---\n", "...\n", "%YAML 1.1\n", "&a ", "*a", "<<: "]
+
 SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
@@ -101,6 +123,7 @@ def test_random_text(tmp_path: Path, text: str) -> None:
     path = tmp_path / "m.yaml"
     path.write_text(text, encoding="utf-8")
     check(path)
+    read_with_both(path)
 
 
 @SETTINGS
@@ -109,30 +132,13 @@ def test_random_bytes(tmp_path: Path, data: bytes) -> None:
     path = tmp_path / "m.yaml"
     path.write_bytes(data)
     check(path)
+    read_with_both(path)
 
 
 @SETTINGS
 @given(
     lines=st.lists(
-        st.sampled_from(
-            [
-                "apiVersion: reconciler/v1",
-                "kind: DeletionJobs",
-                "kind: Settings",
-                "---",
-                "jobs:",
-                "  - jobName: a",
-                "    dataSource: {dataLocation: s3://bucket/k.csv}",
-                "datasetGroupArn: arn:aws:personalize:eu-west-1:123456789012:dataset-group/g",
-                "defaults: &d {roleArn: 'arn:aws:iam::123456789012:role/R'}",
-                "  <<: *d",
-                "  - *d",
-                "x: !!binary aGk=",
-                "y: [1, {z: ",
-                "  tags: {a: 1}",
-                "'': ''",
-            ]
-        ),
+        st.sampled_from(LINES),
         max_size=14,
     )
 )
@@ -140,3 +146,54 @@ def test_shuffled_manifest_lines(tmp_path: Path, lines: list[str]) -> None:
     path = tmp_path / "m.yaml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     check(path)
+
+
+def read_with_both(path: Path) -> None:
+    """libyaml and the pure-Python composer read `path` the same: every document with every
+    position, and every problem word for word."""
+    import yaml as pyyaml
+
+    from reconciler.manifest import yamlsource
+
+    saved = yamlsource.FAST_LOADER
+    try:
+        yamlsource.FAST_LOADER = pyyaml.CSafeLoader
+        fast = yamlsource.read_documents(path, "m.yaml")
+        yamlsource.FAST_LOADER = None
+        pure = yamlsource.read_documents(path, "m.yaml")
+    finally:
+        yamlsource.FAST_LOADER = saved
+    assert [str(p) for p in fast.problems] == [str(p) for p in pure.problems]
+    assert [(d.start, d.value, d.value_locations, d.key_locations) for d in fast.documents] == [
+        (d.start, d.value, d.value_locations, d.key_locations) for d in pure.documents
+    ]
+
+
+@pytest.mark.skipif(not yaml.__with_libyaml__, reason="PyYAML without libyaml")
+@SETTINGS
+@given(doc=mutated_documents(), lines=st.lists(st.sampled_from(LINES), max_size=14))
+def test_libyaml_and_pure_python_read_the_same(
+    tmp_path: Path, doc: dict[str, Any], lines: list[str]
+) -> None:
+    path = tmp_path / "m.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    read_with_both(path)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    read_with_both(path)
+
+
+@pytest.mark.skipif(not yaml.__with_libyaml__, reason="PyYAML without libyaml")
+@SETTINGS
+@given(
+    pieces=st.lists(
+        st.sampled_from([*" \n:-[]{},'\"&*#|>%@`?.=<~0a1b", *YAML_PIECES]),
+        max_size=80,
+    )
+)
+def test_plain_text_that_libyaml_reads_is_read_the_same_by_both(
+    tmp_path: Path, pieces: list[str]
+) -> None:
+    """Plain YAML-ish text (what libyaml is asked to read): both composers agree."""
+    path = tmp_path / "m.yaml"
+    path.write_text("".join(pieces), encoding="utf-8")
+    read_with_both(path)

@@ -95,3 +95,13 @@ def test_unreadable_file_is_a_diagnostic(tmp_path: Path) -> None:
     docs, problems = read(path)
     assert docs == []
     assert problems[0].message.startswith("cannot read file")
+
+
+def test_a_key_written_as_equals_is_refused_as_yaml_1_1_reads_it(tmp_path: Path) -> None:
+    """`=` is YAML 1.1's value key: refused as a key that is not a plain string (its value is
+    still read, so the rest of the document is checked)."""
+    path = tmp_path / "m.yaml"
+    path.write_text("a: 1\n=: 2\n", encoding="utf-8")
+    read = read_documents(path, "m.yaml")
+    assert [str(p) for p in read.problems] == ["m.yaml:2:1: mapping keys must be plain strings"]
+    assert read.documents[0].value == {"a": 1, "=": 2}
