@@ -1,5 +1,6 @@
 """The emulator's own settings: where it keeps its jobs, where `s3://` reads from, how fast jobs
-move, which dataset groups exist from the start, and which faults to inject.
+and the activity side (datasets, imports, solutions, trainings, batch jobs) move, which dataset
+groups exist from the start, and which faults to inject.
 
 They live in a file of their own, never in the reconciler's manifests (an AWS user's editor never
 sees them). The `local` provider reads the file that `provider.emulatorConfig` names, and
@@ -11,8 +12,9 @@ sees them). The `local` provider reads the file that `provider.emulatorConfig` n
     s3Root: emulator-s3                      # s3://BUCKET/KEY is read from emulator-s3/BUCKET/KEY
     accountId: "123456789012"
     region: us-east-1          # for HTTP requests whose signature names no region
-    pendingSeconds: 2          # how long a job stays PENDING, then IN_PROGRESS
-    inProgressSeconds: 3
+    pendingSeconds: 2          # how long a job stays PENDING, then IN_PROGRESS (a dataset or
+    inProgressSeconds: 3       # a solution: CREATE PENDING, then CREATE IN_PROGRESS)
+    activitySeconds: 60        # how long an import, a training or a batch job is in progress
     pendingJobsLimit: 5        # the service's quota of PENDING jobs per dataset group
     inputBytesLimit: 104857600 # the service's limit on a job's input (100 MB)
     datasetGroups:             # exist from the start
@@ -103,6 +105,14 @@ class EmulatorConfig(_Config):
     ] = "us-east-1"
     pending_seconds: Annotated[float, Field(ge=0)] = 2.0
     in_progress_seconds: Annotated[float, Field(ge=0)] = 3.0
+    activity_seconds: Annotated[
+        float,
+        Field(
+            ge=0,
+            description="How long a dataset import job, a solution version (a training) or a "
+            "batch inference or segment job stays in progress, after pendingSeconds pending",
+        ),
+    ] = 60.0
     pending_jobs_limit: Annotated[int, Field(ge=1)] = 5
     input_bytes_limit: Annotated[int, Field(ge=1)] = 100 * 1024 * 1024
     dataset_groups: list[SeededDatasetGroup] = []

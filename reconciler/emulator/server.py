@@ -23,7 +23,8 @@ from urllib.parse import urlsplit
 
 from reconciler.emulator import sts
 from reconciler.emulator.errors import AnswerLost, EmulatorError, ServiceError
-from reconciler.emulator.service import EmulatorService, partition_of
+from reconciler.emulator.resources import partition_of
+from reconciler.emulator.service import EmulatorService
 
 TARGET_PREFIX = "AmazonPersonalize."
 CONTENT_TYPE = "application/x-amz-json-1.1"

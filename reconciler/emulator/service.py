@@ -1,5 +1,6 @@
 """The emulated service: Personalize's deletion-job, dataset-group and tagging operations over
-the store.
+the store, and the activity side's (`activity`: schemas, datasets, imports, solutions,
+trainings, batch jobs).
 
 `EmulatorService.handle(operation, params, region=...)` takes and returns the JSON bodies of the
 AWS JSON 1.1 protocol, so the HTTP server and the in-process `local` provider share one path:
@@ -20,11 +21,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from reconciler.emulator import tagging
+from reconciler.emulator import activity, tagging
 from reconciler.emulator.config import EmulatorConfig
 from reconciler.emulator.errors import AnswerLost, ServiceError, not_found
 from reconciler.emulator.inputs import InputFailure, read_seed_records, read_user_ids
-from reconciler.emulator.store import Store
+from reconciler.emulator.resources import partition_of
+from reconciler.emulator.store import Store, dataset_group_row
 from reconciler.emulator.validation import validate_request
 from reconciler.emulator.wire import group_json, job_json, page, with_token
 
@@ -38,15 +40,8 @@ OPERATIONS = (
     "ListTagsForResource",
     "TagResource",
     "UntagResource",
+    *activity.OPERATIONS,
 )
-
-
-def partition_of(region: str) -> str:
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
 
 
 class EmulatorService:
@@ -62,6 +57,7 @@ class EmulatorService:
         self._clock = clock
         self._sleep = sleep
         self._random = random.Random(config.faults.seed)
+        self._activity_handlers = activity.Activity(self.store, config, clock).handlers()
         self._seed_dataset_groups()
 
     def handle(
@@ -84,6 +80,7 @@ class EmulatorService:
             "ListTagsForResource": self._list_tags,
             "TagResource": self._tag,
             "UntagResource": self._untag,
+            **self._activity_handlers,
         }
         result = handlers[operation](region or self.config.region, params)
         drop = self.config.faults.drop_fraction
@@ -171,10 +168,7 @@ class EmulatorService:
         return with_token({"datasetGroups": [group_json(r, summary=True) for r in rows]}, token)
 
     def _group(self, conn: sqlite3.Connection, region: str, arn: str) -> sqlite3.Row:
-        row: sqlite3.Row | None = conn.execute(
-            "SELECT * FROM dataset_groups WHERE arn = ? AND region = ? AND account = ?",
-            (arn, region, self.config.account_id),
-        ).fetchone()
+        row = dataset_group_row(conn, region, self.config.account_id, arn)
         if row is None:
             raise not_found(f"Could not find resource with ARN {arn}")
         return row

@@ -9,10 +9,17 @@ Tables (times are Unix seconds; `tags` is a JSON list of {tagKey, tagValue}):
   (region, account), for good; `started`/`finishes` are when the job leaves PENDING and
   IN_PROGRESS.
 - `records(dataset_group_arn, user_id)`: seeded records that deletion jobs remove.
+- `resources(arn, kind, name, region, account, parent_arn, phase, created, started, finishes,
+  details, tags)`: the activity side (see `activity`), one row per schema, dataset, dataset
+  import job, solution, solution version, batch inference or batch segment job; `kind` names
+  which (`resources.KINDS`), `parent_arn` is what it belongs to (a dataset's group, an import's
+  dataset, a version's solution, a batch job's solution version; none for a schema); `phase` is
+  `pending`, `running` or `done`, left at `started` and `finishes`; `details` is a JSON object
+  of the members the service echoes (the request's, and defaults).
 
 The schema's version is SQLite's `user_version`: 0 is the first one (groups carried no tags),
-1 adds `dataset_groups.tags` (every group untagged). An older file is brought up to date when it
-is opened; a file of a newer emulator is refused.
+1 adds `dataset_groups.tags` (every group untagged), 2 adds the `resources` table (empty). An
+older file is brought up to date when it is opened; a file of a newer emulator is refused.
 
 Every operation runs in one `BEGIN IMMEDIATE` transaction, so name uniqueness and the PENDING
 quota hold across processes. The file is created with mode 0600 (it holds seeded user IDs);
@@ -51,8 +58,17 @@ CREATE INDEX IF NOT EXISTS jobs_starting ON jobs (status, started);
 CREATE INDEX IF NOT EXISTS jobs_finishing ON jobs (status, finishes);
 CREATE TABLE IF NOT EXISTS records (dataset_group_arn TEXT NOT NULL, user_id TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS records_by_user ON records (dataset_group_arn, user_id);
+CREATE TABLE IF NOT EXISTS resources (
+    arn TEXT PRIMARY KEY, kind TEXT NOT NULL, name TEXT, region TEXT NOT NULL,
+    account TEXT NOT NULL, parent_arn TEXT, phase TEXT NOT NULL, created REAL NOT NULL,
+    started REAL NOT NULL, finishes REAL NOT NULL, details TEXT NOT NULL DEFAULT '{}',
+    tags TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX IF NOT EXISTS resources_by_parent ON resources (kind, parent_arn, created, arn);
+CREATE INDEX IF NOT EXISTS resources_starting ON resources (phase, started);
+CREATE INDEX IF NOT EXISTS resources_finishing ON resources (phase, finishes);
 """
-VERSION = 1
+VERSION = 2
 
 
 class StoreError(EmulatorError):
@@ -103,6 +119,7 @@ class Store:
                 )
             if version == VERSION:
                 return
+            # 2: `resources` is new, and SCHEMA has just created it where it was missing
             columns = {row["name"] for row in conn.execute("PRAGMA table_info(dataset_groups)")}
             if "tags" not in columns:
                 conn.execute(
@@ -134,3 +151,14 @@ class Store:
             except sqlite3.Error as exc:
                 self._conn.execute("ROLLBACK")
                 raise self._error(exc) from None
+
+
+def dataset_group_row(
+    conn: sqlite3.Connection, region: str, account: str, arn: str
+) -> sqlite3.Row | None:
+    """The dataset group `arn` of the account in the region, or None."""
+    row: sqlite3.Row | None = conn.execute(
+        "SELECT * FROM dataset_groups WHERE arn = ? AND region = ? AND account = ?",
+        (arn, region, account),
+    ).fetchone()
+    return row

@@ -1,8 +1,9 @@
-"""Tags of the emulator's resources, dataset groups and data deletion jobs, as the service keeps
-them: TagResource, UntagResource, ListTagsForResource, and the tags given to a Create.
+"""Tags of the emulator's resources, as the service keeps them: TagResource, UntagResource,
+ListTagsForResource, and the tags given to a Create.
 
-Tags are stored in the `tags` column of `dataset_groups` and `jobs` (see `store`), a JSON list
-of {tagKey, tagValue} in the order they were first set. The service's rules, beyond the model's
+Tags are stored in the `tags` column of `dataset_groups`, `jobs` and `resources` (see `store`; a
+schema has none: CreateSchema takes no tags), a JSON list of {tagKey, tagValue} in the order
+they were first set. The service's rules, beyond the model's
 shapes (checked before any of this, by `validation`):
 - a resource has at most `MAX_TAGS` tags: a Create or TagResource that would leave it with more
   is TooManyTagsException, and changes nothing;
@@ -25,7 +26,15 @@ from reconciler.emulator.errors import ServiceError, invalid_input, not_found
 
 MAX_TAGS = 50
 RESERVED_PREFIX = "aws:"
-_TABLES = {"dataset-group": "dataset_groups", "data-deletion-job": "jobs"}
+_TABLES = {
+    "dataset-group": "dataset_groups",
+    "data-deletion-job": "jobs",
+    "dataset": "resources",
+    "dataset-import-job": "resources",
+    "solution": "resources",  # and a solution version: solution/NAME/VERSION_ID
+    "batch-inference-job": "resources",
+    "batch-segment-job": "resources",
+}
 
 Tags = list[dict[str, str]]
 

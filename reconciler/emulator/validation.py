@@ -9,7 +9,8 @@ the AWS CLI or a raw HTTP client check nothing at all; the service answers every
 
 Patterns are the model's own, matched against the whole value (so a job name with a space is
 refused, though the model's pattern is unanchored: names become part of ARNs), with the Rust
-regex engine pydantic uses, which understands the model's `\\p{L}`-style classes.
+regex engine pydantic uses, which understands the model's `\\p{L}`-style classes. Every type the
+served operations' inputs use is checked (`CHECKED_TYPES`); any other is refused.
 """
 
 from __future__ import annotations
@@ -21,6 +22,10 @@ from pydantic_core import SchemaValidator, ValidationError, core_schema
 
 from reconciler.emulator.errors import invalid_input
 from reconciler.emulator.model import service_description, shape
+
+CHECKED_TYPES = frozenset(
+    {"structure", "list", "map", "string", "integer", "long", "double", "float", "boolean"}
+)
 
 
 @functools.cache
@@ -91,15 +96,33 @@ def _check(spec: dict[str, Any], value: Any, path: str, problems: list[str]) -> 
                 f"{shown} at '{where}' failed to satisfy constraint: Member must satisfy "
                 f"regular expression pattern: {spec['pattern']}"
             )
-    elif kind == "integer":
+    elif kind == "map":
+        if not isinstance(value, dict):
+            problems.append(f"Value at '{where}' failed to satisfy constraint: must be a map")
+            return
+        _check_size(spec, len(value), "Value", where, problems, "length")
+        for key, item in value.items():
+            _check(shape(spec["key"]["shape"]), key, f"{path}.{key}", problems)
+            _check(shape(spec["value"]["shape"]), item, f"{path}.{key}", problems)
+    elif kind in ("integer", "long"):
         if not isinstance(value, int) or isinstance(value, bool):
             problems.append(f"Value at '{where}' failed to satisfy constraint: must be an integer")
             return
         _check_size(spec, value, f"Value '{value}'", where, problems, "value")
+    elif kind in ("double", "float"):
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            problems.append(f"Value at '{where}' failed to satisfy constraint: must be a number")
+            return
+        _check_size(spec, value, f"Value '{value}'", where, problems, "value")
+    elif kind == "boolean":
+        if not isinstance(value, bool):
+            problems.append(f"Value at '{where}' failed to satisfy constraint: must be a boolean")
+    else:  # a type no served operation takes (`CHECKED_TYPES` lists those it checks)
+        problems.append(f"Value at '{where}' failed to satisfy constraint: unsupported type")
 
 
 def _check_size(
-    spec: dict[str, Any], size: int, shown: str, where: str, problems: list[str], what: str
+    spec: dict[str, Any], size: float, shown: str, where: str, problems: list[str], what: str
 ) -> None:
     low, high = spec.get("min"), spec.get("max")
     if low is not None and size < low:

@@ -49,6 +49,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
         account_id="210987654321",
         pending_seconds=10,
         in_progress_seconds=20,
+        activity_seconds=60,
     )
     service = EmulatorService(config, clock=clock)
     server = serve(service)

@@ -32,12 +32,21 @@ def test_values_override_the_defaults(tmp_path: Path) -> None:
     assert config.pending_seconds == 0
     assert config.faults.throttle_fraction == 0.5
     assert config.in_progress_seconds == EmulatorConfig().in_progress_seconds
+    assert config.activity_seconds == EmulatorConfig().activity_seconds == 60
+
+
+def test_activity_seconds_is_a_setting_of_its_own(tmp_path: Path) -> None:
+    path = tmp_path / "e.yaml"
+    path.write_text(HEADER + "inProgressSeconds: 1\nactivitySeconds: 7.5\n")
+    config = load_config(path)
+    assert (config.in_progress_seconds, config.activity_seconds) == (1, 7.5)
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
         (HEADER + "pendingSeconds: -1\n", "e.yaml:3:17: pendingSeconds: Input should be greater"),
+        (HEADER + "activitySeconds: -1\n", "e.yaml:3:18: activitySeconds: Input should be"),
         (HEADER + "datasetGroups:\n  - arn: nope\n", "e.yaml:4:10: datasetGroups[0].arn: String"),
         (HEADER + "pendingSecs: 1\n", "e.yaml:3:1: pendingSecs: Extra inputs are not permitted"),
         ("kind: Emulator\n", "e.yaml:1:1: apiVersion: Field required"),

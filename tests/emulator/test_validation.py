@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from reconciler.emulator.config import EmulatorConfig
 from reconciler.emulator.errors import ServiceError
 from reconciler.emulator.validation import validate_request
 
@@ -72,7 +74,7 @@ def test_sensitive_values_are_not_echoed() -> None:
 
 def test_types_ranges_and_enums() -> None:
     assert "must be a string" in refusal("CreateDataDeletionJob", create(jobName=5))
-    assert "Member must be <= 100" in refusal("ListDataDeletionJobs", {"maxResults": 101})
+    assert "Member must be <= 1" in refusal("ListDataDeletionJobs", {"maxResults": 101})
     assert "must be an integer" in refusal("ListDataDeletionJobs", {"maxResults": "10"})
     assert "enum value set: [ECOMMERCE, VIDEO_ON_DEMAND]" in refusal(
         "CreateDatasetGroup", {"name": "g", "domain": "RETAIL"}
@@ -86,3 +88,69 @@ def test_the_model_read_from_botocores_files_is_botocores_own() -> None:
     from reconciler.emulator.model import SERVICE_NAME, service_description
 
     assert service_description() == Loader().load_service_model(SERVICE_NAME, "service-2")
+
+
+def _types_reachable(shape_name: str, seen: set[str]) -> set[str]:
+    from reconciler.emulator.model import shape
+
+    if shape_name in seen:
+        return set()
+    seen.add(shape_name)
+    spec = shape(shape_name)
+    children = [m["shape"] for m in spec.get("members", {}).values()]
+    children += [spec[part]["shape"] for part in ("member", "key", "value") if part in spec]
+    found = {spec["type"]}
+    for child in children:
+        found |= _types_reachable(child, seen)
+    return found
+
+
+def test_every_served_operation_is_validated_from_the_model(tmp_path: Path) -> None:
+    """Every operation the emulator answers is in botocore's model, every type its input uses is
+    one `validation` checks, and the service refuses a member the model does not have."""
+    from reconciler.emulator.model import service_description
+    from reconciler.emulator.service import OPERATIONS, EmulatorService
+    from reconciler.emulator.validation import CHECKED_TYPES
+
+    model = service_description()["operations"]
+    service = EmulatorService(EmulatorConfig(database=tmp_path / "e.sqlite3", s3_root=tmp_path))
+    assert len(set(OPERATIONS)) == len(OPERATIONS) == 30
+    for operation in OPERATIONS:
+        assert _types_reachable(model[operation]["input"]["shape"], set()) <= CHECKED_TYPES
+        with pytest.raises(ServiceError) as info:
+            service.handle(operation, {"bogus": 1}, region="eu-west-1")
+        assert info.value.code == "InvalidInputException", operation
+        assert "Unknown member 'bogus'" in info.value.message
+
+
+def test_booleans_numbers_and_maps() -> None:
+    solution = {"name": "s", "datasetGroupArn": GROUP}
+    assert "Value at 'performHPO' failed to satisfy constraint: must be a boolean" in refusal(
+        "CreateSolution", solution | {"performHPO": "yes"}
+    )
+    events = {"eventsConfig": {"eventParametersList": [{"eventType": "click", "weight": "x"}]}}
+    assert "at 'solutionConfig.eventsConfig.eventParametersList.1.member.weight'" in refusal(
+        "CreateSolution", solution | {"solutionConfig": events}
+    )
+    assert "Member must be <= 1" in refusal(
+        "CreateSolution",
+        solution | {"solutionConfig": {"eventsConfig": {"eventParametersList": [{"weight": 1.5}]}}},
+    )
+    parameters = {"algorithmHyperParameters": {"hidden_dimension": "x" * 1001}}
+    assert "at 'solutionConfig.algorithmHyperParameters.hidden_dimension'" in refusal(
+        "CreateSolution", solution | {"solutionConfig": parameters}
+    )
+    assert "must be a map" in refusal(
+        "CreateSolution", solution | {"solutionConfig": {"algorithmHyperParameters": []}}
+    )
+    validate_request(
+        "CreateSolution",
+        solution
+        | {
+            "performHPO": False,
+            "solutionConfig": {
+                "algorithmHyperParameters": {"hidden_dimension": "64"},
+                "eventsConfig": {"eventParametersList": [{"eventType": "click", "weight": 1}]},
+            },
+        },
+    )
