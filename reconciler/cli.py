@@ -80,6 +80,19 @@ def retry_option(func: F) -> F:
     )(func)
 
 
+def checks_options(func: F) -> F:
+    func = click.option(
+        "--ignore-activity",
+        is_flag=True,
+        help="Create even in dataset groups that import or train now (AWS advises against it).",
+    )(func)
+    return click.option(
+        "--skip-preflight",
+        is_flag=True,
+        help="Do not read the jobs' inputs before creating them (for emergencies).",
+    )(func)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="reconciler")
 def cli() -> None:
@@ -126,6 +139,7 @@ def validate(
     "need attention (FAILED, no longer listed).",
 )
 @retry_option
+@checks_options
 @click.option("--no-color", is_flag=True, help="No colours (also: NO_COLOR, or not a terminal).")
 @click.pass_obj
 def plan(runtime: Runtime, /, **options: Any) -> int:
@@ -165,6 +179,7 @@ def plan(runtime: Runtime, /, **options: Any) -> int:
     help="Creates in flight at once.",
 )
 @retry_option
+@checks_options
 @lock_timeout_option
 @click.option("--no-color", is_flag=True, help="No colours.")
 @click.pass_obj

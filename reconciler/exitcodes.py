@@ -38,16 +38,18 @@ BY_COMMAND: tuple[tuple[str, str], ...] = (
     ("`validate`", "0 valid; 1 problems found"),
     (
         "`plan`",
-        "0 planned; 1 blocking errors (nothing can be applied or saved); with "
+        "0 planned; 1 blocking errors (nothing can be applied or saved), or jobs refused by "
+        "preflight (the rest can be applied); with "
         "`--detailed-exitcode`: 0 nothing to do, 2 changes or jobs that need attention (FAILED, "
         "no longer listed)",
     ),
     ("`show`", "0 shown; 1 not a readable saved plan"),
     (
         "`apply`",
-        "0 everything done; 1 refused, cancelled or stale (saved plan), a create that failed or "
-        "was not confirmed, and with `--wait` a job that ended FAILED or vanished, a service that "
-        "could not be read, or a `--timeout` that ran out",
+        "0 everything done; 1 refused, cancelled or stale (saved plan), a job preflight refused "
+        "(the others are created), a create that failed or was not confirmed, and with `--wait` "
+        "a job that ended FAILED or vanished, a service that could not be read, or a `--timeout` "
+        "that ran out",
     ),
     (
         "`status`",

@@ -32,10 +32,8 @@ class _Config(BaseModel):
     )
 
 
-def _url(value: str | None) -> str | None:
+def _url(value: str) -> str:
     """An http(s) URL that can be used: a host, a port that is a number, brackets that close."""
-    if value is None:
-        return None
     try:
         parts = urlsplit(value)
         parts.port  # noqa: B018 (reading the port checks it)
@@ -44,6 +42,9 @@ def _url(value: str | None) -> str | None:
     if not parts.hostname:
         raise ValueError(f"{value!r} names no host: use e.g. http://127.0.0.1:4599")
     return value
+
+
+Url = Annotated[str, Field(pattern=r"^https?://"), AfterValidator(_url)]
 
 
 def shown_url(url: str) -> str:
@@ -69,12 +70,8 @@ class ProviderSettings(_Config):
         ),
     ] = "aws"
     endpoint_url: Annotated[
-        str | None,
-        Field(
-            pattern=r"^https?://",
-            description="aws only: another endpoint, e.g. `reconciler emulator serve`'s URL",
-        ),
-        AfterValidator(_url),
+        Url | None,
+        Field(description="aws only: another endpoint, e.g. `reconciler emulator serve`'s URL"),
     ] = None
     profile: Annotated[str | None, Field(description="aws only: a named AWS profile")] = None
     emulator_config: Annotated[
@@ -104,9 +101,7 @@ class StateSettings(_Config):
         str | None, Field(description="s3: the bucket's region; default: the boto3 chain")
     ] = None
     endpoint_url: Annotated[
-        str | None,
-        Field(pattern=r"^https?://", description="s3: an S3-compatible server instead of AWS"),
-        AfterValidator(_url),
+        Url | None, Field(description="s3: an S3-compatible server instead of AWS")
     ] = None
     kms_key_id: Annotated[
         str | None, Field(description="s3: encrypt with this KMS key (default: SSE-S3)")
@@ -142,11 +137,30 @@ class Polling(_Config):
         return first, max(first, self.max_interval_seconds or defaults[1])
 
 
+class PreflightSettings(_Config):
+    """What `plan` checks of a job's input before it is created (a job whose input the service
+    cannot read FAILS, and its name can never be used again)."""
+
+    max_input_bytes: Annotated[
+        int,
+        Field(
+            ge=1,
+            description="the most a job's input may hold, all files together (the service's "
+            "limit: 100 MB today; older AWS pages say 50 MB)",
+        ),
+    ] = 100 * 1024 * 1024
+    s3_endpoint_url: Annotated[
+        Url | None,
+        Field(description="aws only: read the inputs from this S3-compatible server instead of S3"),
+    ] = None
+
+
 class Settings(_Config):
     provider: ProviderSettings = ProviderSettings()
     state: StateSettings = StateSettings()
     quotas: Quotas = Quotas()
     polling: Polling = Polling()
+    preflight: PreflightSettings = PreflightSettings()
 
 
 def with_environment(settings: Settings, environ: Mapping[str, str]) -> Settings:

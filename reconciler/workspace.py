@@ -9,6 +9,7 @@ what `apply` does.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,11 +17,20 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from reconciler.diagnostics import Severity
 from reconciler.errors import ReconcilerError
 from reconciler.manifest.loader import ManifestSet, load_manifests
 from reconciler.models import DatasetGroupRef, Target
 from reconciler.planning.decide import make_plan
-from reconciler.planning.model import Limits, Origin, Plan, RecordedJob, RecordedState
+from reconciler.planning.model import (
+    Limits,
+    Origin,
+    Plan,
+    PlanDiagnostic,
+    RecordedJob,
+    RecordedState,
+)
+from reconciler.preflight import preflight
 from reconciler.refresh import refresh
 from reconciler.settings import Settings, with_environment
 from reconciler.state.document import JobRecord, StateDocument, decisions_digest
@@ -78,9 +88,15 @@ class Workspace:
             groups |= {record.spec.dataset_group_arn for record in stored.jobs.values()}
         return checked_target(self.provider, groups)
 
-    def plan(self, stored: StateDocument | None, retry: Sequence[str] = ()) -> Plan:
+    def plan(self, stored: StateDocument | None, retry: Sequence[str] = (), **checks: bool) -> Plan:
         """Read the service for the declared and recorded jobs, then decide (retrying the FAILED
-        jobs at the addresses `retry` names once)."""
+        jobs at the addresses `retry` names once). The creates are then checked: their inputs
+        (preflight, unless `skip_preflight`) and what runs in their groups (unless
+        `ignore_activity`); a create whose input would make it FAIL is refused, one in a group
+        that imports or trains is held."""
+        skip_preflight = checks.get("skip_preflight", False)
+        ignore_activity = checks.get("ignore_activity", False)
+        before = Counter(self.provider.calls)
         target = self.target(stored)
         recorded = recorded_state(stored)
         observed = refresh(
@@ -90,18 +106,77 @@ class Workspace:
             self.provider,
             per_region=self.provider.parallel_reads,
         )
-        return make_plan(
-            self.manifests.jobs,
-            recorded,
-            observed,
-            Limits(max_pending=self.settings.quotas.max_pending_jobs_per_dataset_group),
-            Origin(
-                target=target,
-                state_location=self.backend.describe(),
-                manifests_digest=self.manifests.digest,
-            ),
-            retry=retry,
+
+        def decide(refused: dict[str, str], held: dict[str, str]) -> Plan:
+            return make_plan(
+                self.manifests.jobs,
+                recorded,
+                observed,
+                Limits(max_pending=self.settings.quotas.max_pending_jobs_per_dataset_group),
+                Origin(
+                    target=target,
+                    state_location=self.backend.describe(),
+                    manifests_digest=self.manifests.digest,
+                ),
+                retry=retry,
+                refused=refused,
+                held=held,
+            )
+
+        plan = decide({}, {})
+        refused, warnings = ({}, []) if skip_preflight else self._preflight(plan)
+        creating = {
+            c.dataset_group_arn for c in plan.changes if c.creates and c.address not in refused
+        }
+        held = {} if ignore_activity else self._activity(creating)
+        if refused or held:
+            plan = decide(refused, held)
+        calls = Counter(self.provider.calls)
+        calls.subtract(before)
+        calls.pop("GetCallerIdentity", None)  # the target's, not the plan's
+        return plan.model_copy(
+            update={
+                "diagnostics": (*plan.diagnostics, *warnings),
+                "preflight_skipped": skip_preflight,
+                "activity_ignored": ignore_activity,
+                "api_calls": {k: v for k, v in calls.items() if v},
+            }
         )
+
+    def _preflight(self, plan: Plan) -> tuple[dict[str, str], list[PlanDiagnostic]]:
+        """Which creates preflight refuses (address -> why), and its warnings."""
+        sources = {job.address: job.source for job in self.manifests.jobs}
+        findings = preflight(
+            plan.changes, self.provider.input_reader(), self.settings.preflight.max_input_bytes
+        )
+        refused: dict[str, str] = {}
+        warnings: list[PlanDiagnostic] = []
+        for finding in findings:
+            if finding.error:
+                refused[finding.address] = "\n".join(
+                    filter(None, (refused.get(finding.address), finding.message))
+                )
+            else:
+                warnings.append(
+                    PlanDiagnostic(
+                        severity=Severity.WARNING,
+                        summary=f"Preflight: {finding.address}",
+                        detail=finding.message,
+                        address=finding.address,
+                        source=sources.get(finding.address),
+                    )
+                )
+        return refused, warnings
+
+    def _activity(self, groups: Iterable[str]) -> dict[str, str]:
+        """The groups (of those given) where something runs now, with what runs there."""
+        held: dict[str, str] = {}
+        for group in sorted(groups):
+            running = self.provider.activity(group)
+            if running:
+                more = f" (and {len(running) - 2} more)" if len(running) > 2 else ""
+                held[group] = "; ".join(a.describe() for a in running[:2]) + more
+        return held
 
 
 def checked_target(provider: Provider, groups: Iterable[str]) -> Target:

@@ -88,6 +88,7 @@ ALLOWED: list[tuple[str, tuple[str, ...]]] = [
             "reconciler.manifest",
             "reconciler.planning",
             "reconciler.refresh",
+            "reconciler.preflight",
             "reconciler.settings",
             "reconciler.state.",
         ),
@@ -102,6 +103,7 @@ ALLOWED: list[tuple[str, tuple[str, ...]]] = [
         ),
     ),
     ("reconciler.refresh", ("reconciler.planning", "reconciler.providers.interface")),
+    ("reconciler.preflight", ("reconciler.planning", "reconciler.providers.inputs")),
     (
         "reconciler.providers",
         ("reconciler.providers", "reconciler.settings", "reconciler.emulator"),

@@ -20,7 +20,7 @@ from reconciler.applying.session import StateSession
 from reconciler.applying.tracking import Transition, fold, needs_watching, to_describe, to_list
 from reconciler.models import ServiceJob
 from reconciler.planning.model import Change
-from reconciler.providers.interface import Provider, ProviderError
+from reconciler.providers.interface import Activity, Provider, ProviderError
 from reconciler.state.document import JobRecord
 
 MAX_TRIES = 3  # creates sent per job in one run, when the answers do not come
@@ -60,6 +60,7 @@ class Tracker:
         executor: Executor | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        activity: Callable[[str], Sequence[Activity]] | None = None,
     ) -> None:
         self.session = session
         self.provider = provider
@@ -67,6 +68,7 @@ class Tracker:
         self.executor = executor
         self.monotonic = monotonic
         self.sleep = sleep
+        self.activity = activity  # what runs in a group: held creates wait for it to end
         self._misses: dict[str, int] = {}
         self.missing: set[str] = set()  # followed jobs the service stopped listing
         self.outcomes: list[Outcome] = []  # of every create submitted while tracking
@@ -82,6 +84,30 @@ class Tracker:
                 if self.tries[outcome.address] < MAX_TRIES:
                     again.append(changes[outcome.address])
         return again
+
+    def _released(
+        self, queued: list[Change], errors: list[str]
+    ) -> tuple[list[Change], list[Change]]:
+        """The queued creates that may go when slots free up, and those still held: a held
+        create goes once nothing runs in its group any more (asked once a poll, for the groups
+        of held creates only)."""
+        held_groups = {c.dataset_group_arn for c in queued if c.held}
+        busy: set[str] = set()
+        for group in sorted(held_groups):
+            if self.activity is None:
+                continue
+            try:
+                if self.activity(group):
+                    busy.add(group)
+            except ProviderError as exc:
+                errors.append(str(exc))
+                busy.add(group)  # not known to be quiet: it waits
+        ready = [
+            c.model_copy(update={"held": None}) if c.held else c
+            for c in queued
+            if c.dataset_group_arn not in busy
+        ]
+        return ready, [c for c in queued if c.dataset_group_arn in busy]
 
     def following(self, record: JobRecord) -> bool:
         return needs_watching(record) and record.address not in self.missing
@@ -125,8 +151,9 @@ class Tracker:
         )
         remaining = queued
         if queued and self.executor is not None:  # a wave writes (observations too)
-            progress.submitted, remaining = self.executor.submit_queued(queued, listed)
-            remaining += self._to_try_again(progress.submitted, queued)
+            ready, waiting = self._released(queued, errors)
+            progress.submitted, remaining = self.executor.submit_queued(ready, listed)
+            remaining += waiting + self._to_try_again(progress.submitted, ready)
         self.session.flush()  # at most once a poll, and observations alone every 20 s
         self.outcomes += progress.submitted
         for record in self.session.document.jobs.values():

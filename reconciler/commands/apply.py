@@ -42,6 +42,8 @@ class ApplyOptions:
     timeout: float | None = None
     parallelism: int = 4
     retry: tuple[str, ...] = ()
+    skip_preflight: bool = False
+    ignore_activity: bool = False
     lock_timeout: float = 0
     no_color: bool = False
 
@@ -49,9 +51,11 @@ class ApplyOptions:
 def apply(options: ApplyOptions, runtime: Runtime) -> int:
     if options.timeout is not None and not options.wait:
         raise UsageError("--timeout limits --wait: give --wait too, or leave --timeout out")
-    if options.retry and options.plan_file is not None:
+    given = [f for f in ("retry", "skip_preflight", "ignore_activity") if getattr(options, f)]
+    if given and options.plan_file is not None:
+        flag = "--" + given[0].replace("_", "-")
         raise UsageError(
-            "--retry goes to `reconciler plan -out`: a saved plan already says what it retries"
+            f"{flag} goes to `reconciler plan -out`: a saved plan already says what it does"
         )
     workspace = open_workspace(options.manifests_dir, runtime)
     with locked(workspace.backend, "apply", options.lock_timeout, runtime):
@@ -71,7 +75,7 @@ class _Apply:
         if self.options.plan_file is not None:
             plan = self._saved(self.options.plan_file, stored)
         else:
-            plan = self.workspace.plan(stored, retry=self.options.retry)
+            plan = self.workspace.plan(stored, retry=self.options.retry, **self._checks())
         self.out.write(render_text(plan, color=self.runtime.color(self.options.no_color)))
         if plan.errored:
             return ExitCode.ERROR
@@ -123,6 +127,9 @@ class _Apply:
         results = [o.result for o in final.values()]
         if Result.FAILED in results or Result.UNKNOWN in results:
             code = ExitCode.ERROR
+        if plan.refused:  # never created: what preflight found is above, at each manifest line
+            code = ExitCode.ERROR
+            self.unfinished.append(f"{plural(len(plan.refused), 'job')} refused by preflight")
         summary = _summary(results, self.options.wait, code is ExitCode.OK, self.unfinished)
         self.out.write(summary + "\n")
         if not self.options.wait and Result.CREATED in results:
@@ -161,7 +168,12 @@ class _Apply:
         # The file is bound to its contents: what it says must be what the manifests, the
         # state and the service call for now (a hand-edited plan, or a job that failed since,
         # is refused). The plan made now carries those same decisions and is the one applied.
-        fresh = self.workspace.plan(stored, retry=plan.retries)
+        fresh = self.workspace.plan(
+            stored,
+            retry=plan.retries,
+            skip_preflight=plan.preflight_skipped,
+            ignore_activity=plan.activity_ignored,
+        )
         differences = _differences(plan, fresh)
         if differences and not fresh.errored:
             shown = "\n".join(differences[:10])
@@ -171,6 +183,12 @@ class _Apply:
                 f"now:\n{shown}{more}\nMake a new plan."
             )
         return fresh
+
+    def _checks(self) -> dict[str, bool]:
+        return {
+            "skip_preflight": self.options.skip_preflight,
+            "ignore_activity": self.options.ignore_activity,
+        }
 
     def _confirm(self) -> None:
         if not self.runtime.in_tty:
@@ -192,13 +210,15 @@ class _Apply:
         unconfirmed: list[Change],
     ) -> TrackResult:
         settings = self.workspace.settings
+        provider = self.workspace.provider
         tracker = Tracker(
             session,
-            self.workspace.provider,
-            intervals=settings.polling.intervals(self.workspace.provider.polling_defaults),
+            provider,
+            intervals=settings.polling.intervals(provider.polling_defaults),
             executor=executor,
             monotonic=self.runtime.monotonic,
             sleep=self.runtime.sleep,
+            activity=None if self.options.ignore_activity else provider.activity,
         )
         display = ProgressDisplay(self.out, tty=self.runtime.out_tty)
         try:

@@ -14,6 +14,7 @@ from reconciler.diagnostics import Severity
 from reconciler.exitcodes import CHECK_PRECEDENCE, ExitCode
 from reconciler.planning.attention import Concern
 from reconciler.planning.model import Action, Health, Plan
+from reconciler.providers.interface import Provider
 from reconciler.runtime import Runtime
 from reconciler.workspace import open_workspace
 
@@ -58,12 +59,36 @@ def classify(plan: Plan) -> tuple[ExitCode, list[str]]:
     return code, lines
 
 
+def overlaps(plan: Plan, provider: Provider) -> list[str]:
+    """Warnings for deletions that run while their group imports or trains: AWS does not
+    guarantee the deletion from the models then, and recommends another deletion job. Only the
+    groups of deletions running now are asked (what ran and ended between two checks is not
+    seen)."""
+    running = [
+        c for c in plan.changes if c.in_sync and c.health in (Health.PENDING, Health.IN_PROGRESS)
+    ]
+    found: list[str] = []
+    for group in sorted({c.dataset_group_arn for c in running}):
+        busy = provider.activity(group)
+        if not busy:
+            continue
+        what = "; ".join(a.describe() for a in busy[:2])
+        for change in running:
+            if change.dataset_group_arn == group:
+                found.append(
+                    f"warning: {change.address}: {what} while the deletion runs: AWS does not "
+                    "guarantee the deletion from models trained meanwhile; declare another "
+                    "deletion job for the same users once both have ended"
+                )
+    return found
+
+
 def check(options: CheckOptions, runtime: Runtime) -> int:
     workspace = open_workspace(options.manifests_dir, runtime)
     plan = workspace.plan(workspace.load_state())
     code, lines = classify(plan)
     runtime.out.write(plan.target.line() + "\n")
-    for line in lines:
+    for line in lines + overlaps(plan, workspace.provider):
         runtime.out.write(line + "\n")
     completed = sum(1 for c in plan.changes if c.health is Health.COMPLETED and c.in_sync)
     declared = len(workspace.manifests.jobs)  # a job with a plan error has no change

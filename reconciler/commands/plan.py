@@ -21,12 +21,19 @@ class PlanOptions:
     out_file: Path | None = None
     detailed_exitcode: bool = False
     retry: tuple[str, ...] = ()
+    skip_preflight: bool = False
+    ignore_activity: bool = False
     no_color: bool = False
 
 
 def plan(options: PlanOptions, runtime: Runtime) -> int:
     workspace = open_workspace(options.manifests_dir, runtime)
-    result = workspace.plan(workspace.load_state(), retry=options.retry)
+    result = workspace.plan(
+        workspace.load_state(),
+        retry=options.retry,
+        skip_preflight=options.skip_preflight,
+        ignore_activity=options.ignore_activity,
+    )
     if options.output_format == "json":
         runtime.out.write(render_json(result))
     elif options.output_format == "markdown":
@@ -40,6 +47,8 @@ def plan(options: PlanOptions, runtime: Runtime) -> int:
     if options.out_file is not None:
         save_plan(options.out_file, result, now=runtime.clock())
         runtime.err.write(f"Saved the plan to {options.out_file}.\n")
+    if result.refused:  # the rest can be applied; the refused jobs are errors all the same
+        return ExitCode.ERROR
     if options.detailed_exitcode and (result.has_changes or result.needs_attention):
         return ExitCode.CHANGES
     return ExitCode.OK

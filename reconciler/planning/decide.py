@@ -25,7 +25,7 @@ the rest are queued. Every change carries what the job will be once applied (`af
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from reconciler.diagnostics import Severity
 from reconciler.models import MAX_ATTEMPTS, DesiredJob, JobSpec, JobStatus, ServiceJob
@@ -73,8 +73,15 @@ def _values(
 
 
 class _Planner:
-    def __init__(self, observed: Observed, claimed: set[str], retry: Collection[str]) -> None:
+    def __init__(
+        self,
+        observed: Observed,
+        claimed: set[str],
+        retry: Collection[str],
+        refused: Mapping[str, str],
+    ) -> None:
         self.observed = observed
+        self.refused = refused  # address -> why preflight refuses its create
         self.claimed = claimed  # every name a declared or recorded job holds
         self.retry_asked = set(retry)  # addresses to retry once if FAILED (`--retry`)
         self.attention: list[attention.Attention] = []
@@ -110,6 +117,18 @@ class _Planner:
         previous: ServiceJob | None = None,
         earlier: tuple[EarlierAttempt, ...] = (),
     ) -> None:
+        if action in (Action.CREATE, Action.RETRY) and job.address in self.refused:
+            self.diagnostics.append(
+                PlanDiagnostic(
+                    severity=Severity.ERROR,
+                    summary=f"Preflight: {job.address} is not created: its job would FAIL",
+                    detail=self.refused[job.address],
+                    address=job.address,
+                    source=job.source,
+                    blocking=False,
+                )
+            )
+            return
         self.changes.append(
             Change(
                 address=job.address,
@@ -366,10 +385,17 @@ def make_plan(
     limits: Limits,
     origin: Origin,
     retry: Collection[str] = (),
+    *,
+    refused: Mapping[str, str] | None = None,
+    held: Mapping[str, str] | None = None,
 ) -> Plan:
-    """The plan; `retry`: addresses of FAILED jobs to retry once whatever their onFailure."""
+    """The plan. `retry`: addresses of FAILED jobs to retry once whatever their onFailure;
+    `refused`: creates preflight refuses (address -> why), shown as errors of their own jobs;
+    `held`: dataset groups whose creates wait for their imports and trainings (group -> what
+    runs there)."""
     records = recorded.jobs if recorded else {}
-    planner = _Planner(observed, claimed_names(desired, records.values()), retry)
+    claimed = claimed_names(desired, records.values())
+    planner = _Planner(observed, claimed, retry, refused or {})
     missing_groups: dict[str, DesiredJob] = {}
     for job in desired:
         group = observed.groups.get(job.spec.dataset_group_arn)
@@ -395,7 +421,7 @@ def make_plan(
         if address not in declared:
             planner.changes.append(_forget(record))
     planner.diagnostics += unmanaged(observed, desired, records.values())
-    changes, quotas = allocate(planner.changes, observed, limits.max_pending)
+    changes, quotas = allocate(planner.changes, observed, limits.max_pending, held)
     return Plan(
         target=origin.target,
         state_location=origin.state_location,

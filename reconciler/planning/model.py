@@ -72,6 +72,7 @@ class PlanDiagnostic(Frozen):
     detail: str = ""
     address: str | None = None
     source: Location | None = None  # where the manifest declares the job
+    blocking: bool = True  # an error that stops the whole plan; False: only its job is refused
 
 
 class RecordedJob(Frozen):
@@ -154,6 +155,7 @@ class Change(Frozen):
     earlier: tuple[EarlierAttempt, ...] = ()  # import: the attempts before the one imported
     after: JobValues | None = None  # the job once applied (None: forget)
     queued: bool = False
+    held: str | None = None  # queued while its dataset group imports or trains: what runs there
     health: Health = Health.MISSING
 
     @property
@@ -204,6 +206,8 @@ class Plan(Frozen):
     diagnostics: tuple[PlanDiagnostic, ...] = ()
     attention: tuple[Attention, ...] = ()  # FAILED jobs nothing retries, jobs no longer listed
     retries: tuple[str, ...] = ()  # addresses asked to retry once (`--retry`)
+    preflight_skipped: bool = False  # `--skip-preflight`: the inputs were not read
+    activity_ignored: bool = False  # `--ignore-activity`: creates go even while groups train
     api_calls: dict[str, int] = Field(default_factory=dict)
 
     @property
@@ -212,7 +216,13 @@ class Plan(Frozen):
 
     @property
     def errored(self) -> bool:
-        return any(d.severity is Severity.ERROR for d in self.diagnostics)
+        """An error that stops the whole plan: nothing can be applied."""
+        return any(d.severity is Severity.ERROR and d.blocking for d in self.diagnostics)
+
+    @property
+    def refused(self) -> tuple[PlanDiagnostic, ...]:
+        """Jobs refused on their own (preflight): not created; the rest of the plan applies."""
+        return tuple(d for d in self.diagnostics if d.severity is Severity.ERROR and not d.blocking)
 
     @property
     def has_changes(self) -> bool:
@@ -232,4 +242,6 @@ class Plan(Frozen):
         for change in self.changes:
             counts[change.action.value] += 1
         counts["queued"] = sum(1 for c in self.changes if c.queued)
+        counts["held"] = sum(1 for c in self.changes if c.held)
+        counts["refused"] = len(self.refused)
         return counts

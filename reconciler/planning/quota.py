@@ -7,7 +7,7 @@ slots as queued, and the executor submits queued creates as slots free up while 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from reconciler.models import JobStatus, ServiceJob
 from reconciler.planning.model import Change, GroupQuota, Health
@@ -25,9 +25,11 @@ def free_slots(jobs: Iterable[ServiceJob], limit: int) -> int:
 
 
 def allocate(
-    changes: list[Change], observed: Observed, limit: int
+    changes: list[Change], observed: Observed, limit: int, held: Mapping[str, str] | None = None
 ) -> tuple[list[Change], list[GroupQuota]]:
-    """Mark the creates beyond each group's free PENDING slots as queued."""
+    """Mark the creates beyond each group's free PENDING slots as queued, and every create of a
+    group `held` (dataset group -> what runs in it) as queued and held."""
+    held = held or {}
     waiting = {arn: pending(group.jobs) for arn, group in observed.groups.items()}
     free = {arn: free_slots(group.jobs, limit) for arn, group in observed.groups.items()}
     used: dict[str, int] = defaultdict(int)
@@ -38,7 +40,11 @@ def allocate(
             result.append(change)
             continue
         group = change.dataset_group_arn
-        if used[group] < free.get(group, limit):
+        if group in held:
+            queued[group] += 1
+            update = {"queued": True, "health": Health.QUEUED, "held": held[group]}
+            result.append(change.model_copy(update=update))
+        elif used[group] < free.get(group, limit):
             used[group] += 1
             result.append(change)
         else:

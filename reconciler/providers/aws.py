@@ -32,6 +32,7 @@ from reconciler.errors import UsageError
 from reconciler.models import Target
 from reconciler.providers.base import ExpiredToken, ServiceProvider
 from reconciler.providers.errors import translate
+from reconciler.providers.inputs import InputReader
 from reconciler.providers.interface import (
     AccessDenied,
     InvalidInput,
@@ -54,7 +55,11 @@ class AwsProvider(ServiceProvider):
     parallel_reads = 8  # each call waits on the network
 
     def __init__(
-        self, settings: ProviderSettings, session: boto3.session.Session | None = None
+        self,
+        settings: ProviderSettings,
+        session: boto3.session.Session | None = None,
+        *,
+        inputs_endpoint_url: str | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
@@ -74,8 +79,17 @@ class AwsProvider(ServiceProvider):
         )
         self._clients: dict[str, Any] = {}
         self._making = threading.Lock()
+        self._inputs_endpoint_url = inputs_endpoint_url
         self._target: Target | None = None
         self.attempts: Counter[str] = Counter()  # HTTP requests sent, retries included
+
+    def input_reader(self) -> InputReader:
+        from reconciler.providers.s3_inputs import S3Inputs
+
+        config = self._config
+        if self._inputs_endpoint_url:  # an S3-compatible server: paths, not bucket host names
+            config = config.merge(Config(s3={"addressing_style": "path"}))
+        return S3Inputs(self._session, config, self._inputs_endpoint_url)
 
     def target(self, regions: Sequence[str]) -> Target:
         """Where Personalize calls go (the endpoint botocore resolved, named where it is not

@@ -13,6 +13,7 @@ from typing import Any
 
 from reconciler.models import JobSpec, ServiceJob
 from reconciler.providers.interface import (
+    Activity,
     DatasetGroupInfo,
     InvalidInput,
     NotFound,
@@ -106,6 +107,39 @@ class ServiceProvider(ABC):
         body = self._call(region_of(spec.dataset_group_arn), "CreateDataDeletionJob", params)
         return str(body["dataDeletionJobArn"])
 
+    def activity(self, dataset_group_arn: str) -> list[Activity]:
+        region = region_of(dataset_group_arn)
+        group = {"datasetGroupArn": dataset_group_arn}
+        found: list[Activity] = []
+        for dataset in self._every(region, "ListDatasets", group, "datasets"):
+            imports = {"datasetArn": dataset["datasetArn"]}
+            for job in self._every(region, "ListDatasetImportJobs", imports, "datasetImportJobs"):
+                found.append(_activity("dataset import job", job["jobName"], job))
+        for solution in self._every(region, "ListSolutions", group, "solutions"):
+            of = {"solutionArn": solution["solutionArn"]}
+            for version in self._every(region, "ListSolutionVersions", of, "solutionVersions"):
+                arn = version["solutionVersionArn"]
+                found.append(_activity("solution version", arn, version))
+                batch = {"solutionVersionArn": arn}
+                for operation, key, kind in _BATCH:
+                    for job in self._every(region, operation, batch, key):
+                        found.append(_activity(kind, job["jobName"], job))
+        return [item for item in found if running(item.status)]
+
+    def _every(
+        self, region: str, operation: str, params: dict[str, Any], key: str
+    ) -> list[dict[str, Any]]:
+        """Every item of a paginated List operation."""
+        items: list[dict[str, Any]] = []
+        request = {**params, "maxResults": PAGE_SIZE}
+        while True:
+            page = self._call(region, operation, request)
+            items += page.get(key, [])
+            token = page.get("nextToken")
+            if not token:
+                return items
+            request = {**request, "nextToken": token}
+
     def describe_dataset_group(self, dataset_group_arn: str) -> DatasetGroupInfo | None:
         try:
             body = self._call(
@@ -119,6 +153,23 @@ class ServiceProvider(ABC):
         return DatasetGroupInfo(
             arn=group["datasetGroupArn"], name=group["name"], status=group["status"]
         )
+
+
+_BATCH = (
+    ("ListBatchInferenceJobs", "batchInferenceJobs", "batch inference job"),
+    ("ListBatchSegmentJobs", "batchSegmentJobs", "batch segment job"),
+)
+
+
+def running(status: str) -> bool:
+    """Pending, in progress or stopping, however the kind spells it: CREATE PENDING, CREATE
+    IN_PROGRESS, IN PROGRESS (batch jobs), CREATE_STOPPING…"""
+    words = status.upper().replace("_", " ")
+    return any(word in words for word in ("PENDING", "IN PROGRESS", "STOPPING"))
+
+
+def _activity(kind: str, name: str, item: dict[str, Any]) -> Activity:
+    return Activity(kind=kind, name=name, status=str(item.get("status", "")))
 
 
 def job_from_wire(item: dict[str, Any]) -> ServiceJob:

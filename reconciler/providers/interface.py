@@ -13,12 +13,25 @@ from typing import Protocol
 
 from reconciler.errors import ReconcilerError
 from reconciler.models import Frozen, JobSpec, ServiceJob, Target
+from reconciler.providers.inputs import InputReader
 
 
 class DatasetGroupInfo(Frozen):
     arn: str
     name: str
     status: str
+
+
+class Activity(Frozen):
+    """Something that runs in a dataset group and that a deletion should not overlap: a dataset
+    import, a solution version in training, a batch inference or batch segment job."""
+
+    kind: str  # "dataset import job", "solution version", ...
+    name: str
+    status: str  # as the service says it, e.g. CREATE IN_PROGRESS
+
+    def describe(self) -> str:
+        return f"{self.kind} {self.name} is {self.status}"
 
 
 class ProviderError(ReconcilerError):
@@ -83,6 +96,16 @@ class Provider(Protocol):
 
     def describe_dataset_group(self, dataset_group_arn: str) -> DatasetGroupInfo | None:
         """The dataset group, or None where it does not exist."""
+        ...
+
+    def activity(self, dataset_group_arn: str) -> list[Activity]:
+        """What runs in the group now (pending or in progress): dataset imports (ListDatasets,
+        ListDatasetImportJobs), trainings (ListSolutions, ListSolutionVersions), batch inference
+        and batch segment jobs of its solution versions."""
+        ...
+
+    def input_reader(self) -> InputReader:
+        """Where a job's input is read for preflight: S3, or the emulator's directory."""
         ...
 
     def target(self, regions: Sequence[str]) -> Target:

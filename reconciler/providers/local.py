@@ -17,6 +17,7 @@ from reconciler.errors import UsageError
 from reconciler.models import Target
 from reconciler.providers.base import ExpiredToken, ServiceProvider
 from reconciler.providers.errors import translate
+from reconciler.providers.inputs import DirectoryInputs, InputReader
 from reconciler.providers.interface import ProviderError, TransientError
 
 
@@ -48,6 +49,9 @@ class LocalProvider(ServiceProvider):
     def __init__(self, service: EmulatorService) -> None:
         super().__init__()
         self.service = service
+
+    def input_reader(self) -> InputReader:
+        return DirectoryInputs(self.service.config.s3_root)
 
     def target(self, regions: Sequence[str]) -> Target:
         return Target(

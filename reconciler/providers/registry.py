@@ -19,7 +19,7 @@ def _local(settings: Settings) -> Provider:
 def _aws(settings: Settings) -> Provider:
     from reconciler.providers.aws import AwsProvider
 
-    return AwsProvider(settings.provider)
+    return AwsProvider(settings.provider, inputs_endpoint_url=settings.preflight.s3_endpoint_url)
 
 
 PROVIDERS: dict[str, Callable[[Settings], Provider]] = {"local": _local, "aws": _aws}

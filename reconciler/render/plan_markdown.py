@@ -9,7 +9,12 @@ from reconciler.diagnostics import Severity
 from reconciler.planning.attention import summary as attention_summary
 from reconciler.planning.model import Action, Change, Plan
 from reconciler.render.plan_text import render_text
-from reconciler.render.values import import_sentence, short_group, summary_sentence
+from reconciler.render.values import (
+    checks_sentence,
+    import_sentence,
+    short_group,
+    summary_sentence,
+)
 
 _ICON = {
     Action.CREATE: "🆕 create",
@@ -24,6 +29,8 @@ def render_markdown(plan: Plan) -> str:
     attention = attention_summary(plan.attention)
     if plan.errored:
         headline = "❌ **Plan failed**: fix the errors below; nothing can be applied."
+    elif not plan.has_changes and plan.refused:
+        headline = "❌ **Nothing to apply**: the jobs left to create are refused (see below)."
     elif not plan.has_changes and attention:
         headline = f"⚠️ **{attention}.** No changes to apply: see the next steps below."
     elif not plan.has_changes:
@@ -35,6 +42,9 @@ def render_markdown(plan: Plan) -> str:
             headline += f" {imports}."
         if attention:
             headline += f" ⚠️ **{attention}.**"
+    checks = checks_sentence(plan)
+    if checks and not plan.errored:
+        headline += f" {checks}."
     lines = ["### Reconciler plan", "", headline, "", f"**{plan.target.line()}**", ""]
     if plan.attention:
         lines += ["#### ⚠️ Needs attention", "", "| Job | What the service says | Next step |"]
@@ -76,7 +86,9 @@ def render_markdown(plan: Plan) -> str:
 
 
 def _row(change: Change, flagged: set[str]) -> str:
-    action = _ICON[change.action] + (" (queued)" if change.queued else "")
+    action = _ICON[change.action] + (
+        f" (held: {change.held})" if change.held else " (queued)" if change.queued else ""
+    )
     name = change.job_name
     if change.desired is not None and change.desired.job_name != name:
         name = f"{change.desired.job_name} → {name}"

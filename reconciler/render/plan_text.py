@@ -15,7 +15,13 @@ from reconciler.diagnostics import Severity
 from reconciler.planning.attention import summary as attention_summary
 from reconciler.planning.model import Action, Change, Plan, PlanDiagnostic
 from reconciler.render.diagnostics import plural
-from reconciler.render.values import import_sentence, job_values, short_group, summary_sentence
+from reconciler.render.values import (
+    checks_sentence,
+    import_sentence,
+    job_values,
+    short_group,
+    summary_sentence,
+)
 
 _SYMBOL = {Action.CREATE: "+", Action.IMPORT: "<=", Action.RETRY: "~>", Action.FORGET: "-"}
 _COLOR = {"+": "32", "<=": "36", "~>": "33", "-": "31", "error": "31", "warning": "33", "bold": "1"}
@@ -79,10 +85,12 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
 def _block(change: Change, paint: _Paint) -> list[str]:
     symbol = _SYMBOL[change.action]
     head = {
-        Action.CREATE: "will be queued" if change.queued else "will be created",
+        Action.CREATE: f"will be held ({change.held})"
+        if change.held
+        else ("will be queued" if change.queued else "will be created"),
         Action.IMPORT: "will be imported",
         Action.RETRY: f"will be retried as {change.job_name!r}"
-        + (" (queued)" if change.queued else ""),
+        + (f" (held: {change.held})" if change.held else " (queued)" if change.queued else ""),
         Action.FORGET: "will be forgotten",
     }[change.action]
     lines = [paint(f"  # {change.address} {head}", "bold") + f": {change.detail}"]
@@ -141,6 +149,8 @@ def _summary(plan: Plan, paint: _Paint) -> str:
     if not plan.has_changes and plan.attention:
         need = "needs" if len(plan.attention) == 1 else "need"
         text = f"No changes to apply, but {plural(len(plan.attention), 'job')} {need} attention."
+    elif not plan.has_changes and plan.refused:
+        text = "Nothing to apply: the jobs left to create are refused (see the errors above)."
     elif not plan.has_changes:
         text = "No changes. Every declared job is in the state and the service."
     elif imports and not any(c.action is not Action.IMPORT for c in plan.changes if not c.in_sync):
@@ -151,4 +161,7 @@ def _summary(plan: Plan, paint: _Paint) -> str:
     if health:
         shown = ", ".join(f"{name} {count}" for name, count in sorted(health.items()))
         text += f" Unchanged: {sum(health.values())} ({shown})."
+    checks = checks_sentence(plan)
+    if checks:
+        text += f" {checks}."
     return paint(text, "bold")

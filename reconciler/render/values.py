@@ -50,7 +50,9 @@ def summary_sentence(plan: Plan) -> str:
     """`5 to create (2 queued), 0 to retry, 0 to forget`: what changes in the service (and what
     the state stops tracking); imports are said apart (`import_sentence`)."""
     counts = plan.summary()
-    queued = f" ({counts['queued']} queued)" if counts["queued"] else ""
+    parts = [f"{counts['queued']} queued"] if counts["queued"] else []
+    parts += [f"{counts['held']} held"] if counts["held"] else []
+    queued = f" ({', '.join(parts)})" if parts else ""
     return (
         f"{counts['create']} to create{queued}, {counts['retry']} to retry, "
         f"{counts['forget']} to forget"
@@ -63,3 +65,15 @@ def import_sentence(plan: Plan) -> str | None:
     if not count:
         return None
     return f"State: {plural(count, 'job')} to import from the service (no service change)"
+
+
+def checks_sentence(plan: Plan) -> str | None:
+    """What the plan did not check or create: refused jobs, skipped checks."""
+    said = []
+    if plan.refused:
+        said.append(f"Refused by preflight: {plural(len(plan.refused), 'job')} (not created)")
+    if plan.preflight_skipped:
+        said.append("Preflight skipped (--skip-preflight): the inputs were not read")
+    if plan.activity_ignored:
+        said.append("Activity ignored (--ignore-activity): creates go while groups train")
+    return ". ".join(said) or None

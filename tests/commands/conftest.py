@@ -110,6 +110,12 @@ class Project:
             names += [j.job_name for j in provider.list_jobs(arn)]
         return sorted(names)
 
+    def write_input(self, name: str, text: str = "USER_ID\neu-00001,eu-00002\n") -> str:
+        """A CSV in the example's bucket (by default one preflight passes, with its header, and
+        the service FAILS: a row of two columns); its s3:// location."""
+        (self.root / "example-data" / "s3" / "acme-privacy" / name).write_text(text)
+        return f"s3://acme-privacy/{name}"
+
     def write_manifest(self, name: str, text: str) -> None:
         (self.root / "manifests" / name).write_text(text, encoding="utf-8")
 

@@ -177,11 +177,12 @@ def test_failed_job_makes_apply_wait_exit_1_and_retry_recovers(project: Project)
         "  - jobName: late-file\n    dataSource: {dataLocation: s3://acme-privacy/late.csv}\n"
         "    onFailure: retry\n    maxAttempts: 2\n",
     )
+    project.write_input("late.csv")  # passes preflight, FAILS in the service
     assert project.apply(wait=True) == 1
     assert (
-        "Error: shop-eu/late-file: late-file FAILED (Input data not found at "
-        "s3://acme-privacy/late.csv.). Next: fix the input; the next `reconciler apply` retries "
-        "it as late-file-r2 (onFailure: retry, attempt 2 of 2)\n"
+        "Error: shop-eu/late-file: late-file FAILED (Input file s3://acme-privacy/late.csv: row 2 "
+        "has 2 columns; expected only USER_ID.). Next: fix the input; the next `reconciler "
+        "apply` retries it as late-file-r2 (onFailure: retry, attempt 2 of 2)\n"
     ) in project.err.getvalue()
     out = project.out.getvalue()
     assert "Apply complete" not in out
@@ -244,7 +245,7 @@ def test_aws_provider_rides_out_injected_throttling(
     local = project.provider
     project.provider = over_http  # type: ignore[method-assign]
     try:
-        assert project.apply(wait=True) == 0
+        assert project.apply("--skip-preflight", wait=True) == 0  # S3 is not emulated
     finally:
         project.provider = local  # type: ignore[method-assign]
         for server in servers:
@@ -330,6 +331,7 @@ def test_a_lost_state_is_rebuilt_from_the_service_retries_included(project: Proj
         "  - jobName: late-file\n    dataSource: {dataLocation: s3://acme-privacy/late.csv}\n"
         "    onFailure: retry\n",
     )
+    project.write_input("late.csv")
     assert project.apply(wait=True) == 1  # late-file FAILED
     Path("example-data/s3/acme-privacy/late.csv").write_text("USER_ID\neu-00001\n")
     assert project.apply(wait=True) == 0  # late-file-r2 COMPLETED

@@ -13,10 +13,11 @@ from tests.commands.conftest import GROUP_EU, Project
 BROKEN = (
     f"apiVersion: reconciler/v1\nkind: DeletionJobs\ndatasetGroupArn: {GROUP_EU}\n"
     "defaults: {roleArn: 'arn:aws:iam::123456789012:role/R'}\njobs:\n"
-    "  - jobName: no-input\n    dataSource: {dataLocation: s3://acme-privacy/none.csv}\n"
+    "  - jobName: no-input\n    dataSource: {dataLocation: s3://acme-privacy/bad-rows.csv}\n"
 )
 FAILED_STEP = (
-    "no-input FAILED (Input data not found at s3://acme-privacy/none.csv.). Next: fix the input, "
+    "no-input FAILED (Input file s3://acme-privacy/bad-rows.csv: row 2 has 2 columns; expected "
+    "only USER_ID.). Next: fix the input, "
     "then `reconciler apply --retry shop-eu/no-input` creates one more attempt (no-input-r2)"
 )
 MISSING_STEP = (
@@ -28,6 +29,7 @@ MISSING_STEP = (
 
 def failed_and_missing(project: Project) -> None:
     """One job FAILED (onFailure: report), one COMPLETED job deleted behind the tool's back."""
+    project.write_input("bad-rows.csv")
     project.write_manifest("broken.yaml", BROKEN)
     assert project.apply(wait=True) == 1
     with sqlite3.connect(".reconciler/emulator.sqlite3") as conn:
@@ -88,6 +90,7 @@ def test_status_and_check_agree_with_the_plan(project: Project) -> None:
 
 
 def test_apply_retry_creates_one_more_attempt_of_a_failed_job(project: Project) -> None:
+    project.write_input("bad-rows.csv")
     project.write_manifest("broken.yaml", BROKEN)
     assert project.apply(wait=True) == 1
     assert project.apply("--retry", "shop-eu/gdpr-2026-w46") == 1  # COMPLETED: not retried
@@ -96,7 +99,7 @@ def test_apply_retry_creates_one_more_attempt_of_a_failed_job(project: Project) 
     )
     assert project.apply("--retry", "shop-eu/nope") == 1
     assert "shop-eu/nope is not declared in the manifests" in project.out.getvalue()
-    (project.root / "example-data/s3/acme-privacy/none.csv").write_text("USER_ID\neu-00001\n")
+    project.write_input("bad-rows.csv", "USER_ID\neu-00001\n")  # fixed
     assert project.run("plan", "--retry", "shop-eu/no-input", "--detailed-exitcode") == 2
     assert "will be retried as 'no-input-r2'" in project.out.getvalue()
     assert "attempt 2, asked with --retry" in project.out.getvalue()
@@ -126,10 +129,12 @@ def test_apply_never_says_complete_while_declared_jobs_need_attention(project: P
 def test_status_gives_the_plans_next_step_for_a_job_its_manifest_retries(
     project: Project,
 ) -> None:
+    project.write_input("bad-rows.csv")
     project.write_manifest("broken.yaml", BROKEN + "    onFailure: retry\n")
     assert project.apply(wait=True) == 1
     step = (
-        "shop-eu/no-input: no-input FAILED (Input data not found at s3://acme-privacy/none.csv.). "
+        "shop-eu/no-input: no-input FAILED (Input file s3://acme-privacy/bad-rows.csv: row 2 has 2 "
+        "columns; expected only USER_ID.). "
         "Next: fix the input; the next `reconciler apply` retries it as no-input-r2 (onFailure: "
         "retry, attempt 2 of 3)\n"
     )
@@ -141,6 +146,7 @@ def test_status_gives_the_plans_next_step_for_a_job_its_manifest_retries(
 
 
 def test_a_queued_retry_says_it_must_be_asked_again(project: Project) -> None:
+    project.write_input("bad-rows.csv")
     project.write_manifest("broken.yaml", BROKEN)
     assert project.apply(wait=True) == 1
     with (project.root / "manifests" / "settings.yaml").open("a") as settings:

@@ -15,7 +15,7 @@ DRIFT, RUNNING, FAILED = ExitCode.DRIFT, ExitCode.RUNNING, ExitCode.FAILED
 BROKEN = (
     f"apiVersion: reconciler/v1\nkind: DeletionJobs\ndatasetGroupArn: {GROUP_EU}\n"
     "defaults: {roleArn: 'arn:aws:iam::123456789012:role/R'}\njobs:\n"
-    "  - jobName: no-input\n    dataSource: {dataLocation: s3://acme-privacy/none.csv}\n"
+    "  - jobName: no-input\n    dataSource: {dataLocation: s3://acme-privacy/bad-rows.csv}\n"
 )
 
 
@@ -31,14 +31,16 @@ def test_changes_then_running_then_converged(project: Project) -> None:
 
 
 def test_failed_wins_over_running(project: Project) -> None:
+    project.write_input("bad-rows.csv")
     project.write_manifest("broken.yaml", BROKEN)
     assert project.apply() == 0
     project.clock.advance(60)
     assert project.check() == FAILED
     assert (
-        "failed: shop-eu/no-input: no-input FAILED (Input data not found at "
-        "s3://acme-privacy/none.csv.). Next: fix the input, then `reconciler apply --retry "
-        "shop-eu/no-input` creates one more attempt (no-input-r2); or add `onFailure: retry` to "
+        "failed: shop-eu/no-input: no-input FAILED (Input file s3://acme-privacy/bad-rows.csv: row "
+        "2 has 2 columns; expected only USER_ID.). Next: fix the input, then `reconciler apply "
+        "--retry shop-eu/no-input` creates one more attempt (no-input-r2); or add `onFailure: "
+        "retry` to "
         "it (manifests/broken.yaml:6:5)\n"
     ) in project.out.getvalue()
 

@@ -63,7 +63,7 @@ def test_an_endpoint_url_is_named_and_not_taken_for_aws(
     project: Project, emulator_url: str
 ) -> None:
     project.write_manifest("settings.yaml", AWS_SETTINGS % f", endpointUrl: {emulator_url}")
-    assert project.run("plan", "--detailed-exitcode") == 2
+    assert project.run("plan", "--detailed-exitcode", "--skip-preflight") == 2
     assert project.out.getvalue().splitlines()[0] == (  # the endpoint answered STS itself
         f"Target: the endpoint {emulator_url} (provider.endpointUrl), account 123456789012, "
         "eu-west-1 + us-east-1 — not AWS itself"
@@ -76,7 +76,9 @@ def test_personalize_elsewhere_is_named_and_sts_asked_there(
     """AWS_ENDPOINT_URL_PERSONALIZE alone: STS is asked where Personalize is, not of AWS."""
     monkeypatch.setenv("AWS_ENDPOINT_URL_PERSONALIZE", emulator_url)
     project.write_manifest("settings.yaml", AWS_SETTINGS % "")
-    assert project.run("plan", "--detailed-exitcode") == 2, project.err.getvalue()
+    assert project.run("plan", "--detailed-exitcode", "--skip-preflight") == 2, (
+        project.err.getvalue()
+    )
     assert project.out.getvalue().splitlines()[0] == (
         f"Target: the endpoint {emulator_url} (set by the AWS environment or config), account "
         "123456789012, eu-west-1 + us-east-1 — not AWS itself"
@@ -90,7 +92,9 @@ def test_a_password_in_the_endpoint_is_never_printed(
     monkeypatch.setenv("AWS_ENDPOINT_URL", secret)
     project.write_manifest("settings.yaml", AWS_SETTINGS % "")
     for output in ("text", "json", "markdown"):
-        assert project.run("plan", "--format", output) == 0, project.err.getvalue()
+        assert project.run("plan", "--format", output, "--skip-preflight") == 0, (
+            project.err.getvalue()
+        )
         assert "hunter2" not in project.out.getvalue() + project.err.getvalue()
     assert emulator_url.replace("http://", "http://***@") in project.out.getvalue()
 
@@ -116,7 +120,9 @@ def test_the_credentials_account_is_checked_with_sts(
 ) -> None:
     monkeypatch.setenv("AWS_ENDPOINT_URL", emulator_url)  # boto3 sends Personalize and STS there
     project.write_manifest("settings.yaml", AWS_SETTINGS % "")
-    assert project.run("plan", "--detailed-exitcode") == 2, project.err.getvalue()
+    assert project.run("plan", "--detailed-exitcode", "--skip-preflight") == 2, (
+        project.err.getvalue()
+    )
     assert project.out.getvalue().splitlines()[0] == (
         f"Target: the endpoint {emulator_url} (set by the AWS environment or config), account "
         "123456789012, eu-west-1 + us-east-1 — not AWS itself"

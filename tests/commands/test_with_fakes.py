@@ -157,6 +157,7 @@ def test_an_apply_writes_the_state_a_constant_number_of_times(world: World, coun
     with Path("manifests/settings.yaml").open("a") as settings:
         settings.write("quotas: {maxPendingJobsPerDatasetGroup: 100}\n")
     world.provider.add_group("bulk")
+    world.provider.inputs["s3://acme-bulk/bulk.csv"] = 1
     world.provider.pending_limit = 100
     assert world.run("apply", "--auto-approve") == 0
     assert f"Apply complete: {count} created" in world.out.getvalue()

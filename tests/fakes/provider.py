@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from reconciler.models import JobSpec, JobStatus, ServiceJob, Target
+from reconciler.providers.inputs import InputObject, InputReader
 from reconciler.providers.interface import (
+    Activity,
     AlreadyExists,
     DatasetGroupInfo,
     NotFound,
@@ -68,6 +70,7 @@ class FakeProvider:
         self.inputs: dict[str, int | str] = {}  # data location -> users deleted, or why it fails
         self.fail_next: defaultdict[str, list[ProviderError]] = defaultdict(list)
         self.account = "123456789012"  # whose the credentials are, as STS would say
+        self.running: defaultdict[str, list[Activity]] = defaultdict(list)  # group -> activity
 
     # what tests set up
 
@@ -144,6 +147,14 @@ class FakeProvider:
         group.append(job)
         return arn
 
+    def activity(self, dataset_group_arn: str) -> list[Activity]:
+        self._call("ListDatasets")
+        self._call("ListSolutions")
+        return list(self.running[dataset_group_arn])
+
+    def input_reader(self) -> InputReader:
+        return _FakeInputs(self.inputs)
+
     def target(self, regions: Sequence[str]) -> Target:
         return Target(
             provider=self.name, account=self.account, account_checked=True, regions=tuple(regions)
@@ -191,3 +202,24 @@ class FakeProvider:
             role_arn=job.spec.role_arn if described else None,
             num_deleted=outcome if described and isinstance(outcome, int) else None,
         )
+
+
+class _FakeInputs:
+    """The fake's inputs: a location it knows (`inputs`) is a small CSV with its header; any
+    other is missing. What the service does with one (`inputs`' failure reasons) is another
+    matter: preflight only reads."""
+
+    CSV = b"USER_ID\nuser-1\nuser-2\n"
+
+    def __init__(self, inputs: dict[str, int | str]) -> None:
+        self.inputs = inputs
+
+    def size(self, bucket: str, key: str, region: str) -> int | None:
+        return len(self.CSV) if f"s3://{bucket}/{key}" in self.inputs else None
+
+    def csv_under(self, bucket: str, prefix: str, region: str) -> list[InputObject]:
+        known = f"s3://{bucket}/{prefix}" in self.inputs
+        return [InputObject(key=f"{prefix}users.csv", size=len(self.CSV))] if known else []
+
+    def first_bytes(self, bucket: str, key: str, region: str, count: int) -> bytes:
+        return self.CSV[:count]

@@ -227,6 +227,8 @@ def test_creates_queue_behind_the_pending_quota_counting_live_pending_jobs() -> 
         "forget": 0,
         "no-op": 0,
         "queued": 4,
+        "held": 0,
+        "refused": 0,
     }
 
 

@@ -1,0 +1,121 @@
+"""Preflight: what the service would FAIL a job for, found before the job is created.
+
+A deletion job whose input is missing, too large or has the wrong header is accepted by the
+service and FAILS hours later, and its name can never be used again. For every job a plan would
+create or retry, its input is read where the service will read it (`InputReader`: S3, or the
+emulator's directory):
+
+- `s3://BUCKET/KEY.csv`: the object exists (HeadObject); `s3://BUCKET/PREFIX/`: at least one
+  `.csv` object under the prefix, recursively (ListObjectsV2, every page);
+- all of it together is at most `preflight.maxInputBytes`;
+- each file's first line is the header `USER_ID` (a ranged GET of its first bytes); a file with
+  no data rows is a warning.
+
+A file's contents are never quoted: a wrong header is "the first line is not the header
+USER_ID" (in a file without one, the first line is a user ID). Each location is read once, however
+many jobs name it.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from reconciler.planning.model import Change
+from reconciler.providers.inputs import InputDenied, InputError, InputObject, InputReader
+
+HEAD_BYTES = 4096  # read of each file: its header line and whether a row follows
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What preflight found of one job's input: an error refuses the job, a warning is said."""
+
+    address: str
+    error: bool
+    message: str
+
+
+def preflight(changes: Iterable[Change], reader: InputReader, max_bytes: int) -> list[Finding]:
+    """The findings of the inputs of every change that creates a job."""
+    checked: dict[str, list[tuple[bool, str]]] = {}
+    findings: list[Finding] = []
+    for change in changes:
+        if not change.creates or change.desired is None:
+            continue
+        location = change.desired.data_location
+        region = change.dataset_group_arn.split(":")[3]
+        if location not in checked:
+            checked[location] = check_location(location, region, reader, max_bytes)
+        findings += [Finding(change.address, error, text) for error, text in checked[location]]
+    return findings
+
+
+def check_location(
+    location: str, region: str, reader: InputReader, max_bytes: int
+) -> list[tuple[bool, str]]:
+    """(is it an error, what) of everything wrong with the input at `location`."""
+    if not location.startswith("s3://"):
+        return [(False, f"{location}: preflight reads only s3:// locations; not checked")]
+    bucket, _, key = location.removeprefix("s3://").partition("/")
+    try:
+        return _check(location, bucket, key, region, reader, max_bytes)
+    except InputDenied as exc:
+        return [
+            (
+                True,
+                f"{exc}. The job's role may be able to read what these credentials cannot: "
+                f"grant {exc.permission} to them, or plan with --skip-preflight",
+            )
+        ]
+    except InputError as exc:
+        return [(True, f"{exc}; try again, or plan with --skip-preflight")]
+
+
+def _check(
+    location: str, bucket: str, key: str, region: str, reader: InputReader, max_bytes: int
+) -> list[tuple[bool, str]]:
+    if key.endswith("/"):
+        objects = reader.csv_under(bucket, key, region)
+        if not objects:
+            return [(True, f"{location}: no .csv object under the prefix (ListObjectsV2)")]
+    else:
+        size = reader.size(bucket, key, region)
+        if size is None:
+            return [(True, f"{location} does not exist (HeadObject)")]
+        objects = [InputObject(key=key, size=size)]
+    found: list[tuple[bool, str]] = []
+    total = sum(o.size for o in objects)
+    if total > max_bytes:
+        files = f" in {len(objects)} files" if len(objects) > 1 else ""
+        found.append(
+            (
+                True,
+                f"{location} holds {total} bytes{files}, over preflight.maxInputBytes "
+                f"({max_bytes}): split it into jobs of at most {max_bytes} bytes",
+            )
+        )
+    for item in objects:
+        problem = _header_problem(reader.first_bytes(bucket, item.key, region, HEAD_BYTES), item)
+        if problem is not None:
+            error, why = problem
+            found.append((error, f"s3://{bucket}/{item.key}: {why}"))
+    return found
+
+
+def _header_problem(head: bytes, item: InputObject) -> tuple[bool, str] | None:
+    """What is wrong with a file that begins with `head` (never quoting any of it)."""
+    line, newline, rest = head.partition(b"\n")
+    if not newline and item.size > len(head):
+        return True, "the first line is not the header USER_ID (it is longer than a header)"
+    try:
+        text = line.decode("utf-8-sig").rstrip("\r")
+    except UnicodeDecodeError:
+        return True, "the first line is not UTF-8 text"
+    fields = next(csv.reader([text]), [])
+    if [field.strip() for field in fields] != ["USER_ID"]:
+        return True, "the first line is not the header USER_ID"
+    if item.size <= len(head) and not rest.strip():
+        return False, "has no data rows (only the USER_ID header): its job would delete nobody"
+    return None

@@ -1,0 +1,97 @@
+"""The `aws` provider's inputs: S3 through boto3, in the job's region, with the provider's
+credentials (and `preflight.s3EndpointUrl` for an S3-compatible server). Errors name the S3
+permission that is missing."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from reconciler.providers.inputs import InputDenied, InputError, InputObject
+
+
+class S3Inputs:
+    def __init__(self, session: Any, config: Any, endpoint_url: str | None = None) -> None:
+        self._session = session
+        self._config = config
+        self._endpoint_url = endpoint_url
+        self._clients: dict[str, Any] = {}
+        self._making = threading.Lock()
+
+    def _client(self, region: str) -> Any:
+        with self._making:
+            if region not in self._clients:
+                self._clients[region] = self._session.client(
+                    "s3", region_name=region, endpoint_url=self._endpoint_url, config=self._config
+                )
+            return self._clients[region]
+
+    def size(self, bucket: str, key: str, region: str) -> int | None:
+        try:
+            answer = self._call(region, "head_object", "s3:GetObject", Bucket=bucket, Key=key)
+        except _Missing:
+            return None
+        return int(answer["ContentLength"])
+
+    def csv_under(self, bucket: str, prefix: str, region: str) -> list[InputObject]:
+        found: list[InputObject] = []
+        params: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix}
+        while True:
+            try:
+                page = self._call(region, "list_objects_v2", "s3:ListBucket", **params)
+            except _Missing:
+                return found  # no such bucket: nothing under the prefix
+            for item in page.get("Contents", []):
+                if str(item["Key"]).lower().endswith(".csv"):
+                    found.append(InputObject(key=item["Key"], size=int(item["Size"])))
+            token = page.get("NextContinuationToken")
+            if not page.get("IsTruncated") or not token:
+                return found
+            params["ContinuationToken"] = token
+
+    def first_bytes(self, bucket: str, key: str, region: str, count: int) -> bytes:
+        try:
+            answer = self._call(
+                region,
+                "get_object",
+                "s3:GetObject",
+                Bucket=bucket,
+                Key=key,
+                Range=f"bytes=0-{count - 1}",
+            )
+        except _Missing:
+            return b""
+        body: bytes = answer["Body"].read(count)
+        return body
+
+    def _call(self, region: str, method: str, permission: str, **params: Any) -> Any:
+        from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+        where = f"s3://{params['Bucket']}/{params.get('Key', params.get('Prefix', ''))}"
+        try:
+            return getattr(self._client(region), method)(**params)
+        except ClientError as exc:
+            code = str(exc.response.get("Error", {}).get("Code", ""))
+            status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
+            if code in ("404", "NoSuchKey", "NoSuchBucket", "NotFound"):
+                raise _Missing() from None
+            if status == 403 or code in ("403", "AccessDenied", "Forbidden"):
+                raise InputDenied(
+                    f"preflight may not read {where} with these credentials (it needs "
+                    f"{permission})",
+                    permission,
+                ) from None
+            raise InputError(f"preflight could not read {where}: {code or status}") from None
+        except NoCredentialsError:
+            raise InputDenied(
+                f"preflight has no AWS credentials to read {where}", permission
+            ) from None
+        except BotoCoreError as exc:
+            raise InputError(
+                f"preflight could not reach S3 for {where} ({type(exc).__name__}); check the "
+                "network and preflight.s3EndpointUrl"
+            ) from None
+
+
+class _Missing(Exception):
+    """No such object or bucket."""

@@ -1,0 +1,227 @@
+"""Preflight: a job whose input the service would FAIL it for is refused at `plan`, at its
+manifest line, and never created; the other jobs still apply. Creates in a dataset group that
+imports or trains are held until it is quiet. Against the emulator in-process, and through boto3
+with the inputs on moto's S3 server."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from reconciler.emulator.service import EmulatorService
+from reconciler.providers.aws import AwsProvider
+from reconciler.providers.local import LocalProvider, emulator_config
+from reconciler.settings import ProviderSettings, Settings
+from reconciler.workspace import load_settings
+from tests.commands.conftest import GROUP_EU, Project
+from tests.providers.conftest import serve
+from tests.s3server import s3_client
+
+USERS = ("eu-secret-1", "eu-secret-2")  # personal data: never in any output
+GOOD = "USER_ID\n" + "\n".join(USERS) + "\n"
+HEADER = "apiVersion: reconciler/v1\nkind: DeletionJobs\ndatasetGroupArn: {group}\n"
+DEFAULTS = "defaults: {roleArn: 'arn:aws:iam::123456789012:role/R'}\njobs:\n"
+CASES = {  # job name -> (its input's key, or a prefix, and what the key holds)
+    "missing": ("bad/missing.csv", None),
+    "empty-prefix": ("bad/empty/", None),
+    "oversize": ("bad/big.csv", "USER_ID\n" + "eu-x\n" * 120),
+    "wrong-header": ("bad/headerless.csv", "\n".join(USERS) + "\n"),
+    "header-only": ("ok/header-only.csv", "USER_ID\n"),
+    "mixed": ("bad/mixed/", None),
+}
+
+
+def manifest(group: str = GROUP_EU) -> str:
+    jobs = "".join(
+        f"  - jobName: {name}\n    dataSource: {{dataLocation: s3://acme-privacy/{key}}}\n"
+        for name, (key, _) in CASES.items()
+    )
+    return HEADER.format(group=group) + DEFAULTS + jobs
+
+
+def inputs() -> dict[str, str]:
+    """Every object of the case's bucket: key -> contents."""
+    objects = {key: text for key, text in CASES.values() if text is not None}
+    objects["bad/mixed/a.csv"] = GOOD
+    objects["bad/mixed/deeper/b.csv"] = "\n".join(USERS) + "\n"  # no header, among good ones
+    return objects
+
+
+EXPECTED = {  # what preflight says, at which line of the manifest
+    "missing": ("6:5", "s3://acme-privacy/bad/missing.csv does not exist (HeadObject)"),
+    "empty-prefix": (
+        "8:5",
+        "s3://acme-privacy/bad/empty/: no .csv object under the prefix (ListObjectsV2)",
+    ),
+    "oversize": (
+        "10:5",
+        "s3://acme-privacy/bad/big.csv holds 608 bytes, over preflight.maxInputBytes (500): split "
+        "it into jobs of at most 500 bytes",
+    ),
+    "wrong-header": (
+        "12:5",
+        "s3://acme-privacy/bad/headerless.csv: the first line is not the header USER_ID",
+    ),
+    "mixed": (
+        "16:5",
+        "s3://acme-privacy/bad/mixed/deeper/b.csv: the first line is not the header USER_ID",
+    ),
+}
+
+
+def check_refusals(project: Project) -> None:
+    project.write_manifest("preflight.yaml", manifest())
+    with (project.root / "manifests" / "settings.yaml").open("a") as settings:
+        settings.write("preflight: {maxInputBytes: 500}\n")
+    assert project.run("plan", "--detailed-exitcode") == 1  # refused jobs are errors
+    out = project.out.getvalue()
+    for name, (line, said) in EXPECTED.items():
+        assert (
+            f"Error: Preflight: shop-eu/{name} is not created: its job would FAIL\n"
+            f"  on manifests/preflight.yaml:{line} (shop-eu/{name})\n  {said}\n"
+        ) in out, name
+    assert (
+        "Warning: Preflight: shop-eu/header-only\n  on manifests/preflight.yaml:14:5 "
+        "(shop-eu/header-only)\n  s3://acme-privacy/ok/header-only.csv: has no data rows"
+    ) in out
+    assert "will be created" in out and "shop-eu/header-only will be created" in out
+    assert "Refused by preflight: 5 jobs (not created)." in out
+    for user in USERS:
+        assert user not in out + project.err.getvalue()
+    assert project.apply() == 1  # the rest applies; the refused are an error all the same
+    assert "Apply incomplete: 6 created, 0 imported, 0 forgotten; 5 jobs refused" in (
+        project.out.getvalue()
+    )
+    assert set(project.state().jobs) >= {"shop-eu/header-only", "shop-eu/gdpr-2026-w46"}
+    assert "shop-eu/missing" not in project.state().jobs  # nothing created for it
+    for user in USERS:
+        assert user not in project.out.getvalue() + project.err.getvalue()
+
+
+def test_preflight_refuses_what_the_service_would_fail_on_the_emulator(project: Project) -> None:
+    for key, text in inputs().items():
+        path = project.root / "example-data" / "s3" / "acme-privacy" / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    (project.root / "example-data" / "s3" / "acme-privacy" / "bad" / "empty").mkdir()
+    check_refusals(project)
+    assert "shop-eu/missing" not in project.live_names()
+    assert len(project.live_names()) == 6
+
+
+@pytest.fixture
+def through_boto3(project: Project, s3_endpoint: str, s3_credentials: None) -> Iterator[Project]:
+    """The aws provider against the emulator over HTTP, the inputs on moto's S3 server."""
+    client = s3_client(s3_endpoint)
+    client.create_bucket(
+        Bucket="acme-privacy", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+    )
+    for key, text in inputs().items():
+        client.put_object(Bucket="acme-privacy", Key=key, Body=text.encode())
+    for path in (project.root / "example-data" / "s3" / "acme-privacy").rglob("*.csv"):
+        key = path.relative_to(project.root / "example-data" / "s3" / "acme-privacy").as_posix()
+        client.put_object(Bucket="acme-privacy", Key=key, Body=path.read_bytes())
+    stops: list[Iterator[str]] = []
+
+    def over_http(settings: Settings) -> AwsProvider:
+        config = emulator_config(settings.provider.emulator_config)
+        stops.append(serve(EmulatorService(config, clock=project.clock)))
+        return AwsProvider(
+            ProviderSettings(name="aws", endpoint_url=next(stops[-1]), max_attempts=1),
+            inputs_endpoint_url=s3_endpoint,
+        )
+
+    project.provider = over_http  # type: ignore[method-assign]
+    yield project
+    for stop in stops:
+        next(stop, None)
+
+
+def test_preflight_refuses_the_same_through_boto3_and_s3(through_boto3: Project) -> None:
+    check_refusals(through_boto3)
+
+
+def test_skip_preflight_is_said_and_creates_everything(project: Project) -> None:
+    project.write_manifest("preflight.yaml", manifest())
+    assert project.run("plan", "--skip-preflight", "--detailed-exitcode") == 2
+    assert "Preflight skipped (--skip-preflight): the inputs were not read." in (
+        project.out.getvalue()
+    )
+    assert project.apply("--skip-preflight") == 0
+    assert "shop-eu/missing" in project.state().jobs  # created: the service will FAIL it
+
+
+def importing(project: Project) -> None:
+    """A dataset import job under way in shop-eu, made through the emulator's API."""
+    emulator = project.provider(load_settings(Path("manifests"), {}))
+    assert isinstance(emulator, LocalProvider)
+    handle = emulator.service.handle
+    schema = handle(
+        "CreateSchema",
+        {"name": "s", "schema": json.dumps({"type": "record", "name": "Interactions"})},
+        region="eu-west-1",
+    )
+    dataset = handle(
+        "CreateDataset",
+        {
+            "name": "interactions",
+            "schemaArn": schema["schemaArn"],
+            "datasetGroupArn": GROUP_EU,
+            "datasetType": "Interactions",
+        },
+        region="eu-west-1",
+    )
+    project.clock.advance(20)  # the dataset is ACTIVE
+    handle(
+        "CreateDatasetImportJob",
+        {
+            "jobName": "import-42",
+            "datasetArn": dataset["datasetArn"],
+            "dataSource": {"dataLocation": "s3://acme-privacy/interactions.csv"},
+            "roleArn": "arn:aws:iam::123456789012:role/R",
+        },
+        region="eu-west-1",
+    )
+
+
+def test_a_create_waits_while_its_group_imports_and_goes_once_it_is_quiet(
+    project: Project,
+) -> None:
+    importing(project)
+    assert project.run("plan") == 0
+    out = project.out.getvalue()
+    assert "shop-eu/gdpr-2026-w46 will be held (dataset import job import-42 is CREATE" in out
+    assert "Plan: 5 to create (3 queued, 3 held)" in out
+    assert project.run("plan", "--format", "json") == 0
+    calls = json.loads(project.out.getvalue())["api_calls"]
+    assert (calls["ListDatasets"], calls["ListDatasetImportJobs"]) == (2, 1)  # creating groups
+    assert project.apply(wait=True) == 0  # shop-us now; shop-eu once the import has ended
+    assert len(project.live_names()) == 5
+    assert project.run("plan", "--format", "json") == 0
+    assert "ListDatasets" not in json.loads(project.out.getvalue())["api_calls"]  # no creates
+
+
+def test_ignore_activity_creates_while_the_group_imports(project: Project) -> None:
+    importing(project)
+    assert project.run("plan", "--ignore-activity") == 0
+    out = project.out.getvalue()
+    assert "will be held" not in out
+    assert "Activity ignored (--ignore-activity): creates go while groups train." in out
+    assert project.apply("--ignore-activity") == 0
+    assert len(project.live_names()) == 5
+
+
+def test_check_warns_of_a_deletion_that_runs_while_its_group_imports(project: Project) -> None:
+    importing(project)
+    assert project.apply("--ignore-activity") == 0  # made to overlap
+    assert project.check() == 4  # still running: a warning does not change the verdict
+    out = project.out.getvalue()
+    assert (
+        "warning: shop-eu/gdpr-2026-w46: dataset import job import-42 is CREATE PENDING while "
+        "the deletion runs: AWS does not guarantee the deletion from models trained meanwhile; "
+        "declare another deletion job for the same users once both have ended"
+    ) in out
+    assert "warning: shop-us/" not in out  # nothing runs there
