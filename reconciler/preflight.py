@@ -97,6 +97,9 @@ def _check(
             )
         )
     for item in objects:
+        if item.size == 0:  # no bytes to read (S3 refuses a ranged GET of an empty object)
+            found.append((True, f"s3://{bucket}/{item.key}: the file is empty: no header USER_ID"))
+            continue
         problem = _header_problem(reader.first_bytes(bucket, item.key, region, HEAD_BYTES), item)
         if problem is not None:
             error, why = problem

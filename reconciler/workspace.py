@@ -17,12 +17,21 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reconciler.diagnostics import Severity
-from reconciler.errors import ReconcilerError
-from reconciler.manifest.loader import ManifestSet, load_manifests
-from reconciler.models import DatasetGroupRef, Target
+from reconciler.diagnostics import Location, Severity
+from reconciler.errors import ManifestError, ReconcilerError
+from reconciler.manifest.loader import ManifestSet, load_manifests, unique_problems
+from reconciler.models import DatasetGroupRef, DesiredJob, Target
 from reconciler.planning.decide import make_plan
+from reconciler.planning.fanout import (
+    JobsDocument,
+    Selector,
+    addresses_in,
+    expansions_by_source,
+    new_groups,
+    selected,
+)
 from reconciler.planning.model import (
+    Expansion,
     Limits,
     Origin,
     Plan,
@@ -60,6 +69,15 @@ def load_tree(
     return manifests, settings_of(manifests, environ)
 
 
+@dataclass(frozen=True)
+class Resolved:
+    """The declared jobs with the selectors' resolved: in which groups each selector's jobs go."""
+
+    jobs: tuple[DesiredJob, ...]
+    groups: tuple[str, ...]
+    matched: dict[Location, tuple[str, ...]]
+
+
 @dataclass
 class Workspace:
     """A manifests tree and the parts its settings choose; the provider is made when first used."""
@@ -73,6 +91,63 @@ class Workspace:
     def provider(self) -> Provider:
         return self.runtime.make_provider(self.settings)
 
+    @property
+    def jobs(self) -> tuple[DesiredJob, ...]:
+        """Every declared job, with those of selectors in the groups they match now."""
+        return self._resolved.jobs
+
+    @property
+    def dataset_groups(self) -> tuple[str, ...]:
+        """The groups the documents name or their selectors match."""
+        return self._resolved.groups
+
+    @cached_property
+    def _resolved(self) -> Resolved:
+        """Selectors resolved (ListDatasetGroups in each region they select, once each): the
+        jobs, the groups, and each selector document's match. Two jobs of one name (derived
+        names included) are refused at their manifest lines, as `validate` refuses them."""
+        manifests = self.manifests
+        selectors = manifests.selectors
+        if not selectors:
+            return Resolved(manifests.jobs, manifests.dataset_groups, {})
+        checked_target(
+            self.provider,
+            {job.spec.dataset_group_arn for job in manifests.jobs},
+            [doc.selector for doc in selectors if doc.selector is not None],
+        )
+        regions = sorted({region for doc in selectors for region in _selector(doc).regions})
+        listed = [g.arn for region in regions for g in self.provider.list_dataset_groups(region)]
+        matched = {doc.source: selected(_selector(doc), listed) for doc in selectors}
+        jobs = [*manifests.jobs]
+        for doc in selectors:
+            jobs += doc.expand(matched[doc.source])
+        problems = unique_problems(jobs)
+        if problems:
+            raise ManifestError(tuple(sorted(problems)))
+        groups = {*manifests.dataset_groups, *(arn for arns in matched.values() for arn in arns)}
+        return Resolved(tuple(jobs), tuple(sorted(groups)), matched)
+
+    def expansions(self, recorded: RecordedState | None) -> tuple[list[Expansion], set[str]]:
+        """How each document with targets spreads its jobs, and the addresses of the jobs in
+        groups a selector matches since the last apply."""
+        matched = self._resolved.matched
+        addresses = recorded.jobs.keys() if recorded else ()
+        found: list[Expansion] = []
+        new: set[str] = set()
+        for doc, groups in expansions_by_source(self.manifests.documents, matched):
+            fresh = new_groups(doc, groups, addresses) if doc.selector else ()
+            new |= addresses_in(doc.expand(fresh), fresh)
+            found.append(
+                Expansion(
+                    source=doc.source,
+                    how=doc.how(),
+                    groups=groups,
+                    new_groups=fresh,
+                    jobs=len(doc.jobs),
+                )
+            )
+        return found, new
+
     def load_state(self) -> StateDocument | None:
         """The stored state; what the backend has to say about itself goes to stderr."""
         stored = self.backend.load()
@@ -83,7 +158,7 @@ class Workspace:
         """Where this run acts: the provider's target for the regions of the declared and
         recorded dataset groups. Credentials of another account than the one the manifests and
         the state name are refused here, before anything is read or created."""
-        groups = {job.spec.dataset_group_arn for job in self.manifests.jobs}
+        groups = {job.spec.dataset_group_arn for job in self.jobs}
         if stored is not None:
             groups |= {record.spec.dataset_group_arn for record in stored.jobs.values()}
         return checked_target(self.provider, groups)
@@ -99,9 +174,10 @@ class Workspace:
         before = Counter(self.provider.calls)
         target = self.target(stored)
         recorded = recorded_state(stored)
+        fanout, new = self.expansions(recorded)
         observed = refresh(
-            self.manifests.jobs,
-            self.manifests.dataset_groups,
+            self.jobs,
+            self.dataset_groups,
             recorded,
             self.provider,
             per_region=self.provider.parallel_reads,
@@ -109,7 +185,7 @@ class Workspace:
 
         def decide(refused: dict[str, str], held: dict[str, str]) -> Plan:
             return make_plan(
-                self.manifests.jobs,
+                self.jobs,
                 recorded,
                 observed,
                 Limits(max_pending=self.settings.quotas.max_pending_jobs_per_dataset_group),
@@ -121,6 +197,8 @@ class Workspace:
                 retry=retry,
                 refused=refused,
                 held=held,
+                fanout=fanout,
+                new=new,
             )
 
         plan = decide({}, {})
@@ -145,7 +223,7 @@ class Workspace:
 
     def _preflight(self, plan: Plan) -> tuple[dict[str, str], list[PlanDiagnostic]]:
         """Which creates preflight refuses (address -> why), and its warnings."""
-        sources = {job.address: job.source for job in self.manifests.jobs}
+        sources = {job.address: job.source for job in self.jobs}
         findings = preflight(
             plan.changes, self.provider.input_reader(), self.settings.preflight.max_input_bytes
         )
@@ -179,10 +257,18 @@ class Workspace:
         return held
 
 
-def checked_target(provider: Provider, groups: Iterable[str]) -> Target:
-    """The provider's target for `groups`, refused when the credentials' account (where the
-    provider knows it) is not the account of every group."""
+def checked_target(
+    provider: Provider, groups: Iterable[str], selectors: Sequence[Selector] = ()
+) -> Target:
+    """The provider's target for `groups` (and the regions `selectors` select), refused when the
+    credentials' account (where the provider knows it) is not the account of every group and
+    selector."""
     refs = [DatasetGroupRef.parse(arn) for arn in sorted(set(groups))]
+    refs += [
+        DatasetGroupRef(partition="aws", region=region, account=s.account, name="targets.select")
+        for s in selectors
+        for region in s.regions
+    ]
     target = provider.target(sorted({ref.region for ref in refs}))
     named = sorted({ref.account for ref in refs})
     if target.account is None or not target.account_checked:
@@ -213,6 +299,11 @@ def checked_target(provider: Provider, groups: Iterable[str]) -> Target:
 
 class WrongAccount(ReconcilerError):
     """The credentials belong to another AWS account than the dataset groups."""
+
+
+def _selector(document: JobsDocument) -> Selector:
+    assert document.selector is not None  # only selector documents are resolved
+    return document.selector
 
 
 def open_workspace(manifests_dir: Path, runtime: Runtime) -> Workspace:

@@ -115,7 +115,10 @@ ALLOWED: list[tuple[str, tuple[str, ...]]] = [
     ),
     ("reconciler.planfile", ("reconciler.planning",)),
     ("reconciler.planning", ("reconciler.planning",)),
-    ("reconciler.manifest", ("reconciler.manifest", "reconciler.settings")),
+    (
+        "reconciler.manifest",
+        ("reconciler.manifest", "reconciler.settings", "reconciler.planning.fanout"),
+    ),
     ("reconciler.settings", ()),
     ("reconciler.runtime", ()),
     ("reconciler", ()),  # the core itself

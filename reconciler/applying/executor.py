@@ -90,7 +90,13 @@ class Executor:
                     recorded.append(seen)
         self.session.stage(put=recorded, forget=forget)
         outcomes += [
-            _outcome(c, Result.QUEUED, "waits for a free PENDING slot")
+            _outcome(
+                c,
+                Result.QUEUED,
+                f"held: {c.held}; created once the group is quiet"
+                if c.held
+                else "waits for a free PENDING slot",
+            )
             for c in plan.changes
             if c.creates and c.queued
         ]

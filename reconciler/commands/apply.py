@@ -112,6 +112,13 @@ class _Apply:
             final.update((o.address, o) for o in tracked.outcomes)
             code = self._verdict(tracked, plan)
         else:
+            waiting = {c.address for c in plan.changes if c.held}
+            held = [o for o in outcomes if o.result is Result.QUEUED and o.address in waiting]
+            if held:
+                self.unfinished.append(
+                    f"{plural(len(held), 'job')} held while their dataset group imports or "
+                    "trains: apply again once it is quiet, or apply with --wait"
+                )
             for item in plan.attention:  # what this apply leaves for a person
                 self.runtime.err.write(f"Warning: {item.line()}\n")
             if plan.attention:
@@ -231,10 +238,10 @@ class _Apply:
     def _verdict(self, result: TrackResult, plan: Plan) -> ExitCode:
         """What the jobs came to while waiting: 0 only if every declared one ended COMPLETED
         (a job the plan found no longer listed, never followed, counts against it too)."""
-        declared = {job.address for job in self.workspace.manifests.jobs}
+        declared = {job.address for job in self.workspace.jobs}
         records = [r for r in result.records if r.address in declared]
         failed = [r for r in records if r.status is JobStatus.FAILED]
-        jobs = {job.address: job for job in self.workspace.manifests.jobs}
+        jobs = {job.address: job for job in self.workspace.jobs}
         for record in failed:
             reason = record.seen.failure_reason if record.seen else None
             job = jobs[record.address]

@@ -34,7 +34,7 @@ class ImportOptions:
 
 def import_job(options: ImportOptions, runtime: Runtime) -> int:
     workspace = open_workspace(options.manifests_dir, runtime)
-    declared = {job.address: job for job in workspace.manifests.jobs}
+    declared = {job.address: job for job in workspace.jobs}
     job = declared.get(options.address)
     if job is None:
         raise UsageError(
@@ -55,7 +55,7 @@ def import_job(options: ImportOptions, runtime: Runtime) -> int:
                 f"{options.address} is already in the state (as {existing.job_name}): remove it "
                 f"first with `reconciler state rm {options.address}` to record another job"
             )
-        others = [j for j in workspace.manifests.jobs if j.address != job.address]
+        others = [j for j in workspace.jobs if j.address != job.address]
         claimed = claimed_names(others, map(recorded_job, document.jobs.values()))
         attempts = found_attempts(job.spec, listed, claimed)
         differences = [line for line in [service_differences(job.spec, found, tags)] if line]

@@ -79,9 +79,9 @@ def status(options: StatusOptions, runtime: Runtime) -> int:
     code = ExitCode.OK
     target = None
     missing: set[str] = set()
+    groups = {record.spec.dataset_group_arn for record in document.jobs.values()}
     if document.jobs:
         provider = runtime.make_provider(settings)
-        groups = {record.spec.dataset_group_arn for record in document.jobs.values()}
         target = checked_target(provider, groups)
         with flushed(session, lambda text: runtime.err.write(f"Note: {text}.\n")):
             if options.watch:
@@ -98,7 +98,7 @@ def status(options: StatusOptions, runtime: Runtime) -> int:
         attention=attention.of_recorded(
             [recorded_job(r) for r in records if not r.forgotten],
             missing,
-            {job.address: job for job in manifests.jobs} if manifests else {},
+            {job.address: job for job in manifests.declared_in(groups)} if manifests else {},
         ),
     )
     render = {

@@ -128,7 +128,7 @@ def _translate(doc: YamlDocument, model: type[BaseModel], error: ErrorDetails) -
         message = f"expected {_EXPECTED[kind]}, not {_type_name(error['input'])}"
         if kind == "string_type" and isinstance(error["input"], int | float | bool):
             message += " (put the value in quotes to make it a string)"
-    return Diagnostic(where, f"{field}: {message}")
+    return Diagnostic(where, f"{field}: {message}" if field else message)
 
 
 def _hint_for(path: YamlPath) -> str | None:

@@ -5,6 +5,9 @@ A manifest file holds one or more YAML documents. Each is one of:
     apiVersion: reconciler/v1
     kind: DeletionJobs              # the deletion jobs wanted in one dataset group
     datasetGroupArn: arn:aws:personalize:REGION:ACCOUNT:dataset-group/NAME
+    # or, instead of datasetGroupArn, each job in several groups (named {jobName}-{groupName}):
+    # targets: {datasetGroupArns: [ARN, ARN]}
+    # targets: {select: {account: "123456789012", regions: [eu-west-1], namePattern: "shop-*"}}
     defaults:                       # optional: roleArn and tags for every job that lacks them
       roleArn: arn:aws:iam::ACCOUNT:role/NAME
       tags: {team: privacy}
@@ -39,7 +42,10 @@ from pydantic import (
     Field,
     StringConstraints,
     TypeAdapter,
+    ValidationInfo,
     WithJsonSchema,
+    field_validator,
+    model_validator,
 )
 from pydantic.alias_generators import to_camel
 
@@ -59,6 +65,8 @@ FIELD_HINTS: dict[str, str] = {
     "roleArn": "it must look like arn:aws:iam::ACCOUNT:role/NAME (ACCOUNT is 12 digits)",
     "dataLocation": "use s3://BUCKET/KEY.csv, or s3://BUCKET/PREFIX/ for every .csv under it",
     "accountId": "use the 12 digits of an AWS account ID, in quotes",
+    "account": "use the 12 digits of an AWS account ID, in quotes",
+    "regions": "use AWS region codes such as eu-west-1",
     "endpointUrl": "use an http:// or https:// URL",
     "tags": "tag keys and values may hold letters, digits, spaces and _ . : / = + - @",
 }
@@ -196,14 +204,77 @@ class JobEntry(_Document):
     max_attempts: MaxAttempts | None = None
 
 
+AccountId = Annotated[str, Field(pattern=r"^\d{12}$", description="12 digits, in quotes")]
+Region = Annotated[
+    str,
+    Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d+$", description="an AWS region, e.g. eu-west-1"),
+]
+
+
+class Select(_Document):
+    """The dataset groups of one account, in some regions, whose names match a pattern: listed
+    (ListDatasetGroups) at every plan, so a group created later gets the document's jobs too."""
+
+    account: AccountId
+    regions: Annotated[list[Region], Field(min_length=1)]
+    name_pattern: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=63,
+            description="a shell-style pattern over the group's name: * any characters, ? one, "
+            "[abc] one of them (default * : every group)",
+        ),
+    ] = "*"
+
+
+class Targets(_Document):
+    """The dataset groups each job of the document is created in (one job per group, named
+    {jobName}-{groupName}): an explicit list, or a selector."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"oneOf": [{"required": ["datasetGroupArns"]}, {"required": ["select"]}]}
+    )
+
+    dataset_group_arns: Annotated[list[DatasetGroupArn], Field(min_length=1)] | None = None
+    select: Select | None = None
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Targets:
+        if (self.dataset_group_arns is None) == (self.select is None):
+            raise ValueError("set one of datasetGroupArns (a list) or select (a selector)")
+        return self
+
+
 class DeletionJobsDocument(_Document):
-    """The deletion jobs wanted in one dataset group."""
+    """The deletion jobs wanted in one dataset group (`datasetGroupArn`), or in each of the
+    groups `targets` names or selects."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"oneOf": [{"required": ["datasetGroupArn"]}, {"required": ["targets"]}]}
+    )
 
     api_version: Literal["reconciler/v1"]
     kind: Literal["DeletionJobs"]
-    dataset_group_arn: DatasetGroupArn
+    dataset_group_arn: DatasetGroupArn | None = None
+    targets: Targets | None = None
     defaults: Defaults = Defaults()
     jobs: list[JobEntry]
+
+    @field_validator("targets")
+    @classmethod
+    def _not_both(cls, value: Targets | None, info: ValidationInfo) -> Targets | None:
+        if value is not None and info.data.get("dataset_group_arn") is not None:
+            raise ValueError("set datasetGroupArn or targets, not both")
+        return value
+
+    @model_validator(mode="after")
+    def _one_place(self) -> DeletionJobsDocument:
+        if self.dataset_group_arn is None and self.targets is None:
+            raise ValueError(
+                "missing datasetGroupArn: name the dataset group, or several with `targets`"
+            )
+        return self
 
 
 class SettingsDocument(Settings):

@@ -9,7 +9,7 @@ read, with the counts of what could be read (for `validate`); `load_manifests` r
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +23,8 @@ from reconciler.manifest.documents import (
     SettingsDocument,
 )
 from reconciler.manifest.yamlsource import YamlDocument, read_documents
-from reconciler.models import DatasetGroupRef, DesiredJob, JobSpec, RetryPolicy
+from reconciler.models import DesiredJob, RetryPolicy
+from reconciler.planning.fanout import JobsDocument, JobTemplate, Selector, selected
 from reconciler.settings import Settings, with_environment
 
 TAGS_PER_RESOURCE = 50  # the service's quota of tags on one resource (TagResource's too)
@@ -33,13 +34,30 @@ TAGS_PER_RESOURCE = 50  # the service's quota of tags on one resource (TagResour
 class ManifestSet:
     """Everything a manifests tree declares."""
 
-    jobs: tuple[DesiredJob, ...]
+    jobs: tuple[DesiredJob, ...]  # those of documents without a selector
+    documents: tuple[JobsDocument, ...]  # the DeletionJobs documents: where their jobs go
     settings: SettingsDocument | None
     settings_source: Location | None
-    dataset_groups: tuple[str, ...]
+    dataset_groups: tuple[str, ...]  # named by the documents (not those selectors select)
     files: int
-    documents: int
+    document_count: int
     digest: str  # of every file's relative path and bytes: tells a saved plan it is stale
+
+    @property
+    def selectors(self) -> tuple[JobsDocument, ...]:
+        """The documents whose groups are selected at plan time."""
+        return tuple(document for document in self.documents if document.selector is not None)
+
+    def declared_in(self, groups: Iterable[str]) -> tuple[DesiredJob, ...]:
+        """The declared jobs, the selectors' in those of `groups` they match (the service is not
+        listed: for what reads the state, such as `status`)."""
+        chosen = sorted(set(groups))
+        return self.jobs + tuple(
+            job
+            for document in self.selectors
+            if document.selector is not None
+            for job in document.expand(selected(document.selector, chosen))
+        )
 
     def settings_with(self, environ: Mapping[str, str]) -> Settings:
         """The tree's Settings document (defaults without one) with the environment's
@@ -95,11 +113,12 @@ def check_manifests(paths: Sequence[Path]) -> ManifestCheck:
                 groups.append((doc, model))
             elif isinstance(model, SettingsDocument):
                 settings.append((doc, model))
-    jobs = _expand(groups, diagnostics)
+    documents = _documents(groups, diagnostics)
+    jobs = [job for document in documents if document.selector is None for job in document.expand()]
     _check_unique(jobs, diagnostics)
     _check_single_settings(settings, diagnostics)
     _check_settings_files(settings, diagnostics)
-    dataset_groups = tuple(sorted({model.dataset_group_arn for _, model in groups}))
+    dataset_groups = tuple(sorted({arn for document in documents for arn in document.groups}))
     counts = ManifestCounts(
         files=len(found.files), documents=count, dataset_groups=len(dataset_groups), jobs=len(jobs)
     )
@@ -108,23 +127,25 @@ def check_manifests(paths: Sequence[Path]) -> ManifestCheck:
     setting = settings[0] if settings else None
     manifests = ManifestSet(
         jobs=tuple(jobs),
+        documents=tuple(documents),
         settings=setting[1] if setting else None,
         settings_source=setting[0].start if setting else None,
         dataset_groups=dataset_groups,
         files=counts.files,
-        documents=counts.documents,
+        document_count=counts.documents,
         digest=f"sha256:{digest.hexdigest()}",
     )
     return ManifestCheck(counts, tuple(sorted(diagnostics)), manifests)
 
 
-def _expand(
+def _documents(
     groups: list[tuple[YamlDocument, DeletionJobsDocument]], diagnostics: list[Diagnostic]
-) -> list[DesiredJob]:
-    """Apply each document's defaults to its jobs and check what is required afterwards."""
-    jobs: list[DesiredJob] = []
+) -> list[JobsDocument]:
+    """Each document's jobs with its defaults applied, and where they go; what is required
+    once the defaults are in is checked here."""
+    documents: list[JobsDocument] = []
     for doc, model in groups:
-        group = DatasetGroupRef.parse(model.dataset_group_arn)
+        templates: list[JobTemplate] = []
         for i, entry in enumerate(model.jobs):
             where = doc.locate(("jobs", i))
             role = entry.role_arn or model.defaults.role_arn
@@ -148,20 +169,61 @@ def _expand(
                     )
                 )
                 continue
-            spec = JobSpec(
-                dataset_group_arn=model.dataset_group_arn,
-                job_name=entry.job_name,
-                data_location=entry.data_source.data_location,
-                role_arn=role,
-                tags=tags,
-            )
-            address = f"{group.name}/{entry.job_name}"
             retry = RetryPolicy(
                 on_failure=entry.on_failure or model.defaults.on_failure or "report",
                 max_attempts=entry.max_attempts or model.defaults.max_attempts or 3,
             )
-            jobs.append(DesiredJob(address=address, spec=spec, source=where, retry=retry))
-    return jobs
+            templates.append(
+                JobTemplate(
+                    job_name=entry.job_name,
+                    data_location=entry.data_source.data_location,
+                    role_arn=role,
+                    tags=tags,
+                    retry=retry,
+                    source=where,
+                )
+            )
+        documents.append(_jobs_document(doc, model, tuple(templates)))
+    return documents
+
+
+def _jobs_document(
+    doc: YamlDocument, model: DeletionJobsDocument, templates: tuple[JobTemplate, ...]
+) -> JobsDocument:
+    targets = model.targets
+    if targets is None:
+        assert model.dataset_group_arn is not None  # the model requires one or the other
+        return JobsDocument(
+            source=doc.locate(("datasetGroupArn",)),
+            groups=(model.dataset_group_arn,),
+            jobs=templates,
+        )
+    if targets.select is not None:
+        select = targets.select
+        selector = Selector(
+            account=select.account,
+            regions=tuple(dict.fromkeys(select.regions)),
+            name_pattern=select.name_pattern,
+        )
+        return JobsDocument(
+            source=doc.locate(("targets", "select")),
+            selector=selector,
+            fanned_out=True,
+            jobs=templates,
+        )
+    return JobsDocument(
+        source=doc.locate(("targets", "datasetGroupArns")),
+        groups=tuple(dict.fromkeys(targets.dataset_group_arns or ())),
+        fanned_out=True,
+        jobs=templates,
+    )
+
+
+def unique_problems(jobs: Sequence[DesiredJob]) -> list[Diagnostic]:
+    """Two jobs of one name in an account and region, or at one address (`_check_unique`)."""
+    problems: list[Diagnostic] = []
+    _check_unique(list(jobs), problems)
+    return problems
 
 
 def _check_unique(jobs: list[DesiredJob], diagnostics: list[Diagnostic]) -> None:
@@ -176,9 +238,10 @@ def _check_unique(jobs: list[DesiredJob], diagnostics: list[Diagnostic]) -> None
             diagnostics.append(
                 Diagnostic(
                     job.source,
-                    f"jobName {job.spec.job_name!r} is already declared at {first.source}: job "
-                    f"names are unique per account and region ({group.account}, "
-                    f"{group.region}), so rename one of them",
+                    f"jobName {job.spec.job_name!r}{_derived(job)} is already declared at "
+                    f"{first.source} for {first.address}{_derived(first)}: job names are unique "
+                    f"per account and region ({group.account}, {group.region}), so rename one "
+                    "of them",
                 )
             )
             continue
@@ -194,6 +257,14 @@ def _check_unique(jobs: list[DesiredJob], diagnostics: list[Diagnostic]) -> None
             )
             continue
         by_address[job.address] = job
+
+
+def _derived(job: DesiredJob) -> str:
+    """What to say of a name made of the jobName and the dataset group's name (`targets`)."""
+    declared = job.address.split("/", 1)[1]
+    if job.spec.job_name == declared:
+        return ""
+    return f" (derived from jobName {declared!r} and the dataset group's name)"
 
 
 def _check_single_settings(

@@ -37,6 +37,7 @@ from reconciler.planning.model import (
     Change,
     Drift,
     EarlierAttempt,
+    Expansion,
     Health,
     JobValues,
     Limits,
@@ -89,6 +90,7 @@ class _Planner:
         self.diagnostics: list[PlanDiagnostic] = []
         self.drift: list[Drift] = []
         self.refreshed: list[Refreshed] = []
+        self.new_groups: set[str] = set()  # addresses of jobs in groups a selector matches since
 
     def error(self, summary: str, detail: str, job: DesiredJob) -> None:
         self.diagnostics.append(
@@ -118,10 +120,22 @@ class _Planner:
         earlier: tuple[EarlierAttempt, ...] = (),
     ) -> None:
         if action in (Action.CREATE, Action.RETRY) and job.address in self.refused:
+            if previous is not None:  # the FAILED job stays a person's concern
+                item = attention.failed(
+                    job.address,
+                    job.spec,
+                    previous.job_name,
+                    (attempt or 2) - 1,
+                    previous.failure_reason,
+                    job.source,
+                    job.retry,
+                )
+                step = f"preflight refuses the retry (see its error); {item.next_step}"
+                self.attention.append(item.model_copy(update={"next_step": step}))
             self.diagnostics.append(
                 PlanDiagnostic(
                     severity=Severity.ERROR,
-                    summary=f"Preflight: {job.address} is not created: its job would FAIL",
+                    summary=f"Preflight: {job.address} is not created: see its input's problem",
                     detail=self.refused[job.address],
                     address=job.address,
                     source=job.source,
@@ -201,11 +215,14 @@ class _Planner:
         attempts = found_attempts(job.spec, self.observed, self.claimed)
         found = [(n, seen) for n, (_, seen) in enumerate(attempts, 1) if seen is not None]
         if not found:
+            new = job.address in self.new_groups
             self.change(
                 job,
                 Action.CREATE,
-                ActionReason.DECLARED_NOT_FOUND,
-                "declared; no job of this name in the state or the service",
+                ActionReason.NEW_GROUP_SELECTED if new else ActionReason.DECLARED_NOT_FOUND,
+                "new dataset group matches the selector: it gets the document's past deletions"
+                if new
+                else "declared; no job of this name in the state or the service",
                 job_name=job.spec.job_name,
                 after=_values(job.spec, job.spec.job_name),
             )
@@ -388,14 +405,18 @@ def make_plan(
     *,
     refused: Mapping[str, str] | None = None,
     held: Mapping[str, str] | None = None,
+    fanout: Sequence[Expansion] = (),
+    new: Collection[str] = (),
 ) -> Plan:
     """The plan. `retry`: addresses of FAILED jobs to retry once whatever their onFailure;
     `refused`: creates preflight refuses (address -> why), shown as errors of their own jobs;
     `held`: dataset groups whose creates wait for their imports and trainings (group -> what
-    runs there)."""
+    runs there); `fanout`: how the documents with targets spread their jobs, where `new` are
+    the addresses of jobs in groups a selector matches since the last apply."""
     records = recorded.jobs if recorded else {}
     claimed = claimed_names(desired, records.values())
     planner = _Planner(observed, claimed, retry, refused or {})
+    planner.new_groups = set(new)
     missing_groups: dict[str, DesiredJob] = {}
     for job in desired:
         group = observed.groups.get(job.spec.dataset_group_arn)
@@ -433,6 +454,7 @@ def make_plan(
         drift=tuple(planner.drift),
         refreshed=tuple(planner.refreshed),
         quotas=tuple(quotas),
+        fanout=tuple(fanout),
         diagnostics=tuple(planner.diagnostics),
         attention=tuple(planner.attention),
         retries=tuple(sorted(retry)),

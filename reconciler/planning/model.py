@@ -23,7 +23,7 @@ from reconciler.diagnostics import Location, Severity
 from reconciler.models import Frozen, JobSpec, JobStatus, ServiceJob, Target
 from reconciler.planning.attention import Attention
 
-FORMAT_VERSION = "1.2"
+FORMAT_VERSION = "1.3"
 
 
 class Action(StrEnum):
@@ -38,6 +38,7 @@ class ActionReason(StrEnum):
     """Why a change has its action: one value per row of the planner's decision table."""
 
     DECLARED_NOT_FOUND = "declared_not_found"  # create: nowhere to be found
+    NEW_GROUP_SELECTED = "new_group_selected"  # create: a group a selector matches since
     EXISTS_SAME_SPEC = "exists_same_spec"  # import: made outside this tool, or a lost state
     INTERRUPTED_BEFORE_CREATE = "interrupted_before_create"  # create/retry again
     INTERRUPTED_AFTER_CREATE = "interrupted_after_create"  # import: the answer was lost
@@ -191,6 +192,16 @@ class GroupQuota(Frozen):
     queued: int
 
 
+class Expansion(Frozen):
+    """How a fanned-out document's jobs were spread: over which groups, chosen how."""
+
+    source: Location  # the document's targets
+    how: str  # targets.datasetGroupArns, or the selector described
+    groups: tuple[str, ...]  # ARNs
+    new_groups: tuple[str, ...] = ()  # matched by a selector since the last apply
+    jobs: int  # declared in the document; one per group each
+
+
 class Plan(Frozen):
     format_version: str = FORMAT_VERSION
     target: Target
@@ -203,6 +214,7 @@ class Plan(Frozen):
     drift: tuple[Drift, ...] = ()
     refreshed: tuple[Refreshed, ...] = ()
     quotas: tuple[GroupQuota, ...] = ()
+    fanout: tuple[Expansion, ...] = ()  # the documents with targets, and their groups
     diagnostics: tuple[PlanDiagnostic, ...] = ()
     attention: tuple[Attention, ...] = ()  # FAILED jobs nothing retries, jobs no longer listed
     retries: tuple[str, ...] = ()  # addresses asked to retry once (`--retry`)
@@ -241,7 +253,7 @@ class Plan(Frozen):
         counts = {action.value: 0 for action in Action}
         for change in self.changes:
             counts[change.action.value] += 1
-        counts["queued"] = sum(1 for c in self.changes if c.queued)
+        counts["queued"] = sum(1 for c in self.changes if c.queued and not c.held)
         counts["held"] = sum(1 for c in self.changes if c.held)
         counts["refused"] = len(self.refused)
         return counts

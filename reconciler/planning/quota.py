@@ -40,8 +40,7 @@ def allocate(
             result.append(change)
             continue
         group = change.dataset_group_arn
-        if group in held:
-            queued[group] += 1
+        if group in held:  # not counted against the quota: it waits for the group, not a slot
             update = {"queued": True, "health": Health.QUEUED, "held": held[group]}
             result.append(change.model_copy(update=update))
         elif used[group] < free.get(group, limit):

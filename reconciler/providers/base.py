@@ -140,6 +140,12 @@ class ServiceProvider(ABC):
                 return items
             request = {**request, "nextToken": token}
 
+    def list_dataset_groups(self, region: str) -> list[DatasetGroupInfo]:
+        return [
+            DatasetGroupInfo(arn=item["datasetGroupArn"], name=item["name"], status=item["status"])
+            for item in self._every(region, "ListDatasetGroups", {}, "datasetGroups")
+        ]
+
     def describe_dataset_group(self, dataset_group_arn: str) -> DatasetGroupInfo | None:
         try:
             body = self._call(

@@ -98,6 +98,10 @@ class Provider(Protocol):
         """The dataset group, or None where it does not exist."""
         ...
 
+    def list_dataset_groups(self, region: str) -> list[DatasetGroupInfo]:
+        """Every dataset group of the credentials' account in `region` (every page)."""
+        ...
+
     def activity(self, dataset_group_arn: str) -> list[Activity]:
         """What runs in the group now (pending or in progress): dataset imports (ListDatasets,
         ListDatasetImportJobs), trainings (ListSolutions, ListSolutionVersions), batch inference

@@ -5,6 +5,7 @@ permission that is missing."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from reconciler.providers.inputs import InputDenied, InputError, InputObject
@@ -51,25 +52,40 @@ class S3Inputs:
 
     def first_bytes(self, bucket: str, key: str, region: str, count: int) -> bytes:
         try:
-            answer = self._call(
+            body: bytes = self._call(
                 region,
                 "get_object",
                 "s3:GetObject",
+                read=lambda answer: answer["Body"].read(count),
                 Bucket=bucket,
                 Key=key,
                 Range=f"bytes=0-{count - 1}",
             )
         except _Missing:
             return b""
-        body: bytes = answer["Body"].read(count)
         return body
 
-    def _call(self, region: str, method: str, permission: str, **params: Any) -> Any:
-        from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+    def _call(
+        self,
+        region: str,
+        method: str,
+        permission: str,
+        read: Callable[[Any], Any] | None = None,
+        **params: Any,
+    ) -> Any:
+        """One S3 call (and `read` of its answer, such as its body, under the same errors)."""
+        from botocore.exceptions import (
+            BotoCoreError,
+            ClientError,
+            ConnectionError,
+            HTTPClientError,
+            NoCredentialsError,
+        )
 
         where = f"s3://{params['Bucket']}/{params.get('Key', params.get('Prefix', ''))}"
         try:
-            return getattr(self._client(region), method)(**params)
+            answer = getattr(self._client(region), method)(**params)
+            return read(answer) if read is not None else answer
         except ClientError as exc:
             code = str(exc.response.get("Error", {}).get("Code", ""))
             status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
@@ -86,10 +102,15 @@ class S3Inputs:
             raise InputDenied(
                 f"preflight has no AWS credentials to read {where}", permission
             ) from None
-        except BotoCoreError as exc:
+        except (ConnectionError, HTTPClientError) as exc:  # connecting or reading the answer
             raise InputError(
                 f"preflight could not reach S3 for {where} ({type(exc).__name__}); check the "
                 "network and preflight.s3EndpointUrl"
+            ) from None
+        except BotoCoreError as exc:  # credentials (an expired SSO token…), configuration
+            raise InputError(
+                f"preflight could not read {where}: {type(exc).__name__} (check the "
+                "credentials and the profile's configuration)"
             ) from None
 
 

@@ -5,7 +5,8 @@ Terraform's keys (`format_version`, `resource_changes[]` with `address`, `type`,
 `resource_drift`, `applyable`, `errored`) carry our actions as Terraform spells them: create ->
 ["create"], retry -> ["create"] (a new job), import -> ["no-op"] with `importing`, forget ->
 ["forget"], no-op -> ["no-op"]. Our own additions: `reconciler` (action, reason, health, queue),
-`summary`, `quota`, `diagnostics`, `api_calls`.
+`summary`, `quota`, `fanout` (each document with targets: `source`, `how`, `groups`,
+`new_groups`, `jobs`), `diagnostics`, `api_calls`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import json
 from typing import Any
 
 from reconciler import __version__
+from reconciler.diagnostics import Severity
 from reconciler.planning.model import Action, Change, Plan
 from reconciler.render.values import RESOURCE_TYPE, job_values, recorded_values
 
@@ -34,7 +36,10 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "applyable": plan.applyable,
         "errored": plan.errored,
         "needs_attention": plan.needs_attention,
-        "complete": not plan.errored,
+        "complete": not plan.errored and not plan.refused,
+        "refused": [d.address for d in plan.refused],
+        "preflight_skipped": plan.preflight_skipped,
+        "activity_ignored": plan.activity_ignored,
         "resource_changes": [_resource_change(c) for c in plan.changes],
         "resource_drift": [
             {
@@ -73,8 +78,12 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         },
         "summary": plan.summary(),
         "quota": [q.model_dump() for q in plan.quotas],
+        "fanout": [e.model_dump(mode="json") for e in plan.fanout],
         "refreshed": [r.model_dump(mode="json") for r in plan.refreshed],
-        "diagnostics": [d.model_dump(mode="json") for d in plan.diagnostics],
+        "diagnostics": [
+            {**d.model_dump(mode="json"), "blocking": d.blocking and d.severity is Severity.ERROR}
+            for d in plan.diagnostics
+        ],
         "attention": [a.model_dump(mode="json") for a in plan.attention],
         "retries_asked": list(plan.retries),
         "api_calls": dict(sorted(plan.api_calls.items())),
@@ -112,6 +121,7 @@ def _resource_change(change: Change) -> dict[str, Any]:
             "health": change.health.value,
             "sync": "InSync" if change.in_sync else "OutOfSync",
             "queued": change.queued,
+            "held": change.held,
             "attempt": change.attempt,
             "manifest": str(change.source) if change.source else None,
         },

@@ -11,6 +11,7 @@ from reconciler.planning.model import Action, Change, Plan
 from reconciler.render.plan_text import render_text
 from reconciler.render.values import (
     checks_sentence,
+    fanout_lines,
     import_sentence,
     short_group,
     summary_sentence,
@@ -46,6 +47,9 @@ def render_markdown(plan: Plan) -> str:
     if checks and not plan.errored:
         headline += f" {checks}."
     lines = ["### Reconciler plan", "", headline, "", f"**{plan.target.line()}**", ""]
+    fanout = fanout_lines(plan)
+    if fanout:
+        lines += ["**Fan-out:**", "", *(f"- {_cell(line)}" for line in fanout), ""]
     if plan.attention:
         lines += ["#### ⚠️ Needs attention", "", "| Job | What the service says | Next step |"]
         lines.append("|---|---|---|")

@@ -17,6 +17,7 @@ from reconciler.planning.model import Action, Change, Plan, PlanDiagnostic
 from reconciler.render.diagnostics import plural
 from reconciler.render.values import (
     checks_sentence,
+    fanout_lines,
     import_sentence,
     job_values,
     short_group,
@@ -39,6 +40,9 @@ class _Paint:
 def render_text(plan: Plan, *, color: bool = False) -> str:
     paint = _Paint(color)
     lines: list[str] = [plan.target.line(), ""]
+    fanout = fanout_lines(plan)
+    if fanout:
+        lines += ["Fan-out:", *(f"  {line}" for line in fanout), ""]
     changing = [c for c in plan.changes if not c.in_sync and c.action is not Action.IMPORT]
     if changing:
         lines.append("Reconciler will perform the following actions:")

@@ -77,3 +77,22 @@ def checks_sentence(plan: Plan) -> str | None:
     if plan.activity_ignored:
         said.append("Activity ignored (--ignore-activity): creates go while groups train")
     return ". ".join(said) or None
+
+
+def fanout_lines(plan: Plan) -> list[str]:
+    """How each document with targets spread its jobs: which groups, chosen how (a group a
+    selector matches since the last apply is marked new)."""
+    lines = []
+    for expansion in plan.fanout:
+        new = set(expansion.new_groups)
+        groups = ", ".join(
+            short_group(arn) + (" (new)" if arn in new else "") for arn in expansion.groups
+        )
+        each = f"{plural(expansion.jobs, 'job')} in each"
+        chosen = (
+            f"{plural(len(expansion.groups), 'dataset group')}: {groups}"
+            if groups
+            else ("no dataset group (nothing matches: no job)")
+        )
+        lines.append(f"{expansion.source}: {expansion.how} -> {chosen}; {each}")
+    return lines

@@ -31,6 +31,7 @@ CASES = {  # job name -> (its input's key, or a prefix, and what the key holds)
     "wrong-header": ("bad/headerless.csv", "\n".join(USERS) + "\n"),
     "header-only": ("ok/header-only.csv", "USER_ID\n"),
     "mixed": ("bad/mixed/", None),
+    "empty-file": ("bad/zero.csv", ""),  # S3 refuses a ranged GET of it: not read
 }
 
 
@@ -69,6 +70,7 @@ EXPECTED = {  # what preflight says, at which line of the manifest
         "16:5",
         "s3://acme-privacy/bad/mixed/deeper/b.csv: the first line is not the header USER_ID",
     ),
+    "empty-file": ("18:5", "s3://acme-privacy/bad/zero.csv: the file is empty: no header USER_ID"),
 }
 
 
@@ -80,7 +82,7 @@ def check_refusals(project: Project) -> None:
     out = project.out.getvalue()
     for name, (line, said) in EXPECTED.items():
         assert (
-            f"Error: Preflight: shop-eu/{name} is not created: its job would FAIL\n"
+            f"Error: Preflight: shop-eu/{name} is not created: see its input's problem\n"
             f"  on manifests/preflight.yaml:{line} (shop-eu/{name})\n  {said}\n"
         ) in out, name
     assert (
@@ -88,11 +90,11 @@ def check_refusals(project: Project) -> None:
         "(shop-eu/header-only)\n  s3://acme-privacy/ok/header-only.csv: has no data rows"
     ) in out
     assert "will be created" in out and "shop-eu/header-only will be created" in out
-    assert "Refused by preflight: 5 jobs (not created)." in out
+    assert "Refused by preflight: 6 jobs (not created)." in out
     for user in USERS:
         assert user not in out + project.err.getvalue()
     assert project.apply() == 1  # the rest applies; the refused are an error all the same
-    assert "Apply incomplete: 6 created, 0 imported, 0 forgotten; 5 jobs refused" in (
+    assert "Apply incomplete: 6 created, 0 imported, 0 forgotten; 6 jobs refused" in (
         project.out.getvalue()
     )
     assert set(project.state().jobs) >= {"shop-eu/header-only", "shop-eu/gdpr-2026-w46"}
@@ -194,11 +196,20 @@ def test_a_create_waits_while_its_group_imports_and_goes_once_it_is_quiet(
     assert project.run("plan") == 0
     out = project.out.getvalue()
     assert "shop-eu/gdpr-2026-w46 will be held (dataset import job import-42 is CREATE" in out
-    assert "Plan: 5 to create (3 queued, 3 held)" in out
+    assert "Plan: 5 to create (3 held), 0 to retry" in out  # held, not also counted queued
+    assert "Quota:" not in out  # the group has free PENDING slots: it waits for the import
     assert project.run("plan", "--format", "json") == 0
-    calls = json.loads(project.out.getvalue())["api_calls"]
+    document = json.loads(project.out.getvalue())
+    calls = document["api_calls"]
     assert (calls["ListDatasets"], calls["ListDatasetImportJobs"]) == (2, 1)  # creating groups
-    assert project.apply(wait=True) == 0  # shop-us now; shop-eu once the import has ended
+    held = [c["reconciler"]["held"] for c in document["resource_changes"]]
+    assert sum(1 for h in held if h and "import-42" in h) == 3
+    assert project.apply() == 0  # shop-us now; shop-eu waits, and the summary says why
+    out = project.out.getvalue()
+    assert "shop-eu/gdpr-2026-w46: queued: held: dataset import job import-42" in out
+    assert "Applied: 2 created" in out
+    assert "3 jobs held while their dataset group imports or trains" in out
+    assert project.apply(wait=True) == 0  # shop-eu once the import has ended
     assert len(project.live_names()) == 5
     assert project.run("plan", "--format", "json") == 0
     assert "ListDatasets" not in json.loads(project.out.getvalue())["api_calls"]  # no creates
@@ -225,3 +236,38 @@ def test_check_warns_of_a_deletion_that_runs_while_its_group_imports(project: Pr
         "declare another deletion job for the same users once both have ended"
     ) in out
     assert "warning: shop-us/" not in out  # nothing runs there
+
+
+def test_a_refused_retry_keeps_its_failed_job_in_attention_and_check_red(
+    project: Project,
+) -> None:
+    location = project.write_input("retried.csv")  # the service FAILS it
+    project.write_manifest(
+        "retried.yaml",
+        HEADER.format(group=GROUP_EU)
+        + DEFAULTS
+        + f"  - jobName: retried\n    dataSource: {{dataLocation: {location}}}\n"
+        + "    onFailure: retry\n",
+    )
+    assert project.apply("--skip-preflight") == 0
+    project.clock.advance(3600)  # the job has FAILED
+    project.write_input("retried.csv", "\n".join(USERS) + "\n")  # and the input lost its header
+    assert project.run("plan", "--detailed-exitcode") == 1
+    out = project.out.getvalue()
+    assert "Attention: 1 failed" in out  # the FAILED job is not hidden by the refused retry
+    assert "shop-eu/retried: retried FAILED" in out
+    assert "Next: preflight refuses the retry (see its error); fix the input" in out
+    assert project.check() == 2  # its retry is not applied: never "converged"
+    assert "not applied: shop-eu/retried: retry" in project.out.getvalue()
+    for user in USERS:
+        assert user not in project.out.getvalue() + project.err.getvalue()
+
+
+def test_check_does_not_pass_with_a_job_preflight_refuses(project: Project) -> None:
+    project.write_manifest("preflight.yaml", manifest())
+    assert project.apply() == 1  # the good jobs are created; the refused ones are not
+    project.clock.advance(3600)
+    assert project.check() == 2  # the refused ones are declared and not applied
+    out = project.out.getvalue()
+    assert "not applied: shop-eu/missing: create" in out
+    assert "ListDatasets" not in str(project.provider(load_settings(Path("manifests"), {})).calls)

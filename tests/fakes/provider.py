@@ -167,6 +167,14 @@ class FakeProvider:
             return None
         return DatasetGroupInfo(arn=dataset_group_arn, name=name, status="ACTIVE")
 
+    def list_dataset_groups(self, region: str) -> list[DatasetGroupInfo]:
+        self._call("ListDatasetGroups")
+        return [
+            DatasetGroupInfo(arn=arn, name=name, status="ACTIVE")
+            for arn, name in sorted(self.groups.items())
+            if _scope(arn)[1:] == (region, self.account)
+        ]
+
     # inside
 
     def _call(self, operation: str) -> None:

@@ -95,8 +95,8 @@ def test_duplicate_job_name_across_files_names_both_places(write: Write) -> None
         + job("x"),
     )
     assert messages([Path(".")]) == [
-        "b.yaml:6:5: jobName 'x' is already declared at a.yaml:6:5: job names are unique per "
-        "account and region (123456789012, eu-west-1), so rename one of them"
+        "b.yaml:6:5: jobName 'x' is already declared at a.yaml:6:5 for shop-eu/x: job names are "
+        "unique per account and region (123456789012, eu-west-1), so rename one of them"
     ]
 
 

@@ -1,0 +1,163 @@
+"""Fan-out: one declared job, one job in each dataset group a document targets.
+
+A `DeletionJobs` document names one dataset group (`datasetGroupArn`), or its `targets`: a list
+of groups, or a selector (an account, regions and a name pattern) resolved at plan time with
+ListDatasetGroups. A job of a fanned-out document becomes one job per group, named
+`{jobName}-{groupName}` (names are unique per account and region, so each group's job needs its
+own) and addressed `GROUP/jobName`. A derived name over 63 characters is cut and ends with a
+short hash of the whole name, so it stays unique and the same at every plan.
+
+Pure: the groups a selector matches are given (the workspace lists them).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+
+from pydantic import Field
+
+from reconciler.diagnostics import Location
+from reconciler.models import (
+    MAX_JOB_NAME,
+    DatasetGroupRef,
+    DesiredJob,
+    Frozen,
+    JobSpec,
+    RetryPolicy,
+)
+
+HASH_CHARS = 8
+# A shortened name leaves room for a retry's `-rN` (up to -r10), so retries keep the hash too.
+SHORTENED = MAX_JOB_NAME - len("-r10")
+
+
+def derived_name(job_name: str, group_name: str) -> str:
+    """The name of `job_name`'s job in the group `group_name`: `{jobName}-{groupName}`, or,
+    when that is over 63 characters, its first characters and a hash of all of it."""
+    name = f"{job_name}-{group_name}"
+    if len(name) <= MAX_JOB_NAME:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:HASH_CHARS]
+    return f"{name[: SHORTENED - HASH_CHARS - 1].rstrip('-_')}-{digest}"
+
+
+class Selector(Frozen):
+    """The dataset groups of one account, in some regions, whose names match a pattern."""
+
+    account: str
+    regions: tuple[str, ...]
+    name_pattern: str = "*"
+
+    def matches(self, arn: str) -> bool:
+        group = DatasetGroupRef.parse(arn)
+        return (
+            group.account == self.account
+            and group.region in self.regions
+            and fnmatch.fnmatchcase(group.name, self.name_pattern)
+        )
+
+    def describe(self) -> str:
+        return (
+            f"account {self.account}, {' + '.join(self.regions)}, names matching "
+            f"{self.name_pattern!r}"
+        )
+
+
+class JobTemplate(Frozen):
+    """A declared job with its document's defaults applied, before its dataset group is known."""
+
+    job_name: str
+    data_location: str
+    role_arn: str
+    tags: dict[str, str] = Field(default_factory=dict)
+    retry: RetryPolicy = RetryPolicy()
+    source: Location
+
+    def for_group(self, group_arn: str, *, fanned_out: bool) -> DesiredJob:
+        group = DatasetGroupRef.parse(group_arn)
+        name = derived_name(self.job_name, group.name) if fanned_out else self.job_name
+        spec = JobSpec(
+            dataset_group_arn=group_arn,
+            job_name=name,
+            data_location=self.data_location,
+            role_arn=self.role_arn,
+            tags=self.tags,
+        )
+        return DesiredJob(
+            address=f"{group.name}/{self.job_name}",
+            spec=spec,
+            source=self.source,
+            retry=self.retry,
+        )
+
+
+class JobsDocument(Frozen):
+    """One `DeletionJobs` document: its jobs and where they go (one group, a list, a selector)."""
+
+    source: Location  # where the document says where its jobs go
+    groups: tuple[str, ...] = ()  # datasetGroupArn, or targets.datasetGroupArns
+    selector: Selector | None = None  # targets.select: groups listed at plan time
+    fanned_out: bool = False  # `targets`: names are derived per group
+    jobs: tuple[JobTemplate, ...] = ()
+
+    def expand(self, groups: Sequence[str] | None = None) -> list[DesiredJob]:
+        """Every job in every group: the document's own, or `groups` (a selector's match)."""
+        chosen = self.groups if groups is None else groups
+        return [
+            template.for_group(group, fanned_out=self.fanned_out)
+            for group in chosen
+            for template in self.jobs
+        ]
+
+    def how(self) -> str:
+        if self.selector is not None:
+            return f"targets.select: {self.selector.describe()}"
+        if self.fanned_out:
+            return "targets.datasetGroupArns"
+        return "datasetGroupArn"
+
+
+def selected(selector: Selector, listed: Iterable[str]) -> tuple[str, ...]:
+    """The groups, of those listed, that the selector matches, sorted."""
+    return tuple(sorted({arn for arn in listed if selector.matches(arn)}))
+
+
+def new_groups(
+    document: JobsDocument, groups: Sequence[str], recorded: Iterable[str]
+) -> tuple[str, ...]:
+    """The groups a selector matches now that it did not at the last apply: none of the
+    document's jobs is recorded there while it is recorded in some other group. (At the first
+    apply every group is new, and none is called so.)"""
+    addresses = set(recorded)
+    names = [template.job_name for template in document.jobs]
+
+    def known(arn: str) -> bool:
+        group = DatasetGroupRef.parse(arn).name
+        return any(f"{group}/{name}" in addresses for name in names)
+
+    known_groups = [arn for arn in groups if known(arn)]
+    if not known_groups:
+        return ()
+    return tuple(arn for arn in groups if not known(arn))
+
+
+def addresses_in(jobs: Iterable[DesiredJob], groups: Iterable[str]) -> frozenset[str]:
+    chosen = set(groups)
+    return frozenset(job.address for job in jobs if job.spec.dataset_group_arn in chosen)
+
+
+def group_names(arns: Iterable[str]) -> list[str]:
+    return [DatasetGroupRef.parse(arn).name for arn in arns]
+
+
+def expansions_by_source(
+    documents: Sequence[JobsDocument], matched: Mapping[Location, Sequence[str]]
+) -> list[tuple[JobsDocument, tuple[str, ...]]]:
+    """Each fanned-out document with the groups it expands to (a selector's: `matched`)."""
+    return [
+        (doc, tuple(matched.get(doc.source, ())) if doc.selector else doc.groups)
+        for doc in documents
+        if doc.fanned_out
+    ]
