@@ -201,6 +201,19 @@ class Workspace:
                 new=new,
             )
 
+        unmatched = [
+            PlanDiagnostic(
+                severity=Severity.WARNING,
+                summary="targets.select matches no dataset group",
+                detail=f"{e.how}: ListDatasetGroups lists none that match, so none of the "
+                f"document's {e.jobs} jobs is declared anywhere; check the account, the regions "
+                "and the pattern",
+                source=e.source,
+                blocking=False,
+            )
+            for e in fanout
+            if not e.groups
+        ]
         plan = decide({}, {})
         refused, warnings = ({}, []) if skip_preflight else self._preflight(plan)
         creating = {
@@ -214,7 +227,7 @@ class Workspace:
         calls.pop("GetCallerIdentity", None)  # the target's, not the plan's
         return plan.model_copy(
             update={
-                "diagnostics": (*plan.diagnostics, *warnings),
+                "diagnostics": (*plan.diagnostics, *unmatched, *warnings),
                 "preflight_skipped": skip_preflight,
                 "activity_ignored": ignore_activity,
                 "api_calls": {k: v for k, v in calls.items() if v},

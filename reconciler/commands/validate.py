@@ -29,6 +29,8 @@ def validate(options: ValidateOptions, runtime: Runtime) -> int:
         "documents": check.counts.documents,
         "datasetGroups": check.counts.dataset_groups,
         "jobs": check.counts.jobs,
+        "selectors": check.counts.selectors,
+        "selectedJobs": check.counts.selected_jobs,
     }
     if options.output_format == "json":
         runtime.out.write(validation_json(diagnostics, counts))

@@ -74,6 +74,8 @@ class ManifestCounts:
     documents: int
     dataset_groups: int
     jobs: int
+    selectors: int = 0  # documents whose groups are listed at plan time
+    selected_jobs: int = 0  # their jobs: each goes to every group its selector matches
 
 
 @dataclass(frozen=True)
@@ -119,8 +121,14 @@ def check_manifests(paths: Sequence[Path]) -> ManifestCheck:
     _check_single_settings(settings, diagnostics)
     _check_settings_files(settings, diagnostics)
     dataset_groups = tuple(sorted({arn for document in documents for arn in document.groups}))
+    selectors = [document for document in documents if document.selector is not None]
     counts = ManifestCounts(
-        files=len(found.files), documents=count, dataset_groups=len(dataset_groups), jobs=len(jobs)
+        files=len(found.files),
+        documents=count,
+        dataset_groups=len(dataset_groups),
+        jobs=len(jobs),
+        selectors=len(selectors),
+        selected_jobs=sum(len(document.jobs) for document in selectors),
     )
     if diagnostics:
         return ManifestCheck(counts, tuple(sorted(diagnostics)), None)
@@ -194,7 +202,7 @@ def _jobs_document(
     if targets is None:
         assert model.dataset_group_arn is not None  # the model requires one or the other
         return JobsDocument(
-            source=doc.locate(("datasetGroupArn",)),
+            source=doc.locate(("datasetGroupArn",), key=True),
             groups=(model.dataset_group_arn,),
             jobs=templates,
         )
@@ -206,13 +214,13 @@ def _jobs_document(
             name_pattern=select.name_pattern,
         )
         return JobsDocument(
-            source=doc.locate(("targets", "select")),
+            source=doc.locate(("targets", "select"), key=True),
             selector=selector,
             fanned_out=True,
             jobs=templates,
         )
     return JobsDocument(
-        source=doc.locate(("targets", "datasetGroupArns")),
+        source=doc.locate(("targets", "datasetGroupArns"), key=True),
         groups=tuple(dict.fromkeys(targets.dataset_group_arns or ())),
         fanned_out=True,
         jobs=templates,

@@ -43,12 +43,20 @@ def validation_text(counts: Mapping[str, int]) -> str:
         plural(counts["datasetGroups"], "dataset group"),
         plural(counts["jobs"], "job"),
     ]
-    return f"Success: {', '.join(read)}.\n"
+    selected = ""
+    if counts.get("selectors"):
+        selected = (
+            f"; {plural(counts['selectors'], 'selector')} with "
+            f"{plural(counts['selectedJobs'], 'job')} for each group matched at plan time"
+        )
+    return f"Success: {', '.join(read)}{selected}.\n"
 
 
 def validation_json(diagnostics: Sequence[Diagnostic], counts: Mapping[str, int]) -> str:
     """The report of `validate --format json` (see the module's docstring): `counts` are
-    `files`, `documents`, `datasetGroups` and `jobs`; the summary adds `errors` and `warnings`."""
+    `files`, `documents`, `datasetGroups`, `jobs`, `selectors` and `selectedJobs` (the jobs of
+    documents whose groups a selector lists at plan time); the summary adds `errors` and
+    `warnings`."""
     errors = sum(1 for d in diagnostics if d.severity is Severity.ERROR)
     warnings = sum(1 for d in diagnostics if d.severity is Severity.WARNING)
     report = {
