@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -225,6 +226,50 @@ def status(runtime: Runtime, /, **options: Any) -> int:
     from reconciler.commands.status import StatusOptions, status
 
     return status(StatusOptions(**options), runtime)
+
+
+def _since(ctx: click.Context, param: click.Parameter, value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+@cli.command()
+@manifests_option
+@format_option(
+    "markdown",
+    "json",
+    "csv",
+    help="markdown: for a ticket; json: the documented schema (reportVersion 1); csv: a row per "
+    "attempt.",
+)
+@click.option(
+    "--request", metavar="ID", help="Only the jobs of this request (tags.request, or jobName)."
+)
+@click.option(
+    "--since",
+    type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+    callback=_since,
+    metavar="DATE",
+    help="Only jobs created on or after DATE (YYYY-MM-DD, UTC), or not created yet.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
+    help="Write the report to FILE (replaced whole) instead of stdout.",
+)
+@click.option(
+    "--refresh",
+    is_flag=True,
+    help="Ask the service for each job's status now (the state is not written).",
+)
+@click.pass_obj
+def report(runtime: Runtime, /, **options: Any) -> int:
+    """The evidence of each erasure request: what was deleted where and when, how many records,
+    from which input (SHA-256), declared by which commit, and which models need retraining."""
+    from reconciler.commands.report import ReportOptions, report
+
+    return report(ReportOptions(**options), runtime)
 
 
 @cli.command()

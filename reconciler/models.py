@@ -97,6 +97,28 @@ class JobSpec(Frozen):
         return [self.job_name, *(self.derived_name(n) for n in range(2, MAX_ATTEMPTS + 1))]
 
 
+class InputDigest(Frozen):
+    """What one input object held when it was read (at apply, before its job was created, or
+    at report time): the evidence of which users a job was given, without any of them."""
+
+    location: str  # s3://BUCKET/KEY of the object (a prefix's each .csv is one)
+    sha256: str
+    rows: int  # non-blank lines after the USER_ID header
+    bytes: int
+    read: datetime  # when it was read
+    at: Literal["apply", "report"] = "apply"
+
+
+class SolutionModel(Frozen):
+    """A custom solution of a dataset group and its latest ACTIVE solution version (the model
+    recommendations come from), if any."""
+
+    arn: str
+    name: str
+    version_arn: str | None = None
+    version_created: datetime | None = None
+
+
 class RetryPolicy(Frozen):
     """What to do when a job ends FAILED: report it, or create a new attempt (a new name)."""
 

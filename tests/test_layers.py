@@ -104,6 +104,9 @@ ALLOWED: list[tuple[str, tuple[str, ...]]] = [
     ),
     ("reconciler.refresh", ("reconciler.planning", "reconciler.providers.interface")),
     ("reconciler.preflight", ("reconciler.planning", "reconciler.providers.inputs")),
+    ("reconciler.digests", ("reconciler.providers.inputs",)),
+    ("reconciler.evidence", ("reconciler.state.document",)),
+    ("reconciler.provenance", ("reconciler.evidence",)),
     (
         "reconciler.providers",
         ("reconciler.providers", "reconciler.settings", "reconciler.emulator"),
@@ -111,7 +114,12 @@ ALLOWED: list[tuple[str, tuple[str, ...]]] = [
     ("reconciler.state", ("reconciler.state", "reconciler.settings")),
     (
         "reconciler.render",
-        ("reconciler.render", "reconciler.planning", "reconciler.state.document"),
+        (
+            "reconciler.render",
+            "reconciler.planning",
+            "reconciler.state.document",
+            "reconciler.evidence",
+        ),
     ),
     ("reconciler.planfile", ("reconciler.planning",)),
     ("reconciler.planning", ("reconciler.planning",)),

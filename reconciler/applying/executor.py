@@ -21,7 +21,7 @@ from typing import Any
 
 from reconciler.applying.records import adopted, created, intend, observe
 from reconciler.applying.session import StateSession
-from reconciler.models import Frozen, JobSpec, ServiceJob
+from reconciler.models import Frozen, InputDigest, JobSpec, ServiceJob
 from reconciler.planning.conflicts import service_differences
 from reconciler.planning.model import Action, Change, Plan
 from reconciler.planning.quota import free_slots
@@ -64,12 +64,14 @@ class Executor:
         max_pending: int,
         parallelism: int = 4,
         checkpoint: Checkpoint | None = None,
+        digest: Callable[[str, str], tuple[InputDigest, ...]] | None = None,
     ) -> None:
         self.session = session
         self.provider = provider
         self.max_pending = max_pending
         self.parallelism = max(1, parallelism)
         self.checkpoint = checkpoint or (lambda point, address: None)  # where tests crash it
+        self.digest = digest  # (location, region) -> what the input holds, recorded with it
 
     def execute(self, plan: Plan) -> list[Outcome]:
         outcomes: list[Outcome] = []
@@ -188,8 +190,14 @@ class Executor:
             job_name=change.job_name,
             source=change.source,
             now=now,
+            inputs=self._inputs(change.desired),
         )
         return change, before, intent
+
+    def _inputs(self, spec: JobSpec) -> tuple[InputDigest, ...]:
+        if self.digest is None:
+            return ()
+        return self.digest(spec.data_location, spec.dataset_group_arn.split(":")[3])
 
     def _create(
         self, change: Change, before: JobRecord | None, intent: JobRecord

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from reconciler.diagnostics import Location
-from reconciler.models import JobSpec, JobStatus, ServiceJob
+from reconciler.models import InputDigest, JobSpec, JobStatus, ServiceJob
 from reconciler.planning.model import EarlierAttempt
 from reconciler.state.document import Attempt, JobRecord, Transition
 
@@ -24,13 +24,16 @@ def intend(
     job_name: str,
     source: Location | None,
     now: datetime,
+    inputs: tuple[InputDigest, ...] = (),
 ) -> JobRecord:
-    """The record saved before creating `job_name` (a first job, or a retry of `before`)."""
+    """The record saved before creating `job_name` (a first job, or a retry of `before`), with
+    what its input held (`inputs`)."""
     attempts: tuple[Attempt, ...] = ()
     if before is not None:
         attempts = before.attempts
         if before.seen is not None:  # a retry: the failed job becomes an earlier attempt
-            attempts = (*attempts, Attempt(job_name=before.job_name, seen=before.seen))
+            earlier = Attempt(job_name=before.job_name, seen=before.seen, inputs=before.inputs)
+            attempts = (*attempts, earlier)
     return JobRecord(
         address=address,
         spec=spec,
@@ -39,6 +42,7 @@ def intend(
         job_name=job_name,
         intended=now,
         attempts=attempts,
+        inputs=inputs,
     )
 
 

@@ -10,6 +10,7 @@ from reconciler.applying.display import ProgressDisplay, outcome_line
 from reconciler.applying.executor import Executor, Result
 from reconciler.applying.session import StateSession, flushed
 from reconciler.applying.tracker import Tracker, TrackResult
+from reconciler.digests import Digester
 from reconciler.durations import format_duration
 from reconciler.errors import Cancelled, ReconcilerError, UsageError
 from reconciler.exitcodes import ExitCode
@@ -91,12 +92,21 @@ class _Apply:
             return self._execute(plan, session)
 
     def _execute(self, plan: Plan, session: StateSession) -> int:
+        provider = self.workspace.provider
+        digest = None
+        if not plan.preflight_skipped:  # the evidence of each input, recorded with its job
+            digest = Digester(
+                provider.input_reader(),
+                self.runtime.clock,
+                lambda text: self.runtime.err.write(f"Note: {text}.\n"),
+            )
         executor = Executor(
             session,
-            self.workspace.provider,
+            provider,
             max_pending=self.workspace.settings.quotas.max_pending_jobs_per_dataset_group,
             parallelism=self.options.parallelism,
             checkpoint=self.runtime.checkpoint,
+            digest=digest,
         )
         outcomes = executor.execute(plan)
         for outcome in outcomes:

@@ -15,7 +15,7 @@ A manifest file holds one or more YAML documents. Each is one of:
       - jobName: gdpr-2026-w47      # unique per account and region, for good
         dataSource: {dataLocation: s3://bucket/key.csv}   # or s3://bucket/prefix/ for every .csv
         roleArn: ...                # optional when defaults.roleArn is set
-        tags: {ticket: PRIV-1234}   # merged over defaults.tags
+        tags: {request: PRIV-1234}  # merged over defaults.tags; `report` groups by request
         onFailure: retry            # optional: report (default) or retry as NAME-r2, NAME-r3...
         maxAttempts: 3              # optional: jobs in all, the first included (default 3)
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 import threading
 from abc import ABC, abstractmethod
 from collections import Counter
+from datetime import UTC, datetime
 from typing import Any
 
-from reconciler.models import JobSpec, ServiceJob
+from reconciler.models import JobSpec, ServiceJob, SolutionModel
 from reconciler.providers.interface import (
     Activity,
     DatasetGroupInfo,
@@ -126,6 +127,29 @@ class ServiceProvider(ABC):
                         found.append(_activity(kind, job["jobName"], job))
         return [item for item in found if running(item.status)]
 
+    def solutions(self, dataset_group_arn: str) -> list[SolutionModel]:
+        region = region_of(dataset_group_arn)
+        found = []
+        for solution in self._every(
+            region, "ListSolutions", {"datasetGroupArn": dataset_group_arn}, "solutions"
+        ):
+            of = {"solutionArn": solution["solutionArn"]}
+            versions = [
+                SolutionModel(
+                    arn=solution["solutionArn"],
+                    name=solution["name"],
+                    version_arn=version["solutionVersionArn"],
+                    version_created=version["creationDateTime"],
+                )
+                for version in self._every(region, "ListSolutionVersions", of, "solutionVersions")
+                if version.get("status") == "ACTIVE"
+            ]
+            latest = max(versions, key=lambda v: v.version_created or _EPOCH, default=None)
+            found.append(
+                latest or SolutionModel(arn=solution["solutionArn"], name=solution["name"])
+            )
+        return found
+
     def _every(
         self, region: str, operation: str, params: dict[str, Any], key: str
     ) -> list[dict[str, Any]]:
@@ -160,6 +184,8 @@ class ServiceProvider(ABC):
             arn=group["datasetGroupArn"], name=group["name"], status=group["status"]
         )
 
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 _BATCH = (
     ("ListBatchInferenceJobs", "batchInferenceJobs", "batch inference job"),

@@ -8,6 +8,7 @@ whole, and nothing here ever prints them.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Protocol
 
@@ -32,6 +33,31 @@ class InputDenied(InputError):
         self.permission = permission
 
 
+CHUNK = 1 << 20  # bytes read at once when a whole object is digested
+
+
+class Tally:
+    """The SHA-256, size and number of rows of a file fed in chunks: a row is a non-blank line
+    after the first (the USER_ID header). Nothing fed is kept but the last partial line."""
+
+    def __init__(self) -> None:
+        self._hash = hashlib.sha256()
+        self.bytes = 0
+        self._lines = 0
+        self._carry = b""
+
+    def feed(self, chunk: bytes) -> None:
+        self._hash.update(chunk)
+        self.bytes += len(chunk)
+        *whole, self._carry = (self._carry + chunk).split(b"\n")
+        self._lines += sum(1 for line in whole if line.strip())
+
+    def result(self) -> tuple[str, int, int]:
+        """(sha256 hex, rows, bytes)."""
+        lines = self._lines + (1 if self._carry.strip() else 0)
+        return self._hash.hexdigest(), max(0, lines - 1), self.bytes
+
+
 class InputReader(Protocol):
     def size(self, bucket: str, key: str, region: str) -> int | None:
         """The object's size in bytes, or None when there is no such object (HeadObject)."""
@@ -43,6 +69,10 @@ class InputReader(Protocol):
 
     def first_bytes(self, bucket: str, key: str, region: str, count: int) -> bytes:
         """At most `count` bytes from the start of the object (a ranged GET)."""
+        ...
+
+    def digest(self, bucket: str, key: str, region: str) -> tuple[str, int, int] | None:
+        """The whole object read as a stream: (sha256 hex, rows, bytes), None when missing."""
         ...
 
 
@@ -78,3 +108,13 @@ class DirectoryInputs:
             return b""
         with path.open("rb") as file:
             return file.read(count)
+
+    def digest(self, bucket: str, key: str, region: str) -> tuple[str, int, int] | None:
+        path = self._path(bucket, key)
+        if path is None or not path.is_file():
+            return None
+        tally = Tally()
+        with path.open("rb") as file:
+            while chunk := file.read(CHUNK):
+                tally.feed(chunk)
+        return tally.result()

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from reconciler.errors import ReconcilerError
-from reconciler.models import Frozen, JobSpec, ServiceJob, Target
+from reconciler.models import Frozen, JobSpec, ServiceJob, SolutionModel, Target
 from reconciler.providers.inputs import InputReader
 
 
@@ -106,6 +106,11 @@ class Provider(Protocol):
         """What runs in the group now (pending or in progress): dataset imports (ListDatasets,
         ListDatasetImportJobs), trainings (ListSolutions, ListSolutionVersions), batch inference
         and batch segment jobs of its solution versions."""
+        ...
+
+    def solutions(self, dataset_group_arn: str) -> list[SolutionModel]:
+        """The group's solutions, each with its latest ACTIVE version (ListSolutions,
+        ListSolutionVersions): deletions reach a custom model only through a new version."""
         ...
 
     def input_reader(self) -> InputReader:

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from reconciler.providers.inputs import InputDenied, InputError, InputObject
+from reconciler.providers.inputs import CHUNK, InputDenied, InputError, InputObject, Tally
 
 
 class S3Inputs:
@@ -64,6 +64,21 @@ class S3Inputs:
         except _Missing:
             return b""
         return body
+
+    def digest(self, bucket: str, key: str, region: str) -> tuple[str, int, int] | None:
+        def tally(answer: Any) -> tuple[str, int, int]:
+            counted = Tally()
+            for chunk in answer["Body"].iter_chunks(CHUNK):
+                counted.feed(chunk)
+            return counted.result()
+
+        try:
+            result: tuple[str, int, int] = self._call(
+                region, "get_object", "s3:GetObject", read=tally, Bucket=bucket, Key=key
+            )
+        except _Missing:
+            return None
+        return result
 
     def _call(
         self,

@@ -21,7 +21,9 @@ Persisted as JSON by a state backend (version 2):
             "failure_reason": null, "data_location": …, "role_arn": …, "num_deleted": 412
           },                                  # what the service last said of the job
           "history": [{"status": "PENDING", "seen": "…"}, …],
-          "attempts": [{"job_name": …, "seen": {…}}]   # earlier attempts, oldest first
+          "inputs": [{"location": "s3://…/w47.csv", "sha256": "…", "rows": 412, "bytes": 5210,
+                      "read": "…", "at": "apply"}],   # read just before the create
+          "attempts": [{"job_name": …, "seen": {…}, "inputs": […]}]   # earlier, oldest first
         }
       },
       "forgotten": [{…records no longer declared, kept for the audit trail, "forgotten": "…"}]
@@ -42,7 +44,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError
 
-from reconciler.models import Frozen, JobSpec, JobStatus, ServiceJob
+from reconciler.models import Frozen, InputDigest, JobSpec, JobStatus, ServiceJob
 
 
 class Transition(Frozen):
@@ -55,6 +57,7 @@ class Attempt(Frozen):
 
     job_name: str
     seen: ServiceJob | None = None
+    inputs: tuple[InputDigest, ...] = ()
 
 
 class JobRecord(Frozen):
@@ -67,6 +70,7 @@ class JobRecord(Frozen):
     seen: ServiceJob | None = None
     history: tuple[Transition, ...] = ()
     attempts: tuple[Attempt, ...] = ()
+    inputs: tuple[InputDigest, ...] = ()  # the current attempt's input, read before its create
     forgotten: datetime | None = None
 
     @property

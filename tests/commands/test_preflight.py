@@ -5,6 +5,7 @@ with the inputs on moto's S3 server."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -140,6 +141,9 @@ def through_boto3(project: Project, s3_endpoint: str, s3_credentials: None) -> I
     yield project
     for stop in stops:
         next(stop, None)
+    for item in client.list_objects_v2(Bucket="acme-privacy").get("Contents", []):
+        client.delete_object(Bucket="acme-privacy", Key=item["Key"])
+    client.delete_bucket(Bucket="acme-privacy")  # the next test makes its own
 
 
 def test_preflight_refuses_the_same_through_boto3_and_s3(through_boto3: Project) -> None:
@@ -271,3 +275,19 @@ def test_check_does_not_pass_with_a_job_preflight_refuses(project: Project) -> N
     out = project.out.getvalue()
     assert "not applied: shop-eu/missing: create" in out
     assert "ListDatasets" not in str(project.provider(load_settings(Path("manifests"), {})).calls)
+
+
+def test_apply_through_boto3_records_each_inputs_digest_read_from_s3(
+    through_boto3: Project,
+) -> None:
+    assert through_boto3.apply() == 0
+    record = through_boto3.state().jobs["shop-eu/closed-accounts-2026-11"]
+    folder = through_boto3.root / "example-data" / "s3" / "acme-privacy"
+    expected = {
+        f"s3://acme-privacy/{path.relative_to(folder).as_posix()}": hashlib.sha256(
+            path.read_bytes()
+        ).hexdigest()
+        for path in (folder / "shop-eu" / "closed-accounts" / "2026-11").glob("*.csv")
+    }
+    assert {d.location: d.sha256 for d in record.inputs} == expected  # both parts of the prefix
+    assert all(d.rows > 0 and d.at == "apply" for d in record.inputs)

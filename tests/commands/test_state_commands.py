@@ -106,7 +106,7 @@ def test_import_records_a_matching_job_and_refuses_a_different_one(project: Proj
     err = project.err.getvalue()
     assert "is not the job shop-eu/gdpr-2026-w46 declares; nothing was recorded" in err
     assert "dataSource.dataLocation: 's3://acme-privacy/shop-eu/2026-w47.csv'" in err
-    assert "tags.ticket: 'PRIV-1234' -> 'PRIV-1201'" in err
+    assert "tags.request: 'PRIV-1234' -> 'PRIV-1201'" in err
     assert project.run("import", "shop-eu/nope", arn) == 1
     assert "is not declared in the manifests" in project.err.getvalue()
     assert project.run("import", W46, arn) == 0

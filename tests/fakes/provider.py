@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from reconciler.models import JobSpec, JobStatus, ServiceJob, Target
-from reconciler.providers.inputs import InputObject, InputReader
+from reconciler.models import JobSpec, JobStatus, ServiceJob, SolutionModel, Target
+from reconciler.providers.inputs import InputObject, InputReader, Tally
 from reconciler.providers.interface import (
     Activity,
     AlreadyExists,
@@ -71,6 +71,7 @@ class FakeProvider:
         self.fail_next: defaultdict[str, list[ProviderError]] = defaultdict(list)
         self.account = "123456789012"  # whose the credentials are, as STS would say
         self.running: defaultdict[str, list[Activity]] = defaultdict(list)  # group -> activity
+        self.models: defaultdict[str, list[SolutionModel]] = defaultdict(list)  # group -> them
 
     # what tests set up
 
@@ -167,6 +168,10 @@ class FakeProvider:
             return None
         return DatasetGroupInfo(arn=dataset_group_arn, name=name, status="ACTIVE")
 
+    def solutions(self, dataset_group_arn: str) -> list[SolutionModel]:
+        self._call("ListSolutions")
+        return list(self.models[dataset_group_arn])
+
     def list_dataset_groups(self, region: str) -> list[DatasetGroupInfo]:
         self._call("ListDatasetGroups")
         return [
@@ -231,3 +236,8 @@ class _FakeInputs:
 
     def first_bytes(self, bucket: str, key: str, region: str, count: int) -> bytes:
         return self.CSV[:count]
+
+    def digest(self, bucket: str, key: str, region: str) -> tuple[str, int, int] | None:
+        tally = Tally()
+        tally.feed(self.CSV)
+        return tally.result()

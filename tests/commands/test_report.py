@@ -1,0 +1,202 @@
+"""`reconciler report`: the evidence of each erasure request from the state (and the service),
+against the emulator in process, in a real git checkout: completed, failed-then-retried and
+pending jobs with their inputs' digests and counts, the commit that declared each, the models
+trained before a deletion; and no user ID in any format."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reconciler.providers.local import LocalProvider
+from reconciler.workspace import load_settings
+from tests.commands.conftest import GROUP_EU, Project
+
+USERS = ("eu-secret-41", "eu-secret-42", "eu-secret-43")  # personal data: never in any output
+GOOD = "USER_ID\n" + "\n".join(USERS) + "\n"
+BAD = "USER_ID\neu-secret-41,eu-secret-42\n"  # a row the service FAILS the job for
+RECIPE = "arn:aws:personalize:::recipe/aws-user-personalization"
+MANIFEST = f"""apiVersion: reconciler/v1
+kind: DeletionJobs
+datasetGroupArn: {GROUP_EU}
+defaults: {{roleArn: 'arn:aws:iam::123456789012:role/R'}}
+jobs:
+  - jobName: done
+    dataSource: {{dataLocation: s3://acme-privacy/done.csv}}
+    tags: {{request: PRIV-7}}
+  - jobName: retried
+    dataSource: {{dataLocation: s3://acme-privacy/retried.csv}}
+    tags: {{request: PRIV-7}}
+    onFailure: retry
+"""
+LATER = """  - jobName: later
+    dataSource: {dataLocation: s3://acme-privacy/done.csv}
+    tags: {request: PRIV-8}
+"""
+
+
+def git(root: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-c", "user.name=Dana Protection", "-c", "user.email=dpo@example.com", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return done.stdout.strip()
+
+
+def handle(project: Project, operation: str, **params: Any) -> dict[str, Any]:
+    emulator = project.provider(load_settings(Path("manifests"), {}))
+    assert isinstance(emulator, LocalProvider)
+    answer: dict[str, Any] = emulator.service.handle(operation, params, region="eu-west-1")
+    return answer
+
+
+@pytest.fixture
+def history(project: Project) -> Project:
+    """PRIV-7: `done` COMPLETED, `retried` FAILED then COMPLETED as retried-r2; PRIV-8: `later`
+    created and still PENDING; a solution trained before the deletions, another after."""
+    for path in (project.root / "manifests").glob("shop-*.yaml"):
+        path.unlink()  # the example's own jobs are not this story
+    project.write_input("done.csv", GOOD)
+    project.write_input("retried.csv", BAD)
+    project.write_manifest("privacy.yaml", MANIFEST)
+    git(project.root, "init", "-q")
+    git(project.root, "add", "manifests")
+    git(project.root, "commit", "-q", "-m", "PRIV-7: erase three users")
+    old = handle(
+        project, "CreateSolution", name="old-model", datasetGroupArn=GROUP_EU, recipeArn=RECIPE
+    )
+    project.clock.advance(60)
+    handle(project, "CreateSolutionVersion", solutionArn=old["solutionArn"])
+    project.clock.advance(120)  # trained, ACTIVE
+    assert project.apply(wait=True) == 1  # `retried` FAILED (it will be retried)
+    project.write_input("retried.csv", GOOD)  # the input fixed
+    assert project.apply(wait=True) == 0  # retried-r2 COMPLETED
+    fresh = handle(
+        project, "CreateSolution", name="new-model", datasetGroupArn=GROUP_EU, recipeArn=RECIPE
+    )
+    project.clock.advance(60)
+    handle(project, "CreateSolutionVersion", solutionArn=fresh["solutionArn"])
+    project.clock.advance(120)  # trained after the deletions
+    (project.root / "manifests" / "privacy.yaml").write_text(MANIFEST + LATER)
+    git(project.root, "commit", "-q", "-am", "PRIV-8: one more")
+    assert project.apply() == 0  # `later` PENDING
+    return project
+
+
+def report(project: Project, *args: str) -> str:
+    assert project.run("report", *args) == 0, project.err.getvalue()
+    text = project.out.getvalue()
+    for user in USERS:
+        assert user not in text + project.err.getvalue()
+    return text
+
+
+def test_the_json_report_holds_each_requests_evidence(history: Project) -> None:
+    document = json.loads(report(history, "--format", "json"))
+    assert document["reportVersion"] == 1
+    assert document["target"].startswith("Target: local emulator")
+    requests = {r["request"]: r for r in document["requests"]}
+    assert {name: r["verdict"] for name, r in requests.items()} == {
+        "PRIV-7": "completed everywhere",
+        "PRIV-8": "pending",
+    }
+    jobs = {job["address"]: job for job in requests["PRIV-7"]["jobs"]}
+    retried = jobs["shop-eu/retried"]["attempts"]
+    assert [(a["jobName"], a["status"]) for a in retried] == [
+        ("retried", "FAILED"),
+        ("retried-r2", "COMPLETED"),
+    ]
+    assert retried[0]["failureReason"] and retried[0]["numDeleted"] is None
+    good, bad = (hashlib.sha256(t.encode()).hexdigest() for t in (GOOD, BAD))
+    assert [a["inputs"][0]["sha256"] for a in retried] == [bad, good]  # what each job was given
+    assert [a["inputs"][0]["rows"] for a in retried] == [1, 3]
+    assert retried[0]["inputs"][0]["at"] == "apply"
+    done = jobs["shop-eu/done"]
+    assert (
+        done["attempts"][0]["numDeleted"] is not None and done["verdict"] == "completed everywhere"
+    )
+    first_commit = git(history.root, "rev-list", "--max-parents=0", "HEAD")
+    assert done["commit"]["sha"] == first_commit
+    assert done["commit"]["summary"] == "PRIV-7: erase three users"
+    assert done["commit"]["author"] == "Dana Protection" and done["declared"] == (
+        "manifests/privacy.yaml:6:5"
+    )
+    later = requests["PRIV-8"]["jobs"][0]
+    assert later["attempts"][0]["status"] == "PENDING"
+    assert later["commit"]["sha"] == git(history.root, "rev-parse", "HEAD")
+    models = document["models"]
+    assert [(m["datasetGroupArn"], [r["solutionName"] for r in m["retrain"]]) for m in models] == [
+        (GROUP_EU, ["old-model"])  # new-model was trained after the last deletion
+    ]
+
+
+def test_one_request_as_markdown_gives_the_whole_answer(history: Project) -> None:
+    text = report(history, "--request", "PRIV-7")
+    assert text.startswith("# Erasure evidence\n\n**Target: local emulator")
+    assert "## PRIV-7: ✅ completed everywhere" in text
+    assert "PRIV-8" not in text
+    assert "| `shop-eu/retried` | 1 | `retried` | FAILED (" in text
+    assert "| `shop-eu/retried` | 2 | `retried-r2` | COMPLETED |" in text
+    sha = hashlib.sha256(GOOD.encode()).hexdigest()
+    assert f"input `s3://acme-privacy/done.csv`: sha256 `{sha}`, 3 user rows" in text
+    assert "commit `" in text and "by Dana Protection <dpo@example.com>" in text
+    assert "retrain to remove deleted users from these models" in text
+    assert "solution `old-model`" in text and "new-model" not in text
+
+
+def test_the_csv_report_has_a_row_per_attempt(history: Project) -> None:
+    rows = list(csv.DictReader(io.StringIO(report(history, "--format", "csv"))))
+    assert [(r["address"], r["attempt"], r["status"]) for r in rows] == [
+        ("shop-eu/done", "1", "COMPLETED"),
+        ("shop-eu/retried", "1", "FAILED"),
+        ("shop-eu/retried", "2", "COMPLETED"),
+        ("shop-eu/later", "1", "PENDING"),
+    ]
+    assert rows[0]["input_rows"] == "3" and len(rows[0]["input_sha256"]) == 64
+
+
+def test_refresh_reads_the_service_and_filters_by_date(history: Project) -> None:
+    history.clock.advance(3600)  # `later` has COMPLETED in the service; the state does not know
+    document = json.loads(report(history, "--format", "json", "--request", "PRIV-8"))
+    assert document["requests"][0]["verdict"] == "pending"
+    document = json.loads(report(history, "--format", "json", "--refresh", "--request", "PRIV-8"))
+    assert document["requests"][0]["verdict"] == "completed everywhere"
+    assert history.state().jobs["shop-eu/later"].status.value == "PENDING"  # nothing written
+    assert (
+        json.loads(report(history, "--format", "json", "--since", "2099-01-01"))["requests"] == []
+    )
+
+
+def test_a_report_to_a_file_and_an_unknown_request(history: Project) -> None:
+    assert history.run("report", "--output", "evidence.md") == 0
+    assert "written to evidence.md" in history.err.getvalue()
+    assert (history.root / "evidence.md").read_text().startswith("# Erasure evidence")
+    assert history.run("report", "--request", "PRIV-9") == 1
+    assert "no job carries the request 'PRIV-9'" in history.err.getvalue()
+    assert "PRIV-7, PRIV-8" in history.err.getvalue()
+
+
+def test_an_input_the_state_has_no_digest_of_is_read_at_report_time(project: Project) -> None:
+    for path in (project.root / "manifests").glob("shop-*.yaml"):
+        path.unlink()
+    project.write_input("done.csv", GOOD)
+    project.write_manifest("privacy.yaml", MANIFEST.split("  - jobName: retried")[0])
+    assert project.apply("--skip-preflight") == 0  # nothing read: nothing digested at apply
+    assert project.state().jobs["shop-eu/done"].inputs == ()
+    attempt = json.loads(report(project, "--format", "json"))["requests"][0]["jobs"][0]["attempts"][
+        0
+    ]
+    assert attempt["inputs"][0]["at"] == "report"
+    assert attempt["inputs"][0]["sha256"] == hashlib.sha256(GOOD.encode()).hexdigest()
+    assert "not in a git checkout" in project.out.getvalue()
