@@ -1,14 +1,23 @@
-"""The plan as Markdown for a pull-request comment: one summary line, a table per dataset group,
-problems, and the text plan collapsed in <details>."""
+"""The plan as Markdown for a pull-request comment, in the style of Atlantis and tfcmt: the
+verdict and counts on the first line, where it acts, a table of the changes only, the jobs that
+need a person with their next steps, problems, and the unchanged jobs as a count (their names in
+`<details>`, up to `UNCHANGED_NAMES`).
+
+The whole comment always fits GitHub's limit (`COMMENT_LIMIT` characters): tables are cut with
+"… and N more; full plan in the job artifact" where they must be. A hidden marker (`MARKER`) lets
+CI find its own comment and update it in place.
+"""
 
 from __future__ import annotations
 
-from itertools import groupby
+from collections import Counter
+from dataclasses import dataclass
 
+from reconciler import __version__
 from reconciler.diagnostics import Severity
 from reconciler.planning.attention import summary as attention_summary
 from reconciler.planning.model import Action, Change, Plan
-from reconciler.render.plan_text import render_text
+from reconciler.render.diagnostics import plural
 from reconciler.render.values import (
     checks_sentence,
     fanout_lines,
@@ -17,6 +26,9 @@ from reconciler.render.values import (
     summary_sentence,
 )
 
+MARKER = "<!-- reconciler-plan -->"
+COMMENT_LIMIT = 65_536  # characters GitHub keeps in an issue or pull-request comment
+UNCHANGED_NAMES = 300
 _ICON = {
     Action.CREATE: "🆕 create",
     Action.IMPORT: "📥 import",
@@ -26,67 +38,127 @@ _ICON = {
 }
 
 
-def render_markdown(plan: Plan) -> str:
+@dataclass(frozen=True)
+class _Caps:
+    """How many rows of each long part are shown."""
+
+    changes: int
+    attention: int
+    problems: int
+    names: int
+
+
+def render_markdown(plan: Plan, *, limit: int = COMMENT_LIMIT) -> str:
+    """The comment, cut to fit `limit` characters where the whole would not."""
+    changing = [c for c in plan.changes if not c.in_sync]
+    problems = [d for d in plan.diagnostics if d.severity is not Severity.INFO]
+    caps = _Caps(len(changing), len(plan.attention), len(problems), UNCHANGED_NAMES)
+    text = _render(plan, caps)
+    if len(text) <= limit:
+        return text
+    # Cut the long parts, the unchanged names first, then every table by the same share.
+    caps = _Caps(caps.changes, caps.attention, caps.problems, 0)
+    low, high = 0, max(caps.changes, caps.attention, caps.problems)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if len(_render(plan, _capped(caps, middle))) <= limit:
+            low = middle
+        else:
+            high = middle - 1
+    return _render(plan, _capped(caps, low))
+
+
+def _capped(caps: _Caps, rows: int) -> _Caps:
+    return _Caps(min(caps.changes, rows), min(caps.attention, rows), min(caps.problems, rows), 0)
+
+
+def headline(plan: Plan) -> str:
+    """The first line: the verdict and the counts."""
     attention = attention_summary(plan.attention)
     if plan.errored:
-        headline = "❌ **Plan failed**: fix the errors below; nothing can be applied."
-    elif not plan.has_changes and plan.refused:
-        headline = "❌ **Nothing to apply**: the jobs left to create are refused (see below)."
+        return "❌ **Plan failed**: fix the errors below; nothing can be applied."
+    checks = checks_sentence(plan)
+    if not plan.has_changes and plan.refused:
+        line = "❌ **Nothing to apply**: the jobs left to create are refused"
     elif not plan.has_changes and attention:
-        headline = f"⚠️ **{attention}.** No changes to apply: see the next steps below."
+        line = f"⚠️ **No changes · {attention}**"
     elif not plan.has_changes:
-        headline = "✅ **No changes.** Every declared job is in the state and the service."
+        line = "✅ **No changes.** Every declared job is in the state and the service"
     else:
-        headline = f"**Plan:** {summary_sentence(plan)}, {plan.summary()['no-op']} unchanged."
+        line = f"**Plan: {summary_sentence(plan)}**"
         imports = import_sentence(plan)
         if imports:
-            headline += f" {imports}."
+            line += f" · {imports}"
         if attention:
-            headline += f" ⚠️ **{attention}.**"
-    checks = checks_sentence(plan)
-    if checks and not plan.errored:
-        headline += f" {checks}."
-    lines = ["### Reconciler plan", "", headline, "", f"**{plan.target.line()}**", ""]
+            line += f" · ⚠️ **{attention}**"
+    return line + (f" · {checks}" if checks else "")
+
+
+def _render(plan: Plan, caps: _Caps) -> str:
+    lines = [headline(plan), "", f"**{plan.target.line()}**", ""]
     fanout = fanout_lines(plan)
     if fanout:
         lines += ["**Fan-out:**", "", *(f"- {_cell(line)}" for line in fanout), ""]
+    changing = [c for c in plan.changes if not c.in_sync]
+    if changing:
+        flagged = {item.address for item in plan.attention}
+        lines += [
+            "#### Changes",
+            "",
+            "| Action | Job | Job name | Dataset group | Why |",
+            "|---|---|---|---|---|",
+        ]
+        lines += [_row(change, flagged) for change in changing[: caps.changes]]
+        lines += _more(len(changing) - caps.changes)
+        lines.append("")
     if plan.attention:
         lines += ["#### ⚠️ Needs attention", "", "| Job | What the service says | Next step |"]
         lines.append("|---|---|---|")
         lines += [
             f"| `{item.address}` | {_cell(item.detail)} | {_cell(item.next_step)} |"
-            for item in plan.attention
+            for item in plan.attention[: caps.attention]
         ]
+        lines += _more(len(plan.attention) - caps.attention)
         lines.append("")
-    flagged = {item.address for item in plan.attention}
-    ordered = sorted(plan.changes, key=lambda c: c.dataset_group_arn)
-    for group, changes in groupby(ordered, key=lambda c: c.dataset_group_arn):
-        lines += [
-            f"#### `{short_group(group)}`",
-            "",
-            "| Job | Action | Health | Why |",
-            "|---|---|---|---|",
-        ]
-        lines += [_row(change, flagged) for change in changes]
-        lines.append("")
-    for diagnostic in plan.diagnostics:
-        if diagnostic.severity is Severity.INFO:
-            continue
+    problems = [d for d in plan.diagnostics if d.severity is not Severity.INFO]
+    for diagnostic in problems[: caps.problems]:
         label = "Error" if diagnostic.severity is Severity.ERROR else "Warning"
         where = f" (`{diagnostic.source}`)" if diagnostic.source else ""
         lines.append(f"> **{label}:** {_cell(diagnostic.summary)}{where}")
         lines.extend(f"> {_cell(line)}" for line in diagnostic.detail.splitlines())
         lines.append("")
-    lines += [
-        "<details><summary>Full plan</summary>",
-        "",
-        "```text",
-        render_text(plan, color=False).rstrip("\n"),
-        "```",
-        "",
-        "</details>",
-    ]
+    if len(problems) > caps.problems:
+        lines += [*_more(len(problems) - caps.problems, "problems"), ""]
+    lines += _unchanged(plan, caps.names)
+    calls = ", ".join(f"{name} {count}" for name, count in sorted(plan.api_calls.items()))
+    lines.append(
+        f"<sub>reconciler {__version__} · state `{plan.state_location}`"
+        + (f" · API calls: {calls}" if calls else "")
+        + "</sub>"
+    )
+    lines.append(MARKER)
     return "\n".join(lines) + "\n"
+
+
+def _unchanged(plan: Plan, names: int) -> list[str]:
+    unchanged = [c for c in plan.changes if c.in_sync]
+    if not unchanged:
+        return []
+    health = Counter(c.health.value for c in unchanged)
+    shown = ", ".join(f"{name} {count}" for name, count in sorted(health.items()))
+    summary = f"Unchanged: {plural(len(unchanged), 'job')} ({shown})"
+    if names == 0:
+        return [summary, ""]
+    listed = ", ".join(f"`{c.address}`" for c in unchanged[:names])
+    more = len(unchanged) - names
+    tail = f", … and {more} more" if more > 0 else ""
+    return [f"<details><summary>{summary}</summary>", "", listed + tail, "", "</details>", ""]
+
+
+def _more(count: int, what: str = "rows") -> list[str]:
+    if count <= 0:
+        return []
+    return ["", f"… and {count} more {what}; full plan in the job artifact"]
 
 
 def _row(change: Change, flagged: set[str]) -> str:
@@ -96,8 +168,11 @@ def _row(change: Change, flagged: set[str]) -> str:
     name = change.job_name
     if change.desired is not None and change.desired.job_name != name:
         name = f"{change.desired.job_name} → {name}"
-    health = ("⚠️ " if change.address in flagged else "") + change.health.value
-    return f"| `{name}` | {action} | {health} | {_cell(change.detail)} |"
+    warn = "⚠️ " if change.address in flagged else ""
+    return (
+        f"| {action} | {warn}`{change.address}` | `{name}` | "
+        f"`{short_group(change.dataset_group_arn)}` | {_cell(change.detail)} |"
+    )
 
 
 def _cell(text: str) -> str:

@@ -146,7 +146,7 @@ def test_a_reviewed_saved_plan_applies_without_a_prompt_and_show_renders_it(
     assert project.run("show", str(plan_file), "--format", "json") == 0
     assert json.loads(project.out.getvalue())["summary"]["create"] == 5
     assert project.run("show", str(plan_file), "--format", "markdown") == 0
-    assert "**Plan:** 5 to create" in project.out.getvalue()
+    assert "**Plan: 5 to create" in project.out.getvalue()
     assert project.run("show", str(tmp_path / "none.json")) == 1
     assert "no such plan file" in project.err.getvalue()
     # no terminal and no --auto-approve: the review of the saved plan was the approval

@@ -56,8 +56,9 @@ def test_json_plan_has_terraform_keys_and_create_actions(project: Project) -> No
 def test_markdown_plan(project: Project) -> None:
     assert project.run("plan", "--format", "markdown") == 0
     out = project.out.getvalue()
-    assert "**Plan:** 5 to create, 0 to retry, 0 to forget, 0 unchanged." in out
-    assert "#### `shop-eu`" in out and "#### `shop-us`" in out
+    assert out.startswith("**Plan: 5 to create, 0 to retry, 0 to forget**\n\n**Target: local")
+    assert "| 🆕 create | `shop-eu/gdpr-2026-w46` | `gdpr-2026-w46` | `shop-eu` |" in out
+    assert out.endswith("<!-- reconciler-plan -->\n")  # CI updates the one comment in place
 
 
 def test_saved_plan_round_trips(project: Project) -> None:

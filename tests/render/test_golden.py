@@ -127,3 +127,38 @@ def test_no_changes_message() -> None:
     empty = make_plan([], None, live(groups=[group()]), Limits(), origin)
     assert render_text(empty).splitlines()[2].startswith("No changes.")
     assert "**No changes.**" in render_markdown(empty)
+
+
+def big_tree(jobs: int, new: int) -> Plan:
+    """`jobs` declared jobs in one group, all COMPLETED and recorded but `new` of them."""
+    declared = [desired(f"job-{i:05d}") for i in range(jobs)]
+    recorded = declared[new:]
+    stored = state(*(record(d, status=JobStatus.COMPLETED) for d in recorded))
+    view = live([summary(d.spec.job_name, status=JobStatus.COMPLETED) for d in recorded], [])
+    origin = Origin(
+        target=EMULATOR, state_location=".reconciler/state.json", manifests_digest="sha256:abc"
+    )
+    return make_plan(declared, stored, view, Limits(max_pending=5), origin)
+
+
+def test_the_comment_for_5000_jobs_with_3_new_is_short_and_shows_the_3() -> None:
+    comment = render_markdown(big_tree(5000, 3))
+    assert len(comment) < 20_000  # far under the limit: the 4,997 unchanged are a count
+    assert comment.startswith("**Plan: 3 to create, 0 to retry, 0 to forget**")
+    for name in ("job-00000", "job-00001", "job-00002"):
+        assert f"| 🆕 create | `g/{name}` |" in comment
+    assert "Unchanged: 4997 jobs (Completed 4997)" in comment
+    assert ", … and 4697 more" in comment  # the names beyond the first 300
+    assert comment.rstrip().endswith("<!-- reconciler-plan -->")
+
+
+def test_a_comment_of_5000_changes_is_cut_to_the_limit_and_says_so() -> None:
+    plan = big_tree(5000, 5000)
+    comment = render_markdown(plan)
+    assert len(comment) <= 65_536
+    assert len(render_markdown(plan, limit=10**9)) > 65_536  # whole, it would not fit
+    shown = comment.count("| 🆕 create")
+    assert shown > 100
+    assert f"… and {5000 - shown} more rows; full plan in the job artifact" in comment
+    assert comment.startswith("**Plan: 5000 to create (4995 queued)")
+    assert comment.rstrip().endswith("<!-- reconciler-plan -->")
