@@ -95,14 +95,24 @@ def checks_options(func: F) -> F:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="reconciler")
+@click.version_option(
+    __version__,
+    prog_name="reconciler",
+    message=f"%(prog)s %(version)s (Python {sys.version.split()[0]})",
+)
 def cli() -> None:
     """Declarative reconciler for Amazon Personalize data deletion jobs."""
 
 
 @cli.command()
 @manifests_option
-@format_option("text", "json", help="json prints machine-readable diagnostics on stdout.")
+@format_option(
+    "text",
+    "json",
+    "github",
+    help="json prints machine-readable diagnostics on stdout; github: GitHub Actions "
+    "annotations at each problem's line.",
+)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.pass_obj
 def validate(
@@ -121,7 +131,9 @@ def validate(
     "text",
     "json",
     "markdown",
-    help="json: Terraform's plan representation; markdown: for a pull-request comment.",
+    "github",
+    help="json: Terraform's plan representation; markdown: for a pull-request comment; github: "
+    "the text plan, GitHub Actions annotations, and the Markdown in $GITHUB_STEP_SUMMARY.",
 )
 @click.option(
     "-out",
@@ -274,13 +286,19 @@ def report(runtime: Runtime, /, **options: Any) -> int:
 
 @cli.command()
 @manifests_option
+@format_option(
+    "text",
+    "github",
+    help="github: also GitHub Actions annotations at each job's line, and the verdict in "
+    "$GITHUB_STEP_SUMMARY.",
+)
 @click.pass_obj
-def check(runtime: Runtime, manifests_dir: Path) -> int:
+def check(runtime: Runtime, /, **options: Any) -> int:
     """Read-only drift check for CI: exit 0 converged, 1 error, 2 changes not applied, 3 drift,
     4 jobs still running, 5 failed jobs."""
     from reconciler.commands.check import CheckOptions, check
 
-    return check(CheckOptions(manifests_dir=manifests_dir), runtime)
+    return check(CheckOptions(**options), runtime)
 
 
 @cli.command(name="import")

@@ -10,11 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from reconciler.diagnostics import Severity
+from reconciler.commands.github import annotated, step_summary
+from reconciler.diagnostics import Location, Severity
 from reconciler.exitcodes import CHECK_PRECEDENCE, ExitCode
 from reconciler.planning.attention import Concern
 from reconciler.planning.model import Action, Health, Plan
 from reconciler.providers.interface import Provider
+from reconciler.render.github import check_github, check_markdown
 from reconciler.runtime import Runtime
 from reconciler.workspace import open_workspace
 
@@ -31,35 +33,51 @@ VERDICTS = {
 @dataclass(frozen=True)
 class CheckOptions:
     manifests_dir: Path
+    output_format: str = "text"  # or github: annotations, and the step summary
 
 
-def classify(plan: Plan) -> tuple[ExitCode, list[str]]:
-    """The exit code and a line per job that keeps the check from passing."""
-    lines: list[str] = []
-    found: set[ExitCode] = set()
+@dataclass(frozen=True)
+class Finding:
+    """One thing that keeps the check from passing (or a warning: `code` None)."""
+
+    code: ExitCode | None
+    text: str
+    source: Location | None = None
+
+
+def classify(plan: Plan) -> tuple[ExitCode, list[Finding]]:
+    """The exit code and a finding per job that keeps the check from passing."""
+    found: list[Finding] = []
+    sources = {c.address: c.source for c in plan.changes if c.source is not None}
     if plan.errored:
-        found.add(ExitCode.ERROR)
-        lines += [
-            f"error: {d.summary} ({d.address or '-'})"
+        found += [
+            Finding(ExitCode.ERROR, f"error: {d.summary} ({d.address or '-'})", d.source)
             for d in plan.diagnostics
             if d.severity is Severity.ERROR
         ]
     for item in plan.attention:
-        found.add(ExitCode.FAILED if item.concern is Concern.FAILED else ExitCode.DRIFT)
-        label = "failed" if item.concern is Concern.FAILED else "drift"
-        lines.append(f"{label}: {item.line()}")
+        failed = item.concern is Concern.FAILED
+        label = "failed" if failed else "drift"
+        found.append(
+            Finding(
+                ExitCode.FAILED if failed else ExitCode.DRIFT,
+                f"{label}: {item.line()}",
+                sources.get(item.address),
+            )
+        )
     for change in plan.changes:
         if change.action is not Action.NOOP:
-            found.add(ExitCode.CHANGES)
-            lines.append(f"not applied: {change.address}: {change.action.value} ({change.detail})")
+            text = f"not applied: {change.address}: {change.action.value} ({change.detail})"
+            found.append(Finding(ExitCode.CHANGES, text, change.source))
         elif change.health in (Health.PENDING, Health.IN_PROGRESS):
-            found.add(ExitCode.RUNNING)
-            lines.append(f"running: {change.address}: {change.health.value}")
-    code = next((code for code in CHECK_PRECEDENCE if code in found), ExitCode.OK)
-    return code, lines
+            text = f"running: {change.address}: {change.health.value}"
+            found.append(Finding(ExitCode.RUNNING, text, change.source))
+    codes = {f.code for f in found}
+    code = next((code for code in CHECK_PRECEDENCE if code in codes), ExitCode.OK)
+    return code, found
 
 
-def overlaps(plan: Plan, provider: Provider) -> list[str]:
+def overlaps(plan: Plan, provider: Provider) -> list[Finding]:
     """Warnings for deletions that run while their group imports or trains: AWS does not
     guarantee the deletion from the models then, and recommends another deletion job. Only the
     groups of deletions running now are asked (what ran and ended between two checks is not
@@ -67,7 +85,7 @@ def overlaps(plan: Plan, provider: Provider) -> list[str]:
     running = [
         c for c in plan.changes if c.in_sync and c.health in (Health.PENDING, Health.IN_PROGRESS)
     ]
-    found: list[str] = []
+    found: list[Finding] = []
     for group in sorted({c.dataset_group_arn for c in running}):
         busy = provider.activity(group)
         if not busy:
@@ -75,26 +93,38 @@ def overlaps(plan: Plan, provider: Provider) -> list[str]:
         what = "; ".join(a.describe() for a in busy[:2])
         for change in running:
             if change.dataset_group_arn == group:
-                found.append(
+                text = (
                     f"warning: {change.address}: {what} while the deletion runs: AWS does not "
                     "guarantee the deletion from models trained meanwhile; declare another "
                     "deletion job for the same users once both have ended"
                 )
+                found.append(Finding(None, text, change.source))
     return found
 
 
 def check(options: CheckOptions, runtime: Runtime) -> int:
-    workspace = open_workspace(options.manifests_dir, runtime)
-    # Health only: a create not applied fails the check whatever preflight would say of it, and
-    # a scheduled check needs neither S3 read access nor the activity List permissions.
-    plan = workspace.plan(workspace.load_state(), skip_preflight=True, ignore_activity=True)
-    code, lines = classify(plan)
+    github = options.output_format == "github"
+    with annotated(runtime, github):
+        workspace = open_workspace(options.manifests_dir, runtime)
+        # Health only: a create not applied fails the check whatever preflight would say of it,
+        # and a scheduled check needs neither S3 read access nor the activity List permissions.
+        plan = workspace.plan(workspace.load_state(), skip_preflight=True, ignore_activity=True)
+        declared = len(workspace.jobs)  # a job with a plan error has no change
+    code, found = classify(plan)
+    found += overlaps(plan, workspace.provider)
     runtime.out.write(plan.target.line() + "\n")
-    for line in lines + overlaps(plan, workspace.provider):
-        runtime.out.write(line + "\n")
+    for finding in found:
+        runtime.out.write(finding.text + "\n")
     completed = sum(1 for c in plan.changes if c.health is Health.COMPLETED and c.in_sync)
-    declared = len(workspace.jobs)  # a job with a plan error has no change
-    runtime.out.write(
-        f"check: {VERDICTS[code]} ({completed} of {declared} declared jobs COMPLETED)\n"
-    )
+    verdict = f"check: {VERDICTS[code]} ({completed} of {declared} declared jobs COMPLETED)"
+    runtime.out.write(verdict + "\n")
+    if github:
+        runtime.out.write(
+            check_github(
+                (f.code or ExitCode.RUNNING, f.text.removeprefix("warning: "), f.source)
+                for f in found
+            )
+        )
+        lines = [f.text for f in found]
+        step_summary(runtime, check_markdown(verdict, lines, plan.target, code is ExitCode.OK))
     return code

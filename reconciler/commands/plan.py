@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from reconciler.commands.github import annotated, step_summary
 from reconciler.exitcodes import ExitCode
 from reconciler.planfile import save_plan
+from reconciler.render.github import plan_github
 from reconciler.render.plan_json import render_json
 from reconciler.render.plan_markdown import render_markdown
 from reconciler.render.plan_text import render_text
@@ -17,7 +19,7 @@ from reconciler.workspace import open_workspace
 @dataclass(frozen=True)
 class PlanOptions:
     manifests_dir: Path
-    output_format: str = "text"  # or json, markdown
+    output_format: str = "text"  # or json, markdown, github (text, annotations, step summary)
     out_file: Path | None = None
     detailed_exitcode: bool = False
     retry: tuple[str, ...] = ()
@@ -27,19 +29,24 @@ class PlanOptions:
 
 
 def plan(options: PlanOptions, runtime: Runtime) -> int:
-    workspace = open_workspace(options.manifests_dir, runtime)
-    result = workspace.plan(
-        workspace.load_state(),
-        retry=options.retry,
-        skip_preflight=options.skip_preflight,
-        ignore_activity=options.ignore_activity,
-    )
+    github = options.output_format == "github"
+    with annotated(runtime, github):
+        workspace = open_workspace(options.manifests_dir, runtime)
+        result = workspace.plan(
+            workspace.load_state(),
+            retry=options.retry,
+            skip_preflight=options.skip_preflight,
+            ignore_activity=options.ignore_activity,
+        )
     if options.output_format == "json":
         runtime.out.write(render_json(result))
     elif options.output_format == "markdown":
         runtime.out.write(render_markdown(result))
     else:
-        runtime.out.write(render_text(result, color=runtime.color(options.no_color)))
+        runtime.out.write(render_text(result, color=runtime.color(options.no_color) and not github))
+    if github:
+        runtime.out.write(plan_github(result))
+        step_summary(runtime, render_markdown(result))
     if result.errored:
         if options.out_file is not None:
             runtime.err.write(f"The plan was not saved to {options.out_file}: it has errors.\n")

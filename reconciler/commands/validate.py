@@ -10,13 +10,14 @@ from reconciler.exitcodes import ExitCode
 from reconciler.manifest.loader import check_manifests
 from reconciler.providers.registry import check_settings
 from reconciler.render.diagnostics import diagnostics_text, validation_json, validation_text
+from reconciler.render.github import diagnostics_github
 from reconciler.runtime import Runtime
 
 
 @dataclass(frozen=True)
 class ValidateOptions:
     paths: tuple[Path, ...]
-    output_format: str = "text"  # or json
+    output_format: str = "text"  # or json, github (annotations)
 
 
 def validate(options: ValidateOptions, runtime: Runtime) -> int:
@@ -34,6 +35,12 @@ def validate(options: ValidateOptions, runtime: Runtime) -> int:
     }
     if options.output_format == "json":
         runtime.out.write(validation_json(diagnostics, counts))
+    elif options.output_format == "github":
+        runtime.out.write(diagnostics_github(diagnostics))
+        if diagnostics:
+            runtime.err.write(diagnostics_text(diagnostics))
+        else:
+            runtime.out.write(validation_text(counts))
     elif diagnostics:
         runtime.err.write(diagnostics_text(diagnostics))
     else:

@@ -49,8 +49,8 @@ def test_plan_says_what_needs_attention_and_exits_2(project: Project) -> None:
     assert project.run("plan", "--format", "markdown") == 0
     markdown = project.out.getvalue()
     assert "✅" not in markdown
-    assert "⚠️ **Attention: 1 failed, 1 no longer listed.**" in markdown
-    assert "| `no-input` | no-op | ⚠️ Failed |" in markdown
+    assert markdown.startswith("⚠️ **No changes · Attention: 1 failed, 1 no longer listed**")
+    assert "| `shop-eu/no-input` | no-input FAILED" in markdown
     assert "| `shop-us/ccpa-2026-w47` | ccpa-2026-w47 is no longer listed" in markdown
 
     assert project.run("plan", "--format", "json") == 0

@@ -1,0 +1,102 @@
+"""GitHub Actions workflow commands (`--format github`): each problem as an `::error` or
+`::warning` annotation at its manifest `file:line:col`, so it shows inline on the pull request's
+diff; and the Markdown of a check for the job's step summary.
+
+Workflow commands are lines on stdout: `::error file=F,line=L,col=C,title=T::MESSAGE`, where the
+message escapes `%`, CR and LF, and property values `:` and `,` as well.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from reconciler.diagnostics import Diagnostic, Location, Severity
+from reconciler.exitcodes import ExitCode
+from reconciler.models import Target
+from reconciler.planning.model import Plan
+
+CHECK_MARKER = "<!-- reconciler-check -->"
+_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+def _data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _property(text: str) -> str:
+    return _data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def command(level: str, message: str, location: Location | None = None, title: str = "") -> str:
+    """One workflow command line: `::LEVEL file=…,line=…,col=…,title=…::MESSAGE`."""
+    properties = []
+    if location is not None:
+        properties += [
+            f"file={_property(location.file)}",
+            f"line={location.line}",
+            f"col={location.column}",
+        ]
+    if title:
+        properties.append(f"title={_property(title)}")
+    head = f"::{level} {','.join(properties)}" if properties else f"::{level}"
+    return f"{head}::{_data(message)}"
+
+
+def diagnostics_github(diagnostics: Sequence[Diagnostic]) -> str:
+    """Each manifest problem as an annotation at its place."""
+    lines = [
+        command(_LEVEL[d.severity], d.message, d.location, title="reconciler validate")
+        for d in diagnostics
+    ]
+    return "".join(f"{line}\n" for line in lines)
+
+
+def plan_github(plan: Plan) -> str:
+    """The plan's errors and warnings at their jobs' manifest lines, and each job that needs a
+    person (FAILED, no longer listed) as a warning at its own."""
+    sources = {c.address: c.source for c in plan.changes if c.source is not None}
+    lines = [
+        command(
+            _LEVEL[d.severity],
+            "\n".join(filter(None, (d.summary, d.detail))),
+            d.source,
+            title=f"reconciler plan: {d.address}" if d.address else "reconciler plan",
+        )
+        for d in plan.diagnostics
+        if d.severity is not Severity.INFO
+    ]
+    lines += [
+        command(
+            "warning",
+            f"{item.detail}. Next: {item.next_step}",
+            sources.get(item.address),
+            title=f"reconciler: {item.address} needs attention",
+        )
+        for item in plan.attention
+    ]
+    return "".join(f"{line}\n" for line in lines)
+
+
+def check_github(found: Iterable[tuple[ExitCode, str, Location | None]]) -> str:
+    """What keeps a check from passing, each at its job's manifest line: failed and drifted
+    jobs and errors as errors; jobs not applied or still running as warnings."""
+    lines = [
+        command(
+            "error" if code in (ExitCode.ERROR, ExitCode.FAILED, ExitCode.DRIFT) else "warning",
+            text,
+            location,
+            title="reconciler check",
+        )
+        for code, text, location in found
+    ]
+    return "".join(f"{line}\n" for line in lines)
+
+
+def check_markdown(verdict: str, lines: Sequence[str], target: Target, ok: bool) -> str:
+    """The check for a step summary or an issue: the verdict, the target, what keeps it red."""
+    icon = "✅" if ok else "❌"
+    shown = ["- " + line.replace("|", "\\|") for line in lines[:500]]
+    if len(lines) > 500:
+        shown.append(f"- … and {len(lines) - 500} more")
+    body = [f"{icon} **{verdict}**", "", f"**{target.line()}**", "", *shown]
+    return "\n".join([*body, "", CHECK_MARKER]) + "\n"
