@@ -258,7 +258,7 @@ def _since(ctx: click.Context, param: click.Parameter, value: datetime | None) -
 )
 @click.option(
     "--since",
-    type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+    type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z"]),
     callback=_since,
     metavar="DATE",
     help="Only jobs created on or after DATE (YYYY-MM-DD, UTC), or not created yet.",

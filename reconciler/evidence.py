@@ -88,6 +88,12 @@ class RequestEvidence(Frozen):
         return sum(job.latest.num_deleted or 0 for job in self.jobs)
 
 
+def _counted(jobs: Sequence[JobEvidence]) -> list[JobEvidence]:
+    """The jobs a request's verdict is of: those still declared (a forgotten job is listed for
+    the audit trail, but nothing follows it any more)."""
+    return [job for job in jobs if not job.forgotten]
+
+
 class Retrain(Frozen):
     """A custom solution whose latest ACTIVE version was trained before the group's last
     completed deletion: its recommendations may still reflect deleted users."""
@@ -214,7 +220,7 @@ def by_request(
 
 
 def _verdict(jobs: Sequence[JobEvidence]) -> Verdict:
-    verdicts = {job.verdict for job in jobs}
+    verdicts = {job.verdict for job in _counted(jobs) or jobs}
     if Verdict.FAILED in verdicts:
         return Verdict.FAILED
     if Verdict.PENDING in verdicts:

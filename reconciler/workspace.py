@@ -21,6 +21,7 @@ from reconciler.diagnostics import Location, Severity
 from reconciler.errors import ManifestError, ReconcilerError
 from reconciler.manifest.loader import ManifestSet, load_manifests, unique_problems
 from reconciler.models import DatasetGroupRef, DesiredJob, Target
+from reconciler.planning import attention
 from reconciler.planning.decide import make_plan
 from reconciler.planning.fanout import (
     JobsDocument,
@@ -202,17 +203,7 @@ class Workspace:
             )
 
         unmatched = [
-            PlanDiagnostic(
-                severity=Severity.WARNING,
-                summary="targets.select matches no dataset group",
-                detail=f"{e.how}: ListDatasetGroups lists none that match, so none of the "
-                f"document's {e.jobs} jobs is declared anywhere; check the account, the regions "
-                "and the pattern",
-                source=e.source,
-                blocking=False,
-            )
-            for e in fanout
-            if not e.groups
+            attention.unmatched(str(e.source), e.how, e.jobs) for e in fanout if not e.groups
         ]
         plan = decide({}, {})
         refused, warnings = ({}, []) if skip_preflight else self._preflight(plan)
@@ -227,7 +218,8 @@ class Workspace:
         calls.pop("GetCallerIdentity", None)  # the target's, not the plan's
         return plan.model_copy(
             update={
-                "diagnostics": (*plan.diagnostics, *unmatched, *warnings),
+                "diagnostics": (*plan.diagnostics, *warnings),
+                "attention": (*plan.attention, *unmatched),
                 "preflight_skipped": skip_preflight,
                 "activity_ignored": ignore_activity,
                 "api_calls": {k: v for k, v in calls.items() if v},

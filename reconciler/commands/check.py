@@ -56,15 +56,15 @@ def classify(plan: Plan) -> tuple[ExitCode, list[Finding]]:
             if d.severity is Severity.ERROR
         ]
     for item in plan.attention:
-        failed = item.concern is Concern.FAILED
-        label = "failed" if failed else "drift"
-        found.append(
-            Finding(
-                ExitCode.FAILED if failed else ExitCode.DRIFT,
-                f"{label}: {item.line()}",
-                sources.get(item.address),
-            )
-        )
+        code, label = {
+            Concern.FAILED: (ExitCode.FAILED, "failed"),
+            Concern.MISSING: (ExitCode.DRIFT, "drift"),
+            Concern.UNMATCHED: (ExitCode.CHANGES, "not applied"),
+        }[item.concern]
+        where = sources.get(item.address)
+        if item.concern is Concern.UNMATCHED:
+            where = Location.parse(item.address)
+        found.append(Finding(code, f"{label}: {item.line()}", where))
     for change in plan.changes:
         if change.action is not Action.NOOP:
             text = f"not applied: {change.address}: {change.action.value} ({change.detail})"

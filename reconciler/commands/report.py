@@ -12,7 +12,7 @@ state.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from reconciler.digests import digest_inputs
@@ -42,7 +42,7 @@ from reconciler.render.report import (
 )
 from reconciler.runtime import Runtime
 from reconciler.state.document import JobRecord
-from reconciler.workspace import checked_target, load_tree, show_notices
+from reconciler.workspace import Workspace, checked_target, load_tree, show_notices
 
 RENDERERS = {
     "markdown": render_report_markdown,
@@ -62,18 +62,25 @@ class ReportOptions:
 
 
 def report(options: ReportOptions, runtime: Runtime) -> int:
+    _check_output(options.output)
     manifests, settings = load_tree(options.manifests_dir, runtime.environ)
     backend = runtime.make_backend(settings.state)
+    if options.output is not None and settings.state.backend == "local":
+        _not_the_state(options.output, settings.state.path)
     document = backend.load()
     show_notices(backend, runtime)
-    records = [*document.jobs.values(), *document.forgotten] if document else []
+    records = _distinct(list(document.jobs.values()), list(document.forgotten)) if document else []
     recorded_groups = {record.spec.dataset_group_arn for record in records}
-    declared = (
-        {job.address: job for job in manifests.declared_in(recorded_groups)} if manifests else {}
-    )
+    declared: dict[str, DesiredJob] = {}
+    provider: Provider | None = None
+    if manifests is not None:  # every declared job, the selectors' in the groups they match now
+        workspace = Workspace(manifests, settings, backend, runtime)
+        declared = {job.address: job for job in workspace.jobs}
+        provider = workspace.provider if manifests.jobs or manifests.selectors else None
     groups = recorded_groups | {job.spec.dataset_group_arn for job in declared.values()}
     notes: list[str] = []
-    provider = runtime.make_provider(settings) if groups else None
+    if provider is None and groups:
+        provider = runtime.make_provider(settings)
     target = checked_target(provider, groups) if provider else None
     blame = Blame()
     if not blame.available:
@@ -84,7 +91,7 @@ def report(options: ReportOptions, runtime: Runtime) -> int:
             job_evidence(
                 record,
                 declared=_declared(record, declared),
-                commit=blame.commit(_declared(record, declared) or record.manifest),
+                commit=blame.commit(_declared(record, declared)),  # the line as it is now
                 read_now=read_now,
                 refreshed=refreshed.get(record.address),
             )
@@ -144,6 +151,39 @@ def report(options: ReportOptions, runtime: Runtime) -> int:
         f"Report of {len(requests)} requests ({jobs} jobs) written to {options.output}.\n"
     )
     return ExitCode.OK
+
+
+def _check_output(output: Path | None) -> None:
+    if output is not None and not output.name:
+        raise UsageError("--output needs a file name")
+
+
+def _not_the_state(output: Path, state: Path) -> None:
+    """The report never replaces the state file, its backup or its lock."""
+    target, stored = output.resolve(), state.resolve()
+    if target.parent == stored.parent and target.name.startswith(stored.name):
+        raise UsageError(
+            f"--output {output} is the state's own file ({state} and its backup and lock): "
+            "write the report elsewhere"
+        )
+
+
+def _distinct(jobs: list[JobRecord], forgotten: list[JobRecord]) -> list[JobRecord]:
+    """The records of distinct jobs: a forgotten record of a job recorded again (imported back)
+    is left out, and of one job forgotten several times the latest is kept."""
+    live = {record.arn for record in jobs if record.arn}
+    kept: dict[str, JobRecord] = {}
+    for record in forgotten:
+        key = record.arn or f"{record.address} {record.job_name}"
+        if record.arn in live:
+            continue
+        if key not in kept or _when(record) > _when(kept[key]):
+            kept[key] = record
+    return jobs + list(kept.values())
+
+
+def _when(record: JobRecord) -> datetime:
+    return record.forgotten or datetime.min.replace(tzinfo=UTC)
 
 
 def _declared(record: JobRecord, declared: dict[str, DesiredJob]) -> str | None:

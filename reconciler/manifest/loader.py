@@ -256,11 +256,22 @@ def _check_unique(jobs: list[DesiredJob], diagnostics: list[Diagnostic]) -> None
         by_name[key] = job
         other = by_address.get(job.address)
         if other is not None:
+            if other.spec.dataset_group_arn == job.spec.dataset_group_arn:
+                why = (
+                    "by another job of this dataset group with the jobName "
+                    f"{job.address.split('/', 1)[1]!r} (a job of `targets` is addressed "
+                    "GROUP/jobName, whatever its derived name): rename one of them"
+                )
+            else:
+                why = (
+                    "by a dataset group of the same name in another account or region: rename "
+                    "one job"
+                )
+                if _derived(job) or _derived(other):
+                    why += ", or narrow the targets so they name one group of that name"
             diagnostics.append(
                 Diagnostic(
-                    job.source,
-                    f"address {job.address!r} is already used at {other.source} by a dataset "
-                    "group of the same name in another account or region: rename one job",
+                    job.source, f"address {job.address!r} is already used at {other.source} {why}"
                 )
             )
             continue

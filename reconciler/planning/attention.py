@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 class Concern(StrEnum):
     FAILED = "failed"
     MISSING = "missing"  # no longer listed by the service
+    UNMATCHED = "unmatched"  # a selector that matches no dataset group: its jobs go nowhere
 
 
 class Attention(Frozen):
@@ -114,6 +115,17 @@ def missing(address: str, job_name: str) -> Attention:
     )
 
 
+def unmatched(source: str, how: str, jobs: int) -> Attention:
+    """A selector that matches no dataset group: the document's jobs are declared nowhere."""
+    return Attention(
+        address=source,
+        concern=Concern.UNMATCHED,
+        detail=f"{how} matches no dataset group, so none of its {jobs} jobs is created anywhere",
+        next_step="check the selector's account, regions and namePattern against the dataset "
+        "groups ListDatasetGroups lists",
+    )
+
+
 def summary(items: Iterable[Attention]) -> str:
     """`Attention: 1 failed, 2 no longer listed`, or '' when there is nothing."""
     counts = Counter(item.concern for item in items)
@@ -122,4 +134,7 @@ def summary(items: Iterable[Attention]) -> str:
         parts.append(f"{counts[Concern.FAILED]} failed")
     if counts[Concern.MISSING]:
         parts.append(f"{counts[Concern.MISSING]} no longer listed")
+    if counts[Concern.UNMATCHED]:
+        many = "selector matches" if counts[Concern.UNMATCHED] == 1 else "selectors match"
+        parts.append(f"{counts[Concern.UNMATCHED]} {many} no dataset group")
     return f"Attention: {', '.join(parts)}" if parts else ""

@@ -4,8 +4,9 @@ A `DeletionJobs` document names one dataset group (`datasetGroupArn`), or its `t
 of groups, or a selector (an account, regions and a name pattern) resolved at plan time with
 ListDatasetGroups. A job of a fanned-out document becomes one job per group, named
 `{jobName}-{groupName}` (names are unique per account and region, so each group's job needs its
-own) and addressed `GROUP/jobName`. A derived name over 63 characters is cut and ends with a
-short hash of the whole name, so it stays unique and the same at every plan.
+own) and addressed `GROUP/jobName`. A derived name is at most 59 characters, so that its
+retries' `-rN` (up to `-r10`) never cut it: a longer one is cut and ends with a short hash of
+the whole name, so it stays unique, and the same at every plan, retries included.
 
 Pure: the groups a selector matches are given (the workspace lists them).
 """
@@ -29,15 +30,17 @@ from reconciler.models import (
 )
 
 HASH_CHARS = 8
-# A shortened name leaves room for a retry's `-rN` (up to -r10), so retries keep the hash too.
-SHORTENED = MAX_JOB_NAME - len("-r10")
+# Room for a retry's `-rN` (up to -r10): a retry name cut to 63 characters would lose the end
+# of the group's name, and two groups' retries could then have one name.
+LONGEST = MAX_JOB_NAME - len("-r10")
+SHORTENED = LONGEST
 
 
 def derived_name(job_name: str, group_name: str) -> str:
     """The name of `job_name`'s job in the group `group_name`: `{jobName}-{groupName}`, or,
-    when that is over 63 characters, its first characters and a hash of all of it."""
+    when that is over 59 characters, its first characters and a hash of all of it."""
     name = f"{job_name}-{group_name}"
-    if len(name) <= MAX_JOB_NAME:
+    if len(name) <= LONGEST:
         return name
     digest = hashlib.sha256(name.encode()).hexdigest()[:HASH_CHARS]
     return f"{name[: SHORTENED - HASH_CHARS - 1].rstrip('-_')}-{digest}"

@@ -12,6 +12,7 @@ from collections import Counter
 from typing import Any
 
 from reconciler.diagnostics import Severity
+from reconciler.planning.attention import Concern
 from reconciler.planning.attention import summary as attention_summary
 from reconciler.planning.model import Action, Change, Plan, PlanDiagnostic
 from reconciler.render.diagnostics import plural
@@ -151,8 +152,14 @@ def _summary(plan: Plan, paint: _Paint) -> str:
         return paint(failed, "error")
     imports = import_sentence(plan)
     if not plan.has_changes and plan.attention:
-        need = "needs" if len(plan.attention) == 1 else "need"
-        text = f"No changes to apply, but {plural(len(plan.attention), 'job')} {need} attention."
+        jobs = sum(1 for item in plan.attention if item.concern is not Concern.UNMATCHED)
+        need = "needs" if jobs == 1 else "need"
+        said = [f"{plural(jobs, 'job')} {need} attention"] if jobs else []
+        selectors = len(plan.attention) - jobs
+        if selectors:
+            match = "matches" if selectors == 1 else "match"
+            said.append(f"{plural(selectors, 'selector')} {match} no dataset group")
+        text = f"No changes to apply, but {' and '.join(said)}."
     elif not plan.has_changes and plan.refused:
         text = "Nothing to apply: the jobs left to create are refused (see the errors above)."
     elif not plan.has_changes:

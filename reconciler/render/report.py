@@ -178,9 +178,11 @@ def _request(request: RequestEvidence) -> list[str]:
 def _provenance(job: JobEvidence) -> list[str]:
     lines = [f"- `{job.address}` in `{job.dataset_group_arn}`"]
     if job.forgotten:
-        lines.append("  - no longer declared (kept in the state's audit trail)")
+        lines.append("  - no longer declared (kept in the state's audit trail; not in the verdict)")
     declared = f"`{job.declared}`" if job.declared else "not known"
-    if job.commit is None:
+    if job.forgotten:
+        lines.append(f"  - declared at {declared} when applied; no commit is named for it now")
+    elif job.commit is None:
         lines.append(f"  - declared at {declared} (no git commit known)")
     elif not job.commit.committed:
         lines.append(f"  - declared at {declared}: not committed")

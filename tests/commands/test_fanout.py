@@ -97,6 +97,12 @@ def test_a_selector_reaches_the_groups_it_matches_and_later_ones_too(project: Pr
     assert project.apply() == 0
 
     create_group(project, "shop-de")  # next month's storefront
+    assert project.run("report", "--request", "PRIV-1234", "--format", "json") == 0
+    request = json.loads(project.out.getvalue())["requests"][0]
+    assert request["verdict"] == "pending"  # shop-de has no deletion yet: never "completed"
+    assert {j["address"]: j["attempts"][0]["status"] for j in request["jobs"]}[
+        "shop-de/gdpr-2026-w48"
+    ] is None
     assert project.run("plan") == 0
     out = project.out.getvalue()
     assert "shop-de (new), shop-eu, shop-uk, shop-us; 1 job in each" in out
@@ -118,12 +124,20 @@ def test_a_selector_reaches_the_groups_it_matches_and_later_ones_too(project: Pr
     ]
 
 
-def test_a_selector_that_matches_nothing_is_said(project: Project) -> None:
+def test_a_selector_that_matches_nothing_is_never_green(project: Project) -> None:
+    for path in (project.root / "manifests").glob("shop-*.yaml"):
+        path.unlink()  # only the selector's document
     fanout(project, SELECT.replace("shop-*", "nothing-*"))
-    assert project.run("plan") == 0
+    assert project.run("plan", "--detailed-exitcode") == 2
     out = project.out.getvalue()
     assert "-> no dataset group (nothing matches: no job)" in out
-    assert "Warning: targets.select matches no dataset group" in out
+    assert "Attention: 1 selector matches no dataset group" in out
+    assert "No changes to apply, but 1 selector matches no dataset group." in out
+    assert "No changes." not in out
+    assert project.check() == 2
+    assert (
+        "not applied: manifests/privacy.yaml:4:3: targets.select: account 123456789012"
+    ) in project.out.getvalue()
 
 
 def test_a_derived_name_taken_by_another_declared_job_is_refused_at_plan(project: Project) -> None:

@@ -200,3 +200,33 @@ def test_an_input_the_state_has_no_digest_of_is_read_at_report_time(project: Pro
     assert attempt["inputs"][0]["at"] == "report"
     assert attempt["inputs"][0]["sha256"] == hashlib.sha256(GOOD.encode()).hexdigest()
     assert "not in a git checkout" in project.out.getvalue()
+
+
+def test_a_job_forgotten_and_imported_again_is_one_job(project: Project) -> None:
+    for path in (project.root / "manifests").glob("shop-*.yaml"):
+        path.unlink()
+    project.write_input("done.csv", GOOD)
+    one_job = MANIFEST.split("  - jobName: retried")[0]
+    project.write_manifest("privacy.yaml", one_job)
+    assert project.apply(wait=True) == 0
+    project.write_manifest("privacy.yaml", one_job.split("jobs:")[0] + "jobs: []\n")
+    assert project.apply() == 0  # forgotten: the job stays in Personalize
+    assert project.run("report", "--format", "json") == 0
+    job = json.loads(project.out.getvalue())["requests"][0]["jobs"][0]
+    assert job["forgotten"] is True and job["commit"] is None
+    project.write_manifest("privacy.yaml", one_job)
+    assert project.apply() == 0  # imported back
+    requests = json.loads(report(project, "--format", "json"))["requests"]
+    assert [(j["address"], j["forgotten"]) for j in requests[0]["jobs"]] == [
+        ("shop-eu/done", False)
+    ]
+    assert requests[0]["numDeleted"] == requests[0]["jobs"][0]["attempts"][0]["numDeleted"]
+
+
+def test_the_report_never_replaces_the_state(project: Project) -> None:
+    assert project.apply() == 0
+    before = (project.root / ".reconciler" / "state.json").read_bytes()
+    for path in (".reconciler/state.json", ".reconciler/state.json.backup", ""):
+        assert project.run("report", "--output", path) == 1
+        assert "Error:" in project.err.getvalue() and "Traceback" not in project.err.getvalue()
+    assert (project.root / ".reconciler" / "state.json").read_bytes() == before

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from reconciler.diagnostics import Location
 from reconciler.models import MAX_JOB_NAME, JobSpec
 from reconciler.planning.fanout import (
@@ -16,14 +18,15 @@ from reconciler.planning.fanout import (
 EU = "arn:aws:personalize:eu-west-1:123456789012:dataset-group/"
 
 
-def test_a_derived_name_is_job_dash_group_up_to_63_characters() -> None:
-    job = "j" * (MAX_JOB_NAME - len("-shop-eu"))
-    assert derived_name(job, "shop-eu") == f"{job}-shop-eu"  # exactly 63: kept whole
-    assert len(derived_name(job, "shop-eu")) == MAX_JOB_NAME
+def test_a_derived_name_is_job_dash_group_up_to_59_characters() -> None:
+    job = "j" * (MAX_JOB_NAME - len("-r10") - len("-shop-eu"))
+    assert derived_name(job, "shop-eu") == f"{job}-shop-eu"  # 59: kept whole
+    assert len(derived_name(job, "shop-eu")) == MAX_JOB_NAME - len("-r10")
 
 
-def test_a_longer_name_is_cut_with_a_stable_hash_that_keeps_names_apart() -> None:
-    job = "j" * (MAX_JOB_NAME - len("-shop-eu") + 1)  # 64 characters in all
+@pytest.mark.parametrize("extra", [1, 4, 5])  # 60 and 63 characters (the 63 edge), and 64
+def test_a_longer_name_is_cut_with_a_stable_hash_that_keeps_names_apart(extra: int) -> None:
+    job = "j" * (MAX_JOB_NAME - len("-r10") - len("-shop-eu") + extra)
     one, again = derived_name(job, "shop-eu"), derived_name(job, "shop-eu")
     other = derived_name(job, "shop-ex")  # differs only past the cut
     assert one == again and one != other
@@ -35,6 +38,8 @@ def test_a_longer_name_is_cut_with_a_stable_hash_that_keeps_names_apart() -> Non
     retries = spec.attempt_names()
     assert all(one in name for name in retries)  # retries keep the whole hashed name
     assert max(len(name) for name in retries) == MAX_JOB_NAME
+    spec_other = spec.model_copy(update={"job_name": other})
+    assert not set(retries) & set(spec_other.attempt_names())  # two groups: never one name
 
 
 def test_a_selector_matches_account_region_and_name_pattern() -> None:
