@@ -81,17 +81,29 @@ class ProviderSettings(_Config):
             "timings, where s3:// is read from); default: the emulator's defaults"
         ),
     ] = None
-    retry_mode: Literal["standard", "adaptive"] = "standard"
-    max_attempts: Annotated[int, Field(ge=1, le=20)] = 5
-    connect_timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
-    read_timeout_seconds: Annotated[float, Field(gt=0)] = 60.0
+    retry_mode: Annotated[
+        Literal["standard", "adaptive"],
+        Field(description="aws only: botocore's retry mode; both retry throttling and 5xx"),
+    ] = "standard"
+    max_attempts: Annotated[
+        int, Field(ge=1, le=20, description="aws only: attempts per call, the first included")
+    ] = 5
+    connect_timeout_seconds: Annotated[
+        float, Field(gt=0, description="aws only: seconds to connect")
+    ] = 10.0
+    read_timeout_seconds: Annotated[
+        float, Field(gt=0, description="aws only: seconds to wait for an answer")
+    ] = 60.0
 
 
 class StateSettings(_Config):
     """Where the state document is kept: `local`, a JSON file on this machine, or `s3`, an
     object in a bucket a team shares (locked and written with S3's conditional requests)."""
 
-    backend: Literal["local", "s3"] = "local"
+    backend: Annotated[
+        Literal["local", "s3"],
+        Field(description="local: a file on this machine; s3: one state for a team"),
+    ] = "local"
     path: Annotated[Path, Field(description="local: the state file")] = Path(
         ".reconciler/state.json"
     )
@@ -120,7 +132,9 @@ class StateSettings(_Config):
 class Quotas(_Config):
     """The service quotas the plan queues behind (raise them when AWS raised yours)."""
 
-    max_pending_jobs_per_dataset_group: Annotated[int, Field(ge=1)] = 5
+    max_pending_jobs_per_dataset_group: Annotated[
+        int, Field(ge=1, description="PENDING jobs a dataset group may have at once")
+    ] = 5
 
 
 class Polling(_Config):
@@ -128,8 +142,12 @@ class Polling(_Config):
     up to `maxIntervalSeconds`. Unset, the provider's defaults apply: 1 s to 5 s for the
     emulator, 1 to 10 minutes for AWS (jobs there take hours)."""
 
-    interval_seconds: Annotated[float | None, Field(gt=0)] = None
-    max_interval_seconds: Annotated[float | None, Field(gt=0)] = None
+    interval_seconds: Annotated[
+        float | None, Field(gt=0, description="the first interval between polls")
+    ] = None
+    max_interval_seconds: Annotated[
+        float | None, Field(gt=0, description="the longest interval between polls")
+    ] = None
 
     def intervals(self, defaults: tuple[float, float]) -> tuple[float, float]:
         """The first and the longest interval: these settings over the provider's defaults."""

@@ -181,19 +181,40 @@ MaxAttempts = Annotated[int, Field(ge=1, le=MAX_ATTEMPTS)]
 class Defaults(_Document):
     """Values for every job of the document that does not set them itself."""
 
-    role_arn: RoleArn | None = None
-    tags: Tags = {}
-    on_failure: OnFailure | None = None
-    max_attempts: MaxAttempts | None = None
+    role_arn: Annotated[
+        RoleArn | None, Field(description="the IAM role Personalize assumes to read the input")
+    ] = None
+    tags: Annotated[Tags, Field(description="tags of every job (a job's own tags win)")] = {}
+    on_failure: Annotated[
+        OnFailure | None, Field(description="report (the default) or retry: see jobs[].onFailure")
+    ] = None
+    max_attempts: Annotated[
+        MaxAttempts | None, Field(description="jobs in all, the first included (default 3)")
+    ] = None
 
 
 class JobEntry(_Document):
     """One deletion job, as written in a manifest (before defaults)."""
 
-    job_name: JobName
+    job_name: Annotated[
+        JobName,
+        Field(
+            description="unique per account and region, for good: the service never lets a "
+            "name be used twice (with targets: {jobName}-{groupName} in each group)"
+        ),
+    ]
     data_source: DataSource
-    role_arn: RoleArn | None = None
-    tags: Tags = {}
+    role_arn: Annotated[
+        RoleArn | None,
+        Field(description="the IAM role Personalize assumes to read the input (or defaults)"),
+    ] = None
+    tags: Annotated[
+        Tags,
+        Field(
+            description="merged over defaults.tags; `request` names the erasure request "
+            "`reconciler report` groups jobs by"
+        ),
+    ] = {}
     on_failure: Annotated[
         OnFailure | None,
         Field(
@@ -201,7 +222,10 @@ class JobEntry(_Document):
             "created under the name NAME-rN, up to maxAttempts jobs in all"
         ),
     ] = None
-    max_attempts: MaxAttempts | None = None
+    max_attempts: Annotated[
+        MaxAttempts | None,
+        Field(description="jobs in all, the first included (default 3; at most 10)"),
+    ] = None
 
 
 AccountId = Annotated[str, Field(pattern=r"^\d{12}$", description="12 digits, in quotes")]
@@ -216,7 +240,9 @@ class Select(_Document):
     (ListDatasetGroups) at every plan, so a group created later gets the document's jobs too."""
 
     account: AccountId
-    regions: Annotated[list[Region], Field(min_length=1)]
+    regions: Annotated[
+        list[Region], Field(min_length=1, description="the regions whose groups are listed")
+    ]
     name_pattern: Annotated[
         str,
         Field(
@@ -236,7 +262,10 @@ class Targets(_Document):
         json_schema_extra={"oneOf": [{"required": ["datasetGroupArns"]}, {"required": ["select"]}]}
     )
 
-    dataset_group_arns: Annotated[list[DatasetGroupArn], Field(min_length=1)] | None = None
+    dataset_group_arns: Annotated[
+        list[DatasetGroupArn] | None,
+        Field(min_length=1, description="each job goes to each of these dataset groups"),
+    ] = None
     select: Select | None = None
 
     @model_validator(mode="after")
@@ -256,10 +285,13 @@ class DeletionJobsDocument(_Document):
 
     api_version: Literal["reconciler/v1"]
     kind: Literal["DeletionJobs"]
-    dataset_group_arn: DatasetGroupArn | None = None
+    dataset_group_arn: Annotated[
+        DatasetGroupArn | None,
+        Field(description="arn:aws:personalize:REGION:ACCOUNT:dataset-group/NAME: the group"),
+    ] = None
     targets: Targets | None = None
     defaults: Defaults = Defaults()
-    jobs: list[JobEntry]
+    jobs: Annotated[list[JobEntry], Field(description="the deletion jobs, each with its input")]
 
     @field_validator("targets")
     @classmethod

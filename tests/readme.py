@@ -1,0 +1,162 @@
+"""The README's reference sections, generated: every manifest and settings field from the JSON
+Schema the models make (`reconciler schema`), and every command and option from the click
+command line. `tests/test_readme.py` keeps the README equal to them; after a change, rewrite
+them with:
+
+    python -m tests.readme
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+
+from reconciler.cli import cli
+from reconciler.manifest.documents import json_schema
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+BLOCK = "<!-- BEGIN {name} (generated: python -m tests.readme) -->\n{body}<!-- END {name} -->"
+KINDS = {"DeletionJobs": "DeletionJobsDocument", "Settings": "SettingsDocument"}
+
+
+def _resolve(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    ref = node.get("$ref")
+    if ref:
+        return _resolve(schema, schema["$defs"][ref.rsplit("/", 1)[1]])
+    options = [o for o in node.get("anyOf", []) if o.get("type") != "null"]
+    if len(options) == 1:
+        return {**_resolve(schema, options[0]), **{k: v for k, v in node.items() if k != "anyOf"}}
+    return node
+
+
+def _fields(
+    schema: dict[str, Any], node: dict[str, Any], prefix: str
+) -> Iterator[tuple[str, str, dict[str, Any], dict[str, Any]]]:
+    """(path, required, the field as declared, the field resolved) of every field below."""
+    required: dict[str, str] = {name: "yes" for name in node.get("required", [])}
+    either = [o["required"][0] for o in node.get("oneOf", []) if len(o.get("required", [])) == 1]
+    for name in either:
+        required[name] = "one of " + " or ".join(f"`{n}`" for n in either)
+    for name, declared in node.get("properties", {}).items():
+        if name in ("apiVersion", "kind"):
+            continue
+        field = _resolve(schema, declared)
+        path = f"{prefix}{name}"
+        item = _resolve(schema, field.get("items", {})) if field.get("type") == "array" else {}
+        needed = required.get(name, "no")
+        if field.get("type") == "object" and "properties" in field:
+            yield path, needed, declared, field
+            yield from _fields(schema, field, f"{path}.")
+        elif item.get("type") == "object" and "properties" in item:
+            yield path, needed, declared, {**field, "items": item}
+            yield from _fields(schema, item, f"{path}[].")
+        else:
+            yield path, needed, declared, field
+
+
+def _rules(field: dict[str, Any], declared: dict[str, Any]) -> str:
+    rules: list[str] = []
+    kind = field.get("type", "")
+    if "enum" in field:
+        rules.append(" or ".join(f"`{v}`" for v in field["enum"]))
+    elif kind == "array":
+        item = field.get("items", {})
+        rules.append(f"a list of {'mappings' if item.get('type') == 'object' else 'strings'}")
+        if "minItems" in field:
+            rules.append(f"at least {field['minItems']}")
+    elif kind == "object":
+        rules.append("a mapping")
+        if "maxProperties" in field:
+            rules.append(f"at most {field['maxProperties']} entries")
+    elif kind:
+        rules.append({"integer": "a whole number", "number": "a number"}.get(kind, kind))
+    if "minLength" in field or "maxLength" in field:
+        rules.append(f"{field.get('minLength', 0)} to {field.get('maxLength', '…')} chars")
+    for key, word in (("minimum", "≥"), ("exclusiveMinimum", ">"), ("maximum", "≤")):
+        if key in field:
+            rules.append(f"{word} {field[key]}")
+    if "pattern" in field:
+        rules.append("a pattern (see the schema)")
+    default = declared.get("default", field.get("default"))
+    if default not in (None, {}, []) and not isinstance(default, dict):
+        rules.append(f"default `{default}`")
+    return ", ".join(rules)
+
+
+def manifest_reference() -> str:
+    """A table per document kind: every field, whether it is required, its rules and default."""
+    schema = json_schema()
+    lines: list[str] = []
+    for kind, name in KINDS.items():
+        lines += [f"`kind: {kind}`", "", "| field | required | rules | what it is |"]
+        lines.append("|---|---|---|---|")
+        for path, required, declared, field in _fields(schema, schema["$defs"][name], ""):
+            description = declared.get("description") or field.get("description") or ""
+            text = " ".join(description.split()).replace("|", "\\|")
+            lines.append(f"| `{path}` | {required} | {_rules(field, declared)} | {text} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _commands(group: click.Group, prefix: str) -> Iterator[tuple[str, click.Command]]:
+    for name in sorted(group.commands):
+        command = group.commands[name]
+        if isinstance(command, click.Group):
+            yield from _commands(command, f"{prefix} {name}")
+        else:
+            yield f"{prefix} {name}", command
+
+
+def command_reference() -> str:
+    """Every command: its usage, what it does, and a table of its options."""
+    lines: list[str] = []
+    for path, command in _commands(cli, "reconciler"):
+        context = click.Context(command, info_name=path)
+        usage = " ".join(command.collect_usage_pieces(context))
+        summary = " ".join((command.help or "").split())
+        lines += [f"#### `{path}`", "", f"`{path} {usage}`", "", summary, ""]
+        options = [p for p in command.params if isinstance(p, click.Option) and not p.hidden]
+        if options:
+            lines += ["| option | what it does |", "|---|---|"]
+            for option in options:
+                names = ", ".join(f"`{n}`" for n in sorted(option.opts, key=len, reverse=True))
+                text = " ".join((option.help or "").split()).replace("|", "\\|")
+                if option.show_default and option.default not in (None, False):
+                    text += f" (default: `{option.default}`)"
+                if isinstance(option.type, click.Choice):
+                    text += " One of: " + ", ".join(f"`{c}`" for c in option.type.choices) + "."
+                lines.append(f"| {names} | {text} |")
+            lines.append("")
+    return "\n".join(lines)
+
+
+SECTIONS = {"manifest-reference": manifest_reference, "command-reference": command_reference}
+
+
+def expected(name: str) -> str:
+    return BLOCK.format(name=name, body=SECTIONS[name]() + "\n")
+
+
+def found(text: str, name: str) -> str | None:
+    match = re.search(
+        rf"<!-- BEGIN {re.escape(name)} .*?-->\n.*?<!-- END {re.escape(name)} -->", text, re.S
+    )
+    return match.group(0) if match else None
+
+
+def main() -> None:
+    text = README.read_text(encoding="utf-8")
+    for name in SECTIONS:
+        current = found(text, name)
+        if current is None:
+            raise SystemExit(f"README.md has no block {name}: add the BEGIN and END lines")
+        text = text.replace(current, expected(name))
+    README.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
