@@ -94,9 +94,10 @@ class Checkout:
         self.outputs: dict[str, dict[str, str]] = {}
         self.summary = root.parent / "step-summary.md"
 
-    def run(self, name: str, only: str | None = None) -> list[str]:
+    def run(self, name: str, only: str | None = None, failing: str | None = None) -> list[str]:
         """Every step of the workflow `name` that runs reconciler (or just the step `only`);
-        the names of the steps run."""
+        the names of the steps run. Each must succeed, but the step `failing`, which must fail
+        (the runner goes on to the steps that run `always()`)."""
         flow = workflow(name)
         ran = []
         for step in steps(name):
@@ -110,6 +111,7 @@ class Checkout:
                 **os.environ,
                 **{k: str(v) for k, v in flow.get("env", {}).items()},
                 **{k: str(v) for k, v in step.get("env", {}).items()},
+                "RECONCILER_PROVIDER": "local",  # the emulator stands in for AWS here
                 "PATH": self.path,
                 "PYTHONPATH": str(REPO),
                 "GITHUB_OUTPUT": str(output),
@@ -124,7 +126,8 @@ class Checkout:
                 timeout=300,
                 check=False,
             )
-            assert done.returncode == 0, f"{name}: {step['name']}\n{done.stdout}\n{done.stderr}"
+            said = f"{name}: {step['name']}\n{done.stdout}\n{done.stderr}"
+            assert (done.returncode != 0) == (step["name"] == failing), said
             self.outputs[step.get("id", step["name"])] = dict(
                 line.split("=", 1) for line in output.read_text().splitlines() if "=" in line
             )
@@ -185,3 +188,16 @@ def test_a_failed_deletion_makes_the_nightly_check_open_the_issue(checkout: Chec
     assert checkout.run("reconciler-drift.yml") == ["Check"]
     assert checkout.outputs["check"] == {"exitcode": "5"}  # the "Open or update" step's if
     assert "failed: shop-eu/gdpr-2026-w46" in (checkout.root / "check.md").read_text()
+
+
+def test_a_broken_manifest_fails_the_pull_request_and_still_replaces_the_comment(
+    checkout: Checkout,
+) -> None:
+    (checkout.root / "manifests" / "broken.yaml").write_text("apiVersion: reconciler/v1\n")
+    assert checkout.run("reconciler-pr.yml", failing="Validate") == ["Validate", "Plan"]
+    assert checkout.outputs["plan"] == {"exitcode": "1"}  # the "Fail on plan errors" step's if
+    comment = (checkout.root / "plan.md").read_text()
+    assert comment.startswith("❌ **reconciler plan failed** (exit 1)")
+    assert comment.rstrip().endswith(MARKER)  # the old comment is replaced, not left standing
+    assert checkout.run("reconciler-drift.yml") == ["Check"]  # the step itself never fails
+    assert checkout.outputs["check"] == {"exitcode": "1"}  # "Fail unless converged" does

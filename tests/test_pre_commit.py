@@ -1,7 +1,8 @@
 """The `reconciler-validate` hook of .pre-commit-hooks.yaml, run by `pre-commit try-repo` as a
 user's repository would run it: pre-commit builds the hook's environment from this repository
 (offline, from the wheelhouse `.ci/run` builds: `pip wheel . -w .wheelhouse`), and the hook
-refuses a broken manifest at its line and passes a good one."""
+refuses a broken manifest at its line, and a job name declared again in another file (it
+validates the whole tree), and passes a good one."""
 
 from __future__ import annotations
 
@@ -77,6 +78,12 @@ def test_the_hook_refuses_a_broken_manifest_at_its_line(tmp_path: Path) -> None:
         done.stdout
     ), done.stdout
     (user / "manifests" / "shop-us.yaml").write_text(GOOD)
+    (user / "manifests" / "again.yaml").write_text(GOOD.replace("/shop-us", "/shop-us-2"))
+    git(user, "add", "-A")
+    done = hook()
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "jobName 'ccpa-2026-w47' is already declared at" in done.stdout, done.stdout
+    (user / "manifests" / "again.yaml").unlink()
     git(user, "add", "-A")
     done = hook()
     assert done.returncode == 0, done.stdout + done.stderr

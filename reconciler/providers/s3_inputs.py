@@ -107,9 +107,14 @@ class S3Inputs:
             if code in ("404", "NoSuchKey", "NoSuchBucket", "NotFound"):
                 raise _Missing() from None
             if status == 403 or code in ("403", "AccessDenied", "Forbidden"):
+                missing = (  # without s3:ListBucket, S3 answers a missing object with 403
+                    "; or the object does not exist and they lack s3:ListBucket on the bucket"
+                    if method == "head_object"
+                    else ""
+                )
                 raise InputDenied(
                     f"preflight may not read {where} with these credentials (it needs "
-                    f"{permission})",
+                    f"{permission}{missing})",
                     permission,
                 ) from None
             raise InputError(f"preflight could not read {where}: {code or status}") from None

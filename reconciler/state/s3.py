@@ -299,9 +299,10 @@ class S3Backend:
             action = _ACTIONS.get(operation, operation)
             return StateError(
                 f"access denied: {action} on {where} ({code}); the credentials need "
-                f"s3:GetObject and s3:PutObject on s3://{self.bucket}/{self.key}, and "
+                f"s3:GetObject and s3:PutObject on s3://{self.bucket}/{self.key}, "
                 f"s3:GetObject, s3:PutObject and s3:DeleteObject on "
-                f"s3://{self.bucket}/{self.lock_key}"
+                f"s3://{self.bucket}/{self.lock_key}, and s3:ListBucket on the bucket (without "
+                "it S3 answers a read of an object that does not exist yet with 403)"
             )
         return StateError(f"S3 {operation} on {where} failed: {code}: {message}")
 

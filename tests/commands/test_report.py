@@ -176,6 +176,8 @@ def test_refresh_reads_the_service_and_filters_by_date(history: Project) -> None
     assert (
         json.loads(report(history, "--format", "json", "--since", "2099-01-01"))["requests"] == []
     )
+    later = report(history, "--request", "PRIV-7", "--since", "2099-01-01T00:00:00Z")
+    assert "No deletion job matches." in later  # a known request, none of it that recent
 
 
 def test_a_report_to_a_file_and_an_unknown_request(history: Project) -> None:
