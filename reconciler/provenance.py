@@ -22,19 +22,23 @@ class Blame:
         self._known: dict[tuple[str, int], Commit | None] = {}
         self.available = self._inside_checkout()
 
-    def _inside_checkout(self) -> bool:
+    def _git(self, *args: str) -> str | None:
+        """What `git ARGS` prints, or None when git is missing or the command fails."""
         try:
             done = subprocess.run(
-                ["git", "rev-parse", "--is-inside-work-tree"],
+                ["git", *args],
                 cwd=self.root,
                 capture_output=True,
                 text=True,
-                timeout=30,
+                timeout=60,
                 check=False,
             )
         except (OSError, subprocess.SubprocessError):
-            return False
-        return done.returncode == 0 and done.stdout.strip() == "true"
+            return None
+        return done.stdout if done.returncode == 0 else None
+
+    def _inside_checkout(self) -> bool:
+        return (self._git("rev-parse", "--is-inside-work-tree") or "").strip() == "true"
 
     def commit(self, location: str | None) -> Commit | None:
         """The commit of the line at `location` (file:line:col), None when not known."""
@@ -50,20 +54,8 @@ class Blame:
         return self._known[key]
 
     def _blame(self, file: str, line: int) -> Commit | None:
-        try:
-            done = subprocess.run(
-                ["git", "blame", "--porcelain", "-L", f"{line},{line}", "--", file],
-                cwd=self.root,
-                capture_output=True,
-                text=True,
-                timeout=60,
-                check=False,
-            )
-        except (OSError, subprocess.SubprocessError):
-            return None
-        if done.returncode != 0:
-            return None
-        return parse_porcelain(done.stdout)
+        text = self._git("blame", "--porcelain", "-L", f"{line},{line}", "--", file)
+        return parse_porcelain(text) if text is not None else None
 
 
 def parse_porcelain(text: str) -> Commit | None:
