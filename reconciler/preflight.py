@@ -18,7 +18,6 @@ many jobs name it.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -116,8 +115,7 @@ def _header_problem(head: bytes, item: InputObject) -> tuple[bool, str] | None:
         text = line.decode("utf-8-sig").rstrip("\r")
     except UnicodeDecodeError:
         return True, "the first line is not UTF-8 text"
-    fields = next(csv.reader([text]), [])
-    if [field.strip() for field in fields] != ["USER_ID"]:
+    if text.strip() not in ("USER_ID", '"USER_ID"'):  # one column, quoted or not; nothing else
         return True, "the first line is not the header USER_ID"
     if item.size <= len(head) and not rest.strip():
         return False, "has no data rows (only the USER_ID header): its job would delete nobody"
