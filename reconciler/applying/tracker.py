@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from reconciler.applying.executor import Executor, Outcome, Result
@@ -20,6 +20,7 @@ from reconciler.applying.session import StateSession
 from reconciler.applying.tracking import Transition, fold, needs_watching, to_describe, to_list
 from reconciler.models import ServiceJob
 from reconciler.planning.model import Change
+from reconciler.planning.quota import free_slots
 from reconciler.providers.interface import Activity, Provider, ProviderError
 from reconciler.state.document import JobRecord
 
@@ -86,28 +87,38 @@ class Tracker:
         return again
 
     def _released(
-        self, queued: list[Change], errors: list[str]
+        self, queued: list[Change], listed: Mapping[str, Sequence[ServiceJob]], errors: list[str]
     ) -> tuple[list[Change], list[Change]]:
-        """The queued creates that may go when slots free up, and those still held: a held
-        create goes once nothing runs in its group any more (asked once a poll, for the groups
-        of held creates only)."""
-        held_groups = {c.dataset_group_arn for c in queued if c.held}
-        busy: set[str] = set()
-        for group in sorted(held_groups):
-            if self.activity is None:
-                continue
+        """The queued creates that may go when slots free up, and those held: a create goes
+        only while nothing runs in its group. Asked once a poll, for the groups of held creates
+        and of queued ones a free PENDING slot would let go now (a group that began to import
+        or train while they queued holds them too)."""
+        if self.activity is None:
+            return [c.model_copy(update={"held": None}) if c.held else c for c in queued], []
+        limit = self.executor.max_pending if self.executor is not None else 0
+        slots = {g for g, jobs in listed.items() if free_slots(jobs, limit) > 0}
+        asked = {c.dataset_group_arn for c in queued if c.held or c.dataset_group_arn in slots}
+        busy: dict[str, str] = {}
+        for group in sorted(asked):
             try:
-                if self.activity(group):
-                    busy.add(group)
+                running = self.activity(group)
             except ProviderError as exc:
                 errors.append(str(exc))
-                busy.add(group)  # not known to be quiet: it waits
+                busy[group] = "what runs there could not be read"  # not known to be quiet
+                continue
+            if running:
+                busy[group] = "; ".join(a.describe() for a in running[:2])
         ready = [
             c.model_copy(update={"held": None}) if c.held else c
             for c in queued
             if c.dataset_group_arn not in busy
         ]
-        return ready, [c for c in queued if c.dataset_group_arn in busy]
+        held = [
+            c.model_copy(update={"held": busy[c.dataset_group_arn]})
+            for c in queued
+            if c.dataset_group_arn in busy
+        ]
+        return ready, held
 
     def following(self, record: JobRecord) -> bool:
         return needs_watching(record) and record.address not in self.missing
@@ -151,7 +162,7 @@ class Tracker:
         )
         remaining = queued
         if queued and self.executor is not None:  # a wave writes (observations too)
-            ready, waiting = self._released(queued, errors)
+            ready, waiting = self._released(queued, listed, errors)
             progress.submitted, remaining = self.executor.submit_queued(ready, listed)
             remaining += waiting + self._to_try_again(progress.submitted, ready)
         self.session.flush()  # at most once a poll, and observations alone every 20 s

@@ -12,7 +12,7 @@ from reconciler.applying.tracking import (
     to_list,
 )
 from reconciler.models import JobStatus, ServiceJob
-from reconciler.providers.interface import TransientError
+from reconciler.providers.interface import Activity, TransientError
 from reconciler.state.document import JobRecord
 from tests.applying.conftest import World
 from tests.fakes.clock import FakeClock
@@ -210,3 +210,23 @@ def test_status_merges_what_it_saw_into_what_an_apply_wrote_meanwhile(world: Wor
     final = world.backend.load()
     assert final is not None and final.jobs["g/a"].status is JobStatus.COMPLETED
     assert [h.status for h in final.jobs["g/a"].history][-1] is JobStatus.COMPLETED
+
+
+def test_a_create_queued_for_a_slot_waits_when_its_group_began_to_train(world: World) -> None:
+    jobs = [world.job(f"j{i}") for i in range(6)]
+    executor = world.executor()
+    outcomes = executor.execute(world.plan(jobs))
+    queued = [c for c in world.plan(jobs).changes if c.creates]  # the one left for a slot
+    assert [o.result.value for o in outcomes].count("queued") == 1 and len(queued) == 1
+    world.provider.running[world.group] = [
+        Activity(kind="solution version", name="sv-1", status="CREATE IN_PROGRESS")
+    ]
+    follow = tracker(world, (1.0, 5.0), executor=executor, activity=world.provider.activity)
+    world.clock.advance(40)  # the five are COMPLETED: a slot is free, but the group trains
+    progress, waiting = follow.poll(queued, world.clock())
+    assert progress.submitted == [] and [c.held for c in waiting] == [
+        "solution version sv-1 is CREATE IN_PROGRESS"
+    ]
+    world.provider.running[world.group] = []  # the training ended
+    progress, waiting = follow.poll(waiting, world.clock())
+    assert [o.address for o in progress.submitted] == ["g/j5"] and waiting == []
