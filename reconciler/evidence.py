@@ -80,8 +80,9 @@ class JobEvidence(Frozen):
 
 class RequestEvidence(Frozen):
     request: str
-    verdict: Verdict
+    verdict: Verdict  # of all the request's jobs, those before --since too
     jobs: tuple[JobEvidence, ...]
+    earlier: int = 0  # the request's jobs created before --since: in the verdict, not listed
 
     @property
     def num_deleted(self) -> int:
@@ -203,20 +204,32 @@ def by_request(
     jobs: Iterable[JobEvidence], *, request: str | None = None, since: datetime | None = None
 ) -> tuple[RequestEvidence, ...]:
     """The jobs grouped by request, each request with its verdict: failed somewhere, else
-    pending anywhere, else completed everywhere. `request` keeps one; `since` keeps the jobs
-    whose latest attempt was created then or later (or not created yet)."""
+    pending anywhere, else completed everywhere. `request` keeps one; `since` keeps the
+    requests with a job whose latest attempt was created then or later (or not created yet),
+    and lists those jobs; the verdict is always of all the request's jobs (`earlier` counts the
+    ones left out)."""
     grouped: dict[str, list[JobEvidence]] = {}
     for job in sorted(jobs, key=lambda j: (j.request, j.address)):
-        if request is not None and job.request != request:
-            continue
-        created = job.latest.created
-        if since is not None and created is not None and created < since:
-            continue
-        grouped.setdefault(job.request, []).append(job)
-    return tuple(
-        RequestEvidence(request=name, verdict=_verdict(members), jobs=tuple(members))
-        for name, members in grouped.items()
-    )
+        if request is None or job.request == request:
+            grouped.setdefault(job.request, []).append(job)
+    found = []
+    for name, members in grouped.items():
+        shown = [job for job in members if since is None or _recent(job, since)]
+        if shown:
+            found.append(
+                RequestEvidence(
+                    request=name,
+                    verdict=_verdict(members),
+                    jobs=tuple(shown),
+                    earlier=len(members) - len(shown),
+                )
+            )
+    return tuple(found)
+
+
+def _recent(job: JobEvidence, since: datetime) -> bool:
+    created = job.latest.created
+    return created is None or created >= since
 
 
 def _verdict(jobs: Sequence[JobEvidence]) -> Verdict:

@@ -10,11 +10,11 @@ import functools
 import hashlib
 import json
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from reconciler.diagnostics import Location
 
@@ -31,6 +31,15 @@ _SCOPE = r"arn:[a-z\d-]+:personalize:[a-z]{2}(?:-[a-z]+)+-\d+:\d{12}"
 # What a value read back (from the state or the service) must look like to be used.
 GroupArn = Annotated[str, Field(pattern=f"^{_SCOPE}:dataset-group/{_NAME}$")]
 JobArn = Annotated[str, Field(pattern=f"^{_SCOPE}:data-deletion-job/{_NAME}$")]
+
+
+def _utc(value: datetime) -> datetime:
+    """An aware time in UTC (botocore answers in the machine's zone); a naive one is UTC."""
+    return value.astimezone(UTC) if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+# A time as the service says it, kept and shown in UTC whatever zone it was read in.
+UtcTime = Annotated[datetime, AfterValidator(_utc)]
 
 
 class Frozen(BaseModel):
@@ -116,7 +125,7 @@ class SolutionModel(Frozen):
     arn: str
     name: str
     version_arn: str | None = None
-    version_created: datetime | None = None
+    version_created: UtcTime | None = None
 
 
 class RetryPolicy(Frozen):
@@ -167,8 +176,8 @@ class ServiceJob(Frozen):
     job_name: str
     dataset_group_arn: GroupArn
     status: JobStatus
-    created: datetime
-    last_updated: datetime
+    created: UtcTime
+    last_updated: UtcTime
     failure_reason: str | None = None
     data_location: str | None = None
     role_arn: str | None = None

@@ -1,6 +1,7 @@
 """Who declared a job: the git commit that last changed its manifest line (`git blame
 --porcelain`), when reconciler runs in a git checkout. Outside one, or without git, there is no
-commit to name, and the report says so."""
+commit to name, and the report says so. A shallow clone (CI's default) has not the history to
+tell: blame would give every line to its oldest commit, so no commit is named there either."""
 
 from __future__ import annotations
 
@@ -21,6 +22,9 @@ class Blame:
         self.root = root or Path.cwd()
         self._known: dict[tuple[str, int], Commit | None] = {}
         self.available = self._inside_checkout()
+        self.shallow = self.available and (
+            (self._git("rev-parse", "--is-shallow-repository") or "").strip() == "true"
+        )
 
     def _git(self, *args: str) -> str | None:
         """What `git ARGS` prints, or None when git is missing or the command fails."""
@@ -42,7 +46,7 @@ class Blame:
 
     def commit(self, location: str | None) -> Commit | None:
         """The commit of the line at `location` (file:line:col), None when not known."""
-        if not self.available or not location:
+        if not self.available or self.shallow or not location:
             return None
         try:
             where = Location.parse(location)
@@ -54,7 +58,7 @@ class Blame:
         return self._known[key]
 
     def _blame(self, file: str, line: int) -> Commit | None:
-        text = self._git("blame", "--porcelain", "-L", f"{line},{line}", "--", file)
+        text = self._git("blame", "--root", "--porcelain", "-L", f"{line},{line}", "--", file)
         return parse_porcelain(text) if text is not None else None
 
 
@@ -70,6 +74,8 @@ def parse_porcelain(text: str) -> Commit | None:
             break  # the line's own text: not needed
         name, _, value = line.partition(" ")
         headers[name] = value
+    if "boundary" in headers:  # the oldest commit of a cut history: not who changed the line
+        return None
     try:
         time = datetime.fromtimestamp(int(headers.get("author-time", "0")), UTC)
     except ValueError:

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reconciler.diagnostics import Location, Severity
-from reconciler.errors import ManifestError, ReconcilerError
-from reconciler.manifest.loader import ManifestSet, load_manifests, unique_problems
+from reconciler.errors import ReconcilerError
+from reconciler.manifest.loader import ManifestSet, colliding, load_manifests
 from reconciler.models import DatasetGroupRef, DesiredJob, Target
 from reconciler.planning import attention
 from reconciler.planning.decide import make_plan
@@ -77,6 +77,7 @@ class Resolved:
     jobs: tuple[DesiredJob, ...]
     groups: tuple[str, ...]
     matched: dict[Location, tuple[str, ...]]
+    refused: tuple[PlanDiagnostic, ...] = ()  # selectors' jobs whose name or address is taken
 
 
 @dataclass
@@ -87,6 +88,7 @@ class Workspace:
     settings: Settings
     backend: StateBackend
     runtime: Runtime
+    recorded_addresses: frozenset[str] = frozenset()  # set by `load_state`
 
     @cached_property
     def provider(self) -> Provider:
@@ -105,8 +107,9 @@ class Workspace:
     @cached_property
     def _resolved(self) -> Resolved:
         """Selectors resolved (ListDatasetGroups in each region they select, once each): the
-        jobs, the groups, and each selector document's match. Two jobs of one name (derived
-        names included) are refused at their manifest lines, as `validate` refuses them."""
+        jobs, the groups, and each selector document's match. A selector's job that takes the
+        name or address of another declared job (a group created since can make one) is left
+        out, and refused at its manifest line in the plan; the rest of the tree plans as usual."""
         manifests = self.manifests
         selectors = manifests.selectors
         if not selectors:
@@ -122,11 +125,25 @@ class Workspace:
         jobs = [*manifests.jobs]
         for doc in selectors:
             jobs += doc.expand(matched[doc.source])
-        problems = unique_problems(jobs)
-        if problems:
-            raise ManifestError(tuple(sorted(problems)))
+        # The lists' jobs passed `validate`: only selectors' clash. A job the state records is
+        # kept over one it does not (a group created since must not make a tracked job go).
+        recorded = self.recorded_addresses
+        clashes = colliding(sorted(jobs, key=lambda job: job.address not in recorded))
+        left_out = {id(job) for job, _ in clashes}
+        jobs = [job for job in jobs if id(job) not in left_out]
         groups = {*manifests.dataset_groups, *(arn for arns in matched.values() for arn in arns)}
-        return Resolved(tuple(jobs), tuple(sorted(groups)), matched)
+        refused = tuple(
+            PlanDiagnostic(
+                severity=Severity.ERROR,
+                summary=f"Fan-out: {job.address} is not planned: its name or address is taken",
+                detail=problem.message,
+                address=job.address,
+                source=problem.location,
+                blocking=False,
+            )
+            for job, problem in clashes
+        )
+        return Resolved(tuple(jobs), tuple(sorted(groups)), matched, refused)
 
     def expansions(self, recorded: RecordedState | None) -> tuple[list[Expansion], set[str]]:
         """How each document with targets spreads its jobs, and the addresses of the jobs in
@@ -137,7 +154,7 @@ class Workspace:
         new: set[str] = set()
         for doc, groups in expansions_by_source(self.manifests.documents, matched):
             fresh = new_groups(doc, groups, addresses) if doc.selector else ()
-            new |= addresses_in(doc.expand(fresh), fresh)
+            new |= addresses_in(doc.expand(groups), fresh)
             found.append(
                 Expansion(
                     source=doc.source,
@@ -152,6 +169,8 @@ class Workspace:
     def load_state(self) -> StateDocument | None:
         """The stored state; what the backend has to say about itself goes to stderr."""
         stored = self.backend.load()
+        if stored is not None:
+            self.recorded_addresses = frozenset(stored.jobs)
         show_notices(self.backend, self.runtime)
         return stored
 
@@ -218,7 +237,7 @@ class Workspace:
         calls.pop("GetCallerIdentity", None)  # the target's, not the plan's
         return plan.model_copy(
             update={
-                "diagnostics": (*plan.diagnostics, *warnings),
+                "diagnostics": (*self._resolved.refused, *plan.diagnostics, *warnings),
                 "attention": (*plan.attention, *unmatched),
                 "preflight_skipped": skip_preflight,
                 "activity_ignored": ignore_activity,

@@ -146,7 +146,13 @@ class _Apply:
             code = ExitCode.ERROR
         if plan.refused:  # never created: what preflight found is above, at each manifest line
             code = ExitCode.ERROR
-            self.unfinished.append(f"{plural(len(plan.refused), 'job')} refused by preflight")
+            counts = plan.refusals()
+            if counts["preflight"]:
+                self.unfinished.append(f"{plural(counts['preflight'], 'job')} refused by preflight")
+            if counts["fan-out"]:
+                self.unfinished.append(
+                    f"{plural(counts['fan-out'], 'job')} refused: name or address taken"
+                )
         summary = _summary(results, self.options.wait, code is ExitCode.OK, self.unfinished)
         self.out.write(summary + "\n")
         if not self.options.wait and Result.CREATED in results:

@@ -65,6 +65,9 @@ def classify(plan: Plan) -> tuple[ExitCode, list[Finding]]:
         if item.concern is Concern.UNMATCHED:
             where = Location.parse(item.address)
         found.append(Finding(code, f"{label}: {item.line()}", where))
+    for refused in plan.refused:  # a selector's job whose name or address is taken
+        text = f"not applied: {refused.address}: {refused.summary}"
+        found.append(Finding(ExitCode.CHANGES, text, refused.source))
     for change in plan.changes:
         if change.action is not Action.NOOP:
             text = f"not applied: {change.address}: {change.action.value} ({change.detail})"

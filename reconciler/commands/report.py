@@ -85,6 +85,11 @@ def report(options: ReportOptions, runtime: Runtime) -> int:
     blame = Blame()
     if not blame.available:
         notes.append("not in a git checkout: no commit is named for the jobs' manifest lines")
+    elif blame.shallow:
+        notes.append(
+            "a shallow clone: its history is cut, so no commit is named for the jobs' manifest "
+            "lines (fetch the whole history, e.g. actions/checkout with fetch-depth: 0)"
+        )
 
     def evidence(read_now: dict[str, tuple[InputDigest, ...]]) -> list[JobEvidence]:
         jobs = [

@@ -227,15 +227,14 @@ def _jobs_document(
     )
 
 
-def unique_problems(jobs: Sequence[DesiredJob]) -> list[Diagnostic]:
-    """Two jobs of one name in an account and region, or at one address (`_check_unique`)."""
-    problems: list[Diagnostic] = []
-    _check_unique(list(jobs), problems)
-    return problems
-
-
 def _check_unique(jobs: list[DesiredJob], diagnostics: list[Diagnostic]) -> None:
-    """Job names are unique per account and region (the service's scope); addresses too."""
+    diagnostics.extend(problem for _, problem in colliding(jobs))
+
+
+def colliding(jobs: Sequence[DesiredJob]) -> list[tuple[DesiredJob, Diagnostic]]:
+    """The jobs that take a name (unique per account and region, the service's scope) or an
+    address an earlier job of `jobs` has, each with its diagnostic."""
+    found: list[tuple[DesiredJob, Diagnostic]] = []
     by_name: dict[tuple[str, str, str, str], DesiredJob] = {}
     by_address: dict[str, DesiredJob] = {}
     for job in jobs:
@@ -243,15 +242,13 @@ def _check_unique(jobs: list[DesiredJob], diagnostics: list[Diagnostic]) -> None
         key = (*group.scope, job.spec.job_name)
         first = by_name.get(key)
         if first is not None:
-            diagnostics.append(
-                Diagnostic(
-                    job.source,
-                    f"jobName {job.spec.job_name!r}{_derived(job)} is already declared at "
-                    f"{first.source} for {first.address}{_derived(first)}: job names are unique "
-                    f"per account and region ({group.account}, {group.region}), so rename one "
-                    "of them",
-                )
+            text = (
+                f"jobName {job.spec.job_name!r}{_derived(job)} is already declared at "
+                f"{first.source} for {first.address}{_derived(first)}: job names are unique "
+                f"per account and region ({group.account}, {group.region}), so rename one "
+                "of them"
             )
+            found.append((job, Diagnostic(job.source, text)))
             continue
         by_name[key] = job
         other = by_address.get(job.address)
@@ -268,14 +265,12 @@ def _check_unique(jobs: list[DesiredJob], diagnostics: list[Diagnostic]) -> None
                     "one job"
                 )
                 if _derived(job) or _derived(other):
-                    why += ", or narrow the targets so they name one group of that name"
-            diagnostics.append(
-                Diagnostic(
-                    job.source, f"address {job.address!r} is already used at {other.source} {why}"
-                )
-            )
+                    why += ", or keep one group of that name per document"
+            text = f"address {job.address!r} is already used at {other.source} {why}"
+            found.append((job, Diagnostic(job.source, text)))
             continue
         by_address[job.address] = job
+    return found
 
 
 def _derived(job: DesiredJob) -> str:

@@ -78,9 +78,12 @@ class JobTemplate(Frozen):
     retry: RetryPolicy = RetryPolicy()
     source: Location
 
-    def for_group(self, group_arn: str, *, fanned_out: bool) -> DesiredJob:
+    def for_group(self, group_arn: str, *, fanned_out: bool, qualified: bool = False) -> DesiredJob:
+        """The job in `group_arn`, at `GROUP/jobName` (`GROUP@REGION/jobName` when `qualified`:
+        the document reaches groups of this name in several regions)."""
         group = DatasetGroupRef.parse(group_arn)
         name = derived_name(self.job_name, group.name) if fanned_out else self.job_name
+        where = f"{group.name}@{group.region}" if qualified else group.name
         spec = JobSpec(
             dataset_group_arn=group_arn,
             job_name=name,
@@ -89,7 +92,7 @@ class JobTemplate(Frozen):
             tags=self.tags,
         )
         return DesiredJob(
-            address=f"{group.name}/{self.job_name}",
+            address=f"{where}/{self.job_name}",
             spec=spec,
             source=self.source,
             retry=self.retry,
@@ -106,10 +109,19 @@ class JobsDocument(Frozen):
     jobs: tuple[JobTemplate, ...] = ()
 
     def expand(self, groups: Sequence[str] | None = None) -> list[DesiredJob]:
-        """Every job in every group: the document's own, or `groups` (a selector's match)."""
+        """Every job in every group: the document's own, or `groups` (a selector's match).
+        Groups of one name in several regions are told apart by region in the address."""
         chosen = self.groups if groups is None else groups
+        regions: dict[str, set[str]] = {}
+        for arn in chosen:
+            ref = DatasetGroupRef.parse(arn)
+            regions.setdefault(ref.name, set()).add(ref.region)
         return [
-            template.for_group(group, fanned_out=self.fanned_out)
+            template.for_group(
+                group,
+                fanned_out=self.fanned_out,
+                qualified=len(regions[DatasetGroupRef.parse(group).name]) > 1,
+            )
             for group in chosen
             for template in self.jobs
         ]
@@ -134,25 +146,17 @@ def new_groups(
     document's jobs is recorded there while it is recorded in some other group. (At the first
     apply every group is new, and none is called so.)"""
     addresses = set(recorded)
-    names = [template.job_name for template in document.jobs]
-
-    def known(arn: str) -> bool:
-        group = DatasetGroupRef.parse(arn).name
-        return any(f"{group}/{name}" in addresses for name in names)
-
-    known_groups = [arn for arn in groups if known(arn)]
-    if not known_groups:
+    known = {
+        job.spec.dataset_group_arn for job in document.expand(groups) if job.address in addresses
+    }
+    if not known:
         return ()
-    return tuple(arn for arn in groups if not known(arn))
+    return tuple(arn for arn in groups if arn not in known)
 
 
 def addresses_in(jobs: Iterable[DesiredJob], groups: Iterable[str]) -> frozenset[str]:
     chosen = set(groups)
     return frozenset(job.address for job in jobs if job.spec.dataset_group_arn in chosen)
-
-
-def group_names(arns: Iterable[str]) -> list[str]:
-    return [DatasetGroupRef.parse(arn).name for arn in arns]
 
 
 def expansions_by_source(

@@ -236,6 +236,14 @@ class Plan(Frozen):
         """Jobs refused on their own (preflight): not created; the rest of the plan applies."""
         return tuple(d for d in self.diagnostics if d.severity is Severity.ERROR and not d.blocking)
 
+    def refusals(self) -> dict[str, int]:
+        """The refused jobs by why: `preflight` (their input), `fan-out` (a name or address a
+        selector's job would take is another declared job's)."""
+        counts = {"preflight": 0, "fan-out": 0}
+        for refused in self.refused:
+            counts["fan-out" if refused.summary.startswith("Fan-out:") else "preflight"] += 1
+        return counts
+
     @property
     def has_changes(self) -> bool:
         return any(not c.in_sync for c in self.changes)

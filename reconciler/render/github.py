@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from reconciler.diagnostics import Diagnostic, Location, Severity
 from reconciler.exitcodes import ExitCode
 from reconciler.models import Target
+from reconciler.planning.attention import Concern
 from reconciler.planning.model import Plan
 
 CHECK_MARKER = "<!-- reconciler-check -->"
@@ -69,7 +70,9 @@ def plan_github(plan: Plan) -> str:
         command(
             "warning",
             f"{item.detail}. Next: {item.next_step}",
-            sources.get(item.address),
+            Location.parse(item.address)
+            if item.concern is Concern.UNMATCHED  # its address is the selector's place
+            else sources.get(item.address),
             title=f"reconciler: {item.address} needs attention",
         )
         for item in plan.attention

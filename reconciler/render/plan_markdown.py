@@ -46,30 +46,44 @@ class _Caps:
     attention: int
     problems: int
     names: int
+    fanout: int
 
 
 def render_markdown(plan: Plan, *, limit: int = COMMENT_LIMIT) -> str:
     """The comment, cut to fit `limit` characters where the whole would not."""
     changing = [c for c in plan.changes if not c.in_sync]
     problems = [d for d in plan.diagnostics if d.severity is not Severity.INFO]
-    caps = _Caps(len(changing), len(plan.attention), len(problems), UNCHANGED_NAMES)
+    caps = _Caps(
+        len(changing), len(plan.attention), len(problems), UNCHANGED_NAMES, len(plan.fanout)
+    )
     text = _render(plan, caps)
     if len(text) <= limit:
         return text
-    # Cut the long parts, the unchanged names first, then every table by the same share.
-    caps = _Caps(caps.changes, caps.attention, caps.problems, 0)
-    low, high = 0, max(caps.changes, caps.attention, caps.problems)
+    # Cut the long parts, the unchanged names first, then every list by the same share.
+    caps = _Caps(caps.changes, caps.attention, caps.problems, 0, caps.fanout)
+    low, high = 0, max(caps.changes, caps.attention, caps.problems, caps.fanout)
     while low < high:
         middle = (low + high + 1) // 2
         if len(_render(plan, _capped(caps, middle))) <= limit:
             low = middle
         else:
             high = middle - 1
-    return _render(plan, _capped(caps, low))
+    text = _render(plan, _capped(caps, low))
+    if len(text) <= limit:
+        return text
+    # Even the bare outline is too long (a very long target or headline): cut it whole.
+    tail = f"\n\n… cut; full plan in the job artifact\n{MARKER}\n"
+    return text[: limit - len(tail)] + tail
 
 
 def _capped(caps: _Caps, rows: int) -> _Caps:
-    return _Caps(min(caps.changes, rows), min(caps.attention, rows), min(caps.problems, rows), 0)
+    return _Caps(
+        min(caps.changes, rows),
+        min(caps.attention, rows),
+        min(caps.problems, rows),
+        0,
+        min(caps.fanout, rows),
+    )
 
 
 def headline(plan: Plan) -> str:
@@ -98,7 +112,8 @@ def _render(plan: Plan, caps: _Caps) -> str:
     lines = [headline(plan), "", f"**{plan.target.line()}**", ""]
     fanout = fanout_lines(plan)
     if fanout:
-        lines += ["**Fan-out:**", "", *(f"- {_cell(line)}" for line in fanout), ""]
+        shown = [f"- {_cell(line)}" for line in fanout[: caps.fanout]]
+        lines += ["**Fan-out:**", "", *shown, *_more(len(fanout) - caps.fanout, "documents"), ""]
     changing = [c for c in plan.changes if not c.in_sync]
     if changing:
         flagged = {item.address for item in plan.attention}

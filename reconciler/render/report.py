@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic.alias_generators import to_camel
@@ -110,11 +110,14 @@ def render_report_csv(report: Report) -> str:
 def _cell(value: object) -> str:
     """A CSV cell a spreadsheet shows as text (never as a formula)."""
     text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "@", "\t", "\r") else text
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _time(value: datetime | None) -> str | None:
-    return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else None
+    """UTC, whatever the zone the time was read in (botocore answers in the local one)."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def render_report_markdown(report: Report) -> str:
@@ -150,7 +153,12 @@ def _request(request: RequestEvidence) -> list[str]:
         f"## {request.request}: {_ICON[request.verdict]} {request.verdict.value}",
         "",
         f"{plural(len(request.jobs), 'job')} in {plural(len(groups), 'dataset group')}; "
-        f"{plural(request.num_deleted, 'record')} deleted.",
+        f"{plural(request.num_deleted, 'record')} deleted."
+        + (
+            f" The verdict counts {plural(request.earlier, 'earlier job')} too (before --since)."
+            if request.earlier
+            else ""
+        ),
         "",
         "| Job | Attempt | Job name | Status | Created | Completed | Records deleted | Input |",
         "|---|---|---|---|---|---|---|---|",

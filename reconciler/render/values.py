@@ -71,7 +71,14 @@ def checks_sentence(plan: Plan) -> str | None:
     """What the plan did not check or create: refused jobs, skipped checks."""
     said = []
     if plan.refused:
-        said.append(f"Refused by preflight: {plural(len(plan.refused), 'job')} (not created)")
+        counts = plan.refusals()
+        if counts["preflight"]:
+            said.append(f"Refused by preflight: {plural(counts['preflight'], 'job')} (not created)")
+        if counts["fan-out"]:
+            said.append(
+                f"Refused: {plural(counts['fan-out'], 'job')} whose name or address is taken "
+                "(not created)"
+            )
     if plan.preflight_skipped:
         said.append("Preflight skipped (--skip-preflight): the inputs were not read")
     if plan.activity_ignored:

@@ -1,9 +1,9 @@
 """The state document: what this tool did and last saw, one record per managed job.
 
-Persisted as JSON by a state backend (version 2):
+Persisted as JSON by a state backend (version 3):
 
     {
-      "version": 2,
+      "version": 3,
       "lineage": "5b0e…",          # set once when the state is created; never changes
       "serial": 7,                 # bumped by every write; a saved plan records the one it saw
       "jobs": {
@@ -31,7 +31,10 @@ Persisted as JSON by a state backend (version 2):
 
 Version 1 kept `arn`, `status`, `num_deleted`, `failure_reason`, `created` and `last_updated`
 flat on each record and attempt; it is read and upgraded on load (`upgrade_v1`), and written
-back as version 2 by the next save.
+back as the current version by the next save. Version 2 is version 3 without `inputs` (read as
+none); version 3 was introduced with them so that an older reconciler, which forbids fields it
+does not know, says "written by a newer reconciler: upgrade" instead of calling the state
+corrupt.
 """
 
 from __future__ import annotations
@@ -89,7 +92,7 @@ class JobRecord(Frozen):
 
 
 class StateDocument(Frozen):
-    version: Literal[2] = 2
+    version: Literal[3] = 3
     lineage: Annotated[str, Field(min_length=1)]
     serial: Annotated[int, Field(ge=0)]
     jobs: dict[str, JobRecord] = Field(default_factory=dict)
@@ -129,7 +132,7 @@ def decisions_digest(document: StateDocument) -> str:
 
 
 def parse_document(raw: bytes) -> StateDocument:
-    """A stored state: version 2, or version 1 upgraded. Raises UnsupportedVersion for a newer
+    """A stored state: version 3, or version 2 or 1 upgraded. Raises UnsupportedVersion for a newer
     version, and pydantic's ValidationError (for version 1, the error of the upgraded document)
     when it is neither."""
     try:
@@ -141,8 +144,10 @@ def parse_document(raw: bytes) -> StateDocument:
             raise exc from None
         version = data.get("version") if isinstance(data, dict) else None
         if version == 1:
-            return StateDocument.model_validate(upgrade_v1(data))
-        if isinstance(version, int) and not isinstance(version, bool) and version > 2:
+            return StateDocument.model_validate({**upgrade_v1(data), "version": 3})
+        if version == 2:
+            return StateDocument.model_validate({**data, "version": 3})
+        if isinstance(version, int) and not isinstance(version, bool) and version > 3:
             raise UnsupportedVersion(version) from None
         raise
 

@@ -80,7 +80,7 @@ class LocalBackend:
         except UnsupportedVersion as exc:
             raise StateError(
                 f"the state file {self.path} was written by a newer reconciler (state version "
-                f"{exc.version}; this one reads versions 1 and 2): upgrade reconciler"
+                f"{exc.version}; this one reads versions 1 to 3): upgrade reconciler"
             ) from None
         except ValidationError as exc:
             first = exc.errors()[0]

@@ -95,7 +95,7 @@ class S3Backend:
         except UnsupportedVersion as exc:
             raise StateError(
                 f"the state at {self.describe()} was written by a newer reconciler (state "
-                f"version {exc.version}; this one reads versions 1 and 2): upgrade reconciler"
+                f"version {exc.version}; this one reads versions 1 to 3): upgrade reconciler"
             ) from None
         except ValidationError as exc:
             first = exc.errors()[0]

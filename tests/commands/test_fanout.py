@@ -138,6 +138,8 @@ def test_a_selector_that_matches_nothing_is_never_green(project: Project) -> Non
     assert (
         "not applied: manifests/privacy.yaml:4:3: targets.select: account 123456789012"
     ) in project.out.getvalue()
+    assert project.run("plan", "--format", "github") == 0
+    assert "::warning file=manifests/privacy.yaml,line=4,col=3," in project.out.getvalue()
 
 
 def test_a_derived_name_taken_by_another_declared_job_is_refused_at_plan(project: Project) -> None:
@@ -147,20 +149,57 @@ def test_a_derived_name_taken_by_another_declared_job_is_refused_at_plan(project
         "uk.yaml",
         f"apiVersion: reconciler/v1\nkind: DeletionJobs\ndatasetGroupArn: {EU}shop-uk\n"
         f"defaults: {{roleArn: 'arn:aws:iam::{ACCOUNT}:role/R'}}\njobs:\n"
-        "  - jobName: gdpr-2026-w48-shop-uk\n    dataSource: {dataLocation: s3://acme-privacy/w48.csv}\n",
+        "  - jobName: gdpr-2026-w48-shop-uk\n"
+        "    dataSource: {dataLocation: s3://acme-privacy/w48.csv}\n",
     )
     assert project.run("validate") == 0  # the selector's groups are known only at plan time
     assert (
         "5 documents, 3 dataset groups, 6 jobs; 1 selector with 1 job for each group matched "
         "at plan time."
     ) in project.out.getvalue()
-    assert project.run("plan") == 1
+    assert project.run("plan") == 1  # that one job is refused; the rest of the tree plans
+    out = project.out.getvalue()
     assert (
-        "manifests/privacy.yaml:7:5: jobName 'gdpr-2026-w48-shop-uk' (derived from jobName "
-        "'gdpr-2026-w48' and the dataset group's name) is already declared at "
-        "manifests/uk.yaml:6:5 for shop-uk/gdpr-2026-w48-shop-uk: job names are unique"
-    ) in project.err.getvalue()
-    assert project.live_names().count("gdpr-2026-w48-shop-uk") == 0
+        "Error: Fan-out: shop-uk/gdpr-2026-w48 is not planned: its name or address is taken\n"
+        "  on manifests/privacy.yaml:7:5 (shop-uk/gdpr-2026-w48)\n"
+        "  jobName 'gdpr-2026-w48-shop-uk' (derived from jobName 'gdpr-2026-w48' and the dataset "
+        "group's name) is already declared at manifests/uk.yaml:6:5"
+    ) in out
+    assert "Refused: 1 job whose name or address is taken (not created)." in out
+    assert "# shop-eu/gdpr-2026-w48 will be created" in out
+    assert project.apply() == 1
+    emulator = project.provider(load_settings(Path("manifests"), {}))
+    uk = [job.job_name for job in emulator.list_jobs(EU + "shop-uk")]
+    assert uk == ["gdpr-2026-w48-shop-uk"]  # uk.yaml's own job, once
+    assert project.state().jobs["shop-uk/gdpr-2026-w48-shop-uk"].arn is not None
+    assert project.check() == 2
+    assert "not applied: shop-uk/gdpr-2026-w48: Fan-out:" in project.out.getvalue()
+
+
+def test_groups_of_one_name_in_two_regions_get_addresses_with_their_region(
+    project: Project,
+) -> None:
+    fanout(project, SELECT)
+    assert project.apply() == 0
+    assert "shop-eu/gdpr-2026-w48" in project.state().jobs
+    create_group(project, "shop-eu", region="us-east-1")  # months later, in another region
+    assert project.run("plan", "--format", "json") == 0  # never a failed plan for the tree
+    document = json.loads(project.out.getvalue())
+    actions = {
+        c["address"]: c["reconciler"]["action"]
+        for c in document["resource_changes"]
+        if c["address"].endswith("/gdpr-2026-w48")
+    }
+    assert actions == {
+        "shop-eu/gdpr-2026-w48": "forget",  # the same job, recorded again at its new address
+        "shop-eu@eu-west-1/gdpr-2026-w48": "import",
+        "shop-eu@us-east-1/gdpr-2026-w48": "create",
+        "shop-us/gdpr-2026-w48": "no-op",
+    }
+    assert project.apply() == 0
+    jobs = project.state().jobs
+    assert jobs["shop-eu@eu-west-1/gdpr-2026-w48"].arn is not None
+    assert jobs["shop-eu@us-east-1/gdpr-2026-w48"].spec.job_name == "gdpr-2026-w48-shop-eu"
 
 
 def test_a_selector_of_another_account_than_the_credentials_is_refused(

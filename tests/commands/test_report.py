@@ -232,3 +232,46 @@ def test_the_report_never_replaces_the_state(project: Project) -> None:
         assert project.run("report", "--output", path) == 1
         assert "Error:" in project.err.getvalue() and "Traceback" not in project.err.getvalue()
     assert (project.root / ".reconciler" / "state.json").read_bytes() == before
+
+
+def test_the_verdict_is_of_every_job_of_the_request_whatever_since_lists() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from reconciler.evidence import AttemptEvidence, JobEvidence, by_request
+    from reconciler.models import JobStatus
+
+    old = datetime(2026, 11, 1, tzinfo=UTC)
+
+    def job(group: str, status: JobStatus, created: datetime) -> JobEvidence:
+        attempt = AttemptEvidence(
+            attempt=1, job_name="j", status=status, created=created, input_location="s3://b/k"
+        )
+        return JobEvidence(
+            address=f"{group}/j", request="PRIV-9", dataset_group_arn=group, attempts=(attempt,)
+        )
+
+    jobs = [job("eu", JobStatus.FAILED, old), job("us", JobStatus.COMPLETED, old + timedelta(3))]
+    [request] = by_request(jobs, since=old + timedelta(days=2))
+    assert request.verdict.value == "failed somewhere"  # the older failure still counts
+    assert [j.address for j in request.jobs] == ["us/j"] and request.earlier == 1
+
+
+def test_times_are_shown_in_utc_whatever_zone_they_were_read_in() -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from reconciler.render.report import _time
+
+    berlin = datetime(2026, 11, 28, 23, 13, 20, tzinfo=timezone(timedelta(hours=1)))
+    assert _time(berlin) == "2026-11-28 22:13:20 UTC"
+    from reconciler.providers.base import job_from_wire
+
+    job = job_from_wire(
+        {
+            "dataDeletionJobArn": "arn:aws:personalize:eu-west-1:123456789012:data-deletion-job/j",
+            "jobName": "j",
+            "datasetGroupArn": "arn:aws:personalize:eu-west-1:123456789012:dataset-group/g",
+            "status": "COMPLETED",
+            "creationDateTime": berlin,
+        }
+    )
+    assert job.created.isoformat() == "2026-11-28T22:13:20+00:00"  # kept in UTC in the state

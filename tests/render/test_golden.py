@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.diagnostics import Location
 from reconciler.models import JobStatus
 from reconciler.planning.decide import make_plan
-from reconciler.planning.model import Limits, Origin, Plan
+from reconciler.planning.model import Expansion, Limits, Origin, Plan
 from reconciler.render.plan_json import render_json
 from reconciler.render.plan_markdown import render_markdown
 from reconciler.render.plan_text import render_text
@@ -162,3 +163,17 @@ def test_a_comment_of_5000_changes_is_cut_to_the_limit_and_says_so() -> None:
     assert f"… and {5000 - shown} more rows; full plan in the job artifact" in comment
     assert comment.startswith("**Plan: 5000 to create (4995 queued)")
     assert comment.rstrip().endswith("<!-- reconciler-plan -->")
+
+
+def test_a_comment_of_many_fanned_out_documents_fits_too() -> None:
+    plan = big_tree(10, 0)
+    expansion = Expansion(
+        source=Location("manifests/requests.yaml", 4, 3),
+        how="targets.datasetGroupArns",
+        groups=tuple(group(f"shop-{i:02d}-" + "x" * 40) for i in range(3)),
+        jobs=1,
+    )
+    many = plan.model_copy(update={"fanout": (expansion,) * 2000})
+    comment = render_markdown(many)
+    assert len(comment) <= 65_536 and comment.rstrip().endswith("<!-- reconciler-plan -->")
+    assert "more documents; full plan in the job artifact" in comment

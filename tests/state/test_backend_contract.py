@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.errors import ReconcilerError
 from reconciler.models import JobSpec
 from reconciler.settings import StateSettings
 from reconciler.state.document import JobRecord, StateDocument, new_state
@@ -155,13 +156,13 @@ V1_RECORD = {
 }
 
 
-def test_a_version_1_state_is_read_and_written_back_as_version_2(local: LocalBackend) -> None:
+def test_a_version_1_state_is_read_and_written_back_as_version_3(local: LocalBackend) -> None:
     intent = {**V1_RECORD, "address": "g/k", "job_name": "k", "arn": None, "status": None}
     intent.update(num_deleted=None, created=None, last_updated=None, history=[], attempts=[])
     v1 = {"version": 1, "lineage": "L", "serial": 4, "jobs": {"g/j": V1_RECORD, "g/k": intent}}
     local.path.write_text(json.dumps(v1))
     loaded = local.load()
-    assert loaded is not None and (loaded.version, loaded.serial) == (2, 4)
+    assert loaded is not None and (loaded.version, loaded.serial) == (3, 4)
     record = loaded.jobs["g/j"]
     assert record.seen is not None
     assert (record.arn, record.status, record.seen.num_deleted) == (
@@ -179,9 +180,25 @@ def test_a_version_1_state_is_read_and_written_back_as_version_2(local: LocalBac
     )
     assert loaded.jobs["g/k"].seen is None  # an intent stays an intent
     stored = local.save(loaded)
-    assert json.loads(local.path.read_text())["version"] == 2
+    assert json.loads(local.path.read_text())["version"] == 3
     assert local.load() == stored
     assert json.loads(local.backup.read_text()) == v1  # the version 1 file is the backup
+
+
+def test_a_version_2_state_is_read_with_no_input_digests(local: LocalBackend) -> None:
+    written = local.save(new_state())
+    v2 = json.loads(local.path.read_text())
+    v2["version"] = 2
+    local.path.write_text(json.dumps(v2))
+    loaded = local.load()
+    assert loaded is not None and loaded.version == 3 and loaded.lineage == written.lineage
+
+
+def test_a_newer_state_is_refused_with_upgrade(local: LocalBackend) -> None:
+    local.path.parent.mkdir(parents=True, exist_ok=True)
+    local.path.write_text(json.dumps({"version": 4, "lineage": "L", "serial": 1, "jobs": {}}))
+    with pytest.raises(ReconcilerError, match="upgrade reconciler"):
+        local.load()
 
 
 def test_a_version_1_record_with_an_arn_but_no_status_is_refused_not_dropped(
