@@ -135,8 +135,17 @@ class JobsDocument(Frozen):
 
 
 def selected(selector: Selector, listed: Iterable[str]) -> tuple[str, ...]:
-    """The groups, of those listed, that the selector matches, sorted."""
-    return tuple(sorted({arn for arn in listed if selector.matches(arn)}))
+    """The groups, of those listed, that the selector matches, sorted (an ARN that is not a
+    dataset group's is no group of the selector's)."""
+    return tuple(sorted({arn for arn in listed if _is_group(arn) and selector.matches(arn)}))
+
+
+def _is_group(arn: str) -> bool:
+    try:
+        DatasetGroupRef.parse(arn)
+    except ValueError:
+        return False
+    return True
 
 
 def new_groups(
