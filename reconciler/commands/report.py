@@ -75,6 +75,7 @@ def report(options: ReportOptions, runtime: Runtime) -> int:
     provider: Provider | None = None
     if manifests is not None:  # every declared job, the selectors' in the groups they match now
         workspace = Workspace(manifests, settings, backend, runtime)
+        workspace.recorded_addresses = frozenset(document.jobs) if document else frozenset()
         declared = {job.address: job for job in workspace.jobs}
         provider = workspace.provider if manifests.jobs or manifests.selectors else None
     groups = recorded_groups | {job.spec.dataset_group_arn for job in declared.values()}
