@@ -27,7 +27,7 @@ from reconciler.state.document import (
     UnsupportedVersion,
     parse_document,
 )
-from reconciler.state.interface import CorruptState, StateBackend
+from reconciler.state.interface import CorruptState, StateBackend, first_problem
 from reconciler.workspace import load_settings, locked, show_notices
 
 
@@ -176,9 +176,7 @@ def _read_file(path: Path) -> StateDocument:
             f"{path} is a state of version {exc.version}, newer than this reconciler reads"
         ) from None
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise UsageError(f"{path} is not a state document ({first['msg']} at {where})") from None
+        raise UsageError(f"{path} is not a state document ({first_problem(exc)})") from None
 
 
 def _record(document: StateDocument, address: str) -> JobRecord:

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from reconciler.errors import ReconcilerError
 from reconciler.models import Frozen
-from reconciler.state.document import StateDocument
+from reconciler.state.document import StateDocument, UnsupportedVersion, parse_document
 
 
 class LockInfo(Frozen):
@@ -129,6 +129,30 @@ def new_lock(operation: str, clock: Callable[[], datetime]) -> LockInfo:
         created=clock(),
         pid=os.getpid(),
     )
+
+
+def read_stored(raw: bytes, where: str, restore: str) -> StateDocument:
+    """The state a backend read from `where` ("the state file PATH", "the state at s3://…"):
+    one of a newer version says to upgrade; a damaged one is corrupt, left as it is, with how
+    to `restore` it."""
+    try:
+        return parse_document(raw)
+    except UnsupportedVersion as exc:
+        raise StateError(
+            f"{where} was written by a newer reconciler (state version {exc.version}; this one "
+            "reads versions 1 to 3): upgrade reconciler"
+        ) from None
+    except ValidationError as exc:
+        raise CorruptState(
+            f"{where} is corrupt ({first_problem(exc)}); it was left as it is. {restore}"
+        ) from None
+
+
+def first_problem(exc: ValidationError) -> str:
+    """The first thing wrong with a document, and where in it."""
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first["loc"])
+    return first["msg"] + (f" at {where}" if where else "")
 
 
 def parse_holder(raw: bytes) -> LockInfo | None:

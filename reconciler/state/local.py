@@ -25,8 +25,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from reconciler.files import stale_temporaries, write_atomically
 from reconciler.state.document import StateDocument, UnsupportedVersion, parse_document
 from reconciler.state.interface import (
@@ -37,6 +35,7 @@ from reconciler.state.interface import (
     check_successor,
     new_lock,
     parse_holder,
+    read_stored,
 )
 
 
@@ -75,22 +74,12 @@ class LocalBackend:
             return None, b""
         except OSError as exc:
             raise StateError(f"cannot read the state file {self.path}: {exc.strerror}") from None
-        try:
-            document = parse_document(raw)
-        except UnsupportedVersion as exc:
-            raise StateError(
-                f"the state file {self.path} was written by a newer reconciler (state version "
-                f"{exc.version}; this one reads versions 1 to 3): upgrade reconciler"
-            ) from None
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            reason = first["msg"] + (f" at {where}" if where else "")
-            raise CorruptState(
-                f"the state file {self.path} is corrupt ({reason}); it was left as it is. The "
-                f"version before the last write is {self.backup}: if it is right, restore it "
-                f"with: cp {self.backup} {self.path}"
-            ) from None
+        document = read_stored(
+            raw,
+            f"the state file {self.path}",
+            f"The version before the last write is {self.backup}: if it is right, restore it "
+            f"with: cp {self.backup} {self.path}",
+        )
         self._check_lineage(document)
         return document, raw
 

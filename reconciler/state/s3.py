@@ -23,13 +23,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import ValidationError
-
 from reconciler.errors import UsageError
 from reconciler.settings import StateSettings, shown_url
 from reconciler.state.document import StateDocument, UnsupportedVersion, parse_document
 from reconciler.state.interface import (
-    CorruptState,
     LockInfo,
     StaleState,
     StateError,
@@ -37,6 +34,7 @@ from reconciler.state.interface import (
     check_successor,
     new_lock,
     parse_holder,
+    read_stored,
 )
 
 _ACTIONS = {
@@ -90,21 +88,11 @@ class S3Backend:
             self._read = (None, None)
             return None
         raw = answer["Body"].read()
-        try:
-            document = parse_document(raw)
-        except UnsupportedVersion as exc:
-            raise StateError(
-                f"the state at {self.describe()} was written by a newer reconciler (state "
-                f"version {exc.version}; this one reads versions 1 to 3): upgrade reconciler"
-            ) from None
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            reason = first["msg"] + (f" at {where}" if where else "")
-            raise CorruptState(
-                f"the state at {self.describe()} is corrupt ({reason}); it was left as it is. "
-                "Restore an earlier version of the object (the bucket's versioning keeps them)"
-            ) from None
+        document = read_stored(
+            raw,
+            f"the state at {self.describe()}",
+            "Restore an earlier version of the object (the bucket's versioning keeps them)",
+        )
         self._read = (document, answer["ETag"])
         return document
 
