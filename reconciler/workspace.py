@@ -77,6 +77,7 @@ class Resolved:
     jobs: tuple[DesiredJob, ...]
     groups: tuple[str, ...]
     matched: dict[Location, tuple[str, ...]]
+    expanded: dict[Location, tuple[DesiredJob, ...]]  # each selector document's jobs
     refused: tuple[PlanDiagnostic, ...] = ()  # selectors' jobs whose name or address is taken
 
 
@@ -113,7 +114,7 @@ class Workspace:
         manifests = self.manifests
         selectors = manifests.selectors
         if not selectors:
-            return Resolved(manifests.jobs, manifests.dataset_groups, {})
+            return Resolved(manifests.jobs, manifests.dataset_groups, {}, {})
         checked_target(
             self.provider,
             {job.spec.dataset_group_arn for job in manifests.jobs},
@@ -122,9 +123,8 @@ class Workspace:
         regions = sorted({region for doc in selectors for region in _selector(doc).regions})
         listed = [g.arn for region in regions for g in self.provider.list_dataset_groups(region)]
         matched = {doc.source: selected(_selector(doc), listed) for doc in selectors}
-        jobs = [*manifests.jobs]
-        for doc in selectors:
-            jobs += doc.expand(matched[doc.source])
+        expanded = {doc.source: tuple(doc.expand(matched[doc.source])) for doc in selectors}
+        jobs = [*manifests.jobs, *(job for each in expanded.values() for job in each)]
         # The lists' jobs passed `validate`: only selectors' clash. A job the state records is
         # kept over one it does not (a group created since must not make a tracked job go).
         recorded = self.recorded_addresses
@@ -143,7 +143,7 @@ class Workspace:
             )
             for job, problem in clashes
         )
-        return Resolved(tuple(jobs), tuple(sorted(groups)), matched, refused)
+        return Resolved(tuple(jobs), tuple(sorted(groups)), matched, expanded, refused)
 
     def expansions(self, recorded: RecordedState | None) -> tuple[list[Expansion], set[str]]:
         """How each document with targets spreads its jobs, and the addresses of the jobs in
@@ -153,8 +153,11 @@ class Workspace:
         found: list[Expansion] = []
         new: set[str] = set()
         for doc, groups in expansions_by_source(self.manifests.documents, matched):
-            fresh = new_groups(doc, groups, addresses) if doc.selector else ()
-            new |= addresses_in(doc.expand(groups), fresh)
+            fresh: tuple[str, ...] = ()
+            if doc.selector is not None:  # a list names its groups: none is ever new
+                jobs = self._resolved.expanded[doc.source]
+                fresh = new_groups(jobs, groups, addresses)
+                new |= addresses_in(jobs, fresh)
             found.append(
                 Expansion(
                     source=doc.source,

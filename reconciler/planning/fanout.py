@@ -33,7 +33,6 @@ HASH_CHARS = 8
 # Room for a retry's `-rN` (up to -r10): a retry name cut to 63 characters would lose the end
 # of the group's name, and two groups' retries could then have one name.
 LONGEST = MAX_JOB_NAME - len("-r10")
-SHORTENED = LONGEST
 
 
 def derived_name(job_name: str, group_name: str) -> str:
@@ -43,7 +42,7 @@ def derived_name(job_name: str, group_name: str) -> str:
     if len(name) <= LONGEST:
         return name
     digest = hashlib.sha256(name.encode()).hexdigest()[:HASH_CHARS]
-    return f"{name[: SHORTENED - HASH_CHARS - 1].rstrip('-_')}-{digest}"
+    return f"{name[: LONGEST - HASH_CHARS - 1].rstrip('-_')}-{digest}"
 
 
 class Selector(Frozen):
@@ -149,15 +148,13 @@ def _is_group(arn: str) -> bool:
 
 
 def new_groups(
-    document: JobsDocument, groups: Sequence[str], recorded: Iterable[str]
+    jobs: Iterable[DesiredJob], groups: Sequence[str], recorded: Iterable[str]
 ) -> tuple[str, ...]:
-    """The groups a selector matches now that it did not at the last apply: none of the
-    document's jobs is recorded there while it is recorded in some other group. (At the first
-    apply every group is new, and none is called so.)"""
+    """The groups a selector matches now that it did not at the last apply: none of its
+    document's `jobs` (expanded over `groups`) is recorded there while one is recorded in some
+    other group. (At the first apply every group is new, and none is called so.)"""
     addresses = set(recorded)
-    known = {
-        job.spec.dataset_group_arn for job in document.expand(groups) if job.address in addresses
-    }
+    known = {job.spec.dataset_group_arn for job in jobs if job.address in addresses}
     if not known:
         return ()
     return tuple(arn for arn in groups if arn not in known)

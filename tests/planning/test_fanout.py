@@ -60,9 +60,9 @@ def test_new_groups_are_those_without_the_documents_jobs_once_some_group_has_the
     )
     doc = JobsDocument(source=Location("m.yaml"), fanned_out=True, jobs=(template,))
     groups = [EU + "shop-eu", EU + "shop-uk"]
-    assert new_groups(doc, groups, []) == ()  # a first apply: nothing is "new"
-    assert new_groups(doc, groups, ["shop-eu/w48"]) == (EU + "shop-uk",)
     jobs = doc.expand(groups)
+    assert new_groups(jobs, groups, []) == ()  # a first apply: nothing is "new"
+    assert new_groups(jobs, groups, ["shop-eu/w48"]) == (EU + "shop-uk",)
     assert [(j.address, j.spec.job_name) for j in jobs] == [
         ("shop-eu/w48", "w48-shop-eu"),
         ("shop-uk/w48", "w48-shop-uk"),
