@@ -120,8 +120,9 @@ def report(options: ReportOptions, runtime: Runtime) -> int:
     refreshed: dict[str, ServiceJob] = {}
     if options.refresh and provider is not None:
         refreshed = _refresh([r for r in records if in_scope(r)], provider, notes)
-    first = by_request(evidence({}), request=options.request, since=options.since)
-    if options.request is not None and not by_request(evidence({}), request=options.request):
+    unread = evidence({})  # what the state holds; the inputs it has no digest of are read next
+    first = by_request(unread, request=options.request, since=options.since)
+    if options.request is not None and not by_request(unread, request=options.request):
         known = sorted({request_of(r.address, r.spec.tags) for r in records})
         shown = ", ".join(known[:10]) + (" …" if len(known) > 10 else "")
         raise UsageError(
