@@ -10,6 +10,7 @@ import functools
 import hashlib
 import json
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -126,6 +127,24 @@ class SolutionModel(Frozen):
     name: str
     version_arn: str | None = None
     version_created: UtcTime | None = None
+
+
+class Activity(Frozen):
+    """Something that runs in a dataset group and that a deletion should not overlap: a dataset
+    import, a solution version in training, a batch inference or batch segment job."""
+
+    kind: str  # "dataset import job", "solution version", ...
+    name: str
+    status: str  # as the service says it, e.g. CREATE IN_PROGRESS
+
+    def describe(self) -> str:
+        return f"{self.kind} {self.name} is {self.status}"
+
+
+def describe_activity(running: Sequence[Activity]) -> str:
+    """What runs in a group, for a person: the first two, and how many more."""
+    more = f" (and {len(running) - 2} more)" if len(running) > 2 else ""
+    return "; ".join(a.describe() for a in running[:2]) + more
 
 
 class RetryPolicy(Frozen):

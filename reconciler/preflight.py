@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from reconciler.models import DatasetGroupRef
 from reconciler.planning.model import Change
 from reconciler.providers.inputs import InputDenied, InputError, InputObject, InputReader
 
@@ -44,7 +45,7 @@ def preflight(changes: Iterable[Change], reader: InputReader, max_bytes: int) ->
         if not change.creates or change.desired is None:
             continue
         location = change.desired.data_location
-        region = change.dataset_group_arn.split(":")[3]
+        region = DatasetGroupRef.parse(change.dataset_group_arn).region
         if location not in checked:
             checked[location] = check_location(location, region, reader, max_bytes)
         findings += [Finding(change.address, error, text) for error, text in checked[location]]

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from reconciler.diagnostics import Location, Severity
 from reconciler.errors import ReconcilerError
 from reconciler.manifest.loader import ManifestSet, colliding, load_manifests
-from reconciler.models import DatasetGroupRef, DesiredJob, Target
+from reconciler.models import DatasetGroupRef, DesiredJob, Target, describe_activity
 from reconciler.planning import attention
 from reconciler.planning.decide import make_plan
 from reconciler.planning.fanout import (
@@ -279,8 +279,7 @@ class Workspace:
         for group in sorted(groups):
             running = self.provider.activity(group)
             if running:
-                more = f" (and {len(running) - 2} more)" if len(running) > 2 else ""
-                held[group] = "; ".join(a.describe() for a in running[:2]) + more
+                held[group] = describe_activity(running)
         return held
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from reconciler.applying.records import adopted, created, intend, observe
 from reconciler.applying.session import StateSession
-from reconciler.models import Frozen, InputDigest, JobSpec, ServiceJob
+from reconciler.models import DatasetGroupRef, Frozen, InputDigest, JobSpec, ServiceJob
 from reconciler.planning.conflicts import service_differences
 from reconciler.planning.model import Action, Change, Plan
 from reconciler.planning.quota import free_slots
@@ -197,7 +197,7 @@ class Executor:
     def _inputs(self, spec: JobSpec) -> tuple[InputDigest, ...]:
         if self.digest is None:
             return ()
-        return self.digest(spec.data_location, spec.dataset_group_arn.split(":")[3])
+        return self.digest(spec.data_location, DatasetGroupRef.parse(spec.dataset_group_arn).region)
 
     def _create(
         self, change: Change, before: JobRecord | None, intent: JobRecord

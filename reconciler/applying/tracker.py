@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from reconciler.applying.executor import Executor, Outcome, Result
 from reconciler.applying.session import StateSession
 from reconciler.applying.tracking import Transition, fold, needs_watching, to_describe, to_list
-from reconciler.models import ServiceJob
+from reconciler.models import Activity, ServiceJob, describe_activity
 from reconciler.planning.model import Change
 from reconciler.planning.quota import free_slots
-from reconciler.providers.interface import Activity, Provider, ProviderError
+from reconciler.providers.interface import Provider, ProviderError
 from reconciler.state.document import JobRecord
 
 MAX_TRIES = 3  # creates sent per job in one run, when the answers do not come
@@ -107,7 +107,7 @@ class Tracker:
                 busy[group] = "what runs there could not be read"  # not known to be quiet
                 continue
             if running:
-                busy[group] = "; ".join(a.describe() for a in running[:2])
+                busy[group] = describe_activity(running)
         ready = [
             c.model_copy(update={"held": None}) if c.held else c
             for c in queued

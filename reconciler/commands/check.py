@@ -13,6 +13,7 @@ from pathlib import Path
 from reconciler.commands.github import annotated, step_summary
 from reconciler.diagnostics import Location, Severity
 from reconciler.exitcodes import CHECK_PRECEDENCE, ExitCode
+from reconciler.models import describe_activity
 from reconciler.planning.attention import Concern
 from reconciler.planning.model import Action, Health, Plan
 from reconciler.providers.interface import Provider
@@ -93,7 +94,7 @@ def overlaps(plan: Plan, provider: Provider) -> list[Finding]:
         busy = provider.activity(group)
         if not busy:
             continue
-        what = "; ".join(a.describe() for a in busy[:2])
+        what = describe_activity(busy)
         for change in running:
             if change.dataset_group_arn == group:
                 text = (

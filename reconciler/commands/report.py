@@ -31,7 +31,7 @@ from reconciler.evidence import (
 )
 from reconciler.exitcodes import ExitCode
 from reconciler.files import write_atomically
-from reconciler.models import DesiredJob, InputDigest, ServiceJob
+from reconciler.models import DatasetGroupRef, DesiredJob, InputDigest, ServiceJob
 from reconciler.provenance import Blame
 from reconciler.providers.inputs import InputError
 from reconciler.providers.interface import NotFound, Provider, ProviderError
@@ -223,7 +223,8 @@ def _read_inputs(
         for job in request.jobs:
             for attempt in job.attempts:
                 if not attempt.inputs:
-                    wanted.setdefault(attempt.input_location, job.dataset_group_arn.split(":")[3])
+                    region = DatasetGroupRef.parse(job.dataset_group_arn).region
+                    wanted.setdefault(attempt.input_location, region)
     read: dict[str, tuple[InputDigest, ...]] = {}
     reader = provider.input_reader() if wanted else None
     for location, region in sorted(wanted.items()):

@@ -12,9 +12,8 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
-from reconciler.models import JobSpec, ServiceJob, SolutionModel
+from reconciler.models import Activity, JobSpec, ServiceJob, SolutionModel
 from reconciler.providers.interface import (
-    Activity,
     DatasetGroupInfo,
     InvalidInput,
     NotFound,

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from reconciler.errors import ReconcilerError
-from reconciler.models import Frozen, JobSpec, ServiceJob, SolutionModel, Target
+from reconciler.models import Activity, Frozen, JobSpec, ServiceJob, SolutionModel, Target
 from reconciler.providers.inputs import InputReader
 
 
@@ -20,18 +20,6 @@ class DatasetGroupInfo(Frozen):
     arn: str
     name: str
     status: str
-
-
-class Activity(Frozen):
-    """Something that runs in a dataset group and that a deletion should not overlap: a dataset
-    import, a solution version in training, a batch inference or batch segment job."""
-
-    kind: str  # "dataset import job", "solution version", ...
-    name: str
-    status: str  # as the service says it, e.g. CREATE IN_PROGRESS
-
-    def describe(self) -> str:
-        return f"{self.kind} {self.name} is {self.status}"
 
 
 class ProviderError(ReconcilerError):

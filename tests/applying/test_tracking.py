@@ -11,8 +11,8 @@ from reconciler.applying.tracking import (
     to_describe,
     to_list,
 )
-from reconciler.models import JobStatus, ServiceJob
-from reconciler.providers.interface import Activity, TransientError
+from reconciler.models import Activity, JobStatus, ServiceJob
+from reconciler.providers.interface import TransientError
 from reconciler.state.document import JobRecord
 from tests.applying.conftest import World
 from tests.fakes.clock import FakeClock

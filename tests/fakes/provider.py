@@ -15,10 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from reconciler.models import JobSpec, JobStatus, ServiceJob, SolutionModel, Target
+from reconciler.models import Activity, JobSpec, JobStatus, ServiceJob, SolutionModel, Target
 from reconciler.providers.inputs import InputObject, InputReader, Tally
 from reconciler.providers.interface import (
-    Activity,
     AlreadyExists,
     DatasetGroupInfo,
     NotFound,
