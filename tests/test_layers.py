@@ -73,6 +73,7 @@ CORE = (
     "reconciler.durations",
     "reconciler.constraints",
     "reconciler.files",
+    "reconciler.escaping",
 )
 # What each part may import when it is loaded, as reconciler/README.md draws it (the first
 # prefix that matches a module decides; the core is open to every part but the emulator).
