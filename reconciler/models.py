@@ -10,7 +10,7 @@ import functools
 import hashlib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -97,14 +97,43 @@ class JobSpec(Frozen):
         canonical = json.dumps(self.model_dump(), sort_keys=True, separators=(",", ":"))
         return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
-    def derived_name(self, attempt: int) -> str:
-        """The job name of retry `attempt` (2, 3, ...): the name with `-rN`, within 63 chars."""
+    def derived_name(self, attempt: int, turn: int = 0) -> str:
+        """The job name of retry `attempt` (2, 3, ...): `NAME-rN` where that fits in 63
+        characters. Where it does not, and at every later `turn` (each taken by another job),
+        the name is cut and a hash of all of it (and of the turn) comes before `-rN`: two names
+        never share a retry name, however long their common start."""
         suffix = f"-r{attempt}"
-        return self.job_name[: MAX_JOB_NAME - len(suffix)] + suffix
+        if turn == 0 and len(self.job_name) + len(suffix) <= MAX_JOB_NAME:
+            return self.job_name + suffix
+        return hashed_name(self.job_name, MAX_JOB_NAME - len(suffix), turn) + suffix
+
+    def candidate_names(self, attempt: int) -> Iterator[str]:
+        """The names attempt `attempt` may have, in the order they are tried: the job's name for
+        the first; for a retry, one per turn (a name another job holds moves on to the next)."""
+        if attempt == 1:
+            yield self.job_name
+            return
+        for turn in range(NAME_TURNS):
+            yield self.derived_name(attempt, turn)
 
     def attempt_names(self) -> list[str]:
-        """The names every attempt at this job may have had: NAME, NAME-r2, … NAME-r10."""
-        return [self.job_name, *(self.derived_name(n) for n in range(2, MAX_ATTEMPTS + 1))]
+        """Every name any attempt at this job may have: NAME, then each retry's candidates."""
+        return [name for n in range(1, MAX_ATTEMPTS + 1) for name in self.candidate_names(n)]
+
+
+NAME_TURNS = 8  # names a derived or retry name may move through when the ones before are taken
+HASH_CHARS = 8
+
+
+def hashed_name(name: str, longest: int, turn: int = 0) -> str:
+    """`name` if it fits in `longest` characters at turn 0; else (and at every later turn) its
+    start, `-`, and 8 hex characters of the SHA-256 of all of it (and of the turn), within
+    `longest`: unique by construction, and the same at every plan."""
+    if turn == 0 and len(name) <= longest:
+        return name
+    seed = name if turn == 0 else f"{name}\n{turn}"
+    digest = hashlib.sha256(seed.encode()).hexdigest()[:HASH_CHARS]
+    return f"{name[: longest - HASH_CHARS - 1].rstrip('-_')}-{digest}"
 
 
 class InputDigest(Frozen):

@@ -2,7 +2,8 @@
 
 One paginated List per group (declared in a manifest or recorded in state). Describe is called
 only where List cannot answer: a job of a declared name (or of one of its retry names) that the
-state does not know (to compare its spec before importing it; ListTagsForResource too, since
+state does not know, or a later attempt of a recorded FAILED job (a state restored from before
+a retry) (to compare its spec before importing it; ListTagsForResource too, since
 Describe returns no tags), a recorded intent whose job the service has (the same), and a job
 that turned COMPLETED whose `numDeleted` the state lacks. A group whose List is empty is
 described once to tell "empty" from "missing". The described job replaces the listed one in the
@@ -22,9 +23,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
 from reconciler.models import DesiredJob, JobStatus, ServiceJob
-from reconciler.planning.decide import claimed_names
 from reconciler.planning.model import RecordedState
-from reconciler.planning.observed import Observed, ObservedGroup, found_attempts
+from reconciler.planning.observed import Observed, ObservedGroup, candidate_jobs, claimed_names
 from reconciler.providers.interface import NotFound, Provider
 
 PER_REGION = 8  # calls in flight at once in one region
@@ -49,10 +49,16 @@ def refresh(
     wanted: dict[str, None] = {}
     claimed = claimed_names(desired, records.values())
     for declared in desired:
-        if declared.address not in records:  # its attempts are compared before an import
-            for _, found in found_attempts(declared.spec, listed, claimed):
-                if found is not None:
-                    wanted[found.arn] = None
+        record = records.get(declared.address)
+        if record is None:  # its attempts are compared before an import
+            for candidate in candidate_jobs(declared.spec, listed, claimed):
+                wanted[candidate.arn] = None
+            continue
+        current = listed.find(record.spec.dataset_group_arn, record.job_name)
+        if current is not None and current.status is JobStatus.FAILED:
+            # a state restored from before a retry: the later attempts are imported, not made
+            for later in candidate_jobs(declared.spec, listed, claimed, after=record.attempt):
+                wanted[later.arn] = None
     importable = dict(wanted)  # jobs the plan may import: their tags are compared too
     for record in records.values():
         found = listed.find(record.spec.dataset_group_arn, record.job_name)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,6 +27,7 @@ from reconciler.planning.fanout import (
     JobsDocument,
     Selector,
     addresses_in,
+    around_recorded,
     expansions_by_source,
     new_groups,
     selected,
@@ -40,6 +41,7 @@ from reconciler.planning.model import (
     RecordedJob,
     RecordedState,
 )
+from reconciler.planning.observed import name_key
 from reconciler.preflight import preflight
 from reconciler.refresh import refresh
 from reconciler.settings import Settings, with_environment
@@ -90,6 +92,8 @@ class Workspace:
     backend: StateBackend
     runtime: Runtime
     recorded_addresses: frozenset[str] = frozenset()  # set by `load_state`
+    # `name_key` -> (address, spec digest) of the recorded job that holds the name:
+    recorded_names: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
     @cached_property
     def provider(self) -> Provider:
@@ -114,7 +118,8 @@ class Workspace:
         manifests = self.manifests
         selectors = manifests.selectors
         if not selectors:
-            return Resolved(manifests.jobs, manifests.dataset_groups, {}, {})
+            declared = tuple(around_recorded(manifests.jobs, self.recorded_names))
+            return Resolved(declared, manifests.dataset_groups, {}, {})
         checked_target(
             self.provider,
             {job.spec.dataset_group_arn for job in manifests.jobs},
@@ -125,6 +130,7 @@ class Workspace:
         matched = {doc.source: selected(_selector(doc), listed) for doc in selectors}
         expanded = {doc.source: tuple(doc.expand(matched[doc.source])) for doc in selectors}
         jobs = [*manifests.jobs, *(job for each in expanded.values() for job in each)]
+        jobs = around_recorded(jobs, self.recorded_names)
         # The lists' jobs passed `validate`: only selectors' clash. A job the state records is
         # kept over one it does not (a group created since must not make a tracked job go).
         recorded = self.recorded_addresses
@@ -173,9 +179,22 @@ class Workspace:
         """The stored state; what the backend has to say about itself goes to stderr."""
         stored = self.backend.load()
         if stored is not None:
-            self.recorded_addresses = frozenset(stored.jobs)
+            self.remember(stored)
         show_notices(self.backend, self.runtime)
         return stored
+
+    def remember(self, stored: StateDocument) -> None:
+        """What the state records, for resolving the declared jobs: the addresses (a recorded
+        job keeps its name over one a selector finds later) and the names every recorded or
+        forgotten job holds (a derived name another job holds moves on to its next)."""
+        self.recorded_addresses = frozenset(stored.jobs)
+        holders: dict[str, tuple[str, str]] = {}
+        for record in (*stored.forgotten, *stored.jobs.values()):
+            group = record.spec.dataset_group_arn
+            names = (record.job_name, *(attempt.job_name for attempt in record.attempts))
+            holder = (record.address, record.spec_digest)
+            holders.update((name_key(group, name), holder) for name in names)
+        self.recorded_names = holders
 
     def target(self, stored: StateDocument | None) -> Target:
         """Where this run acts: the provider's target for the regions of the declared and

@@ -74,16 +74,33 @@ def adopted(
     now: datetime,
     earlier: Sequence[EarlierAttempt] = (),
 ) -> JobRecord:
-    """A job found in the service with the declared spec, recorded as it is (with `earlier`
-    attempts found in the service as its history, when nothing was recorded before)."""
-    base = before or JobRecord(
-        address=address,
-        spec=spec,
-        spec_digest=spec.digest(),
-        manifest=str(source) if source else "",
-        job_name=found.job_name,
-        attempts=tuple(Attempt(job_name=e.job_name, seen=e.seen) for e in earlier),
-    )
+    """A job found in the service with the declared spec, recorded as it is, with `earlier`
+    attempts found in the service as its history. Over a record of an earlier attempt (a state
+    restored from before a retry), that attempt and the `earlier` ones after it become the
+    history of the one found."""
+    history = tuple(Attempt(job_name=e.job_name, seen=e.seen) for e in earlier)
+    if before is None:
+        base = JobRecord(
+            address=address,
+            spec=spec,
+            spec_digest=spec.digest(),
+            manifest=str(source) if source else "",
+            job_name=found.job_name,
+            attempts=history,
+        )
+    elif before.seen is not None and before.job_name != found.job_name:
+        done = Attempt(job_name=before.job_name, seen=before.seen, inputs=before.inputs)
+        base = before.model_copy(
+            update={
+                "attempts": (*before.attempts, done, *history),
+                "seen": None,
+                "history": (),
+                "inputs": (),
+                "intended": None,
+            }
+        )
+    else:
+        base = before
     update = {"job_name": found.job_name, "spec": spec, "spec_digest": spec.digest()}
     return observe(base.model_copy(update=update), found, now)
 

@@ -16,9 +16,15 @@ from reconciler.applying.records import adopted
 from reconciler.errors import ReconcilerError, UsageError
 from reconciler.exitcodes import ExitCode
 from reconciler.planning.conflicts import service_differences
-from reconciler.planning.decide import claimed_names
 from reconciler.planning.model import EarlierAttempt
-from reconciler.planning.observed import Observed, ObservedGroup, found_attempts
+from reconciler.planning.observed import (
+    Observed,
+    ObservedGroup,
+    candidate_jobs,
+    claimed_names,
+    found_attempts,
+    name_key,
+)
 from reconciler.runtime import Runtime
 from reconciler.state.document import new_state
 from reconciler.workspace import checked_target, locked, open_workspace, recorded_job
@@ -57,14 +63,19 @@ def import_job(options: ImportOptions, runtime: Runtime) -> int:
             )
         others = [j for j in workspace.jobs if j.address != job.address]
         claimed = claimed_names(others, map(recorded_job, document.jobs.values()))
-        attempts = found_attempts(job.spec, listed, claimed)
+        candidates = candidate_jobs(job.spec, listed, claimed)  # List does not say their spec
+        described = {j.arn: provider.describe_job(j.arn) for j in candidates}
+        read = tuple(described.get(j.arn, j) for j in listed.groups[group].jobs)
+        attempts = found_attempts(
+            job.spec, Observed({group: ObservedGroup(group, True, read)}), claimed
+        )
         differences = [line for line in [service_differences(job.spec, found, tags)] if line]
         if found.job_name not in job.spec.attempt_names():
             differences.insert(
                 0,
                 f"  jobName: {found.job_name!r} is neither {job.spec.job_name!r} nor a retry of it",
             )
-        elif found.job_name != job.spec.job_name and found.job_name in claimed:
+        elif found.job_name != job.spec.job_name and name_key(group, found.job_name) in claimed:
             differences.insert(
                 0, f"  jobName: {found.job_name!r} is another declared or recorded job's name"
             )

@@ -11,9 +11,14 @@ For each declared job the decision is a switch over (recorded job, observed job 
 | intent only (no ARN)     | none                      | create/retry (interrupted_before_create)  |
 | intent only (no ARN)     | same spec / other spec    | import (interrupted_after_create) / error |
 | ARN                      | none                      | no-op, health Missing, drift (missing)    |
+| ARN, FAILED              | a later attempt, same spec| import it (exists_same_spec)              |
 | ARN, FAILED, retry asked | attempts left             | retry as NAME-rN (retry_after_failure)    |
 | ARN                      | any other status          | no-op with that health (up_to_date)       |
 
+A name another job holds is never given again: a retry takes the first of its candidate names
+(`NAME-rN`, then hashed ones) that no declared or recorded job holds and the service has not
+given to a job of another spec. A declared name the service has for another spec refuses that
+job alone (`blocking=False`): a name someone else took never stops the rest of the plan.
 "Retry asked" is the manifest's `onFailure: retry` (within its maxAttempts) or `--retry ADDRESS`
 (once, within the 10 attempts a job may have); a `--retry` of anything else is an error. A FAILED
 job nothing retries and a recorded job the service no longer lists are also `attention` items,
@@ -25,7 +30,7 @@ the rest are queued. Every change carries what the job will be once applied (`af
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from reconciler.diagnostics import Severity
 from reconciler.models import MAX_ATTEMPTS, DesiredJob, JobSpec, JobStatus, ServiceJob
@@ -48,7 +53,7 @@ from reconciler.planning.model import (
     RecordedState,
     Refreshed,
 )
-from reconciler.planning.observed import Observed, found_attempts
+from reconciler.planning.observed import Observed, attempt_slot, claimed_names, found_attempts
 from reconciler.planning.problems import missing_group, refused_retry, unmanaged
 from reconciler.planning.quota import allocate
 
@@ -83,7 +88,7 @@ class _Planner:
     ) -> None:
         self.observed = observed
         self.refused = refused  # address -> why preflight refuses its create
-        self.claimed = claimed  # every name a declared or recorded job holds
+        self.claimed = claimed  # every name a declared or recorded job holds (`name_key`s)
         self.retry_asked = set(retry)  # addresses to retry once if FAILED (`--retry`)
         self.attention: list[attention.Attention] = []
         self.changes: list[Change] = []
@@ -92,7 +97,9 @@ class _Planner:
         self.refreshed: list[Refreshed] = []
         self.new_groups: set[str] = set()  # addresses of jobs in groups a selector matches since
 
-    def error(self, summary: str, detail: str, job: DesiredJob) -> None:
+    def error(self, summary: str, detail: str, job: DesiredJob, *, blocking: bool = True) -> None:
+        """An error at `job`'s line: one that stops the whole plan, or (not `blocking`) one that
+        refuses this job alone while the rest of the plan applies."""
         self.diagnostics.append(
             PlanDiagnostic(
                 severity=Severity.ERROR,
@@ -100,8 +107,14 @@ class _Planner:
                 detail=detail,
                 address=job.address,
                 source=job.source,
+                blocking=blocking,
             )
         )
+
+    def name_taken(self, job: DesiredJob, name: str, detail: str) -> None:
+        """The name `job` needs is another job's in the service: this job is refused alone (a
+        name someone else took must not stop every other erasure)."""
+        self.error(f"Job name {name!r} is already used by another job", detail, job, blocking=False)
 
     def change(
         self,
@@ -175,11 +188,7 @@ class _Planner:
         """Import the observed job of the name if it has the declared spec; otherwise block."""
         differs = service_differences(job.spec, found, self.observed.tags.get(found.arn))
         if differs:
-            self.error(
-                f"Job name {found.job_name!r} is already used by another job",
-                f"{conflict}\n{differs}",
-                job,
-            )
+            self.name_taken(job, found.job_name, f"{conflict}\n{differs}")
             return
         self.change(
             job,
@@ -227,15 +236,16 @@ class _Planner:
                 after=_values(job.spec, job.spec.job_name),
             )
             return
-        for _, attempt in found:
-            differs = service_differences(job.spec, attempt, self.observed.tags.get(attempt.arn))
+        first = attempts[0][1]  # a retry's name is only ever one of this spec's (attempt_slot)
+        if first is not None:
+            differs = service_differences(job.spec, first, self.observed.tags.get(first.arn))
             if differs:
-                self.error(
-                    f"Job name {attempt.job_name!r} is already used by another job",
+                self.name_taken(
+                    job,
+                    first.job_name,
                     "A job of this name exists in the account and region with another spec, "
                     "and names can never be reused: give the manifest's job a new jobName.\n"
                     + differs,
-                    job,
                 )
                 return
         number, latest = found[-1]
@@ -255,6 +265,36 @@ class _Planner:
             attempt=number,
             earlier=earlier,
         )
+
+    def later_attempts(self, job: DesiredJob, record: RecordedJob, failed: ServiceJob) -> bool:
+        """The service has attempts at this job after the recorded FAILED one (a state restored
+        from before a retry): import the latest, with those between as its history, instead of
+        creating one more job for the same users. False when it has none."""
+        attempts = found_attempts(job.spec, self.observed, self.claimed, after=record.attempt)
+        if not attempts:
+            return False
+        latest_name, latest = attempts[-1]
+        assert latest is not None  # found_attempts ends with one that exists
+        number = record.attempt + len(attempts)
+        between = tuple(EarlierAttempt(job_name=name, seen=seen) for name, seen in attempts[:-1])
+        self.change(
+            job,
+            Action.IMPORT,
+            ActionReason.EXISTS_SAME_SPEC,
+            f"{record.job_name} FAILED and the service has a later attempt at it, {latest_name}, "
+            "that the state does not record (a state restored from before a retry?): record "
+            "it, create nothing",
+            job_name=latest_name,
+            after=_values(job.spec, latest_name, latest),
+            recorded=record,
+            observed=latest,
+            health=Health.of(latest.status),
+            attempt=number,
+            previous=failed,
+            earlier=between,
+        )
+        self.failed_import(job, latest, number)
+        return True
 
     def recorded(self, job: DesiredJob, record: RecordedJob) -> None:
         # equal specs need no digest (the digest only tells changed ones, as it always did)
@@ -323,6 +363,9 @@ class _Planner:
             self.refreshed.append(
                 Refreshed(address=job.address, before=record.status, after=found.status)
             )
+        if found.status is JobStatus.FAILED and self.later_attempts(job, record, found):
+            self.retry_asked.discard(job.address)
+            return
         policy = job.retry
         asked = job.address in self.retry_asked
         if found.status is JobStatus.FAILED and (
@@ -360,14 +403,19 @@ class _Planner:
         self, job: DesiredJob, record: RecordedJob, failed: ServiceJob, *, asked: bool = False
     ) -> None:
         attempt = record.attempt + 1
-        name = job.spec.derived_name(attempt)
-        if self.observed.find(job.spec.dataset_group_arn, name) is not None:
+        slot = attempt_slot(job.spec, attempt, self.observed, self.claimed)
+        if slot is None:
+            tried = ", ".join(job.spec.candidate_names(attempt))
             self.error(
-                f"The retry name {name!r} is already used",
-                "A job of that name exists in the account and region; rename the job.",
+                f"No name is free for attempt {attempt} of {job.address}",
+                f"Every name this retry may have is another job's ({tried}); a new name would "
+                "make a second job for the same users. Free one, or declare the job again "
+                "under a new jobName once you have checked what the others deleted.",
                 job,
+                blocking=False,
             )
             return
+        name = slot[0]
         self.change(
             job,
             Action.RETRY,
@@ -460,15 +508,6 @@ def make_plan(
         retries=tuple(sorted(retry)),
         api_calls=dict(observed.api_calls),
     )
-
-
-def claimed_names(desired: Iterable[DesiredJob], records: Iterable[RecordedJob]) -> set[str]:
-    """The names declared and recorded jobs hold: none of them is another job's attempt."""
-    names = {job.spec.job_name for job in desired}
-    for record in records:
-        names.add(record.job_name)
-        names.update(record.earlier_names)
-    return names
 
 
 def _forget(record: RecordedJob) -> Change:

@@ -14,7 +14,6 @@ Pure: the groups a selector matches are given (the workspace lists them).
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 
 from pydantic import Field
@@ -22,27 +21,26 @@ from pydantic import Field
 from reconciler.diagnostics import Location
 from reconciler.models import (
     MAX_JOB_NAME,
+    NAME_TURNS,
     DatasetGroupRef,
     DesiredJob,
     Frozen,
     JobSpec,
     RetryPolicy,
+    hashed_name,
 )
+from reconciler.planning.observed import name_key
 
-HASH_CHARS = 8
 # Room for a retry's `-rN` (up to -r10): a retry name cut to 63 characters would lose the end
 # of the group's name, and two groups' retries could then have one name.
 LONGEST = MAX_JOB_NAME - len("-r10")
 
 
-def derived_name(job_name: str, group_name: str) -> str:
+def derived_name(job_name: str, group_name: str, turn: int = 0) -> str:
     """The name of `job_name`'s job in the group `group_name`: `{jobName}-{groupName}`, or,
-    when that is over 59 characters, its first characters and a hash of all of it."""
-    name = f"{job_name}-{group_name}"
-    if len(name) <= LONGEST:
-        return name
-    digest = hashlib.sha256(name.encode()).hexdigest()[:HASH_CHARS]
-    return f"{name[: LONGEST - HASH_CHARS - 1].rstrip('-_')}-{digest}"
+    when that is over 59 characters (and at every later `turn`: the names before are held by
+    other jobs), its first characters and a hash of all of it."""
+    return hashed_name(f"{job_name}-{group_name}", LONGEST, turn)
 
 
 class Selector(Frozen):
@@ -131,6 +129,52 @@ class JobsDocument(Frozen):
         if self.fanned_out:
             return "targets.datasetGroupArns"
         return "datasetGroupArn"
+
+
+def around_recorded(
+    jobs: Sequence[DesiredJob], holders: Mapping[str, tuple[str, str]]
+) -> list[DesiredJob]:
+    """`jobs`, where a derived name is held by another recorded job (`holders`: `name_key` ->
+    the address and spec digest of the record that holds it), under the next of its names that
+    none holds: a group created after another group's retry took `{jobName}-{groupName}` still
+    gets its deletion. A name this job's own record holds is kept (its name never changes once
+    created; a record of this very spec at another address is this job, moved). A name another
+    of `jobs` declares is left as it is (the clash is refused at its line), and a jobName a
+    person wrote is never changed."""
+    if not holders:
+        return list(jobs)
+    declared: dict[str, set[str]] = {}
+    for job in jobs:
+        declared.setdefault(name_key(job.spec.dataset_group_arn, job.spec.job_name), set())
+        declared[name_key(job.spec.dataset_group_arn, job.spec.job_name)].add(job.address)
+    return [_around(job, holders, declared) for job in jobs]
+
+
+def _around(
+    job: DesiredJob, holders: Mapping[str, tuple[str, str]], declared: Mapping[str, set[str]]
+) -> DesiredJob:
+    group = job.dataset_group
+    declared_name = job.address.split("/", 1)[1]
+    names = [derived_name(declared_name, group.name, turn) for turn in range(NAME_TURNS)]
+    if job.spec.job_name != names[0]:  # a name a person wrote, or one not derived
+        return job
+    keys = [name_key(group.arn, name) for name in names]
+    chosen = next((n for n, k in zip(names, keys, strict=True) if _mine(job, holders.get(k))), None)
+    for name, key in zip(names, keys, strict=True):
+        if chosen is not None or declared.get(key, set()) - {job.address}:
+            break  # another declared job's name: a clash refused at its line, not passed by
+        if key not in holders:
+            chosen = name
+    if chosen is None or chosen == job.spec.job_name:
+        return job
+    return job.model_copy(update={"spec": job.spec.model_copy(update={"job_name": chosen})})
+
+
+def _mine(job: DesiredJob, holder: tuple[str, str] | None) -> bool:
+    if holder is None:
+        return False
+    address, digest = holder
+    return address == job.address or digest == job.spec.digest()
 
 
 def selected(selector: Selector, listed: Iterable[str]) -> tuple[str, ...]:

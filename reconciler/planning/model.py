@@ -237,11 +237,11 @@ class Plan(Frozen):
         return tuple(d for d in self.diagnostics if d.severity is Severity.ERROR and not d.blocking)
 
     def refusals(self) -> dict[str, int]:
-        """The refused jobs by why: `preflight` (their input), `fan-out` (a name or address a
-        selector's job would take is another declared job's)."""
+        """The refused jobs by why: `preflight` (their input), `fan-out` (a name or address
+        the job would take is another job's: a selector's job, or a name found taken late)."""
         counts = {"preflight": 0, "fan-out": 0}
         for refused in self.refused:
-            counts["fan-out" if refused.summary.startswith("Fan-out:") else "preflight"] += 1
+            counts["preflight" if refused.summary.startswith("Preflight:") else "fan-out"] += 1
         return counts
 
     @property

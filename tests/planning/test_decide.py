@@ -54,17 +54,18 @@ def test_adopt_a_live_job_with_the_same_spec() -> None:
     assert p.changes[0].health is Health.IN_PROGRESS
 
 
-def test_name_used_by_another_spec_blocks() -> None:
-    job = desired("a")
+def test_name_used_by_another_spec_refuses_that_job_alone() -> None:
+    job, other = desired("a"), desired("b")
     found = summary("a")
-    p = plan([job], None, live([found], [detail(found, "s3://b/other.csv")]))
-    assert p.changes == ()
+    p = plan([job, other], None, live([found], [detail(found, "s3://b/other.csv")]))
+    assert actions(p) == [("g/b", "create", "b")]  # the rest of the plan applies (issue 26)
     assert errors(p) == ["Job name 'a' is already used by another job"]
     assert (
         "dataSource.dataLocation: 's3://b/other.csv' -> 's3://b/a.csv'" in p.diagnostics[0].detail
     )
     assert p.diagnostics[0].source == Location("m.yaml", 1, 1)
-    assert p.errored and not p.applyable
+    assert [d.address for d in p.refused] == ["g/a"] and p.refusals()["fan-out"] == 1
+    assert not p.errored and p.applyable
 
 
 def test_a_name_used_in_another_group_of_the_same_account_and_region_blocks() -> None:
@@ -172,17 +173,36 @@ def test_a_recorded_job_the_service_no_longer_lists_needs_attention() -> None:
     assert change.after is not None and change.after.status is JobStatus.COMPLETED  # as before
 
 
-def test_retry_name_already_taken_blocks() -> None:
+def test_a_retry_name_another_job_has_in_the_service_is_passed_by() -> None:
     retry = desired("a", on_failure="retry")
     jobs = [summary("a", status=JobStatus.FAILED), summary("a-r2", grp=group("other"))]
     p = plan([retry], state(record(retry, status=JobStatus.FAILED)), live(jobs, groups=[group()]))
-    assert errors(p) == ["The retry name 'a-r2' is already used"]
+    assert errors(p) == []
+    [(address, action, name)] = actions(p)
+    assert (address, action) == ("g/a", "retry")
+    assert name == retry.spec.derived_name(2, turn=1) and name.endswith("-r2")
 
 
 def test_derived_names_fit_63_characters() -> None:
     long = spec("x" * 63)
-    assert long.derived_name(2) == "x" * 60 + "-r2"
-    assert len(long.derived_name(10)) == 63
+    assert long.derived_name(2).startswith("x" * 51 + "-") and long.derived_name(2).endswith("-r2")
+    assert len(long.derived_name(2)) == len(long.derived_name(10)) == 63
+    assert spec("x" * 60).derived_name(2) == "x" * 60 + "-r2"  # a name that fits is kept whole
+
+
+def test_r2_04_long_names_that_share_their_start_never_share_a_retry_name() -> None:
+    first, second = spec("a" * 60 + "one"), spec("a" * 60 + "two")  # 63 each, 60 in common
+    for attempt in range(2, 11):
+        one, two = first.derived_name(attempt), second.derived_name(attempt)
+        assert one != two and len(one) <= 63 and len(two) <= 63
+        assert one == first.derived_name(attempt)  # the same at every plan
+    failed = [summary(first.job_name, status=JobStatus.FAILED)]
+    failed.append(summary(second.job_name, status=JobStatus.FAILED))
+    jobs = [desired(s.job_name, on_failure="retry") for s in (first, second)]
+    recorded = state(*(record(job, status=JobStatus.FAILED) for job in jobs))
+    p = plan(jobs, recorded, live(failed))
+    names = [name for _, action, name in actions(p) if action == "retry"]
+    assert len(names) == 2 and len(set(names)) == 2
 
 
 def test_recorded_job_no_longer_declared_is_forgotten() -> None:
@@ -276,7 +296,7 @@ def test_a_lost_state_imports_the_latest_attempt_with_the_earlier_ones_as_histor
     assert [d.summary for d in p.diagnostics] == []  # a-r2 is known, not "not managed"
 
 
-def test_a_retry_name_held_by_another_spec_blocks_the_import() -> None:
+def test_a_retry_name_held_by_another_spec_is_not_an_attempt_of_this_job() -> None:
     job = desired("a", on_failure="retry")
     first = summary("a", status=JobStatus.FAILED)
     other = summary("a-r2")
@@ -284,7 +304,9 @@ def test_a_retry_name_held_by_another_spec_blocks_the_import() -> None:
         [first, other], [detail(first, job.spec.data_location), detail(other, "s3://b/x.csv")]
     )
     p = plan([job], None, view)
-    assert errors(p) == ["Job name 'a-r2' is already used by another job"]
+    assert errors(p) == []
+    assert actions(p) == [("g/a", "import", "a")]  # the FAILED first attempt, and no history
+    assert p.changes[0].earlier == ()
 
 
 def test_a_name_another_declared_job_holds_is_not_an_attempt_of_this_one() -> None:
@@ -320,3 +342,38 @@ def test_forgetting_a_failed_job_says_its_users_were_never_deleted() -> None:
     p = plan([], state(record(job, status=JobStatus.FAILED)), live([summary("a", status="FAILED")]))
     assert actions(p) == [("g/a", "forget", "a")]
     assert "it FAILED: its users were never deleted; declare a new job" in p.changes[0].detail
+
+
+def test_r2_02_a_retry_and_a_declared_job_never_get_one_name() -> None:
+    x, x_r2 = desired("x", on_failure="retry"), desired("x-r2")
+    failed = summary("x", status=JobStatus.FAILED)
+    p = plan([x, x_r2], state(record(x, status=JobStatus.FAILED)), live([failed]))
+    creates = {address: name for address, action, name in actions(p) if action != "no-op"}
+    assert creates["g/x-r2"] == "x-r2"
+    assert creates["g/x"] != "x-r2"
+    assert creates["g/x"] == x.spec.derived_name(2, turn=1)
+    assert errors(p) == [] and p.applyable
+
+
+def test_r2_01_a_retry_passes_by_the_name_of_a_group_selected_since() -> None:
+    # gdpr in group `shop` FAILED; a group `shop-r2` appeared, whose job is `gdpr-shop-r2`
+    shop = desired("gdpr-shop", grp=group("shop"), on_failure="retry")
+    newer = desired("gdpr-shop-r2", grp=group("shop-r2"))
+    failed = summary("gdpr-shop", grp=group("shop"), status=JobStatus.FAILED)
+    view = live([failed], groups=[group("shop"), group("shop-r2")])
+    p = plan([shop, newer], state(record(shop, status=JobStatus.FAILED)), view)
+    names = [name for _, action, name in actions(p) if action in ("create", "retry")]
+    assert sorted(names) == sorted({*names}) and len(names) == 2
+    assert errors(p) == []
+
+
+def test_r2_09_a_later_attempt_the_state_lost_is_imported_not_made_again() -> None:
+    job = desired("a", on_failure="report")  # nothing would retry it: still found
+    first = summary("a", status=JobStatus.FAILED)
+    later = summary("a-r2", status=JobStatus.COMPLETED)
+    view = live([first, later], [detail(later, job.spec.data_location, num_deleted=3)])
+    p = plan([job], state(record(job, status=JobStatus.FAILED)), view)
+    assert actions(p) == [("g/a", "import", "a-r2")]
+    [change] = p.changes
+    assert change.attempt == 2 and change.recorded is not None
+    assert p.attention == () and errors(p) == []
