@@ -18,7 +18,7 @@ many jobs name it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from reconciler.models import DatasetGroupRef
@@ -50,6 +50,18 @@ def preflight(changes: Iterable[Change], reader: InputReader, max_bytes: int) ->
             checked[location] = check_location(location, region, reader, max_bytes)
         findings += [Finding(change.address, error, text) for error, text in checked[location]]
     return findings
+
+
+def preflight_errors(reader: InputReader, max_bytes: int) -> Callable[[str, str], list[str]]:
+    """What refuses an input now, as a function of (location, region): what apply asks just
+    before each create (a queued one waited, and its input may have gone meanwhile)."""
+
+    def errors(location: str, region: str) -> list[str]:
+        return [
+            text for error, text in check_location(location, region, reader, max_bytes) if error
+        ]
+
+    return errors
 
 
 def check_location(

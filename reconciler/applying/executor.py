@@ -65,6 +65,7 @@ class Executor:
         parallelism: int = 4,
         checkpoint: Checkpoint | None = None,
         digest: Callable[[str, str], tuple[InputDigest, ...]] | None = None,
+        preflight: Callable[[str, str], list[str]] | None = None,
     ) -> None:
         self.session = session
         self.provider = provider
@@ -72,6 +73,7 @@ class Executor:
         self.parallelism = max(1, parallelism)
         self.checkpoint = checkpoint or (lambda point, address: None)  # where tests crash it
         self.digest = digest  # (location, region) -> what the input holds, recorded with it
+        self.preflight = preflight  # (location, region) -> why its job would FAIL ([]: none)
 
     def execute(self, plan: Plan) -> list[Outcome]:
         outcomes: list[Outcome] = []
@@ -128,8 +130,9 @@ class Executor:
     def create_wave(self, changes: Sequence[Change]) -> list[Outcome]:
         """Create the jobs of these create or retry changes: every intent stored first, in one
         write; the outcomes staged."""
+        changes, refused = self._preflighted(changes)
         if not changes:
-            return []
+            return refused
         now = self.session.clock()
         prepared = [self._intend(change, now) for change in changes]
         self.session.stage(put=[intent for _, _, intent in prepared])
@@ -159,7 +162,30 @@ class Executor:
         pool.shutdown(wait=True)
         for item, result in zip(prepared, results, strict=True):
             self._keep(item, result)
-        return [outcome for outcome, _ in results]
+        return [*refused, *(outcome for outcome, _ in results)]
+
+    def _preflighted(self, changes: Sequence[Change]) -> tuple[list[Change], list[Outcome]]:
+        """The creates whose inputs pass preflight now, just before they are sent (a queued
+        create waited; its input may be gone), and the outcomes of those refused: never sent,
+        so no name is used up by a job that would FAIL. Each location is read once."""
+        if self.preflight is None:
+            return list(changes), []
+        found: dict[str, list[str]] = {}
+        kept: list[Change] = []
+        refused: list[Outcome] = []
+        for change in changes:
+            assert change.desired is not None
+            location = change.desired.data_location
+            if location not in found:
+                region = DatasetGroupRef.parse(change.dataset_group_arn).region
+                found[location] = self.preflight(location, region)
+            if found[location]:
+                why = "; ".join(found[location])
+                message = f"not sent: preflight refuses its input now ({why}); nothing was created"
+                refused.append(_outcome(change, Result.FAILED, message))
+            else:
+                kept.append(change)
+        return kept, refused
 
     def _keep(
         self,

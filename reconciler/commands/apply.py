@@ -19,6 +19,7 @@ from reconciler.planfile import load_plan
 from reconciler.planning import attention
 from reconciler.planning.attention import Concern
 from reconciler.planning.model import Action, Change, Plan
+from reconciler.preflight import preflight_errors
 from reconciler.render.diagnostics import plural
 from reconciler.render.plan_text import render_text
 from reconciler.runtime import Runtime
@@ -94,12 +95,15 @@ class _Apply:
     def _execute(self, plan: Plan, session: StateSession) -> int:
         provider = self.workspace.provider
         digest = None
+        checked = None
         if not plan.preflight_skipped:  # the evidence of each input, recorded with its job
+            reader = provider.input_reader()
             digest = Digester(
-                provider.input_reader(),
+                reader,
                 self.runtime.clock,
                 lambda text: self.runtime.err.write(f"Note: {text}.\n"),
             )
+            checked = preflight_errors(reader, self.workspace.settings.preflight.max_input_bytes)
         executor = Executor(
             session,
             provider,
@@ -107,6 +111,7 @@ class _Apply:
             parallelism=self.options.parallelism,
             checkpoint=self.runtime.checkpoint,
             digest=digest,
+            preflight=checked,
         )
         outcomes = executor.execute(plan)
         for outcome in outcomes:
