@@ -11,7 +11,10 @@ settings.register_profile("dev", max_examples=30)
 settings.register_profile("ci", max_examples=150)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
-pytest_plugins = ["tests.s3server"]  # an S3 server (moto's) for the s3 state backend's tests
+pytest_plugins = [
+    "tests.s3server",  # an S3 server (moto's) for the s3 state backend's tests
+    "tests.children",  # every child process a test starts is reaped when it ends
+]
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED_MANIFESTS = REPO / "manifests"

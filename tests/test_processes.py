@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import children
 from tests.commands.conftest import copy_example
 from tests.conftest import REPO
 
@@ -50,21 +51,32 @@ def run(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def start(project: Path, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
+    return children.start(
         [*ENTRY, *args],
         cwd=project,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
+        env={**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"},  # lines as said
     )
+
+
+def read_until(process: subprocess.Popen[str], said: str, times: int) -> None:
+    """Read the process's output until it has said `said` `times` times (it is then past the
+    point the test needs); an end of output before that fails the test."""
+    assert process.stdout is not None
+    seen = 0
+    while seen < times:
+        line = process.stdout.readline()
+        assert line, f"the process ended before saying {said!r} {times} times"
+        seen += said in line
 
 
 def wait_for_lock(project: Path) -> None:
     lock = project / ".reconciler" / "state.json.lock"
     deadline = time.monotonic() + 60
-    while not (lock.exists() and lock.read_text()) and time.monotonic() < deadline:
-        time.sleep(0.02)
+    while not (lock.exists() and lock.read_text()):
+        assert time.monotonic() < deadline, "no run took the lock"
+        time.sleep(0.02)  # poll
 
 
 def test_quick_start_flow(project: Path) -> None:
@@ -102,10 +114,9 @@ def test_ctrl_c_and_sigterm_end_cleanly_and_release_the_lock(
 ) -> None:
     fast(project, pending=3600)
     process = start(project, "apply", "--auto-approve", "--wait")
-    wait_for_lock(project)
-    time.sleep(0.2)  # into the tracking loop
+    read_until(process, ": created: ", 5)  # then it tracks them (PENDING for an hour)
     process.send_signal(sent)
-    _, err = process.communicate(timeout=60)
+    _, err = children.finish(process, timeout=60)
     assert process.returncode == code
     assert err.endswith(said)
     assert "Traceback" not in err

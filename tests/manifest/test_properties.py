@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from reconciler.errors import ManifestError
@@ -190,6 +190,7 @@ def test_libyaml_and_pure_python_read_the_same(
         max_size=80,
     )
 )
+@example(pieces=["?", " ", "."])  # a null value at the end of a file without a final newline
 def test_plain_text_that_libyaml_reads_is_read_the_same_by_both(
     tmp_path: Path, pieces: list[str]
 ) -> None:

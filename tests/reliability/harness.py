@@ -26,6 +26,7 @@ from reconciler.emulator.service import EmulatorService
 from reconciler.manifest.loader import load_manifests
 from reconciler.providers.local import LocalProvider
 from reconciler.state.local import LocalBackend
+from tests import children
 from tests.commands.conftest import copy_example
 from tests.conftest import REPO
 
@@ -67,18 +68,17 @@ class Project:
         return {**os.environ, "PYTHONPATH": str(REPO), **extra}
 
     def start(self, *args: str, **env: str) -> subprocess.Popen[str]:
-        return subprocess.Popen(
+        return children.start(
             [*ENTRY, *args],
             cwd=self.root,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             stdin=subprocess.DEVNULL,
-            text=True,
             env=self.env(**env),
         )
 
     def finish(self, process: subprocess.Popen[str], timeout: float = 120) -> int:
-        out, err = process.communicate(timeout=timeout)
+        out, err = children.finish(process, timeout)
         self.outputs += [out, err]
         assert "Traceback" not in err, err
         self.check_serial()

@@ -1,0 +1,40 @@
+"""Child processes the tests start: each is killed and reaped at the end of its test, whatever
+the test did, and one that outlives its timeout is killed before the test fails."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import pytest
+
+_started: list[subprocess.Popen[str]] = []
+
+
+def start(argv: Sequence[str], **options: Any) -> subprocess.Popen[str]:
+    """`subprocess.Popen(argv, text=True, **options)`, reaped when the test ends."""
+    process: subprocess.Popen[str] = subprocess.Popen(list(argv), text=True, **options)
+    _started.append(process)
+    return process
+
+
+def finish(process: subprocess.Popen[str], timeout: float) -> tuple[str, str]:
+    """Its stdout and stderr once it ends; past `timeout`, it is killed and reaped first."""
+    try:
+        out, err = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        raise AssertionError(f"{process.args!r} did not end within {timeout} s: killed") from None
+    return out or "", err or ""
+
+
+@pytest.fixture(autouse=True)
+def reap_children() -> Iterator[None]:
+    yield
+    while _started:
+        process = _started.pop()
+        if process.poll() is None:
+            process.kill()
+        process.communicate()
