@@ -19,6 +19,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from reconciler import boundedjson
 from reconciler.errors import ReconcilerError
 from reconciler.files import write_atomically
 from reconciler.planning.model import Plan
@@ -59,7 +60,7 @@ def load_plan(path: Path) -> Plan:
 def load_saved(path: Path) -> tuple[Plan, str]:
     """The plan saved at `path` and when it was saved (as the file says), or PlanFileError."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = boundedjson.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise PlanFileError(f"{path}: no such plan file") from None
     except (OSError, ValueError) as exc:

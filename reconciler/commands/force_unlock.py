@@ -1,7 +1,9 @@
 """`reconciler force-unlock LOCK_ID`: remove the lock a killed run left behind.
 
 Only the lock of that ID is removed (a wrong ID is refused, and so is a lock a running process
-holds on a local state). It asks first, unless `--force`; without a terminal it needs `--force`.
+holds on a local state). A lock whose details cannot be read is one of an unknown holder, shown
+with the ID to give (a digest of the local lock file, the ETag of the S3 lock object). It asks
+first, unless `--force`; without a terminal it needs `--force`.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reconciler.errors import Cancelled, ReconcilerError
+from reconciler.escaping import printable
 from reconciler.exitcodes import ExitCode
 from reconciler.runtime import Runtime
 from reconciler.workspace import load_settings
@@ -31,7 +34,7 @@ def force_unlock(options: ForceUnlockOptions, runtime: Runtime) -> int:
     if held.id != options.lock_id:
         raise ReconcilerError(
             f"the lock of {backend.describe()} is held by {held.describe()}, not "
-            f"{options.lock_id}: nothing was removed"
+            f"{printable(options.lock_id)}: nothing was removed"
         )
     if not options.force:
         if not runtime.in_tty:
@@ -47,6 +50,6 @@ def force_unlock(options: ForceUnlockOptions, runtime: Runtime) -> int:
             raise Cancelled("Force-unlock cancelled.")
     holder = backend.force_unlock(options.lock_id)
     runtime.out.write(
-        f"Removed the lock {holder.id} of {backend.describe()} ({holder.describe()}).\n"
+        f"Removed the lock {printable(holder.id)} of {backend.describe()} ({holder.describe()}).\n"
     )
     return ExitCode.OK

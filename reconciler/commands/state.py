@@ -4,7 +4,10 @@
 `rm` and `push` take the lock (waiting up to `--lock-timeout`). `rm` forgets a job without
 touching the service: its record moves to the history. `push` stores a state document from a
 file (how a team moves from the `local` backend to `s3`: `state pull > f`, switch the settings,
-`state push f`); it refuses another lineage or a lower serial unless `--force`.
+`state push f`); it refuses another lineage or a lower serial unless `--force`, and a document
+that is not a whole valid state (records filed under other addresses, JSON nested too deeply)
+always. `--force` also replaces a stored state that cannot be read, or is of another lineage
+than its place holds.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from reconciler.applying.records import forgotten
+from reconciler.boundedjson import TooDeep
 from reconciler.errors import ReconcilerError, UsageError
 from reconciler.exitcodes import ExitCode
 from reconciler.render.status import record_json
@@ -27,7 +31,12 @@ from reconciler.state.document import (
     UnsupportedVersion,
     parse_document,
 )
-from reconciler.state.interface import CorruptState, StateBackend, first_problem
+from reconciler.state.interface import (
+    CorruptState,
+    LineageMismatch,
+    StateBackend,
+    first_problem,
+)
 from reconciler.workspace import load_settings, locked, show_notices
 
 
@@ -133,10 +142,10 @@ def state_push(options: StateOptions, runtime: Runtime) -> int:
     with locked(backend, "state push", options.lock_timeout, runtime):
         try:
             current = backend.load()
-        except CorruptState:
+        except (CorruptState, LineageMismatch):
             if not options.force:
                 raise
-            current = None  # --force replaces a state that cannot be read
+            current = None  # --force replaces a state that cannot be read, or another lineage's
         if current is not None and not options.force:
             if current.lineage != pushed.lineage:
                 raise ReconcilerError(
@@ -177,6 +186,8 @@ def _read_file(path: Path) -> StateDocument:
         ) from None
     except ValidationError as exc:
         raise UsageError(f"{path} is not a state document ({first_problem(exc)})") from None
+    except TooDeep as exc:
+        raise UsageError(f"{path} is not a state document ({exc})") from None
 
 
 def _record(document: StateDocument, address: str) -> JobRecord:

@@ -29,6 +29,10 @@ Persisted as JSON by a state backend (version 3):
       "forgotten": [{…records no longer declared, kept for the audit trail, "forgotten": "…"}]
     }
 
+The document is checked whole when it is read: each record is filed under its own address, and
+its job name is one its spec allows (the spec's name, or a retry's NAME-rN). JSON nested deeper
+than `reconciler.boundedjson` allows is refused before it is parsed.
+
 Version 1 kept `arn`, `status`, `num_deleted`, `failure_reason`, `created` and `last_updated`
 flat on each record and attempt; it is read and upgraded on load (`upgrade_v1`), and written
 back as the current version by the next save. Version 2 is version 3 without `inputs` (read as
@@ -45,8 +49,11 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
+from reconciler.boundedjson import check_depth, loads
+from reconciler.escaping import printable
 from reconciler.models import Frozen, InputDigest, JobSpec, JobStatus, ServiceJob
 
 
@@ -98,6 +105,31 @@ class StateDocument(Frozen):
     jobs: dict[str, JobRecord] = Field(default_factory=dict)
     forgotten: tuple[JobRecord, ...] = ()
 
+    @field_validator("jobs")
+    @classmethod
+    def _filed_under_their_addresses(cls, jobs: dict[str, JobRecord]) -> dict[str, JobRecord]:
+        """A record under another key, or named unlike its spec, would never match what the
+        manifests declare: the plan would create or forget it again and again."""
+        for key, record in jobs.items():
+            if record.address != key:
+                raise PydanticCustomError(
+                    "state_key",
+                    "the record filed under {key} is the one of {address}",
+                    {"key": printable(repr(key)), "address": printable(repr(record.address))},
+                )
+            if record.job_name not in record.spec.attempt_names():
+                raise PydanticCustomError(
+                    "state_job_name",
+                    "the record of {key} names job {name}, which is neither its spec's job "
+                    "name {spec} nor a retry of it",
+                    {
+                        "key": printable(repr(key)),
+                        "name": printable(repr(record.job_name)),
+                        "spec": printable(repr(record.spec.job_name)),
+                    },
+                )
+        return jobs
+
 
 def new_state() -> StateDocument:
     """An empty state with a new lineage; its first save makes it serial 1."""
@@ -133,13 +165,14 @@ def decisions_digest(document: StateDocument) -> str:
 
 def parse_document(raw: bytes) -> StateDocument:
     """A stored state: version 3, or version 2 or 1 upgraded. Raises UnsupportedVersion for a newer
-    version, and pydantic's ValidationError (for version 1, the error of the upgraded document)
-    when it is neither."""
+    version, TooDeep for JSON nested too deeply, and pydantic's ValidationError (for version 1,
+    the error of the upgraded document) when it is neither."""
+    check_depth(raw)
     try:
         return StateDocument.model_validate_json(raw)
     except ValidationError as exc:
         try:
-            data = json.loads(raw)
+            data = loads(raw)
         except ValueError:
             raise exc from None
         version = data.get("version") if isinstance(data, dict) else None

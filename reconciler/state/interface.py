@@ -1,13 +1,16 @@
 """State backends: load, save against the serial that was read, and an exclusive lock.
 
 Every backend runs the same contract tests. Saving never replaces a state it cannot read, and
-refuses when the stored state moved on since it was loaded (another run wrote it).
+refuses when the stored state moved on since it was loaded (another run wrote it). Each backend
+pins the lineage its place holds and refuses a state of another one (`LineageMismatch`) until
+`state push --force` stores the new one. A lock whose details cannot be read is still a lock:
+one of an unknown holder (`LockInfo.unknown`), with an ID of the backend's choosing that
+`force-unlock` takes.
 """
 
 from __future__ import annotations
 
 import getpass
-import json
 import os
 import socket
 import uuid
@@ -15,26 +18,38 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 
+from reconciler.boundedjson import TooDeep, loads
 from reconciler.errors import ReconcilerError
+from reconciler.escaping import printable
 from reconciler.models import Frozen
 from reconciler.state.document import StateDocument, UnsupportedVersion, parse_document
 
 
 class LockInfo(Frozen):
+    """A lock's holder, as its details say (written as JSON by the run that took it)."""
+
     id: str
     who: str
     operation: str
     created: datetime
     pid: int | None = None
+    unreadable: bool = Field(default=False, exclude=True)  # never written: see `unknown`
+
+    @classmethod
+    def unknown(cls, lock_id: str, since: datetime) -> LockInfo:
+        """A lock whose details cannot be read (cut off by a killed write, or damaged), known by
+        an ID the backend derives from what is there, held since it was last written."""
+        return cls(id=lock_id, who="unknown", operation="unknown", created=since, unreadable=True)
 
     def describe(self) -> str:
+        """The holder, for a terminal line (every value from the lock shown escaped)."""
+        since = f"since {self.created:%Y-%m-%d %H:%M:%S %Z}, lock ID {printable(self.id)}"
+        if self.unreadable:
+            return f"an unknown holder (the lock's details are unreadable) {since}"
         pid = f", pid {self.pid}" if self.pid else ""
-        return (
-            f"{self.who} ({self.operation}{pid}) since {self.created:%Y-%m-%d %H:%M:%S %Z}, "
-            f"lock ID {self.id}"
-        )
+        return f"{printable(self.who)} ({printable(self.operation)}{pid}) {since}"
 
 
 class StateError(ReconcilerError):
@@ -49,6 +64,11 @@ class StaleState(StateError):
     """The stored state changed since it was loaded (lineage or serial moved)."""
 
 
+class LineageMismatch(StateError):
+    """The stored state is of another lineage than the one its place holds (another project's
+    state put there): refused until `state push --force` stores the one to keep."""
+
+
 class StateLocked(StateError):
     """Another run holds the lock."""
 
@@ -57,9 +77,14 @@ class StateLocked(StateError):
         self.where = where
         who = holder.describe() if holder else "another process (no lock details were readable)"
         after = f" (waited {waited:g}s)" if waited else ""
+        stuck = (
+            f"; if no run holds it, `reconciler force-unlock {printable(holder.id)}` removes it"
+            if holder is not None and holder.unreadable
+            else ""
+        )
         super().__init__(
-            f"the state at {where} is locked by {who}{after}; wait for that run to finish, or "
-            "give --lock-timeout to wait for it"
+            f"the state at {printable(where)} is locked by {who}{after}; wait for that run to "
+            f"finish, or give --lock-timeout to wait for it{stuck}"
         )
 
 
@@ -142,10 +167,22 @@ def read_stored(raw: bytes, where: str, restore: str) -> StateDocument:
             f"{where} was written by a newer reconciler (state version {exc.version}; this one "
             "reads versions 1 to 3): upgrade reconciler"
         ) from None
-    except ValidationError as exc:
+    except (ValidationError, TooDeep) as exc:
+        problem = first_problem(exc) if isinstance(exc, ValidationError) else str(exc)
         raise CorruptState(
-            f"{where} is corrupt ({first_problem(exc)}); it was left as it is. {restore}"
+            f"{where} is corrupt ({problem}); it was left as it is. {restore}"
         ) from None
+
+
+def lineage_mismatch(where: str, found: str, pinned: str, pin: str, how: str) -> LineageMismatch:
+    """The refusal of a state of lineage `found` at `where` (e.g. "the state file PATH"), whose
+    place holds lineage `pinned` as `pin` records; `how` says how to restore the right state and
+    how to forget the pin."""
+    return LineageMismatch(
+        f"{where} is of lineage {printable(found)}, but this place has held lineage "
+        f"{printable(pinned)} ({pin}): the state was replaced, perhaps by another project's "
+        f"state. {how}; `reconciler state push --force FILE` stores the state to keep"
+    )
 
 
 def first_problem(exc: ValidationError) -> str:
@@ -156,10 +193,12 @@ def first_problem(exc: ValidationError) -> str:
 
 
 def parse_holder(raw: bytes) -> LockInfo | None:
-    """A lock's details as far as they can be read (a newer version may write more)."""
+    """A lock's details as far as they can be read (a newer version may write more); None where
+    they cannot be."""
     try:
-        details = json.loads(raw)
+        details = loads(raw)
         known = {k: v for k, v in details.items() if k in LockInfo.model_fields}
+        known.pop("unreadable", None)
         return LockInfo.model_validate(known)
     except (ValueError, AttributeError, ValidationError):
         return None

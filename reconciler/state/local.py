@@ -7,24 +7,33 @@ Files, for the default path `.reconciler/state.json`:
 - `state.json.backup`: the version before the last write, kept the same way;
 - `state.json.lock`: held with an exclusive `flock` while a run has the lock, and holding the
   holder's details as JSON. The OS drops the lock when its process dies, so a killed run never
-  blocks the next one; the details left behind are then simply overwritten. It is opened
-  without following links, and a file there that is not a lock of this tool is never touched;
+  blocks the next one; the details left behind (whole, or cut off by the kill) are then simply
+  overwritten. Details that cannot be read show as a lock of unknown holder whose ID is a digest
+  of what the file holds. A run refused the lock reads the holder's details for up to
+  `DETAILS_WAIT` seconds: the holder writes them just after taking the `flock`. The file is
+  opened without following links, and a file there that is not a lock of this tool is never
+  touched;
 - `state.json.lineage`: the lineage this location holds, written with the state's first write.
   A state of another lineage found here later (another project's file copied over it) is
-  refused until this file is deleted.
+  refused until this file is deleted or `state push --force` stores a state.
+The directories it creates (`.reconciler/`) are private to the user (0700), whatever the umask.
 Temporary files a killed write left behind are removed by the next run that takes the lock.
 """
 
 from __future__ import annotations
 
 import fcntl
-import json
+import hashlib
 import os
+import re
 import stat
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from reconciler.boundedjson import loads
+from reconciler.escaping import printable
 from reconciler.files import stale_temporaries, write_atomically
 from reconciler.state.document import StateDocument, UnsupportedVersion, parse_document
 from reconciler.state.interface import (
@@ -33,10 +42,14 @@ from reconciler.state.interface import (
     StateError,
     StateLocked,
     check_successor,
+    lineage_mismatch,
     new_lock,
     parse_holder,
     read_stored,
 )
+
+DETAILS_WAIT = 1.0  # seconds a refused run waits for the holder's details to be readable
+DETAILS_POLL = 0.02
 
 
 def _now() -> datetime:
@@ -46,13 +59,22 @@ def _now() -> datetime:
 class LocalBackend:
     name = "local"
 
-    def __init__(self, path: Path, *, clock: Callable[[], datetime] = _now) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        clock: Callable[[], datetime] = _now,
+        sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.shown = path  # as the settings name it, for messages
         self.path = Path(os.path.realpath(path)) if path.is_symlink() else path
         self.backup = self.path.with_name(self.path.name + ".backup")
         self.lock_path = self.path.with_name(self.path.name + ".lock")
         self.lineage_path = self.path.with_name(self.path.name + ".lineage")
         self._clock = clock
+        self._sleep = sleep
+        self._monotonic = monotonic
         self._held: dict[str, int] = {}
 
     def describe(self) -> str:
@@ -91,12 +113,13 @@ class LocalBackend:
         except (OSError, UnicodeDecodeError) as exc:
             raise StateError(f"cannot read {self.lineage_path}: {exc}") from None
         if pinned and pinned != document.lineage:
-            raise StateError(
-                f"the state file {self.path} is of lineage {document.lineage}, but this place "
-                f"has held lineage {pinned} ({self.lineage_path}): the file was replaced, "
-                f"perhaps by another project's state. Restore the right one ({self.backup} "
-                f"may be it), or, if this state is the one to use from now on, delete "
-                f"{self.lineage_path}"
+            raise lineage_mismatch(
+                f"the state file {self.path}",
+                document.lineage,
+                pinned,
+                str(self.lineage_path),
+                f"Restore the right one ({self.backup} may be it), or, if this state is the one "
+                f"to use from now on, delete {self.lineage_path}",
             )
 
     def save(self, document: StateDocument) -> StateDocument:
@@ -150,19 +173,20 @@ class LocalBackend:
     def holder(self) -> LockInfo | None:
         fd = self._open_lock_file()
         try:
-            return _read_holder(fd)
+            return self._details(fd)
         finally:
             os.close(fd)
 
     def force_unlock(self, lock_id: str) -> LockInfo:
         fd = self._open_lock_file()
         try:
-            holder = _read_holder(fd)
+            holder = self._details(fd)
             if holder is None:
                 raise StateError(f"the state at {self.shown} is not locked")
             if holder.id != lock_id:
                 raise StateError(
-                    f"the lock of {self.shown} is {holder.id}, not {lock_id}: nothing was removed"
+                    f"the lock of {self.shown} is {printable(holder.id)}, not "
+                    f"{printable(lock_id)}: nothing was removed"
                 )
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -185,11 +209,13 @@ class LocalBackend:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = _read_holder(fd)
-            os.close(fd)
+            try:
+                holder = self._details_of_holder(fd)
+            finally:
+                os.close(fd)
             raise StateLocked(holder, str(self.shown)) from None
         try:
-            _check_is_lock(fd, self.lock_path)
+            self._details(fd)  # a file that is not our lock is refused; what a dead run left is not
             info = new_lock(operation, self._clock)
             details = info.model_dump_json().encode()
             os.ftruncate(fd, 0)
@@ -204,6 +230,45 @@ class LocalBackend:
         for leftover in stale_temporaries(self.path):  # only a killed write leaves these
             leftover.unlink(missing_ok=True)
         return info
+
+    def _details(self, fd: int) -> LockInfo | None:
+        """What the lock file holds: nothing (None), the holder's details, or a lock of unknown
+        holder; a file that is not a lock of this tool is refused."""
+        try:
+            raw = os.pread(fd, 64 * 1024, 0)
+            modified = os.fstat(fd).st_mtime
+        except OSError as exc:
+            raise StateError(
+                f"cannot read the lock file {self.lock_path}: {exc.strerror}"
+            ) from None
+        raw = raw.rstrip(b"\0")  # what a killed write can leave at the end
+        if not raw.strip(b"\0 \t\r\n"):
+            return None
+        holder = parse_holder(raw)
+        if holder is not None:
+            return holder
+        if not _is_lock_details(raw):
+            raise StateError(
+                f"{self.lock_path} exists and is not a lock file of reconciler; it was left as "
+                "it is. Choose another state.path in the settings (the lock is the state's "
+                "path + '.lock')"
+            )
+        digest = hashlib.sha256(raw).hexdigest()[:16]
+        return LockInfo.unknown(digest, datetime.fromtimestamp(modified, UTC))
+
+    def _details_of_holder(self, fd: int) -> LockInfo | None:
+        """The details of the process that holds the `flock`: it writes them just after taking
+        it, so they are read again (for up to DETAILS_WAIT seconds) until they can be."""
+        deadline = self._monotonic() + DETAILS_WAIT
+        while True:
+            try:
+                holder = self._details(fd)
+            except StateError:
+                holder = None  # not our file: nothing to say about who holds it
+            remaining = deadline - self._monotonic()
+            if (holder is not None and not holder.unreadable) or remaining <= 0:
+                return holder
+            self._sleep(min(DETAILS_POLL, remaining))
 
     def _open_lock_file(self) -> int:
         try:
@@ -236,35 +301,29 @@ class LocalBackend:
 
 
 def _make_directory(directory: Path) -> None:
-    """The state's directory, made where missing; a file in the way is named as such."""
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except FileExistsError:
-        blocking = next(p for p in (directory, *directory.parents) if p.exists())
-        raise NotADirectoryError(20, f"{blocking} is not a directory", str(blocking)) from None
+    """The state's directory, made where missing, private to the user (0700 whatever the umask:
+    it holds the state and the lock); a file in the way is named as such."""
+    missing = [p for p in (directory, *directory.parents) if not p.is_dir()]
+    for path in reversed(missing):
+        try:
+            os.mkdir(path, 0o700)  # the umask can only take bits away from 0700
+        except FileExistsError:
+            if not path.is_dir():
+                raise NotADirectoryError(20, f"{path} is not a directory", str(path)) from None
 
 
-def _check_is_lock(fd: int, path: Path) -> None:
-    """Refuse to take over a file that is not this tool's lock (state.path `poetry` must never
-    empty an existing `poetry.lock`). Ours is empty (released), or holds a holder's details as
-    JSON with a lock ID (any version of this tool), or is what a killed write left: only NULs."""
-    raw = os.pread(fd, 64 * 1024, 0)
-    if not raw.strip(b"\0 \t\r\n"):
-        return
+_DETAILS_START = b'{"id":'
+
+
+def _is_lock_details(raw: bytes) -> bool:
+    """Whether `raw` is a lock's details that cannot be read (so that state.path `poetry` never
+    empties an existing `poetry.lock`): JSON with a lock ID and an operation (a newer version's),
+    or details that a killed write cut off (every version writes them starting `{"id":`)."""
     try:
-        details = json.loads(raw)
+        details = loads(raw)
     except ValueError:
         details = None
-    if not (isinstance(details, dict) and "id" in details and "operation" in details):
-        raise StateError(
-            f"{path} exists and is not a lock file of reconciler; it was left as it is. Choose "
-            "another state.path in the settings (the lock is the state's path + '.lock')"
-        )
-
-
-def _read_holder(fd: int) -> LockInfo | None:
-    """The holder's details, as far as they can be read."""
-    try:
-        return parse_holder(os.pread(fd, 64 * 1024, 0))
-    except OSError:
-        return None
+    if isinstance(details, dict):
+        return "id" in details and "operation" in details
+    start = re.sub(rb"\s", b"", raw[:64])
+    return start.startswith(_DETAILS_START) or _DETAILS_START.startswith(start)

@@ -5,26 +5,37 @@ Objects, for `bucket: B` and `key: K`:
 - `K`: the state document (JSON, as `document` describes), encrypted with SSE-S3 or, with
   `kmsKeyId`, SSE-KMS. Each write is a `PutObject` with `If-Match` on the ETag that was read
   (`If-None-Match: *` for the first one), on top of the lineage/serial check: a writer that
-  bypassed the lock still cannot overwrite a state that moved on. Bucket versioning is the
-  backup; without it a notice says so, once.
+  bypassed the lock still cannot overwrite a state that moved on. A write S3 stored but answered
+  with an error (botocore then sends it again, and the condition fails) is recognised as this
+  run's own by reading the object back: the write ID in its metadata and its bytes are the ones
+  sent (`s3objects`). Bucket versioning is the backup; without it a notice says so, once.
+- `K.lineage`: the lineage this place holds (the lineage as text), written after the state's
+  first write, and by `state push` (which may change it). A state of another lineage found at
+  `K` later (another project's state copied there) is refused until `state push --force`
+  stores one, or the object is deleted. A state written before this object existed pins its
+  lineage with its next write.
 - `K.lock`: the lock while a run holds it, holding the holder's details. Taken with
   `PutObject If-None-Match: *` (a 412 means held: the details are read and shown); released with
   `DeleteObject If-Match` on the ETag of the lock this run wrote, so a run never deletes another
   run's lock. A lock left by a killed run stays until `reconciler force-unlock ID` removes it.
+  Details that cannot be read show as a lock of unknown holder whose ID is the object's ETag.
 
-IAM actions: s3:GetObject and s3:PutObject on K; s3:GetObject, s3:PutObject and s3:DeleteObject
-on K.lock; s3:GetBucketVersioning on B (only for the notice); with SSE-KMS, kms:GenerateDataKey
-and kms:Decrypt on the key.
+How the objects are read and written, and what S3's errors mean, is `s3objects`.
+
+IAM actions: s3:GetObject and s3:PutObject on K and on K.lineage; s3:GetObject, s3:PutObject
+and s3:DeleteObject on K.lock; s3:GetBucketVersioning on B (only for the notice); with SSE-KMS,
+kms:GenerateDataKey and kms:Decrypt on the key.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from reconciler.errors import UsageError
-from reconciler.settings import StateSettings, shown_url
+from reconciler.escaping import printable
+from reconciler.settings import StateSettings
 from reconciler.state.document import StateDocument, UnsupportedVersion, parse_document
 from reconciler.state.interface import (
     LockInfo,
@@ -32,17 +43,12 @@ from reconciler.state.interface import (
     StateError,
     StateLocked,
     check_successor,
+    lineage_mismatch,
     new_lock,
     parse_holder,
     read_stored,
 )
-
-_ACTIONS = {
-    "GetObject": "s3:GetObject",
-    "PutObject": "s3:PutObject",
-    "DeleteObject": "s3:DeleteObject",
-    "GetBucketVersioning": "s3:GetBucketVersioning",
-}
+from reconciler.state.s3objects import Bucket, Conflict, Missing, PreconditionFailed
 
 
 def _now() -> datetime:
@@ -60,13 +66,16 @@ class S3Backend:
         clock: Callable[[], datetime] = _now,
     ) -> None:
         assert settings.bucket and settings.key
-        self.bucket = settings.bucket
         self.key = settings.key
         self.lock_key = f"{settings.key}.lock"
-        self.settings = settings
-        self._client = client or _client(settings)
+        self.lineage_key = f"{settings.key}.lineage"
+        keys = (self.key, self.lineage_key, self.lock_key)
+        self._bucket = Bucket(settings, client=client, keys=keys, clock=clock)
+        self.bucket = self._bucket.name
+        self._client = self._bucket.client
         self._clock = clock
         self._read: tuple[StateDocument | None, str | None] | None = None  # document, ETag
+        self._pinned: str | None = None  # the lineage K.lineage held when the state was read
         self._locks: dict[str, str] = {}  # lock ID -> the ETag of the lock object written
         self._notices: list[str] = []
         self._versioning_checked = False
@@ -83,18 +92,45 @@ class S3Backend:
     def load(self) -> StateDocument | None:
         self._check_versioning()
         try:
-            answer = self._call("GetObject", Key=self.key)
-        except _Missing:
+            got = self._bucket.get(self.key)
+        except Missing:
             self._read = (None, None)
             return None
-        raw = answer["Body"].read()
         document = read_stored(
-            raw,
+            got.body,
             f"the state at {self.describe()}",
             "Restore an earlier version of the object (the bucket's versioning keeps them)",
         )
-        self._read = (document, answer["ETag"])
+        self._check_lineage(document)
+        self._read = (document, got.etag)
         return document
+
+    def _check_lineage(self, document: StateDocument) -> None:
+        try:
+            pinned = self._bucket.get(self.lineage_key).body.decode("utf-8", "replace").strip()
+        except Missing:
+            pinned = ""
+        self._pinned = pinned or None
+        if pinned and pinned != document.lineage:
+            pin = self._bucket.url(self.lineage_key)
+            raise lineage_mismatch(
+                f"the state at {self.describe()}",
+                document.lineage,
+                pinned,
+                pin,
+                "Restore the right one (the bucket's versioning keeps earlier versions of the "
+                "object), or, if this state is the one to use from now on, delete the pin: "
+                f"aws s3 rm {pin}",
+            )
+
+    def _pin(self, lineage: str) -> None:
+        try:
+            self._bucket.put(self.lineage_key, f"{lineage}\n".encode(), {})
+        except (Missing, PreconditionFailed, Conflict):
+            raise StateError(
+                f"the state was written, but {self._bucket.url(self.lineage_key)} could not be"
+            ) from None
+        self._pinned = lineage
 
     def save(self, document: StateDocument) -> StateDocument:
         if self._read is None:
@@ -104,41 +140,59 @@ class S3Backend:
         check_successor(current, document, self.describe())
         stored = document.model_copy(update={"serial": document.serial + 1})
         self._store(stored, etag)
+        if self._pinned != stored.lineage:  # a new state, or one from before the pin
+            self._pin(stored.lineage)
         return stored
 
     def _store(self, stored: StateDocument, etag: str | None) -> None:
         """Put `stored` if the object is still the one read (`etag`; None: there was none)."""
         condition = {"IfMatch": etag} if etag else {"IfNoneMatch": "*"}
+        body = stored.model_dump_json(indent=2).encode()
+        write_id = str(uuid.uuid4())
         try:
-            answer = self._put(self.key, stored.model_dump_json(indent=2).encode(), condition)
-        except (_PreconditionFailed, _Conflict):
-            raise StaleState(
-                f"the state at {self.describe()} was written by another run since it was read "
-                "(its ETag moved on): run the command again"
-            ) from None
-        except _Missing:
+            written = self._bucket.put(self.key, body, condition, write_id)
+        except (PreconditionFailed, Conflict):
+            mine = self._own_write(body, write_id)
+            if mine is None:
+                raise StaleState(
+                    f"the state at {self.describe()} was written by another run since it was "
+                    "read (its ETag moved on): run the command again"
+                ) from None
+            written = mine
+        except Missing:
             raise StaleState(
                 f"the state at {self.describe()} was deleted since it was read: run the command "
                 "again"
             ) from None
-        self._read = (stored, answer["ETag"])
+        self._read = (stored, written)
+
+    def _own_write(self, body: bytes, write_id: str) -> str | None:
+        """The ETag of the state object where it is this run's write `write_id` of `body`: one
+        S3 stored but answered with an error, so that botocore sent it again and its condition
+        no longer held. None where the object is another run's."""
+        try:
+            got = self._bucket.get(self.key)
+        except Missing:
+            return None
+        return got.etag if (got.write_id, got.body) == (write_id, body) else None
 
     def replace(self, document: StateDocument) -> StateDocument:
         """Store `document` over whatever is there (`state push`), lineage and all, as a serial
         above both; still conditional on the object not having moved since it was read (it is
-        read as bytes: a corrupt state can be replaced)."""
+        read as bytes: a corrupt state can be replaced). The lineage pin follows it."""
         try:
-            answer = self._call("GetObject", Key=self.key)
-        except _Missing:
+            got = self._bucket.get(self.key)
+        except Missing:
             serial, etag = 0, None
         else:
-            etag = answer["ETag"]
+            etag = got.etag
             try:
-                serial = parse_document(answer["Body"].read()).serial
+                serial = parse_document(got.body).serial
             except (ValueError, UnsupportedVersion):
                 serial = 0
         stored = document.model_copy(update={"serial": max(document.serial, serial) + 1})
         self._store(stored, etag)
+        self._pin(stored.lineage)
         return stored
 
     def _check_versioning(self) -> None:
@@ -146,7 +200,7 @@ class S3Backend:
             return
         self._versioning_checked = True
         try:
-            answer = self._call("GetBucketVersioning")
+            answer = self._bucket.call("GetBucketVersioning")
         except StateError:
             return  # the notice is a courtesy: no permission to read it is no error
         if answer.get("Status") != "Enabled":
@@ -162,14 +216,16 @@ class S3Backend:
     def lock(self, operation: str) -> LockInfo:
         info = new_lock(operation, self._clock)
         try:
-            answer = self._put(self.lock_key, info.model_dump_json().encode(), {"IfNoneMatch": "*"})
-        except (_PreconditionFailed, _Conflict):
+            etag = self._bucket.put(
+                self.lock_key, info.model_dump_json().encode(), {"IfNoneMatch": "*"}
+            )
+        except (PreconditionFailed, Conflict):
             held = self._read_lock()
-            if held is not None and held[0] is not None and held[0].id == info.id:
+            if held is not None and held[0].id == info.id:
                 self._locks[info.id] = held[1]  # a retried PUT: the first one took it
                 return info
             raise StateLocked(held[0] if held else None, self.describe()) from None
-        self._locks[info.id] = str(answer["ETag"])
+        self._locks[info.id] = etag
         return info
 
     def holder(self) -> LockInfo | None:
@@ -177,13 +233,15 @@ class S3Backend:
         held = self._read_lock()
         return held[0] if held else None
 
-    def _read_lock(self) -> tuple[LockInfo | None, str] | None:
-        """The lock's details (None where unreadable) and its ETag; None: not locked."""
+    def _read_lock(self) -> tuple[LockInfo, str] | None:
+        """The lock's details (a lock of unknown holder, known by its ETag, where they cannot be
+        read) and its ETag; None: not locked."""
         try:
-            answer = self._call("GetObject", Key=self.lock_key)
-        except _Missing:
+            got = self._bucket.get(self.lock_key)
+        except Missing:
             return None
-        return parse_holder(answer["Body"].read()), answer["ETag"]
+        holder = parse_holder(got.body) or LockInfo.unknown(got.etag.strip('"'), got.modified)
+        return holder, got.etag
 
     def unlock(self, lock: LockInfo) -> None:
         etag = self._locks.pop(lock.id, None)
@@ -197,140 +255,21 @@ class S3Backend:
         if held is None:
             raise StateError(f"the state at {self.describe()} is not locked")
         holder, etag = held
-        if holder is None or holder.id != lock_id:
-            shown = holder.id if holder else "unreadable details"
+        if holder.id != lock_id:
             raise StateError(
-                f"the lock of {self.describe()} is {shown}, not {lock_id}: nothing was removed"
+                f"the lock of {self.describe()} is {printable(holder.id)}, not "
+                f"{printable(lock_id)}: nothing was removed"
             )
         self._delete_lock(etag, lock_id)
         return holder
 
     def _delete_lock(self, etag: str, lock_id: str) -> None:
         try:
-            self._call("DeleteObject", Key=self.lock_key, IfMatch=etag)
-        except _Missing:
+            self._bucket.call("DeleteObject", Key=self.lock_key, IfMatch=etag)
+        except Missing:
             return  # already gone (force-unlocked)
-        except _PreconditionFailed:
+        except PreconditionFailed:
             raise StateError(
-                f"the lock of {self.describe()} is no longer the one this run took ({lock_id}): "
-                "another run replaced it, and it was left in place"
+                f"the lock of {self.describe()} is no longer the one this run took "
+                f"({printable(lock_id)}): another run replaced it, and it was left in place"
             ) from None
-
-    # S3
-
-    def _put(self, key: str, body: bytes, condition: dict[str, str]) -> dict[str, Any]:
-        encryption: dict[str, str] = {"ServerSideEncryption": "AES256"}
-        if self.settings.kms_key_id:
-            encryption = {
-                "ServerSideEncryption": "aws:kms",
-                "SSEKMSKeyId": self.settings.kms_key_id,
-            }
-        return self._call(
-            "PutObject",
-            Key=key,
-            Body=body,
-            ContentType="application/json",
-            **encryption,
-            **condition,
-        )
-
-    def _call(self, operation: str, **params: Any) -> dict[str, Any]:
-        from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
-
-        method = getattr(self._client, _snake(operation))
-        try:
-            answer: dict[str, Any] = method(Bucket=self.bucket, **params)
-        except ClientError as exc:
-            raise self._translate(operation, params.get("Key"), exc) from None
-        except NoCredentialsError:
-            raise StateError(
-                f"no AWS credentials for the state at {self.describe()}: set state.profile, "
-                "AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
-            ) from None
-        except BotoCoreError as exc:
-            where = shown_url(self.settings.endpoint_url) if self.settings.endpoint_url else "S3"
-            raise StateError(
-                f"cannot reach {where} for the state at {self.describe()} "
-                f"({type(exc).__name__}); check the network and state.endpointUrl"
-            ) from None
-        return answer
-
-    def _translate(self, operation: str, key: str | None, exc: Any) -> Exception:
-        error = exc.response.get("Error", {})
-        code = str(error.get("Code", ""))
-        message = str(error.get("Message", ""))
-        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
-        where = f"s3://{self.bucket}/{key}" if key else f"the bucket {self.bucket}"
-        if code in ("NoSuchKey", "404") or (status == 404 and code != "NoSuchBucket"):
-            return _Missing()
-        if code in ("PreconditionFailed", "412") or status == 412:
-            return _PreconditionFailed()
-        if code == "ConditionalRequestConflict" or status == 409:
-            return _Conflict()  # two conditional writes at once: S3 says to try again
-        if code == "NoSuchBucket":
-            return StateError(
-                f"the bucket {self.bucket} does not exist: create it (with versioning on) or fix "
-                "state.bucket in the settings"
-            )
-        if "kms" in code.lower() or "kms" in message.lower():
-            return StateError(
-                f"the KMS key {self.settings.kms_key_id or '(the bucket default)'} cannot be "
-                f"used for {where} ({code}: {message}): the credentials need kms:GenerateDataKey "
-                "and kms:Decrypt on it"
-            )
-        if code in ("PermanentRedirect", "AuthorizationHeaderMalformed", "301") or status == 301:
-            return StateError(
-                f"the bucket {self.bucket} is in another region than "
-                f"{self.settings.region or 'the default one'}: set state.region to its region"
-            )
-        if code in ("AccessDenied", "403", "InvalidAccessKeyId", "SignatureDoesNotMatch"):
-            action = _ACTIONS.get(operation, operation)
-            return StateError(
-                f"access denied: {action} on {where} ({code}); the credentials need "
-                f"s3:GetObject and s3:PutObject on s3://{self.bucket}/{self.key}, "
-                f"s3:GetObject, s3:PutObject and s3:DeleteObject on "
-                f"s3://{self.bucket}/{self.lock_key}, and s3:ListBucket on the bucket (without "
-                "it S3 answers a read of an object that does not exist yet with 403)"
-            )
-        return StateError(f"S3 {operation} on {where} failed: {code}: {message}")
-
-
-class _Missing(Exception):
-    """The object does not exist."""
-
-
-class _PreconditionFailed(Exception):
-    """A conditional request's condition did not hold (412)."""
-
-
-class _Conflict(Exception):
-    """Another conditional write on the object was under way (409)."""
-
-
-def _client(settings: StateSettings) -> Any:
-    import boto3
-    from botocore.config import Config
-    from botocore.exceptions import ProfileNotFound
-
-    from reconciler import __version__
-
-    try:
-        session = boto3.session.Session(profile_name=settings.profile)
-    except ProfileNotFound as exc:
-        asked = exc.kwargs.get("profile") or settings.profile
-        raise UsageError(
-            f"AWS profile {asked!r} for the state bucket not found: check state.profile or "
-            "AWS_PROFILE"
-        ) from None
-    config = Config(
-        retries={"mode": "standard", "total_max_attempts": 5},
-        user_agent_extra=f"reconciler/{__version__}",
-        s3={"addressing_style": "path"} if settings.endpoint_url else None,
-    )
-    return session.client(
-        "s3", region_name=settings.region, endpoint_url=settings.endpoint_url, config=config
-    )
-
-
-def _snake(operation: str) -> str:
-    return "".join(f"_{c.lower()}" if c.isupper() else c for c in operation).lstrip("_")

@@ -53,14 +53,16 @@ def test_drift_when_a_recorded_job_is_missing(project: Project) -> None:
     assert state is not None
     record = state.jobs["shop-eu/gdpr-2026-w46"]
     assert record.seen is not None
+    ghost_name = "gdpr-2026-w46-r2"  # a name its spec allows (a retry's), that nothing has
     ghost_job = record.seen.model_copy(
-        update={"job_name": "ghost", "arn": record.seen.arn.replace("gdpr-2026-w46", "ghost")}
+        update={"job_name": ghost_name, "arn": record.seen.arn.replace("gdpr-2026-w46", ghost_name)}
     )
-    ghost = record.model_copy(update={"job_name": "ghost", "seen": ghost_job})
+    ghost = record.model_copy(update={"job_name": ghost_name, "seen": ghost_job})
     backend.save(state.model_copy(update={"jobs": {**state.jobs, ghost.address: ghost}}))
     assert project.check() == DRIFT
     assert (
-        "drift: shop-eu/gdpr-2026-w46: ghost is no longer listed by the service (drift). "
+        "drift: shop-eu/gdpr-2026-w46: gdpr-2026-w46-r2 is no longer listed by the service "
+        "(drift). "
         "Next: check whether the job or its dataset group was deleted out of band; "
         "then `reconciler state rm shop-eu/gdpr-2026-w46` lets the next plan create it again"
     ) in project.out.getvalue()

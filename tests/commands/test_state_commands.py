@@ -12,6 +12,7 @@ from reconciler.state.interface import LockInfo
 from reconciler.state.local import LocalBackend
 from tests.commands.conftest import STATE, Project
 from tests.fakes.clock import FakeClock
+from tests.s3server import s3_client
 
 W46 = "shop-eu/gdpr-2026-w46"
 
@@ -135,13 +136,18 @@ def test_force_unlock_removes_only_a_dead_runs_lock(project: Project) -> None:
     assert STATE.with_name("state.json.lock").read_text() == ""
 
 
+def use_s3(project: Project, s3_settings: StateSettings) -> None:
+    """The project's state in the bucket of `s3_settings`."""
+    settings = project.root / "manifests" / "settings.yaml"
+    state = s3_settings.model_dump_json(by_alias=True, exclude_none=True)
+    settings.write_text(settings.read_text() + f"state: {state}\n")
+
+
 @pytest.mark.usefixtures("s3_credentials")
 def test_force_unlock_of_an_s3_lock(project: Project, s3_settings: StateSettings) -> None:
     from reconciler.state.s3 import S3Backend
 
-    settings = project.root / "manifests" / "settings.yaml"
-    state = s3_settings.model_dump_json(by_alias=True, exclude_none=True)
-    settings.write_text(settings.read_text() + f"state: {state}\n")
+    use_s3(project, s3_settings)
     stuck = S3Backend(s3_settings).lock("apply")  # and the run was killed
     assert project.apply() == 1
     assert f"lock ID {stuck.id}" in project.err.getvalue()
@@ -196,3 +202,92 @@ def test_import_of_a_retry_records_its_earlier_attempts(project: Project) -> Non
     )
     assert project.run("import", "shop-eu/late", record.arn) == 1  # late-r2 is declared itself
     assert "'late-r2' is another declared or recorded job's name" in project.err.getvalue()
+
+
+@pytest.mark.usefixtures("s3_credentials")
+def test_r2_10_an_unreadable_s3_lock_is_named_and_force_unlock_removes_it(
+    project: Project, s3_settings: StateSettings
+) -> None:
+    use_s3(project, s3_settings)
+    put = s3_client(s3_settings.endpoint_url or "").put_object(
+        Bucket=s3_settings.bucket, Key=f"{s3_settings.key}.lock", Body=b'{"id": "d3ad'
+    )
+    etag = put["ETag"].strip('"')
+    assert project.apply() == 1
+    err = project.err.getvalue()
+    assert "is locked by an unknown holder (the lock's details are unreadable)" in err
+    assert f"`reconciler force-unlock {etag}` removes it" in err
+    assert project.run("force-unlock", etag, "--force") == 0
+    assert f"Removed the lock {etag} of s3://" in project.out.getvalue()
+    assert project.apply() == 0
+
+
+def test_r2_12_deeply_nested_json_is_refused_as_corrupt_by_every_reader(
+    project: Project, tmp_path: Path
+) -> None:
+    assert project.apply() == 0
+    good = pull(project, tmp_path / "good.json")
+    deep = tmp_path / "deep.json"
+    deep.write_text('{"version": 3, "jobs": ' + "[" * 50_000 + "]" * 50_000 + "}")
+    before = STATE.read_bytes()
+    assert project.run("state", "push", str(deep), "--force") == 1
+    assert f"{deep} is not a state document (JSON nested deeper than 64 levels)" in (
+        project.err.getvalue()
+    )
+    assert STATE.read_bytes() == before
+    STATE.write_bytes(deep.read_bytes())  # the stored state itself
+    assert project.run("plan") == 1
+    assert "is corrupt (JSON nested deeper than 64 levels); it was left as it is" in (
+        project.err.getvalue()
+    )
+    assert project.run("state", "push", str(good), "--force") == 0
+    assert project.run("plan", "--detailed-exitcode") == 0
+
+
+def test_r2_15_push_refuses_a_record_filed_under_another_address(
+    project: Project, tmp_path: Path
+) -> None:
+    assert project.apply() == 0
+    document = json.loads(pull(project, tmp_path / "good.json").read_text())
+    document["jobs"]["shop-eu/elsewhere"] = document["jobs"].pop(W46)  # filed under another key
+    (tmp_path / "bad.json").write_text(json.dumps(document))
+    before = STATE.read_bytes()
+    for force in ([], ["--force"]):
+        assert project.run("state", "push", str(tmp_path / "bad.json"), *force) == 1
+        assert (
+            "is not a state document (the record filed under 'shop-eu/elsewhere' is the one of "
+            f"'{W46}' at jobs)"
+        ) in project.err.getvalue()
+    assert STATE.read_bytes() == before
+
+
+def test_r2_17_push_force_stores_the_state_to_keep_over_another_lineage(
+    project: Project, tmp_path: Path
+) -> None:
+    assert project.apply() == 0
+    good = pull(project, tmp_path / "good.json")
+    other = json.loads(good.read_text()) | {"lineage": "another-project"}
+    STATE.write_text(json.dumps(other))  # another project's state copied over this one
+    assert project.run("plan") == 1
+    assert "perhaps by another project's state" in project.err.getvalue()
+    assert project.run("state", "push", str(good)) == 1  # not without --force
+    assert project.run("state", "push", str(good), "--force") == 0
+    assert project.run("plan", "--detailed-exitcode") == 0
+
+
+def test_r2_19_force_unlock_shows_the_holder_with_its_controls_escaped(project: Project) -> None:
+    planted = LockInfo(
+        id="dead-2",
+        who="\x1b[2K\rroot@ci\n::error::pwned",
+        operation="apply\x1b]8;;https://x\x07",
+        created=FakeClock().datetime(),
+    )
+    STATE.parent.mkdir(parents=True, exist_ok=True)
+    STATE.with_name("state.json.lock").write_text(planted.model_dump_json())
+    assert project.run("force-unlock", "wrong-id\x1b[31m", "--force") == 1
+    assert project.run("force-unlock", "dead-2", "--force") == 0
+    for said in (project.err.getvalue(), project.out.getvalue()):
+        assert "\x1b" not in said and "\r" not in said and "\x07" not in said
+    assert "\\x1b[2K\\rroot@ci\\n::error::pwned (apply\\x1b]8;;https://x\\x07)" in (
+        project.out.getvalue()
+    )

@@ -19,7 +19,15 @@ from reconciler.errors import ReconcilerError
 from reconciler.models import JobSpec
 from reconciler.settings import StateSettings
 from reconciler.state.document import JobRecord, StateDocument, new_state
-from reconciler.state.interface import CorruptState, StaleState, StateBackend, StateLocked
+from reconciler.state.interface import (
+    CorruptState,
+    LineageMismatch,
+    LockInfo,
+    StaleState,
+    StateBackend,
+    StateError,
+    StateLocked,
+)
 from reconciler.state.local import LocalBackend
 from reconciler.state.registry import BACKENDS, make_backend
 from tests.conftest import REPO
@@ -92,6 +100,114 @@ def test_second_lock_is_refused_with_the_holder(backend: StateBackend) -> None:
     backend.unlock(backend.lock("plan"))
 
 
+# What a backend finds stored that it did not write (a damaged or foreign state or lock),
+# written straight into each backend's storage; the in-memory fake stores no bytes.
+
+
+def put_raw(backend: StateBackend, which: str, data: bytes) -> None:
+    """Store `data` as the backend's state (`which` "state") or lock ("lock") object."""
+    if isinstance(backend, LocalBackend):
+        path = backend.path if which == "state" else backend.lock_path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    elif isinstance(backend, MemoryBackend):
+        pytest.skip("the in-memory fake stores no bytes to damage")
+    else:
+        from reconciler.state.s3 import S3Backend
+
+        assert isinstance(backend, S3Backend)
+        key = backend.key if which == "state" else backend.lock_key
+        backend._client.put_object(Bucket=backend.bucket, Key=key, Body=data)
+
+
+def test_r2_10_an_unreadable_lock_is_one_of_unknown_holder_that_force_unlock_removes(
+    backend: StateBackend,
+) -> None:
+    put_raw(backend, "lock", b'{"id":"0f3c9a-cut-off-by-a-kil')  # a killed write's
+    holder = backend.holder()
+    assert holder is not None and holder.unreadable and holder.id
+    assert "an unknown holder (the lock's details are unreadable) since " in holder.describe()
+    assert holder.describe().endswith(f"lock ID {holder.id}")
+    with pytest.raises(StateError, match="nothing was removed"):
+        backend.force_unlock("wrong-id")
+    assert backend.force_unlock(holder.id).id == holder.id
+    assert backend.holder() is None
+    backend.unlock(backend.lock("apply"))
+
+
+DEEP = b"[" * 100_000 + b"]" * 100_000
+
+
+def test_r2_12_deeply_nested_json_is_corrupt_not_a_recursion_error(
+    backend: StateBackend,
+) -> None:
+    backend.save(new_state())
+    put_raw(backend, "state", b'{"version": 3, "lineage": "L", "serial": 1, "jobs": ' + DEEP + b"}")
+    with pytest.raises(CorruptState, match="is corrupt \\(JSON nested deeper than 64 levels\\)"):
+        backend.load()
+    stored = backend.replace(new_state())  # `state push --force` repairs it
+    assert backend.load() == stored
+    put_raw(backend, "lock", b'{"id": ' + DEEP + b"}")
+    holder = backend.holder()
+    assert holder is not None and holder.unreadable
+    backend.force_unlock(holder.id)
+    assert backend.holder() is None
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        ({"address": "g/other"}, "the record filed under 'g/j' is the one of 'g/other'"),
+        ({"job_name": "k"}, "names job 'k', which is neither its spec's job name 'j' nor a retry"),
+    ],
+)
+def test_r2_15_a_state_whose_records_are_filed_wrong_is_corrupt_with_how_to_restore(
+    backend: StateBackend, change: dict[str, str], said: str
+) -> None:
+    stored = backend.save(new_state().model_copy(update={"jobs": {"g/j": record()}}))
+    document = json.loads(stored.model_dump_json())
+    document["jobs"]["g/j"].update(change)
+    put_raw(backend, "state", json.dumps(document).encode())
+    with pytest.raises(CorruptState, match=f"is corrupt \\(.*{said}.*left as it is.*[Rr]estore"):
+        backend.load()
+    with pytest.raises(ValueError, match=said):
+        StateDocument.model_validate(document)  # what `state push` reads is checked the same
+
+
+def test_r2_17_a_state_of_another_lineage_put_in_place_is_refused_until_pushed(
+    backend: StateBackend,
+) -> None:
+    backend.save(backend.save(new_state()))
+    theirs = new_state().model_copy(update={"serial": 7})
+    put_raw(backend, "state", theirs.model_dump_json().encode())  # another project's state
+    with pytest.raises(LineageMismatch, match="perhaps by another project's state"):
+        backend.load()
+    with pytest.raises(StateError, match="lineage"):
+        backend.save(theirs)  # not written over either
+    stored = backend.replace(theirs)  # `state push --force`: the one to use from now on
+    assert (stored.lineage, stored.serial) == (theirs.lineage, 8)
+    assert backend.load() == stored
+    assert backend.save(stored).lineage == theirs.lineage
+
+
+def test_r2_19_a_lock_holder_is_described_with_its_controls_escaped(
+    backend: StateBackend,
+) -> None:
+    planted = LockInfo(
+        id="id\x1b]8;;x\x07",
+        who="\x1b[2J\x1b[31mroot\n::error::pwned",
+        operation="apply\r\u202e",
+        created=datetime(2026, 11, 27, tzinfo=UTC),
+        pid=7,
+    )
+    put_raw(backend, "lock", planted.model_dump_json().encode())
+    holder = backend.holder()
+    assert holder is not None and holder.who == planted.who
+    for said in (holder.describe(), str(StateLocked(holder, backend.describe()))):
+        assert not any(c in said for c in "\x1b\x07\n\r\u202e"), said
+        assert "\\x1b[31mroot\\n::error::pwned (apply\\r\\u202e, pid 7)" in said
+
+
 # Local-file specifics: corrupt files, the backup, permissions, locks across processes.
 
 
@@ -157,7 +273,9 @@ V1_RECORD = {
 
 
 def test_a_version_1_state_is_read_and_written_back_as_version_3(local: LocalBackend) -> None:
-    intent = {**V1_RECORD, "address": "g/k", "job_name": "k", "arn": None, "status": None}
+    spec = {**SPEC.model_dump(), "job_name": "k"}
+    intent = {**V1_RECORD, "address": "g/k", "spec": spec, "job_name": "k", "arn": None}
+    intent["status"] = None
     intent.update(num_deleted=None, created=None, last_updated=None, history=[], attempts=[])
     v1 = {"version": 1, "lineage": "L", "serial": 4, "jobs": {"g/j": V1_RECORD, "g/k": intent}}
     local.path.write_text(json.dumps(v1))

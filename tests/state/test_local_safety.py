@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import fcntl
 import json
 import os
 import stat
@@ -12,8 +13,8 @@ import pytest
 
 import reconciler.files
 from reconciler.state.document import new_state
-from reconciler.state.interface import CorruptState, StateError, StateLocked
-from reconciler.state.local import LocalBackend
+from reconciler.state.interface import CorruptState, StateError, StateLocked, new_lock
+from reconciler.state.local import DETAILS_POLL, DETAILS_WAIT, LocalBackend
 from reconciler.state.locking import acquire
 from tests.fakes.clock import FakeClock
 from tests.fakes.state import MemoryBackend
@@ -211,3 +212,78 @@ def test_defect_03_what_a_killed_or_newer_run_left_in_the_lock_is_taken_over(
     lock = backend.lock("apply")
     assert json.loads((tmp_path / "state.json.lock").read_text())["id"] == lock.id
     backend.unlock(lock)
+
+
+def test_r2_10_a_cut_off_lock_is_one_of_unknown_holder_and_a_dead_runs_is_taken_over(
+    tmp_path: Path,
+) -> None:
+    lock_file = tmp_path / "state.json.lock"
+    cut_off = b'{"id": "5d1c0e", "who": "ci@runner-7", "oper'
+    lock_file.write_bytes(cut_off)  # the run was killed as it wrote its details
+    backend = LocalBackend(tmp_path / "state.json")
+    holder = backend.holder()
+    assert holder is not None and holder.unreadable and len(holder.id) == 16
+    lock = backend.lock("apply")  # no process holds it: what the dead run left is taken over
+    assert json.loads(lock_file.read_text())["id"] == lock.id
+    backend.unlock(lock)
+    assert backend.holder() is None
+    lock_file.write_bytes(cut_off)
+    with pytest.raises(StateError, match="nothing was removed"):
+        backend.force_unlock("5d1c0e")
+    assert backend.force_unlock(holder.id).id == holder.id  # the ID it was shown with
+    assert lock_file.read_bytes() == b""
+
+
+def test_r2_10_a_file_that_is_not_a_lock_is_not_force_unlocked(tmp_path: Path) -> None:
+    other = tmp_path / "poetry.lock"
+    other.write_text('[[package]]\nname = "click"\n')
+    backend = LocalBackend(tmp_path / "poetry")
+    with pytest.raises(StateError, match="is not a lock file of reconciler"):
+        backend.holder()
+    with pytest.raises(StateError, match="is not a lock file of reconciler"):
+        backend.force_unlock("anything")
+    assert other.read_text() == '[[package]]\nname = "click"\n'
+
+
+def test_a_refused_run_reads_the_details_the_holder_writes_just_after_taking_the_lock(
+    tmp_path: Path,
+) -> None:
+    clock = FakeClock()
+    path = tmp_path / "state.json"
+    fd = os.open(tmp_path / "state.json.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # the holder has the lock, no details yet
+        details = new_lock("apply", clock.datetime)
+
+        def holder_writes_meanwhile(seconds: float) -> None:
+            clock.sleep(seconds)
+            if len(clock.slept) == 3:  # the holder's write lands after the third look
+                os.pwrite(fd, details.model_dump_json().encode(), 0)
+
+        refused = LocalBackend(path, sleep=holder_writes_meanwhile, monotonic=clock)
+        with pytest.raises(StateLocked) as info:
+            refused.lock("apply")
+        assert info.value.holder == details
+        assert f"(apply, pid {details.pid})" in str(info.value)
+        assert clock.slept == [DETAILS_POLL] * 3
+
+        os.ftruncate(fd, 0)  # a holder that never writes them: the wait is bounded
+        clock.slept.clear()
+        waited = LocalBackend(path, sleep=clock.sleep, monotonic=clock)
+        with pytest.raises(StateLocked, match="no lock details were readable"):
+            waited.lock("apply")
+        assert sum(clock.slept) == pytest.approx(DETAILS_WAIT)
+    finally:
+        os.close(fd)
+
+
+def test_the_state_directory_is_private_whatever_the_umask(tmp_path: Path) -> None:
+    previous = os.umask(0)
+    try:
+        backend = LocalBackend(tmp_path / "project" / ".reconciler" / "state.json")
+        backend.unlock(backend.lock("apply"))
+        backend.save(new_state())
+    finally:
+        os.umask(previous)
+    for made in (tmp_path / "project", tmp_path / "project" / ".reconciler"):
+        assert stat.S_IMODE(made.stat().st_mode) == 0o700, made

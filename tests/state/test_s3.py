@@ -3,16 +3,23 @@ can break or steal, and errors that say what to fix."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from botocore.awsrequest import AWSResponse
+from botocore.httpsession import URLLib3Session
+from botocore.response import StreamingBody
 from botocore.stub import Stubber
+from urllib3.exceptions import ProtocolError
 
 from reconciler.settings import StateSettings
 from reconciler.state.document import new_state
@@ -206,3 +213,121 @@ def test_the_lock_stays_a_lock_after_a_push(s3_settings: StateSettings) -> None:
         S3Backend(s3_settings).lock("apply")
     backend.unlock(lock)
     S3Backend(s3_settings).unlock(S3Backend(s3_settings).lock("apply"))
+
+
+# A lock of unknown holder, an answer cut off, a write S3 stored but answered 500, the pin.
+
+
+def test_r2_10_a_garbage_lock_object_is_named_by_its_etag_and_force_unlock_removes_it(
+    s3_settings: StateSettings, s3_endpoint: str
+) -> None:
+    lock_key = f"{s3_settings.key}.lock"
+    put = s3_client(s3_endpoint).put_object(
+        Bucket=s3_settings.bucket, Key=lock_key, Body=b"\x00\xff not a lock"
+    )
+    etag = put["ETag"].strip('"')
+    with pytest.raises(StateLocked) as info:
+        S3Backend(s3_settings).lock("apply")
+    said = str(info.value)
+    assert "locked by an unknown holder (the lock's details are unreadable) since " in said
+    assert f"lock ID {etag};" in said
+    assert said.endswith(f"if no run holds it, `reconciler force-unlock {etag}` removes it")
+    assert S3Backend(s3_settings).force_unlock(etag).id == etag
+    backend = S3Backend(s3_settings)
+    backend.unlock(backend.lock("apply"))
+
+
+class _Broken:
+    """A response body whose connection breaks while it is read."""
+
+    def read(self, amt: int | None = None) -> bytes:
+        raise ProtocolError("Connection broken: IncompleteRead(19 bytes read, 481 more expected)")
+
+    def close(self) -> None:
+        pass
+
+
+CUT_OFF: dict[str, Callable[[], Any]] = {
+    "IncompleteReadError": lambda: StreamingBody(io.BytesIO(b'{"version": 3, "lin'), 500),
+    "ResponseStreamingError": lambda: StreamingBody(_Broken(), 500),
+    "ProtocolError": _Broken,
+}
+
+
+@pytest.mark.parametrize("which", ["state", "lock"])
+@pytest.mark.parametrize("error", sorted(CUT_OFF))
+def test_r2_11_an_answer_cut_off_while_it_is_read_is_one_error_and_nothing_is_written(
+    s3_settings: StateSettings, s3_endpoint: str, error: str, which: str
+) -> None:
+    backend = S3Backend(s3_settings)
+    backend.save(new_state())
+    held = backend.lock("apply")
+    key = s3_settings.key if which == "state" else f"{s3_settings.key}.lock"
+
+    def cut_off(http_response: Any, parsed: dict[str, Any], **_: Any) -> None:
+        if http_response.url.split("?")[0].endswith(f"/{key}"):
+            parsed["Body"] = CUT_OFF[error]()
+
+    reader = S3Backend(s3_settings)
+    reader._client.meta.events.register("after-call.s3.GetObject", cut_off)
+    said = rf"the answer of S3 for s3://{s3_settings.bucket}/{re.escape(key)} was cut off "
+    with pytest.raises(StateError, match=said + rf"while it was read \({error}\); nothing was"):
+        reader.load() if which == "state" else reader.lock("plan")
+    versions = s3_client(s3_endpoint).list_object_versions(
+        Bucket=s3_settings.bucket, Prefix=s3_settings.key
+    )["Versions"]
+    assert sorted(v["Key"] for v in versions) == sorted(  # nothing was written
+        [s3_settings.key, f"{s3_settings.key}.lineage", f"{s3_settings.key}.lock"]
+    )
+    holder = S3Backend(s3_settings).holder()
+    assert holder is not None and holder.id == held.id
+
+
+class _Answer:
+    """The raw body of a made-up HTTP answer."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self.body
+
+
+def test_r2_14_a_write_s3_stored_but_answered_500_is_recognised_as_this_runs_own(
+    s3_settings: StateSettings,
+) -> None:
+    backend = S3Backend(s3_settings)
+    first = backend.save(new_state())
+    stored_by_s3: list[int] = []
+
+    def store_then_answer_500(request: Any, **_: Any) -> AWSResponse | None:
+        if stored_by_s3 or not request.url.split("?")[0].endswith(f"/{s3_settings.key}"):
+            return None  # botocore's retry, and other objects: sent as they are
+        stored_by_s3.append(URLLib3Session().send(request).status_code)  # S3 stores it...
+        body = b"<Error><Code>InternalError</Code><Message>oops</Message></Error>"
+        return AWSResponse(request.url, 500, {}, _Answer(body))  # ...and answers 500
+
+    backend._client.meta.events.register("before-send.s3.PutObject", store_then_answer_500)
+    second = backend.save(first)
+    assert stored_by_s3 == [200]
+    assert second.serial == 2 and S3Backend(s3_settings).load() == second
+    assert backend.save(second).serial == 3  # the ETag it kept is the one stored
+
+
+def test_r2_17_a_state_written_before_the_pin_is_pinned_by_its_next_write(
+    s3_settings: StateSettings, s3_endpoint: str
+) -> None:
+    client = s3_client(s3_endpoint)
+    stored = S3Backend(s3_settings).save(new_state())
+    pin = f"{s3_settings.key}.lineage"
+    assert client.get_object(Bucket=s3_settings.bucket, Key=pin)["Body"].read() == (
+        f"{stored.lineage}\n".encode()
+    )
+    client.delete_object(Bucket=s3_settings.bucket, Key=pin)  # as an older reconciler left it
+    backend = S3Backend(s3_settings)
+    loaded = backend.load()
+    assert loaded == stored
+    backend.save(loaded)
+    assert client.get_object(Bucket=s3_settings.bucket, Key=pin)["Body"].read() == (
+        f"{stored.lineage}\n".encode()
+    )
