@@ -116,6 +116,15 @@ class JobSpec(Frozen):
         for turn in range(NAME_TURNS):
             yield self.derived_name(attempt, turn)
 
+    def is_attempt_name(self, name: str) -> bool:
+        """Whether `name` is one any attempt at this job may have (looked up by its `-rN`)."""
+        if name == self.job_name:
+            return True
+        head, dash_r, number = name.rpartition("-r")
+        if not (head and dash_r and number.isdigit()) or not 2 <= int(number) <= MAX_ATTEMPTS:
+            return False
+        return name in self.candidate_names(int(number))
+
     def attempt_names(self) -> list[str]:
         """Every name any attempt at this job may have: NAME, then each retry's candidates."""
         return [name for n in range(1, MAX_ATTEMPTS + 1) for name in self.candidate_names(n)]

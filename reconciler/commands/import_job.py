@@ -70,7 +70,7 @@ def import_job(options: ImportOptions, runtime: Runtime) -> int:
             job.spec, Observed({group: ObservedGroup(group, True, read)}), claimed
         )
         differences = [line for line in [service_differences(job.spec, found, tags)] if line]
-        if found.job_name not in job.spec.attempt_names():
+        if not job.spec.is_attempt_name(found.job_name):
             differences.insert(
                 0,
                 f"  jobName: {found.job_name!r} is neither {job.spec.job_name!r} nor a retry of it",

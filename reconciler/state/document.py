@@ -117,7 +117,7 @@ class StateDocument(Frozen):
                     "the record filed under {key} is the one of {address}",
                     {"key": printable(repr(key)), "address": printable(repr(record.address))},
                 )
-            if record.job_name not in record.spec.attempt_names():
+            if not record.spec.is_attempt_name(record.job_name):
                 raise PydanticCustomError(
                     "state_job_name",
                     "the record of {key} names job {name}, which is neither its spec's job "

@@ -377,3 +377,11 @@ def test_r2_09_a_later_attempt_the_state_lost_is_imported_not_made_again() -> No
     [change] = p.changes
     assert change.attempt == 2 and change.recorded is not None
     assert p.attention == () and errors(p) == []
+
+
+def test_every_candidate_name_of_every_attempt_is_known_as_one() -> None:
+    for name in ("a", "x" * 63, "gdpr-r2"):
+        job = spec(name)
+        assert all(job.is_attempt_name(n) for n in job.attempt_names())
+        assert not job.is_attempt_name(name + "-r11") and not job.is_attempt_name("other-r2")
+        assert not job.is_attempt_name(name + "-r1") and not job.is_attempt_name(name + "-rx")
