@@ -2,25 +2,28 @@
 
 A JSON document:
 
-    {"format": "reconciler-plan", "format_version": 1, "created": "2026-11-27T10:00:00Z",
+    {"format": "reconciler-plan", "format_version": 3, "created": "2026-11-27T10:00:00Z",
      "plan": {…the Plan value: lineage and serial of the state it was made from, the digest of
-              the manifests, every change with its spec…}}
+              the manifests, every change with its spec, the flags it was made with
+              (`retries`, `preflight_skipped`, `activity_ignored`)…}}
 
 A saved plan is stale once the state's lineage or decisions, the manifests digest or the target
 moved on. `reconciler show FILE` renders one; `reconciler apply FILE` applies it without asking
-(the review was the approval).
+(the review was the approval). A file of an older format is refused with "make the plan again".
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from reconciler.errors import ReconcilerError
-from reconciler.files import write_atomically
+from reconciler.escaping import printable
+from reconciler.files import write_output
 from reconciler.planning.model import Plan
 
 FORMAT = "reconciler-plan"
@@ -31,24 +34,24 @@ class PlanFileError(ReconcilerError):
     """A saved plan that cannot be read."""
 
 
-def save_plan(path: Path, plan: Plan, *, now: datetime | None = None) -> None:
-    """Write the plan to `path` atomically (mode 0600), or raise PlanFileError."""
-    document = {
+def save_plan(
+    path: Path, plan: Plan, *, now: datetime | None = None, protected: Iterable[Path] = ()
+) -> None:
+    """Write the plan to `path` atomically (mode 0600), never over one of the `protected` state
+    files nor anything but a new or regular file (OutputRefused), or raise PlanFileError."""
+    document: dict[str, object] = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "created": (now or datetime.now(UTC)).isoformat(),
         "plan": plan.model_dump(mode="json"),
     }
-    if path.is_dir():
-        raise PlanFileError(f"{path} is a directory: give -out a file name, e.g. {path}/plan.json")
-    if path.is_symlink() or (path.exists() and not path.is_file()):
-        raise PlanFileError(f"{path} is not a regular file: give -out a new file name")
+    data = (json.dumps(document, indent=2) + "\n").encode()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(path, (json.dumps(document, indent=2) + "\n").encode())
+        write_output(path, data, "-out", protected, example="plan.json")
     except OSError as exc:
         raise PlanFileError(
-            f"cannot write the plan to {path}: {exc.strerror or exc}; no plan was saved"
+            f"cannot write the plan to {printable(str(path))}: {exc.strerror or exc}; "
+            "no plan was saved"
         ) from None
 
 
