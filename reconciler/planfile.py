@@ -2,10 +2,17 @@
 
 A JSON document:
 
-    {"format": "reconciler-plan", "format_version": 3, "created": "2026-11-27T10:00:00Z",
+    {"format": "reconciler-plan", "format_version": 4, "created": "2026-11-27T10:00:00Z",
      "plan": {…the Plan value: lineage and serial of the state it was made from, the digest of
               the manifests, every change with its spec, the flags it was made with
-              (`retries`, `preflight_skipped`, `activity_ignored`)…}}
+              (`retries`, `preflight_skipped`, `activity_ignored`)…},
+     "digest": "sha256:…"}
+
+`digest` is the SHA-256 of the rest of the document as canonical JSON (keys sorted, no spaces,
+ASCII only), written when the plan is saved and checked when it is read: a file changed since
+(a flag set by hand, a change edited) is refused, whatever the edit. It is a seal against edits,
+not a signature (whoever can write the file can compute it too): what apply does is also checked
+against what the manifests, the state and the service call for now (`commands/apply.py`).
 
 A saved plan is stale once the state's lineage or decisions, the manifests digest or the target
 moved on. `reconciler show FILE` renders one; `reconciler apply FILE` applies it without asking
@@ -14,8 +21,9 @@ moved on. `reconciler show FILE` renders one; `reconciler apply FILE` applies it
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,7 +35,8 @@ from reconciler.files import write_output
 from reconciler.planning.model import Plan
 
 FORMAT = "reconciler-plan"
-FORMAT_VERSION = 3  # 3: bound to the state's decisions; 2: changes name their parts
+FORMAT_VERSION = 4  # 4: sealed by a digest; 3: bound to the state's decisions; 2: changes name
+# their parts
 
 
 class PlanFileError(ReconcilerError):
@@ -45,6 +54,7 @@ def save_plan(
         "created": (now or datetime.now(UTC)).isoformat(),
         "plan": plan.model_dump(mode="json"),
     }
+    document["digest"] = seal(document)
     data = (json.dumps(document, indent=2) + "\n").encode()
     try:
         write_output(path, data, "-out", protected, example="plan.json")
@@ -53,6 +63,13 @@ def save_plan(
             f"cannot write the plan to {printable(str(path))}: {exc.strerror or exc}; "
             "no plan was saved"
         ) from None
+
+
+def seal(document: Mapping[str, object]) -> str:
+    """The digest of a saved plan's document, all of it but the digest itself."""
+    body = {key: value for key, value in document.items() if key != "digest"}
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(canonical.encode("ascii")).hexdigest()
 
 
 def load_plan(path: Path) -> Plan:
@@ -73,6 +90,11 @@ def load_saved(path: Path) -> tuple[Plan, str]:
         raise PlanFileError(
             f"{path}: plan format {document.get('format_version')} is not supported by this "
             f"reconciler (it reads {FORMAT_VERSION}); make the plan again"
+        )
+    if document.get("digest") != seal(document):
+        raise PlanFileError(
+            f"{path}: the saved plan was changed after it was saved (its digest does not "
+            "match): apply only a plan as `reconciler plan -out` wrote it; make the plan again"
         )
     try:
         return Plan.model_validate(document["plan"]), str(document.get("created", "unknown"))

@@ -12,7 +12,7 @@ import pytest
 
 from reconciler.emulator.service import EmulatorService
 from reconciler.models import JobStatus
-from reconciler.planfile import save_plan
+from reconciler.planfile import save_plan, seal
 from reconciler.providers.aws import AwsProvider
 from reconciler.providers.local import emulator_config
 from reconciler.settings import Settings
@@ -297,6 +297,7 @@ def test_defect_06_a_hand_edited_saved_plan_is_refused(project: Project, tmp_pat
     change["job_name"] = "not-declared"
     change["desired"]["job_name"] = "not-declared"
     change["desired"]["data_location"] = "s3://acme-privacy/someone-else.csv"
+    document["digest"] = seal(document)  # even sealed again, apply checks what it would do
     plan_file.write_text(json.dumps(document))
     assert project.apply(plan_file=plan_file) == 1
     err = project.err.getvalue()
@@ -306,6 +307,57 @@ def test_defect_06_a_hand_edited_saved_plan_is_refused(project: Project, tmp_pat
         "gdpr-2026-w46" in err
     )
     assert project.live_names() == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("activity_ignored", True),
+        ("preflight_skipped", True),
+        ("retries", ["shop-eu/gdpr-2026-w46"]),
+    ],
+)
+def test_r2_07_a_saved_plan_with_a_flag_set_by_hand_is_refused(
+    project: Project, field: str, value: object
+) -> None:
+    assert project.run("plan", "-out", "plan.json") == 0
+    document = json.loads(Path("plan.json").read_text())
+    assert document["plan"][field] != value
+    document["plan"][field] = value
+    Path("plan.json").write_text(json.dumps(document, indent=2))
+    assert project.apply(plan_file=Path("plan.json")) == 1
+    assert project.err.getvalue() == (
+        "Error: plan.json: the saved plan was changed after it was saved (its digest does not "
+        "match): apply only a plan as `reconciler plan -out` wrote it; make the plan again\n"
+    )
+    assert project.live_names() == []
+    assert not STATE.exists()
+    assert project.run("show", "plan.json") == 1  # show refuses it too
+
+
+def test_r2_07_a_plan_saved_in_the_format_before_the_seal_is_made_again(
+    project: Project,
+) -> None:
+    assert project.run("plan", "-out", "plan.json") == 0
+    document = json.loads(Path("plan.json").read_text())
+    assert document["format_version"] == 4 and document["digest"] == seal(document)
+    del document["digest"]
+    document["format_version"] = 3
+    Path("plan.json").write_text(json.dumps(document))
+    assert project.apply(plan_file=Path("plan.json")) == 1
+    assert project.err.getvalue() == (
+        "Error: plan.json: plan format 3 is not supported by this reconciler (it reads 4); "
+        "make the plan again\n"
+    )
+    assert project.live_names() == []
+
+
+def test_a_saved_plan_reformatted_but_not_changed_is_still_applied(project: Project) -> None:
+    assert project.run("plan", "-out", "plan.json") == 0
+    document = json.loads(Path("plan.json").read_text())
+    Path("plan.json").write_text(json.dumps(document, indent=None, ensure_ascii=False))
+    assert project.apply(plan_file=Path("plan.json")) == 0, project.err.getvalue()
+    assert project.live_names() == DECLARED
 
 
 def test_what_status_records_does_not_make_a_saved_plan_stale(
