@@ -88,10 +88,24 @@ class _Apply:
             self.runtime.clock,
             monotonic=self.runtime.monotonic,
         )
-        with flushed(session, lambda text: self.runtime.err.write(f"Note: {text}.\n")):
-            return self._execute(plan, session)
+        done: tuple[ExitCode, list[Result]] | None = None
+        try:
+            with flushed(session, lambda text: self.runtime.err.write(f"Note: {text}.\n")):
+                done = self._execute(plan, session)
+        except ReconcilerError:
+            if done is None:
+                raise  # the run's own error: what was done so far is above
+            self.unfinished.append(  # the last write failed: its error is the next line
+                "the state was not saved: the next apply finds in the service what this one did"
+            )
+            self._conclude(done[1], ExitCode.ERROR, saved=False)
+            raise
+        self._conclude(done[1], done[0], saved=True)
+        return done[0]
 
-    def _execute(self, plan: Plan, session: StateSession) -> int:
+    def _execute(self, plan: Plan, session: StateSession) -> tuple[ExitCode, list[Result]]:
+        """Carry the plan out; the exit code and each job's last result (told by `_conclude`
+        once the state is saved)."""
         provider = self.workspace.provider
         digest = None
         if not plan.preflight_skipped:  # the evidence of each input, recorded with its job
@@ -153,14 +167,18 @@ class _Apply:
                 self.unfinished.append(
                     f"{plural(counts['fan-out'], 'job')} refused: name or address taken"
                 )
+        return code, results
+
+    def _conclude(self, results: list[Result], code: ExitCode, *, saved: bool) -> None:
+        """The summary, told once the state is saved (or failed to be): `Apply complete` only
+        when it was and nothing failed."""
         summary = _summary(results, self.options.wait, code is ExitCode.OK, self.unfinished)
         self.out.write(summary + "\n")
-        if not self.options.wait and Result.CREATED in results:
+        if saved and not self.options.wait and Result.CREATED in results:
             self.out.write(
                 "Created is not deleted yet: the jobs are PENDING; `reconciler status --watch` "
                 "follows them to COMPLETED or FAILED (`reconciler check` says when all are).\n"
             )
-        return code
 
     def _saved(self, plan_file: Path, stored: StateDocument | None) -> Plan:
         plan = load_plan(plan_file)

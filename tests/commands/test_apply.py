@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import re
 import time
 from collections.abc import Iterator
@@ -10,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+import reconciler.files
 from reconciler.emulator.service import EmulatorService
 from reconciler.models import JobStatus
 from reconciler.planfile import save_plan, seal
@@ -357,6 +360,39 @@ def test_a_saved_plan_reformatted_but_not_changed_is_still_applied(project: Proj
     document = json.loads(Path("plan.json").read_text())
     Path("plan.json").write_text(json.dumps(document, indent=None, ensure_ascii=False))
     assert project.apply(plan_file=Path("plan.json")) == 0, project.err.getvalue()
+    assert project.live_names() == DECLARED
+
+
+def test_r2_18_an_apply_whose_state_was_not_saved_never_ends_complete(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    full: list[str] = []  # the disk fills up once the first job is created
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        if full:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(reconciler.files.os, "fsync", fsync)
+    assert project.apply(checkpoint=lambda point, address: full.append(point)) == 1
+    assert full  # the creates ran
+    out, err = project.out.getvalue(), project.err.getvalue()
+    assert "Apply complete" not in out
+    assert out.splitlines()[-1] == (
+        "Apply incomplete: 5 created, 0 imported, 0 forgotten; the state was not saved: the "
+        "next apply finds in the service what this one did."
+    )
+    assert "Created is not deleted yet" not in out  # `status` reads a state without them
+    assert err.splitlines()[-1].startswith("Error: cannot write the state file")
+    assert "No space left on device" in err and "Traceback" not in err
+    assert project.state().serial == 1  # the intents, written before the creates
+    full.clear()
+    assert project.apply() == 0  # the next apply finds them
+    assert project.out.getvalue().splitlines()[-1] == (
+        "Apply complete: 0 created, 5 imported, 0 forgotten."
+    )
+    assert sorted(r.job_name for r in project.state().jobs.values()) == DECLARED
     assert project.live_names() == DECLARED
 
 
