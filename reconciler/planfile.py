@@ -15,8 +15,9 @@ not a signature (whoever can write the file can compute it too): what apply does
 against what the manifests, the state and the service call for now (`commands/apply.py`).
 
 A saved plan is stale once the state's lineage or decisions, the manifests digest or the target
-moved on. `reconciler show FILE` renders one; `reconciler apply FILE` applies it without asking
-(the review was the approval). A file of an older format is refused with "make the plan again".
+moved on, or when what it says differs from the plan made now (`differences`). `reconciler show
+FILE` renders one; `reconciler apply FILE` applies it without asking (the review was the
+approval). A file of an older format is refused with "make the plan again".
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from pydantic import ValidationError
 from reconciler.errors import ReconcilerError
 from reconciler.escaping import printable
 from reconciler.files import write_output
-from reconciler.planning.model import Plan
+from reconciler.planning.model import Action, Plan
 
 FORMAT = "reconciler-plan"
 FORMAT_VERSION = 4  # 4: sealed by a digest; 3: bound to the state's decisions; 2: changes name
@@ -106,3 +107,32 @@ def load_saved(path: Path) -> tuple[Plan, str]:
         raise PlanFileError(
             f"{path}: the saved plan is damaged ({first['msg']} at plan.{where}); make it again"
         ) from None
+
+
+def _decisions(plan: Plan) -> dict[str, tuple[str, str, str | None, str | None]]:
+    """What applying `plan` would do to each job: the action, the job name, the spec, and the
+    job an import records."""
+    return {
+        change.address: (
+            change.action.value,
+            change.job_name,
+            change.desired.digest() if change.desired else None,
+            change.observed.arn if change.action is Action.IMPORT and change.observed else None,
+        )
+        for change in plan.changes
+        if not change.in_sync
+    }
+
+
+def differences(saved: Plan, fresh: Plan) -> list[str]:
+    """How applying the `fresh` plan (made now) would differ from what the `saved` one says,
+    one line per job: a saved plan is applied only as it was reviewed."""
+    before, now = _decisions(saved), _decisions(fresh)
+    lines = []
+    for address in sorted(set(before) | set(now)):
+        if before.get(address) != now.get(address):
+            was = " ".join(filter(None, before.get(address, ("nothing",))[:2]))
+            will = " ".join(filter(None, now.get(address, ("nothing",))[:2]))
+            same = " (with another spec)" if was == will else ""
+            lines.append(f"  {address}: the plan says {was}, now it is {will}{same}")
+    return lines

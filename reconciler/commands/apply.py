@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from reconciler.applying.display import ProgressDisplay, outcome_line
+from reconciler.applying.display import ProgressDisplay, outcome_line, summary_line
 from reconciler.applying.executor import Executor, Result
 from reconciler.applying.session import StateSession, flushed
 from reconciler.applying.tracker import Tracker, TrackResult
@@ -15,10 +15,11 @@ from reconciler.durations import format_duration
 from reconciler.errors import Cancelled, ReconcilerError, UsageError
 from reconciler.exitcodes import ExitCode
 from reconciler.models import JobStatus
+from reconciler.planfile import differences as plan_differences
 from reconciler.planfile import load_plan
 from reconciler.planning import attention
 from reconciler.planning.attention import Concern
-from reconciler.planning.model import Action, Change, Plan
+from reconciler.planning.model import Change, Plan
 from reconciler.render.diagnostics import plural
 from reconciler.render.plan_text import render_text
 from reconciler.runtime import Runtime
@@ -172,7 +173,7 @@ class _Apply:
     def _conclude(self, results: list[Result], code: ExitCode, *, saved: bool) -> None:
         """The summary, told once the state is saved (or failed to be): `Apply complete` only
         when it was and nothing failed."""
-        summary = _summary(results, self.options.wait, code is ExitCode.OK, self.unfinished)
+        summary = summary_line(results, self.options.wait, code is ExitCode.OK, self.unfinished)
         self.out.write(summary + "\n")
         if saved and not self.options.wait and Result.CREATED in results:
             self.out.write(
@@ -215,7 +216,7 @@ class _Apply:
             skip_preflight=plan.preflight_skipped,
             ignore_activity=plan.activity_ignored,
         )
-        differences = _differences(plan, fresh)
+        differences = plan_differences(plan, fresh)
         if differences and not fresh.errored:
             shown = "\n".join(differences[:10])
             more = f"\n  … and {len(differences) - 10} more" if len(differences) > 10 else ""
@@ -310,46 +311,3 @@ class _Apply:
             )
             return ExitCode.ERROR
         return ExitCode.ERROR if failed or missing else ExitCode.OK
-
-
-def _decisions(plan: Plan) -> dict[str, tuple[str, str, str | None, str | None]]:
-    """What applying `plan` would do to each job: the action, the job name, the spec, and the
-    job an import records."""
-    return {
-        change.address: (
-            change.action.value,
-            change.job_name,
-            change.desired.digest() if change.desired else None,
-            change.observed.arn if change.action is Action.IMPORT and change.observed else None,
-        )
-        for change in plan.changes
-        if not change.in_sync
-    }
-
-
-def _differences(saved: Plan, fresh: Plan) -> list[str]:
-    before, now = _decisions(saved), _decisions(fresh)
-    lines = []
-    for address in sorted(set(before) | set(now)):
-        if before.get(address) != now.get(address):
-            was = " ".join(filter(None, before.get(address, ("nothing",))[:2]))
-            will = " ".join(filter(None, now.get(address, ("nothing",))[:2]))
-            same = " (with another spec)" if was == will else ""
-            lines.append(f"  {address}: the plan says {was}, now it is {will}{same}")
-    return lines
-
-
-def _summary(results: list[Result], wait: bool, ok: bool, unfinished: list[str]) -> str:
-    """`Apply complete: …` only when the run did everything it set out to do and no declared job
-    is left needing a person; `Applied: …` when it did, but some are; else `Apply incomplete`."""
-    counts = {r: results.count(r) for r in Result}
-    label = "Apply incomplete" if not ok else ("Applied" if unfinished else "Apply complete")
-    text = (
-        f"{label}: {counts[Result.CREATED]} created, "
-        f"{counts[Result.IMPORTED]} imported, {counts[Result.FORGOTTEN]} forgotten"
-    )
-    if counts[Result.QUEUED] and not wait:
-        text += f", {counts[Result.QUEUED]} queued for the next apply"
-    if counts[Result.FAILED] or counts[Result.UNKNOWN]:
-        text += f", {counts[Result.FAILED]} failed, {counts[Result.UNKNOWN]} not confirmed"
-    return text + "".join(f"; {item}" for item in unfinished) + "."
