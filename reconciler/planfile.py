@@ -2,18 +2,29 @@
 
 A JSON document:
 
-    {"format": "reconciler-plan", "format_version": 1, "created": "2026-11-27T10:00:00Z",
+    {"format": "reconciler-plan", "format_version": 4, "created": "2026-11-27T10:00:00Z",
      "plan": {…the Plan value: lineage and serial of the state it was made from, the digest of
-              the manifests, every change with its spec…}}
+              the manifests, every change with its spec, the flags it was made with
+              (`retries`, `preflight_skipped`, `activity_ignored`)…},
+     "digest": "sha256:…"}
+
+`digest` is the SHA-256 of the rest of the document as canonical JSON (keys sorted, no spaces,
+ASCII only), written when the plan is saved and checked when it is read: a file changed since
+(a flag set by hand, a change edited) is refused, whatever the edit. It is a seal against edits,
+not a signature (whoever can write the file can compute it too): what apply does is also checked
+against what the manifests, the state and the service call for now (`commands/apply.py`).
 
 A saved plan is stale once the state's lineage or decisions, the manifests digest or the target
-moved on. `reconciler show FILE` renders one; `reconciler apply FILE` applies it without asking
-(the review was the approval).
+moved on, or when what it says differs from the plan made now (`differences`). `reconciler show
+FILE` renders one; `reconciler apply FILE` applies it without asking (the review was the
+approval). A file of an older format is refused with "make the plan again".
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,36 +32,46 @@ from pydantic import ValidationError
 
 from reconciler import boundedjson
 from reconciler.errors import ReconcilerError
-from reconciler.files import write_atomically
-from reconciler.planning.model import Plan
+from reconciler.escaping import printable
+from reconciler.files import write_output
+from reconciler.planning.model import Action, Plan
 
 FORMAT = "reconciler-plan"
-FORMAT_VERSION = 3  # 3: bound to the state's decisions; 2: changes name their parts
+FORMAT_VERSION = 4  # 4: sealed by a digest; 3: bound to the state's decisions; 2: changes name
+# their parts
 
 
 class PlanFileError(ReconcilerError):
     """A saved plan that cannot be read."""
 
 
-def save_plan(path: Path, plan: Plan, *, now: datetime | None = None) -> None:
-    """Write the plan to `path` atomically (mode 0600), or raise PlanFileError."""
-    document = {
+def save_plan(
+    path: Path, plan: Plan, *, now: datetime | None = None, protected: Iterable[Path] = ()
+) -> None:
+    """Write the plan to `path` atomically (mode 0600), never over one of the `protected` state
+    files nor anything but a new or regular file (OutputRefused), or raise PlanFileError."""
+    document: dict[str, object] = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "created": (now or datetime.now(UTC)).isoformat(),
         "plan": plan.model_dump(mode="json"),
     }
-    if path.is_dir():
-        raise PlanFileError(f"{path} is a directory: give -out a file name, e.g. {path}/plan.json")
-    if path.is_symlink() or (path.exists() and not path.is_file()):
-        raise PlanFileError(f"{path} is not a regular file: give -out a new file name")
+    document["digest"] = seal(document)
+    data = (json.dumps(document, indent=2) + "\n").encode()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(path, (json.dumps(document, indent=2) + "\n").encode())
+        write_output(path, data, "-out", protected, example="plan.json")
     except OSError as exc:
         raise PlanFileError(
-            f"cannot write the plan to {path}: {exc.strerror or exc}; no plan was saved"
+            f"cannot write the plan to {printable(str(path))}: {exc.strerror or exc}; "
+            "no plan was saved"
         ) from None
+
+
+def seal(document: Mapping[str, object]) -> str:
+    """The digest of a saved plan's document, all of it but the digest itself."""
+    body = {key: value for key, value in document.items() if key != "digest"}
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(canonical.encode("ascii")).hexdigest()
 
 
 def load_plan(path: Path) -> Plan:
@@ -72,6 +93,11 @@ def load_saved(path: Path) -> tuple[Plan, str]:
             f"{path}: plan format {document.get('format_version')} is not supported by this "
             f"reconciler (it reads {FORMAT_VERSION}); make the plan again"
         )
+    if document.get("digest") != seal(document):
+        raise PlanFileError(
+            f"{path}: the saved plan was changed after it was saved (its digest does not "
+            "match): apply only a plan as `reconciler plan -out` wrote it; make the plan again"
+        )
     try:
         return Plan.model_validate(document["plan"]), str(document.get("created", "unknown"))
     except KeyError:
@@ -82,3 +108,32 @@ def load_saved(path: Path) -> tuple[Plan, str]:
         raise PlanFileError(
             f"{path}: the saved plan is damaged ({first['msg']} at plan.{where}); make it again"
         ) from None
+
+
+def _decisions(plan: Plan) -> dict[str, tuple[str, str, str | None, str | None]]:
+    """What applying `plan` would do to each job: the action, the job name, the spec, and the
+    job an import records."""
+    return {
+        change.address: (
+            change.action.value,
+            change.job_name,
+            change.desired.digest() if change.desired else None,
+            change.observed.arn if change.action is Action.IMPORT and change.observed else None,
+        )
+        for change in plan.changes
+        if not change.in_sync
+    }
+
+
+def differences(saved: Plan, fresh: Plan) -> list[str]:
+    """How applying the `fresh` plan (made now) would differ from what the `saved` one says,
+    one line per job: a saved plan is applied only as it was reviewed."""
+    before, now = _decisions(saved), _decisions(fresh)
+    lines = []
+    for address in sorted(set(before) | set(now)):
+        if before.get(address) != now.get(address):
+            was = " ".join(filter(None, before.get(address, ("nothing",))[:2]))
+            will = " ".join(filter(None, now.get(address, ("nothing",))[:2]))
+            same = " (with another spec)" if was == will else ""
+            lines.append(f"  {address}: the plan says {was}, now it is {will}{same}")
+    return lines

@@ -1,4 +1,5 @@
-"""Showing tracking as it goes: one refreshed line on a terminal, plain lines otherwise."""
+"""Showing an apply: each outcome, tracking as it goes (one refreshed line on a terminal, plain
+lines otherwise), and the summary line it ends with."""
 
 from __future__ import annotations
 
@@ -63,3 +64,19 @@ class ProgressDisplay:
             self.out.write("\n")
             self._line = False
         self.out.flush()
+
+
+def summary_line(results: list[Result], wait: bool, ok: bool, unfinished: list[str]) -> str:
+    """`Apply complete: …` only when the run did everything it set out to do and no declared job
+    is left needing a person; `Applied: …` when it did, but some are; else `Apply incomplete`."""
+    counts = {r: results.count(r) for r in Result}
+    label = "Apply incomplete" if not ok else ("Applied" if unfinished else "Apply complete")
+    text = (
+        f"{label}: {counts[Result.CREATED]} created, "
+        f"{counts[Result.IMPORTED]} imported, {counts[Result.FORGOTTEN]} forgotten"
+    )
+    if counts[Result.QUEUED] and not wait:
+        text += f", {counts[Result.QUEUED]} queued for the next apply"
+    if counts[Result.FAILED] or counts[Result.UNKNOWN]:
+        text += f", {counts[Result.FAILED]} failed, {counts[Result.UNKNOWN]} not confirmed"
+    return text + "".join(f"; {item}" for item in unfinished) + "."

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from reconciler.applying.display import ProgressDisplay, outcome_line
+from reconciler.applying.display import ProgressDisplay, outcome_line, summary_line
 from reconciler.applying.executor import Executor, Result
 from reconciler.applying.session import StateSession, flushed
 from reconciler.applying.tracker import Tracker, TrackResult
@@ -15,10 +15,11 @@ from reconciler.durations import format_duration
 from reconciler.errors import Cancelled, ReconcilerError, UsageError
 from reconciler.exitcodes import ExitCode
 from reconciler.models import JobStatus
+from reconciler.planfile import differences as plan_differences
 from reconciler.planfile import load_plan
 from reconciler.planning import attention
 from reconciler.planning.attention import Concern
-from reconciler.planning.model import Action, Change, Plan
+from reconciler.planning.model import Change, Plan
 from reconciler.preflight import preflight_errors
 from reconciler.render.diagnostics import plural
 from reconciler.render.plan_text import render_text
@@ -89,10 +90,24 @@ class _Apply:
             self.runtime.clock,
             monotonic=self.runtime.monotonic,
         )
-        with flushed(session, lambda text: self.runtime.err.write(f"Note: {text}.\n")):
-            return self._execute(plan, session)
+        done: tuple[ExitCode, list[Result]] | None = None
+        try:
+            with flushed(session, lambda text: self.runtime.err.write(f"Note: {text}.\n")):
+                done = self._execute(plan, session)
+        except ReconcilerError:
+            if done is None:
+                raise  # the run's own error: what was done so far is above
+            self.unfinished.append(  # the last write failed: its error is the next line
+                "the state was not saved: the next apply finds in the service what this one did"
+            )
+            self._conclude(done[1], ExitCode.ERROR, saved=False)
+            raise
+        self._conclude(done[1], done[0], saved=True)
+        return done[0]
 
-    def _execute(self, plan: Plan, session: StateSession) -> int:
+    def _execute(self, plan: Plan, session: StateSession) -> tuple[ExitCode, list[Result]]:
+        """Carry the plan out; the exit code and each job's last result (told by `_conclude`
+        once the state is saved)."""
         provider = self.workspace.provider
         digest = None
         checked = None
@@ -158,14 +173,18 @@ class _Apply:
                 self.unfinished.append(
                     f"{plural(counts['fan-out'], 'job')} refused: name or address taken"
                 )
-        summary = _summary(results, self.options.wait, code is ExitCode.OK, self.unfinished)
+        return code, results
+
+    def _conclude(self, results: list[Result], code: ExitCode, *, saved: bool) -> None:
+        """The summary, told once the state is saved (or failed to be): `Apply complete` only
+        when it was and nothing failed."""
+        summary = summary_line(results, self.options.wait, code is ExitCode.OK, self.unfinished)
         self.out.write(summary + "\n")
-        if not self.options.wait and Result.CREATED in results:
+        if saved and not self.options.wait and Result.CREATED in results:
             self.out.write(
                 "Created is not deleted yet: the jobs are PENDING; `reconciler status --watch` "
                 "follows them to COMPLETED or FAILED (`reconciler check` says when all are).\n"
             )
-        return code
 
     def _saved(self, plan_file: Path, stored: StateDocument | None) -> Plan:
         plan = load_plan(plan_file)
@@ -202,7 +221,7 @@ class _Apply:
             skip_preflight=plan.preflight_skipped,
             ignore_activity=plan.activity_ignored,
         )
-        differences = _differences(plan, fresh)
+        differences = plan_differences(plan, fresh)
         if differences and not fresh.errored:
             shown = "\n".join(differences[:10])
             more = f"\n  … and {len(differences) - 10} more" if len(differences) > 10 else ""
@@ -297,46 +316,3 @@ class _Apply:
             )
             return ExitCode.ERROR
         return ExitCode.ERROR if failed or missing else ExitCode.OK
-
-
-def _decisions(plan: Plan) -> dict[str, tuple[str, str, str | None, str | None]]:
-    """What applying `plan` would do to each job: the action, the job name, the spec, and the
-    job an import records."""
-    return {
-        change.address: (
-            change.action.value,
-            change.job_name,
-            change.desired.digest() if change.desired else None,
-            change.observed.arn if change.action is Action.IMPORT and change.observed else None,
-        )
-        for change in plan.changes
-        if not change.in_sync
-    }
-
-
-def _differences(saved: Plan, fresh: Plan) -> list[str]:
-    before, now = _decisions(saved), _decisions(fresh)
-    lines = []
-    for address in sorted(set(before) | set(now)):
-        if before.get(address) != now.get(address):
-            was = " ".join(filter(None, before.get(address, ("nothing",))[:2]))
-            will = " ".join(filter(None, now.get(address, ("nothing",))[:2]))
-            same = " (with another spec)" if was == will else ""
-            lines.append(f"  {address}: the plan says {was}, now it is {will}{same}")
-    return lines
-
-
-def _summary(results: list[Result], wait: bool, ok: bool, unfinished: list[str]) -> str:
-    """`Apply complete: …` only when the run did everything it set out to do and no declared job
-    is left needing a person; `Applied: …` when it did, but some are; else `Apply incomplete`."""
-    counts = {r: results.count(r) for r in Result}
-    label = "Apply incomplete" if not ok else ("Applied" if unfinished else "Apply complete")
-    text = (
-        f"{label}: {counts[Result.CREATED]} created, "
-        f"{counts[Result.IMPORTED]} imported, {counts[Result.FORGOTTEN]} forgotten"
-    )
-    if counts[Result.QUEUED] and not wait:
-        text += f", {counts[Result.QUEUED]} queued for the next apply"
-    if counts[Result.FAILED] or counts[Result.UNKNOWN]:
-        text += f", {counts[Result.FAILED]} failed, {counts[Result.UNKNOWN]} not confirmed"
-    return text + "".join(f"; {item}" for item in unfinished) + "."

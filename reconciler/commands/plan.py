@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reconciler.commands.github import annotated, step_summary
+from reconciler.escaping import printable
 from reconciler.exitcodes import ExitCode
+from reconciler.files import check_output
 from reconciler.planfile import save_plan
 from reconciler.render.github import plan_github
 from reconciler.render.plan_json import render_json
@@ -32,6 +34,9 @@ def plan(options: PlanOptions, runtime: Runtime) -> int:
     github = options.output_format == "github"
     with annotated(runtime, github):
         workspace = open_workspace(options.manifests_dir, runtime)
+        protected = (workspace.settings.state.path,)  # and its backup, lock, lineage…
+        if options.out_file is not None:  # refused before the service is read, not after
+            check_output(options.out_file, "-out", protected, example="plan.json")
         result = workspace.plan(
             workspace.load_state(),
             retry=options.retry,
@@ -49,11 +54,12 @@ def plan(options: PlanOptions, runtime: Runtime) -> int:
         step_summary(runtime, render_markdown(result))
     if result.errored:
         if options.out_file is not None:
-            runtime.err.write(f"The plan was not saved to {options.out_file}: it has errors.\n")
+            shown = printable(str(options.out_file))
+            runtime.err.write(f"The plan was not saved to {shown}: it has errors.\n")
         return ExitCode.ERROR
     if options.out_file is not None:
-        save_plan(options.out_file, result, now=runtime.clock())
-        runtime.err.write(f"Saved the plan to {options.out_file}.\n")
+        save_plan(options.out_file, result, now=runtime.clock(), protected=protected)
+        runtime.err.write(f"Saved the plan to {printable(str(options.out_file))}.\n")
     if result.refused:  # the rest can be applied; the refused jobs are errors all the same
         return ExitCode.ERROR
     if options.detailed_exitcode and (result.has_changes or result.needs_attention):

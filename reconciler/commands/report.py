@@ -17,6 +17,7 @@ from pathlib import Path
 
 from reconciler.digests import digest_inputs
 from reconciler.errors import ReconcilerError, UsageError
+from reconciler.escaping import printable
 from reconciler.evidence import (
     GroupModels,
     JobEvidence,
@@ -30,7 +31,7 @@ from reconciler.evidence import (
     unapplied_evidence,
 )
 from reconciler.exitcodes import ExitCode
-from reconciler.files import write_atomically
+from reconciler.files import check_output, write_output
 from reconciler.models import DatasetGroupRef, DesiredJob, InputDigest, ServiceJob
 from reconciler.provenance import Blame
 from reconciler.providers.inputs import InputError
@@ -62,11 +63,11 @@ class ReportOptions:
 
 
 def report(options: ReportOptions, runtime: Runtime) -> int:
-    _check_output(options.output)
     manifests, settings = load_tree(options.manifests_dir, runtime.environ)
+    protected = (settings.state.path,)  # and its backup, lock, lineage…
+    if options.output is not None:
+        check_output(options.output, "--output", protected, example="report.md")
     backend = runtime.make_backend(settings.state)
-    if options.output is not None and settings.state.backend == "local":
-        _not_the_state(options.output, settings.state.path)
     document = backend.load()
     show_notices(backend, runtime)
     records = _distinct(list(document.jobs.values()), list(document.forgotten)) if document else []
@@ -147,32 +148,16 @@ def report(options: ReportOptions, runtime: Runtime) -> int:
     if options.output is None:
         runtime.out.write(text)
         return ExitCode.OK
+    shown = printable(str(options.output))
     try:
-        write_atomically(options.output, text.encode())
+        write_output(options.output, text.encode(), "--output", protected, example="report.md")
     except OSError as exc:
         raise ReconcilerError(
-            f"could not write the report to {options.output}: {exc.strerror or exc}"
+            f"could not write the report to {shown}: {exc.strerror or exc}"
         ) from None
     jobs = sum(len(r.jobs) for r in requests)
-    runtime.err.write(
-        f"Report of {len(requests)} requests ({jobs} jobs) written to {options.output}.\n"
-    )
+    runtime.err.write(f"Report of {len(requests)} requests ({jobs} jobs) written to {shown}.\n")
     return ExitCode.OK
-
-
-def _check_output(output: Path | None) -> None:
-    if output is not None and not output.name:
-        raise UsageError("--output needs a file name")
-
-
-def _not_the_state(output: Path, state: Path) -> None:
-    """The report never replaces the state file, its backup or its lock."""
-    target, stored = output.resolve(), state.resolve()
-    if target.parent == stored.parent and target.name.startswith(stored.name):
-        raise UsageError(
-            f"--output {output} is the state's own file ({state} and its backup and lock): "
-            "write the report elsewhere"
-        )
 
 
 def _distinct(jobs: list[JobRecord], forgotten: list[JobRecord]) -> list[JobRecord]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import re
 import time
 from collections.abc import Iterator
@@ -10,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
+import reconciler.files
 from reconciler.emulator.service import EmulatorService
 from reconciler.models import JobStatus
-from reconciler.planfile import save_plan
+from reconciler.planfile import save_plan, seal
 from reconciler.providers.aws import AwsProvider
 from reconciler.providers.local import emulator_config
 from reconciler.settings import Settings
@@ -297,6 +300,7 @@ def test_defect_06_a_hand_edited_saved_plan_is_refused(project: Project, tmp_pat
     change["job_name"] = "not-declared"
     change["desired"]["job_name"] = "not-declared"
     change["desired"]["data_location"] = "s3://acme-privacy/someone-else.csv"
+    document["digest"] = seal(document)  # even sealed again, apply checks what it would do
     plan_file.write_text(json.dumps(document))
     assert project.apply(plan_file=plan_file) == 1
     err = project.err.getvalue()
@@ -306,6 +310,90 @@ def test_defect_06_a_hand_edited_saved_plan_is_refused(project: Project, tmp_pat
         "gdpr-2026-w46" in err
     )
     assert project.live_names() == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("activity_ignored", True),
+        ("preflight_skipped", True),
+        ("retries", ["shop-eu/gdpr-2026-w46"]),
+    ],
+)
+def test_r2_07_a_saved_plan_with_a_flag_set_by_hand_is_refused(
+    project: Project, field: str, value: object
+) -> None:
+    assert project.run("plan", "-out", "plan.json") == 0
+    document = json.loads(Path("plan.json").read_text())
+    assert document["plan"][field] != value
+    document["plan"][field] = value
+    Path("plan.json").write_text(json.dumps(document, indent=2))
+    assert project.apply(plan_file=Path("plan.json")) == 1
+    assert project.err.getvalue() == (
+        "Error: plan.json: the saved plan was changed after it was saved (its digest does not "
+        "match): apply only a plan as `reconciler plan -out` wrote it; make the plan again\n"
+    )
+    assert project.live_names() == []
+    assert not STATE.exists()
+    assert project.run("show", "plan.json") == 1  # show refuses it too
+
+
+def test_r2_07_a_plan_saved_in_the_format_before_the_seal_is_made_again(
+    project: Project,
+) -> None:
+    assert project.run("plan", "-out", "plan.json") == 0
+    document = json.loads(Path("plan.json").read_text())
+    assert document["format_version"] == 4 and document["digest"] == seal(document)
+    del document["digest"]
+    document["format_version"] = 3
+    Path("plan.json").write_text(json.dumps(document))
+    assert project.apply(plan_file=Path("plan.json")) == 1
+    assert project.err.getvalue() == (
+        "Error: plan.json: plan format 3 is not supported by this reconciler (it reads 4); "
+        "make the plan again\n"
+    )
+    assert project.live_names() == []
+
+
+def test_a_saved_plan_reformatted_but_not_changed_is_still_applied(project: Project) -> None:
+    assert project.run("plan", "-out", "plan.json") == 0
+    document = json.loads(Path("plan.json").read_text())
+    Path("plan.json").write_text(json.dumps(document, indent=None, ensure_ascii=False))
+    assert project.apply(plan_file=Path("plan.json")) == 0, project.err.getvalue()
+    assert project.live_names() == DECLARED
+
+
+def test_r2_18_an_apply_whose_state_was_not_saved_never_ends_complete(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    full: list[str] = []  # the disk fills up once the first job is created
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        if full:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(reconciler.files.os, "fsync", fsync)
+    assert project.apply(checkpoint=lambda point, address: full.append(point)) == 1
+    assert full  # the creates ran
+    out, err = project.out.getvalue(), project.err.getvalue()
+    assert "Apply complete" not in out
+    assert out.splitlines()[-1] == (
+        "Apply incomplete: 5 created, 0 imported, 0 forgotten; the state was not saved: the "
+        "next apply finds in the service what this one did."
+    )
+    assert "Created is not deleted yet" not in out  # `status` reads a state without them
+    assert err.splitlines()[-1].startswith("Error: cannot write the state file")
+    assert "No space left on device" in err and "Traceback" not in err
+    assert project.state().serial == 1  # the intents, written before the creates
+    full.clear()
+    assert project.apply() == 0  # the next apply finds them
+    assert project.out.getvalue().splitlines()[-1] == (
+        "Apply complete: 0 created, 5 imported, 0 forgotten."
+    )
+    assert sorted(r.job_name for r in project.state().jobs.values()) == DECLARED
+    assert project.live_names() == DECLARED
 
 
 def test_what_status_records_does_not_make_a_saved_plan_stale(

@@ -97,6 +97,64 @@ def test_defect_04_plan_out_to_a_directory_is_a_one_line_error(project: Project)
     )
 
 
+def _files_under(directory: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(directory)): p.read_bytes()
+        for p in sorted(directory.rglob("*"))
+        if p.is_file() and not p.is_symlink()
+    }
+
+
+def test_r2_03_plan_out_never_writes_over_the_states_own_files(project: Project) -> None:
+    assert project.apply() == 0
+    assert project.apply() == 0  # a second write: the backup exists too
+    temporary = f".state.json.{'ab' * 16}.tmp"  # what a killed write leaves, the next run removes
+    (project.root / ".reconciler" / temporary).write_bytes(b"")
+    Path("linked").symlink_to(".reconciler")  # a linked directory
+    before = _files_under(project.root / ".reconciler")
+    assert {"state.json", "state.json.backup", "state.json.lock", "state.json.lineage"} <= set(
+        before
+    )
+    serial = project.state().serial
+    for path in (
+        ".reconciler/state.json",
+        ".reconciler/state.json.backup",
+        ".reconciler/state.json.lock",
+        ".reconciler/state.json.lineage",
+        f".reconciler/{temporary}",
+        f".reconciler/.state.json.backup.{'cd' * 16}.tmp",  # a new temporary of the backup
+        "./.reconciler/../.reconciler/state.json",
+        "linked/state.json.backup",
+        "manifests/../linked/./state.json.lineage",
+    ):
+        assert project.run("plan", "-out", path) == 1, path
+        assert project.err.getvalue() == (
+            f"Error: -out {Path(path)} is one of the state's own files (.reconciler/state.json, "
+            "its backup, lock, lineage or their temporaries): write it elsewhere\n"
+        )
+        assert project.out.getvalue() == ""  # refused before anything was read or planned
+    assert _files_under(project.root / ".reconciler") == before
+    assert project.state().serial == serial  # reads, and nothing moved back
+
+
+def test_r2_03_a_linked_states_files_are_found_beside_its_target(project: Project) -> None:
+    assert project.apply() == 0
+    shared = project.root / "shared"
+    shared.mkdir()
+    for name in ("state.json", "state.json.backup", "state.json.lineage"):
+        source = project.root / ".reconciler" / name
+        if source.exists():
+            source.rename(shared / name)
+    (project.root / ".reconciler" / "state.json").symlink_to(shared / "state.json")
+    before = _files_under(shared)
+    for path in ("shared/state.json", "shared/state.json.lineage", ".reconciler/state.json"):
+        assert project.run("plan", "-out", path) == 1, path
+        assert "is one of the state's own files" in project.err.getvalue()
+    assert _files_under(shared) == before
+    assert (project.root / ".reconciler" / "state.json").is_symlink()
+    assert project.run("plan", "-out", "shared/plan.json") == 0  # beside it is fine
+
+
 def test_jobs_already_in_the_service_are_imported(project: Project) -> None:
     provider = emulator(project)
     for job in load_manifests([Path("manifests")]).jobs:

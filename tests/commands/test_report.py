@@ -9,6 +9,8 @@ import csv
 import hashlib
 import io
 import json
+import os
+import stat
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -232,6 +234,55 @@ def test_the_report_never_replaces_the_state(project: Project) -> None:
         assert project.run("report", "--output", path) == 1
         assert "Error:" in project.err.getvalue() and "Traceback" not in project.err.getvalue()
     assert (project.root / ".reconciler" / "state.json").read_bytes() == before
+
+
+def test_r2_16_the_report_is_written_only_to_a_new_or_regular_file(project: Project) -> None:
+    assert project.apply() == 0
+    precious = project.root / "precious.txt"
+    precious.write_text("keep me")
+    Path("link.md").symlink_to(precious)
+    Path("dangling.md").symlink_to("nowhere.md")
+    os.mkfifo("pipe.md")
+    Path("reports").mkdir()
+    for path, why in (
+        ("link.md", "link.md is not a regular file: give --output a new file name"),
+        ("dangling.md", "dangling.md is not a regular file: give --output a new file name"),
+        ("pipe.md", "pipe.md is not a regular file: give --output a new file name"),
+    ):
+        assert project.run("report", "--output", path) == 1, path
+        assert project.err.getvalue() == f"Error: {why}\n"
+    assert project.run("report", "--output", "reports") == 1  # the option's own check
+    assert "'reports' is a directory" in project.err.getvalue()
+    assert precious.read_text() == "keep me"
+    assert Path("link.md").is_symlink() and Path("dangling.md").is_symlink()
+    assert not Path("nowhere.md").exists()
+    assert stat.S_ISFIFO(os.lstat("pipe.md").st_mode)
+    assert list(Path("reports").iterdir()) == []
+    Path("old.md").write_text("last week's")
+    assert project.run("report", "--output", "old.md") == 0  # a regular file is replaced
+    assert Path("old.md").read_text().startswith("# Erasure evidence")
+    assert project.run("report", "--output", "new/evidence.md") == 0  # its directory is made
+    assert Path("new/evidence.md").read_text().startswith("# Erasure evidence")
+
+
+def test_r2_03_the_report_never_replaces_the_states_temporaries_or_lineage(
+    project: Project,
+) -> None:
+    assert project.apply() == 0
+    temporary = project.root / ".reconciler" / f".state.json.{'ab' * 16}.tmp"
+    temporary.write_bytes(b"")
+    Path("linked").symlink_to(".reconciler")
+    for path in (
+        f".reconciler/{temporary.name}",
+        "linked/state.json.lineage",
+        "./.reconciler/../.reconciler/state.json.lock",
+    ):
+        assert project.run("report", "--output", path) == 1, path
+        assert "is one of the state's own files" in project.err.getvalue()
+    assert temporary.read_bytes() == b""
+    assert (project.root / ".reconciler" / "state.json.lineage").read_text().strip() == (
+        project.state().lineage
+    )
 
 
 def test_the_verdict_is_of_every_job_of_the_request_whatever_since_lists() -> None:
