@@ -138,7 +138,9 @@ class _Apply:
             changes = {c.address: c for c in plan.changes}
             queued = [changes[o.address] for o in outcomes if o.result is Result.QUEUED]
             unconfirmed = [changes[o.address] for o in outcomes if o.result is Result.UNKNOWN]
-            tracked = self._wait(session, executor, queued, unconfirmed)
+            tracked = self._wait(
+                session, executor, queued, unconfirmed, activity_ignored=plan.activity_ignored
+            )
             final.update((o.address, o) for o in tracked.outcomes)
             code = self._verdict(tracked, plan)
         else:
@@ -255,7 +257,11 @@ class _Apply:
         executor: Executor,
         queued: list[Change],
         unconfirmed: list[Change],
+        *,
+        activity_ignored: bool,
     ) -> TrackResult:
+        """Follow the jobs to the end, creating the queued ones as slots free (and, unless the
+        plan ignores activity, as their groups are quiet)."""
         settings = self.workspace.settings
         provider = self.workspace.provider
         tracker = Tracker(
@@ -265,7 +271,7 @@ class _Apply:
             executor=executor,
             monotonic=self.runtime.monotonic,
             sleep=self.runtime.sleep,
-            activity=None if self.options.ignore_activity else provider.activity,
+            activity=None if activity_ignored else provider.activity,
         )
         display = ProgressDisplay(self.out, tty=self.runtime.out_tty)
         try:

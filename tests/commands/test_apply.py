@@ -439,3 +439,19 @@ def test_a_lost_state_is_rebuilt_from_the_service_retries_included(project: Proj
     assert [a.job_name for a in record.attempts] == ["late-file"]
     assert project.run("plan", "--detailed-exitcode") == 0
     assert project.check() == 0
+
+
+def test_a_plan_saved_with_ignore_activity_creates_its_queued_jobs_while_the_group_imports(
+    project: Project, tmp_path: Path
+) -> None:
+    from tests.commands.test_preflight import importing
+
+    with (project.root / "manifests" / "settings.yaml").open("a") as settings:
+        settings.write("quotas: {maxPendingJobsPerDatasetGroup: 1}\n")
+    importing(project)
+    saved = tmp_path / "reviewed.plan"
+    assert project.run("plan", "--ignore-activity", "-out", str(saved)) == 0
+    assert project.apply(plan_file=saved, wait=True) == 0
+    out = project.out.getvalue()
+    assert "held" not in out  # what was reviewed said: creates go while the group imports
+    assert len(project.live_names()) == 5
