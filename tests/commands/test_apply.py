@@ -20,7 +20,9 @@ from reconciler.providers.aws import AwsProvider
 from reconciler.providers.local import emulator_config
 from reconciler.settings import Settings
 from reconciler.state.local import LocalBackend
+from reconciler.workspace import load_settings
 from tests.commands.conftest import DECLARED, GROUP_EU, STATE, Project
+from tests.commands.test_preflight import importing
 from tests.providers.conftest import aws_provider, serve
 
 FIVE_EU = (
@@ -444,14 +446,14 @@ def test_a_lost_state_is_rebuilt_from_the_service_retries_included(project: Proj
 def test_a_plan_saved_with_ignore_activity_creates_its_queued_jobs_while_the_group_imports(
     project: Project, tmp_path: Path
 ) -> None:
-    from tests.commands.test_preflight import importing
-
     with (project.root / "manifests" / "settings.yaml").open("a") as settings:
         settings.write("quotas: {maxPendingJobsPerDatasetGroup: 1}\n")
     importing(project)
     saved = tmp_path / "reviewed.plan"
     assert project.run("plan", "--ignore-activity", "-out", str(saved)) == 0
     assert project.apply(plan_file=saved, wait=True) == 0
-    out = project.out.getvalue()
-    assert "held" not in out  # what was reviewed said: creates go while the group imports
+    assert "held" not in project.out.getvalue()
     assert len(project.live_names()) == 5
+    emulator = project.provider(load_settings(Path("manifests"), {}))
+    running = emulator.activity("arn:aws:personalize:eu-west-1:123456789012:dataset-group/shop-eu")
+    assert [a.name for a in running] == ["import-42"]  # all made while it imports, as reviewed
