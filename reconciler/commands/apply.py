@@ -13,6 +13,7 @@ from reconciler.applying.tracker import Tracker, TrackResult
 from reconciler.digests import Digester
 from reconciler.durations import format_duration
 from reconciler.errors import Cancelled, ReconcilerError, UsageError
+from reconciler.escaping import printable
 from reconciler.exitcodes import ExitCode
 from reconciler.models import JobStatus
 from reconciler.planfile import load_plan
@@ -88,7 +89,7 @@ class _Apply:
             self.runtime.clock,
             monotonic=self.runtime.monotonic,
         )
-        with flushed(session, lambda text: self.runtime.err.write(f"Note: {text}.\n")):
+        with flushed(session, lambda text: self.runtime.err.write(f"Note: {printable(text)}.\n")):
             return self._execute(plan, session)
 
     def _execute(self, plan: Plan, session: StateSession) -> int:
@@ -98,7 +99,7 @@ class _Apply:
             digest = Digester(
                 provider.input_reader(),
                 self.runtime.clock,
-                lambda text: self.runtime.err.write(f"Note: {text}.\n"),
+                lambda text: self.runtime.err.write(f"Note: {printable(text)}.\n"),
             )
         executor = Executor(
             session,
@@ -283,7 +284,9 @@ class _Apply:
         if not result.finished:
             running = sum(1 for r in records if r.status and not r.status.terminal)
             timeout = format_duration(self.options.timeout or 0)
-            why = f"because {result.unreachable}" if result.unreachable else f"after {timeout}"
+            why = f"after {timeout}"
+            if result.unreachable:
+                why = f"because {printable(result.unreachable)}"
             self.unfinished.append(f"{plural(running, 'job')} still running")
             self.runtime.err.write(
                 f"Stopped waiting {why}: {plural(running, 'job')} still running, "
