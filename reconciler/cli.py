@@ -8,6 +8,7 @@ print every diagnostic, Ctrl-C exits 130; otherwise a command's return value is 
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -21,6 +22,7 @@ from reconciler import __version__
 from reconciler.diagnostics import printable
 from reconciler.durations import parse_duration
 from reconciler.errors import Cancelled, ManifestError, ReconcilerError, Terminated
+from reconciler.escaping import printable_lines
 from reconciler.exitcodes import ExitCode
 from reconciler.runtime import Runtime
 
@@ -483,7 +485,9 @@ def main(argv: Sequence[str] | None = None, runtime: Runtime | None = None) -> i
         err.write("Aborted.\n")
         return ExitCode.ERROR
     except click.ClickException as exc:
-        exc.show(file=err)
+        shown = io.StringIO()
+        exc.show(file=shown)
+        err.write(printable_lines(shown.getvalue()))
         return ExitCode.ERROR
     except ManifestError as exc:
         from reconciler.render.diagnostics import diagnostics_text
@@ -498,9 +502,9 @@ def main(argv: Sequence[str] | None = None, runtime: Runtime | None = None) -> i
         err.write(f"Error: {exc.strerror or exc}{where}\n")
         return ExitCode.ERROR
     except Cancelled as exc:
-        err.write(f"{exc}\n")
+        err.write(printable_lines(f"{exc}\n"))
         return ExitCode.ERROR
-    except ReconcilerError as exc:
-        err.write(f"Error: {exc}\n")
+    except ReconcilerError as exc:  # its lines are the tool's; a value in one, one line
+        err.write(printable_lines(f"Error: {exc}\n"))
         return ExitCode.ERROR
     return int(code) if isinstance(code, int) else ExitCode.OK

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from reconciler.diagnostics import Location, Severity
 from reconciler.errors import ReconcilerError
+from reconciler.escaping import printable
 from reconciler.manifest.loader import ManifestSet, colliding, load_manifests
 from reconciler.models import DatasetGroupRef, DesiredJob, Target, describe_activity
 from reconciler.planning import attention
@@ -276,16 +277,17 @@ class Workspace:
         refused: dict[str, str] = {}
         warnings: list[PlanDiagnostic] = []
         for finding in findings:
+            message = printable(finding.message)  # one line: an S3 key may hold a line break
             if finding.error:
                 refused[finding.address] = "\n".join(
-                    filter(None, (refused.get(finding.address), finding.message))
+                    filter(None, (refused.get(finding.address), message))
                 )
             else:
                 warnings.append(
                     PlanDiagnostic(
                         severity=Severity.WARNING,
                         summary=f"Preflight: {finding.address}",
-                        detail=finding.message,
+                        detail=message,
                         address=finding.address,
                         source=sources.get(finding.address),
                     )
@@ -372,14 +374,17 @@ def locked(
             backend.unlock(lock)
         except ReconcilerError as exc:  # the run's own result (or error) is what counts
             runtime.err.write(
-                f"Note: the lock {lock.id} could not be released ({exc}); if no run holds it, "
-                f"`reconciler force-unlock {lock.id}` removes it.\n"
+                printable(
+                    f"Note: the lock {lock.id} could not be released ({exc}); if no run holds "
+                    f"it, `reconciler force-unlock {lock.id}` removes it."
+                )
+                + "\n"
             )
 
 
 def show_notices(backend: StateBackend, runtime: Runtime) -> None:
     for notice in backend.notices():
-        runtime.err.write(f"Note: {notice}\n")
+        runtime.err.write(f"Note: {printable(notice)}\n")
 
 
 def recorded_state(document: StateDocument | None) -> RecordedState | None:

@@ -1,5 +1,6 @@
 """Showing an apply: each outcome, tracking as it goes (one refreshed line on a terminal, plain
-lines otherwise), and the summary line it ends with."""
+lines otherwise), and the summary line it ends with. What the service says (an address, a
+failure, an error) is shown `printable`."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import TextIO
 from reconciler.applying.executor import Outcome, Result
 from reconciler.applying.tracker import Progress
 from reconciler.durations import format_duration
+from reconciler.escaping import printable
 
 ORDER = ("QUEUED", "PENDING", "IN_PROGRESS", "COMPLETED", "FAILED")
 
@@ -22,7 +24,7 @@ def outcome_line(outcome: Outcome) -> str:
         Result.UNKNOWN: "not confirmed",
     }[outcome.result]
     name = f" as {outcome.job_name!r}" if outcome.job_name != outcome.address.split("/")[-1] else ""
-    return f"{outcome.address}: {verb}{name}: {outcome.message}"
+    return printable(f"{outcome.address}: {verb}{name}: {outcome.message}")
 
 
 class ProgressDisplay:
@@ -57,7 +59,7 @@ class ProgressDisplay:
         if self._line:
             self.out.write("\r\x1b[2K")
             self._line = False
-        self.out.write(text + "\n")
+        self.out.write(printable(text) + "\n")
 
     def close(self) -> None:
         if self._line:

@@ -13,6 +13,7 @@ from reconciler.applying.tracker import Tracker, TrackResult
 from reconciler.digests import Digester
 from reconciler.durations import format_duration
 from reconciler.errors import Cancelled, ReconcilerError, UsageError
+from reconciler.escaping import printable
 from reconciler.exitcodes import ExitCode
 from reconciler.models import JobStatus
 from reconciler.planfile import differences as plan_differences
@@ -92,7 +93,9 @@ class _Apply:
         )
         done: tuple[ExitCode, list[Result]] | None = None
         try:
-            with flushed(session, lambda text: self.runtime.err.write(f"Note: {text}.\n")):
+            with flushed(
+                session, lambda text: self.runtime.err.write(f"Note: {printable(text)}.\n")
+            ):
                 done = self._execute(plan, session)
         except ReconcilerError:
             if done is None:
@@ -116,7 +119,7 @@ class _Apply:
             digest = Digester(
                 reader,
                 self.runtime.clock,
-                lambda text: self.runtime.err.write(f"Note: {text}.\n"),
+                self._note,
             )
             checked = preflight_errors(reader, self.workspace.settings.preflight.max_input_bytes)
         executor = Executor(
@@ -233,6 +236,9 @@ class _Apply:
             )
         return fresh
 
+    def _note(self, text: str) -> None:
+        self.runtime.err.write(f"Note: {printable(text)}.\n")
+
     def _checks(self) -> dict[str, bool]:
         return {
             "skip_preflight": self.options.skip_preflight,
@@ -313,7 +319,9 @@ class _Apply:
         if not result.finished:
             running = sum(1 for r in records if r.status and not r.status.terminal)
             timeout = format_duration(self.options.timeout or 0)
-            why = f"because {result.unreachable}" if result.unreachable else f"after {timeout}"
+            why = f"after {timeout}"
+            if result.unreachable:
+                why = f"because {printable(result.unreachable)}"
             self.unfinished.append(f"{plural(running, 'job')} still running")
             self.runtime.err.write(
                 f"Stopped waiting {why}: {plural(running, 'job')} still running, "

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from reconciler.commands.github import annotated, step_summary
 from reconciler.diagnostics import Location, Severity
+from reconciler.escaping import printable
 from reconciler.exitcodes import CHECK_PRECEDENCE, ExitCode
 from reconciler.models import describe_activity
 from reconciler.planning.attention import Concern
@@ -116,9 +117,9 @@ def check(options: CheckOptions, runtime: Runtime) -> int:
         declared = len(workspace.jobs)  # a job with a plan error has no change
     code, found = classify(plan)
     found += overlaps(plan, workspace.provider)
-    runtime.out.write(plan.target.line() + "\n")
+    runtime.out.write(printable(plan.target.line()) + "\n")
     for finding in found:
-        runtime.out.write(finding.text + "\n")
+        runtime.out.write(printable(finding.text) + "\n")
     completed = sum(1 for c in plan.changes if c.health is Health.COMPLETED and c.in_sync)
     verdict = f"check: {VERDICTS[code]} ({completed} of {declared} declared jobs COMPLETED)"
     runtime.out.write(verdict + "\n")

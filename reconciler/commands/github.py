@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from reconciler.errors import ManifestError
+from reconciler.escaping import printable
 from reconciler.render.github import diagnostics_github
 from reconciler.runtime import Runtime
 
@@ -33,6 +34,6 @@ def step_summary(runtime: Runtime, markdown: str) -> None:
             summary.write(markdown + "\n")
     except OSError as exc:  # the run's own result is what counts
         runtime.err.write(
-            f"Note: could not append to the step summary {path} (GITHUB_STEP_SUMMARY): "
-            f"{exc.strerror or exc}.\n"
+            f"Note: could not append to the step summary {printable(path)} "
+            f"(GITHUB_STEP_SUMMARY): {exc.strerror or exc}.\n"
         )

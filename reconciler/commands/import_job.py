@@ -14,6 +14,7 @@ from pathlib import Path
 
 from reconciler.applying.records import adopted
 from reconciler.errors import ReconcilerError, UsageError
+from reconciler.escaping import printable
 from reconciler.exitcodes import ExitCode
 from reconciler.planning.conflicts import service_differences
 from reconciler.planning.model import EarlierAttempt
@@ -49,7 +50,7 @@ def import_job(options: ImportOptions, runtime: Runtime) -> int:
         )
     provider = workspace.provider
     group = job.spec.dataset_group_arn
-    runtime.out.write(checked_target(provider, [group]).line() + "\n")
+    runtime.out.write(printable(checked_target(provider, [group]).line()) + "\n")
     found = provider.describe_job(options.job_arn)
     tags = provider.list_tags(options.job_arn)
     listed = Observed({group: ObservedGroup(group, True, tuple(provider.list_jobs(group)))})
@@ -102,7 +103,10 @@ def import_job(options: ImportOptions, runtime: Runtime) -> int:
         jobs = {**document.jobs, record.address: record}
         stored = workspace.backend.save(document.model_copy(update={"jobs": jobs}))
     runtime.out.write(
-        f"Imported {found.job_name} ({found.status.value}) as {options.address} into "
-        f"{workspace.backend.describe()} (serial {stored.serial}); nothing was created.\n"
+        printable(
+            f"Imported {found.job_name} ({found.status.value}) as {options.address} into "
+            f"{workspace.backend.describe()} (serial {stored.serial}); nothing was created."
+        )
+        + "\n"
     )
     return ExitCode.OK

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from reconciler.applying.records import forgotten
 from reconciler.boundedjson import TooDeep
 from reconciler.errors import ReconcilerError, UsageError
+from reconciler.escaping import printable
 from reconciler.exitcodes import ExitCode
 from reconciler.render.status import record_json
 from reconciler.runtime import Runtime
@@ -80,7 +81,7 @@ def state_list(options: StateOptions, runtime: Runtime) -> int:
         return ExitCode.OK
     for record in records:
         status = record.status.value if record.status else "INTENDED"
-        runtime.out.write(f"{record.address}\t{record.job_name}\t{status}\n")
+        runtime.out.write(f"{printable(record.address)}\t{printable(record.job_name)}\t{status}\n")
     return ExitCode.OK
 
 

@@ -20,6 +20,7 @@ from reconciler.applying.records import observe
 from reconciler.applying.session import ObservingSession, flushed
 from reconciler.applying.tracker import Tracker
 from reconciler.errors import UsageError
+from reconciler.escaping import printable
 from reconciler.exitcodes import ExitCode
 from reconciler.planning import attention
 from reconciler.providers.interface import Provider
@@ -73,7 +74,7 @@ def status(options: StatusOptions, runtime: Runtime) -> int:
             sleep=runtime.sleep,
             monotonic=runtime.monotonic,
         ),
-        note=lambda text: runtime.err.write(f"Note: {text}.\n"),
+        note=lambda text: runtime.err.write(f"Note: {printable(text)}.\n"),
         monotonic=runtime.monotonic,
     )
     code = ExitCode.OK
@@ -83,7 +84,7 @@ def status(options: StatusOptions, runtime: Runtime) -> int:
     if document.jobs:
         provider = runtime.make_provider(settings)
         target = checked_target(provider, groups)
-        with flushed(session, lambda text: runtime.err.write(f"Note: {text}.\n")):
+        with flushed(session, lambda text: runtime.err.write(f"Note: {printable(text)}.\n")):
             if options.watch:
                 code = _watch(session, provider, settings, options, runtime)
             missing = _look(session, provider, runtime)
@@ -133,7 +134,7 @@ def _watch(
         display.close()
     if result.finished:
         return ExitCode.OK
-    why = f" ({result.unreachable})" if result.unreachable else ""
+    why = f" ({printable(result.unreachable)})" if result.unreachable else ""
     runtime.err.write(f"Stopped watching{why}: some jobs are still running.\n")
     return ExitCode.ERROR if result.unreachable else ExitCode.RUNNING
 

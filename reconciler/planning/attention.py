@@ -1,6 +1,10 @@
 """Jobs that need a person: a FAILED job nothing will retry, and a recorded job the service no
 longer lists. Neither is "no changes": plan, check and status show each with its next step, in
 the same words (this module), and `plan --detailed-exitcode` exits 2 for them.
+
+A next step quotes the commands it names in backticks; the values in it (an address, a job name,
+a manifest's file name) show a backtick of their own as `\\x60`, so every backtick of a next
+step is the tool's (Markdown shows what they quote as code).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from reconciler.diagnostics import Location
+from reconciler.escaping import printable
 from reconciler.models import MAX_ATTEMPTS, DesiredJob, Frozen, JobSpec, JobStatus, RetryPolicy
 
 if TYPE_CHECKING:
@@ -30,7 +35,8 @@ class Attention(Frozen):
     next_step: str  # what to do, as a command where there is one
 
     def line(self) -> str:
-        return f"{self.address}: {self.detail}. Next: {self.next_step}"
+        """The item as one line of a terminal or a log: its values `printable`."""
+        return printable(f"{self.address}: {self.detail}. Next: {self.next_step}")
 
 
 def failed(
@@ -46,11 +52,12 @@ def failed(
     retries it (its `policy` says so), or retry it once (`apply --retry`), or at every apply
     (`onFailure: retry`)."""
     detail = f"{job_name} FAILED ({reason or 'no reason given'})"
+    shown, retry_name = _unquoted(address), _unquoted(spec.derived_name(attempt + 1))
     retrying = policy is not None and policy.on_failure == "retry"
     if policy is not None and retrying and attempt < policy.max_attempts:
         step = (
             f"fix the input; the next `reconciler apply` retries it as "
-            f"{spec.derived_name(attempt + 1)} (onFailure: retry, attempt {attempt + 1} of "
+            f"{retry_name} (onFailure: retry, attempt {attempt + 1} of "
             f"{policy.max_attempts})"
         )
     elif attempt >= MAX_ATTEMPTS:
@@ -59,7 +66,7 @@ def failed(
             "with another jobName"
         )
     else:
-        where = f" ({source})" if source else ""
+        where = f" ({_unquoted(str(source))})" if source else ""
         if policy is None:  # the manifests were not read: their policy is not known
             always = "unless its manifest retries it (`reconciler plan` says)"
         elif retrying:
@@ -67,10 +74,15 @@ def failed(
         else:
             always = f"or add `onFailure: retry` to it{where}"
         step = (
-            f"fix the input, then `reconciler apply --retry {address}` creates one more attempt "
-            f"({spec.derived_name(attempt + 1)}); {always}"
+            f"fix the input, then `reconciler apply --retry {shown}` creates one more attempt "
+            f"({retry_name}); {always}"
         )
     return Attention(address=address, concern=Concern.FAILED, detail=detail, next_step=step)
+
+
+def _unquoted(value: str) -> str:
+    """A value as a next step holds it: its own backticks as `\\x60` (see the module)."""
+    return value.replace("`", "\\x60")
 
 
 def of_recorded(
@@ -109,8 +121,8 @@ def missing(address: str, job_name: str) -> Attention:
         detail=f"{job_name} is no longer listed by the service (drift)",
         next_step=(
             "check whether the job or its dataset group was deleted out of band; then "
-            f"`reconciler state rm {address}` lets the next plan create it again, or remove it "
-            "from the manifests and apply forgets it"
+            f"`reconciler state rm {_unquoted(address)}` lets the next plan create it again, or "
+            "remove it from the manifests and apply forgets it"
         ),
     )
 

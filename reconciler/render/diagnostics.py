@@ -16,10 +16,11 @@ every file and document, and the dataset groups and jobs that passed checking.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 
 from reconciler.diagnostics import Diagnostic, Severity
+from reconciler.escaping import printable
+from reconciler.render.escape import json_text
 
 
 def plural(count: int, word: str, many: str | None = None) -> str:
@@ -29,8 +30,9 @@ def plural(count: int, word: str, many: str | None = None) -> str:
 
 
 def diagnostics_text(diagnostics: Sequence[Diagnostic]) -> str:
-    """One `file:line:col: message` line each, then the count."""
-    lines = [str(d) for d in diagnostics]
+    """One `file:line:col: message` line each (`printable`: a file name or a value quoted in a
+    message never breaks the line), then the count."""
+    lines = [printable(str(d)) for d in diagnostics]
     lines.append(f"{plural(len(diagnostics), 'problem')} found; nothing was changed.")
     return "\n".join(lines) + "\n"
 
@@ -64,4 +66,4 @@ def validation_json(diagnostics: Sequence[Diagnostic], counts: Mapping[str, int]
         "summary": {**counts, "errors": errors, "warnings": warnings},
         "diagnostics": [d.to_json() for d in diagnostics],
     }
-    return json.dumps(report, indent=2) + "\n"
+    return json_text(report)

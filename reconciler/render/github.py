@@ -3,7 +3,8 @@
 diff; and the Markdown of a check for the job's step summary.
 
 Workflow commands are lines on stdout: `::error file=F,line=L,col=C,title=T::MESSAGE`, where the
-message escapes `%`, CR and LF, and property values `:` and `,` as well.
+message escapes `%`, CR and LF, and property values `:` and `,` as well
+(`reconciler.render.escape`); a message's lines are the tool's, each value in them one line.
 """
 
 from __future__ import annotations
@@ -11,21 +12,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from reconciler.diagnostics import Diagnostic, Location, Severity
+from reconciler.escaping import printable
 from reconciler.exitcodes import ExitCode
 from reconciler.models import Target
 from reconciler.planning.attention import Concern
 from reconciler.planning.model import Plan
+from reconciler.render.escape import command_data, command_property, markdown
 
 CHECK_MARKER = "<!-- reconciler-check -->"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
-
-
-def _data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _property(text: str) -> str:
-    return _data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def command(level: str, message: str, location: Location | None = None, title: str = "") -> str:
@@ -33,20 +28,20 @@ def command(level: str, message: str, location: Location | None = None, title: s
     properties = []
     if location is not None:
         properties += [
-            f"file={_property(location.file)}",
+            f"file={command_property(location.file)}",
             f"line={location.line}",
             f"col={location.column}",
         ]
     if title:
-        properties.append(f"title={_property(title)}")
+        properties.append(f"title={command_property(title)}")
     head = f"::{level} {','.join(properties)}" if properties else f"::{level}"
-    return f"{head}::{_data(message)}"
+    return f"{head}::{command_data(message)}"
 
 
 def diagnostics_github(diagnostics: Sequence[Diagnostic]) -> str:
     """Each manifest problem as an annotation at its place."""
     lines = [
-        command(_LEVEL[d.severity], d.message, d.location, title="reconciler validate")
+        command(_LEVEL[d.severity], printable(d.message), d.location, title="reconciler validate")
         for d in diagnostics
     ]
     return "".join(f"{line}\n" for line in lines)
@@ -59,7 +54,7 @@ def plan_github(plan: Plan) -> str:
     lines = [
         command(
             _LEVEL[d.severity],
-            "\n".join(filter(None, (d.summary, d.detail))),
+            "\n".join(filter(None, (printable(d.summary), d.detail))),
             d.source,
             title=f"reconciler plan: {d.address}" if d.address else "reconciler plan",
         )
@@ -69,7 +64,7 @@ def plan_github(plan: Plan) -> str:
     lines += [
         command(
             "warning",
-            f"{item.detail}. Next: {item.next_step}",
+            printable(f"{item.detail}. Next: {item.next_step}"),
             Location.parse(item.address)
             if item.concern is Concern.UNMATCHED  # its address is the selector's place
             else sources.get(item.address),
@@ -98,8 +93,8 @@ def check_github(found: Iterable[tuple[ExitCode, str, Location | None]]) -> str:
 def check_markdown(verdict: str, lines: Sequence[str], target: Target, ok: bool) -> str:
     """The check for a step summary or an issue: the verdict, the target, what keeps it red."""
     icon = "✅" if ok else "❌"
-    shown = ["- " + line.replace("|", "\\|") for line in lines[:500]]
+    shown = ["- " + markdown(line) for line in lines[:500]]
     if len(lines) > 500:
         shown.append(f"- … and {len(lines) - 500} more")
-    body = [f"{icon} **{verdict}**", "", f"**{target.line()}**", "", *shown]
+    body = [f"{icon} **{markdown(verdict)}**", "", f"**{markdown(target.line())}**", "", *shown]
     return "\n".join([*body, "", CHECK_MARKER]) + "\n"

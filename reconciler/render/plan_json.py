@@ -6,17 +6,18 @@ Terraform's keys (`format_version`, `resource_changes[]` with `address`, `type`,
 ["create"], retry -> ["create"] (a new job), import -> ["no-op"] with `importing`, forget ->
 ["forget"], no-op -> ["no-op"]. Our own additions: `reconciler` (action, reason, health, queue),
 `summary`, `quota`, `fanout` (each document with targets: `source`, `how`, `groups`,
-`new_groups`, `jobs`), `diagnostics`, `api_calls`.
+`new_groups`, `jobs`), `diagnostics`, `api_calls`. Values are the data they are
+(`reconciler.render.escape.json_text`).
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from reconciler import __version__
 from reconciler.diagnostics import Severity
 from reconciler.planning.model import Action, Change, Plan
+from reconciler.render.escape import json_text
 from reconciler.render.values import RESOURCE_TYPE, job_values, recorded_values
 
 _ACTIONS = {
@@ -132,4 +133,4 @@ def _resource_change(change: Change) -> dict[str, Any]:
 
 
 def render_json(plan: Plan) -> str:
-    return json.dumps(plan_document(plan), indent=2) + "\n"
+    return json_text(plan_document(plan))

@@ -5,7 +5,8 @@ need a person with their next steps, problems, and the unchanged jobs as a count
 
 The whole comment always fits GitHub's limit (`COMMENT_LIMIT` characters): tables are cut with
 "… and N more; full plan in the job artifact" where they must be. A hidden marker (`MARKER`) lets
-CI find its own comment and update it in place.
+CI find its own comment and update it in place: it is the comment's last line, and no value can
+write it again (every value is escaped, `reconciler.render.escape`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from reconciler.diagnostics import Severity
 from reconciler.planning.attention import summary as attention_summary
 from reconciler.planning.model import Action, Change, Plan
 from reconciler.render.diagnostics import plural
+from reconciler.render.escape import code, markdown, prose
 from reconciler.render.values import (
     checks_sentence,
     fanout_lines,
@@ -71,9 +73,11 @@ def render_markdown(plan: Plan, *, limit: int = COMMENT_LIMIT) -> str:
     text = _render(plan, _capped(caps, low))
     if len(text) <= limit:
         return text
-    # Even the bare outline is too long (a very long target or headline): cut it whole.
-    tail = f"\n\n… cut; full plan in the job artifact\n{MARKER}\n"
-    return text[: limit - len(tail)] + tail
+    # Even the bare outline is too long (a very long target or headline): cut it whole, at the
+    # end of a line (never inside an escape, a tag or a code span).
+    tail = f"\n… cut; full plan in the job artifact\n{MARKER}\n"
+    cut = text[: limit - len(tail)]
+    return cut[: cut.rfind("\n") + 1] + tail
 
 
 def _capped(caps: _Caps, rows: int) -> _Caps:
@@ -109,10 +113,10 @@ def headline(plan: Plan) -> str:
 
 
 def _render(plan: Plan, caps: _Caps) -> str:
-    lines = [headline(plan), "", f"**{plan.target.line()}**", ""]
+    lines = [headline(plan), "", f"**{markdown(plan.target.line())}**", ""]
     fanout = fanout_lines(plan)
     if fanout:
-        shown = [f"- {_cell(line)}" for line in fanout[: caps.fanout]]
+        shown = [f"- {markdown(line)}" for line in fanout[: caps.fanout]]
         lines += ["**Fan-out:**", "", *shown, *_more(len(fanout) - caps.fanout, "documents"), ""]
     changing = [c for c in plan.changes if not c.in_sync]
     if changing:
@@ -130,7 +134,7 @@ def _render(plan: Plan, caps: _Caps) -> str:
         lines += ["#### ⚠️ Needs attention", "", "| Job | What the service says | Next step |"]
         lines.append("|---|---|---|")
         lines += [
-            f"| `{item.address}` | {_cell(item.detail)} | {_cell(item.next_step)} |"
+            f"| {code(item.address)} | {markdown(item.detail)} | {prose(item.next_step)} |"
             for item in plan.attention[: caps.attention]
         ]
         lines += _more(len(plan.attention) - caps.attention)
@@ -138,16 +142,17 @@ def _render(plan: Plan, caps: _Caps) -> str:
     problems = [d for d in plan.diagnostics if d.severity is not Severity.INFO]
     for diagnostic in problems[: caps.problems]:
         label = "Error" if diagnostic.severity is Severity.ERROR else "Warning"
-        where = f" (`{diagnostic.source}`)" if diagnostic.source else ""
-        lines.append(f"> **{label}:** {_cell(diagnostic.summary)}{where}")
-        lines.extend(f"> {_cell(line)}" for line in diagnostic.detail.splitlines())
+        where = f" ({code(str(diagnostic.source))})" if diagnostic.source else ""
+        lines.append(f"> **{label}:** {markdown(diagnostic.summary)}{where}")
+        if diagnostic.detail:
+            lines.extend(f"> {markdown(line)}" for line in diagnostic.detail.split("\n"))
         lines.append("")
     if len(problems) > caps.problems:
         lines += [*_more(len(problems) - caps.problems, "problems"), ""]
     lines += _unchanged(plan, caps.names)
     calls = ", ".join(f"{name} {count}" for name, count in sorted(plan.api_calls.items()))
     lines.append(
-        f"<sub>reconciler {__version__} · state `{plan.state_location}`"
+        f"<sub>reconciler {__version__} · state {code(plan.state_location)}"
         + (f" · API calls: {calls}" if calls else "")
         + "</sub>"
     )
@@ -164,7 +169,7 @@ def _unchanged(plan: Plan, names: int) -> list[str]:
     summary = f"Unchanged: {plural(len(unchanged), 'job')} ({shown})"
     if names == 0:
         return [summary, ""]
-    listed = ", ".join(f"`{c.address}`" for c in unchanged[:names])
+    listed = ", ".join(code(c.address) for c in unchanged[:names])
     more = len(unchanged) - names
     tail = f", … and {more} more" if more > 0 else ""
     return [f"<details><summary>{summary}</summary>", "", listed + tail, "", "</details>", ""]
@@ -178,17 +183,13 @@ def _more(count: int, what: str = "rows") -> list[str]:
 
 def _row(change: Change, flagged: set[str]) -> str:
     action = _ICON[change.action] + (
-        f" (held: {change.held})" if change.held else " (queued)" if change.queued else ""
+        f" (held: {markdown(change.held)})" if change.held else " (queued)" if change.queued else ""
     )
     name = change.job_name
     if change.desired is not None and change.desired.job_name != name:
         name = f"{change.desired.job_name} → {name}"
     warn = "⚠️ " if change.address in flagged else ""
     return (
-        f"| {action} | {warn}`{change.address}` | `{name}` | "
-        f"`{short_group(change.dataset_group_arn)}` | {_cell(change.detail)} |"
+        f"| {action} | {warn}{code(change.address)} | {code(name)} | "
+        f"{code(short_group(change.dataset_group_arn))} | {markdown(change.detail)} |"
     )
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")

@@ -2,7 +2,7 @@
 
 Symbols: `+` create, `<=` import (state only), `~>` retry (a new job), `-` forget. Colours only
 when asked (the command asks on a TTY without NO_COLOR). CSV contents never appear: only
-locations.
+locations. Every value from outside is `printable` (a detail's lines are the tool's own).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections import Counter
 from typing import Any
 
 from reconciler.diagnostics import Severity
+from reconciler.escaping import printable, printable_lines
 from reconciler.planning.attention import Concern
 from reconciler.planning.attention import summary as attention_summary
 from reconciler.planning.model import Action, Change, Plan, PlanDiagnostic
@@ -40,10 +41,10 @@ class _Paint:
 
 def render_text(plan: Plan, *, color: bool = False) -> str:
     paint = _Paint(color)
-    lines: list[str] = [plan.target.line(), ""]
+    lines: list[str] = [printable(plan.target.line()), ""]
     fanout = fanout_lines(plan)
     if fanout:
-        lines += ["Fan-out:", *(f"  {line}" for line in fanout), ""]
+        lines += ["Fan-out:", *(f"  {printable(line)}" for line in fanout), ""]
     changing = [c for c in plan.changes if not c.in_sync and c.action is not Action.IMPORT]
     if changing:
         lines.append("Reconciler will perform the following actions:")
@@ -71,7 +72,7 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
         notes.append("Refreshed from the service:")
         for refreshed in plan.refreshed:
             before = refreshed.before.value if refreshed.before else "(none)"
-            notes.append(f"  {refreshed.address}: {before} -> {refreshed.after.value}")
+            notes.append(f"  {printable(refreshed.address)}: {before} -> {refreshed.after.value}")
     if notes:
         lines.extend([*notes, ""])
     for diagnostic in plan.diagnostics:
@@ -89,30 +90,33 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
 
 def _block(change: Change, paint: _Paint) -> list[str]:
     symbol = _SYMBOL[change.action]
+    held = printable(change.held or "")
     head = {
-        Action.CREATE: f"will be held ({change.held})"
-        if change.held
+        Action.CREATE: f"will be held ({held})"
+        if held
         else ("will be queued" if change.queued else "will be created"),
         Action.IMPORT: "will be imported",
-        Action.RETRY: f"will be retried as {change.job_name!r}"
-        + (f" (held: {change.held})" if change.held else " (queued)" if change.queued else ""),
+        Action.RETRY: f"will be retried as {printable(repr(change.job_name))}"
+        + (f" (held: {held})" if held else " (queued)" if change.queued else ""),
         Action.FORGET: "will be forgotten",
     }[change.action]
-    lines = [paint(f"  # {change.address} {head}", "bold") + f": {change.detail}"]
-    lines.append(paint(f"  {symbol} data_deletion_job {json.dumps(change.job_name)} {{", symbol))
+    address = printable(change.address)
+    lines = [paint(f"  # {address} {head}", "bold") + f": {printable(change.detail)}"]
+    lines.append(paint(f"  {symbol} data_deletion_job {_json(change.job_name)} {{", symbol))
     values = job_values(change.after) if change.after else None
     if change.action is Action.FORGET and change.recorded is not None:
-        lines.append(f"      id = {json.dumps(change.recorded.arn)}")
+        lines.append(f"      id = {_json(change.recorded.arn)}")
     elif values is not None:
         flat = {**values, "dataLocation": values["dataSource"]["dataLocation"]}
         width = max(len(f) for f in _FIELDS)
         for field in _FIELDS:
             lines.append(paint(f"      {symbol} {field:<{width}} = {_show(flat[field])}", symbol))
         if change.action is Action.IMPORT:
-            lines.append(f"        {'id':<{width}} = {json.dumps(values['dataDeletionJobArn'])}")
+            lines.append(f"        {'id':<{width}} = {_json(values['dataDeletionJobArn'])}")
             if change.earlier:
                 shown = ", ".join(
-                    f"{e.job_name} ({e.seen.status.value if e.seen else 'not in the service'})"
+                    f"{printable(e.job_name)} "
+                    f"({e.seen.status.value if e.seen else 'not in the service'})"
                     for e in change.earlier
                 )
                 lines.append(f"        {'earlier':<{width}} = {shown}")
@@ -125,22 +129,29 @@ def _block(change: Change, paint: _Paint) -> list[str]:
 
 def _show(value: Any) -> str:
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{k} = {json.dumps(v)}" for k, v in sorted(value.items())) + "}"
-    return json.dumps(value)
+        pairs = (f"{printable(k)} = {_json(v)}" for k, v in sorted(value.items()))
+        return "{" + ", ".join(pairs) + "}"
+    return _json(value)
+
+
+def _json(value: Any) -> str:
+    """A value as a JSON literal (controls escaped by JSON), printable in a CI log too."""
+    return printable(json.dumps(value))
 
 
 def _diagnostic(diagnostic: PlanDiagnostic, paint: _Paint) -> list[str]:
     label = {Severity.ERROR: "Error", Severity.WARNING: "Warning", Severity.INFO: "Note"}
     style = "error" if diagnostic.severity is Severity.ERROR else "warning"
-    lines = [paint(f"{label[diagnostic.severity]}: ", style) + diagnostic.summary]
+    lines = [paint(f"{label[diagnostic.severity]}: ", style) + printable(diagnostic.summary)]
     where = []
     if diagnostic.source:
-        where.append(f"on {diagnostic.source}")
+        where.append(f"on {printable(str(diagnostic.source))}")
     if diagnostic.address:
-        where.append(f"({diagnostic.address})")
+        where.append(f"({printable(diagnostic.address)})")
     if where:
         lines.append("  " + " ".join(where))
-    lines.extend(f"  {line}" for line in diagnostic.detail.splitlines())
+    if diagnostic.detail:
+        lines.extend(f"  {line}" for line in printable_lines(diagnostic.detail).split("\n"))
     lines.append("")
     return lines
 

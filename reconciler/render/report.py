@@ -1,12 +1,17 @@
 """The erasure evidence (`reconciler report`) as Markdown for a ticket, JSON (a stable, documented
 schema: `reportVersion` 1) and CSV (one row per attempt). Inputs appear as locations, SHA-256
-digests and counts: never a line of a file."""
+digests and counts: never a line of a file.
+
+Every value from the state, the service, S3 or git is escaped for its format
+(`reconciler.render.escape`): Markdown and HTML in the Markdown; in the CSV each cell is one line
+with its controls shown as escapes (`\\n`), never a formula; the JSON holds the values as they
+are.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +19,7 @@ from pydantic.alias_generators import to_camel
 
 from reconciler.evidence import JobEvidence, Report, RequestEvidence, Verdict
 from reconciler.render.diagnostics import plural
+from reconciler.render.escape import code, csv_cell, json_text, markdown
 from reconciler.render.values import short_group
 
 REPORT_VERSION = 1
@@ -57,7 +63,7 @@ def report_document(report: Report) -> dict[str, Any]:
 
 
 def render_report_json(report: Report) -> str:
-    return json.dumps(report_document(report), indent=2) + "\n"
+    return json_text(report_document(report))
 
 
 def _camel(value: Any) -> Any:
@@ -77,7 +83,7 @@ def render_report_csv(report: Report) -> str:
             for attempt in job.attempts:
                 commit = job.commit
                 writer.writerow(
-                    _cell(value)
+                    csv_cell(value)
                     for value in (
                         request.request,
                         request.verdict.value,
@@ -107,12 +113,6 @@ def render_report_csv(report: Report) -> str:
     return out.getvalue()
 
 
-def _cell(value: object) -> str:
-    """A CSV cell a spreadsheet shows as text (never as a formula)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _time(value: datetime | None) -> str | None:
     """UTC, whatever the zone the time was read in (botocore answers in the local one)."""
     if value is None:
@@ -121,10 +121,10 @@ def _time(value: datetime | None) -> str | None:
 
 
 def render_report_markdown(report: Report) -> str:
-    lines = ["# Erasure evidence", "", f"**{report.target}**", ""]
+    lines = ["# Erasure evidence", "", f"**{markdown(report.target)}**", ""]
     scope = []
     if report.request:
-        scope.append(f"request `{report.request}`")
+        scope.append(f"request {code(report.request)}")
     if report.since:
         scope.append(f"jobs created since {_time(report.since)}")
     seen = (
@@ -133,7 +133,7 @@ def render_report_markdown(report: Report) -> str:
         else "statuses as the state last saw them (`--refresh` asks the service)"
     )
     lines.append(
-        f"State: `{report.state_location}` · generated {_time(report.generated)} · {seen}"
+        f"State: {code(report.state_location)} · generated {_time(report.generated)} · {seen}"
         + (f" · {', '.join(scope)}" if scope else "")
     )
     lines.append("")
@@ -143,14 +143,14 @@ def render_report_markdown(report: Report) -> str:
         lines += _request(request)
     lines += _models(report)
     for note in report.notes:
-        lines += [f"> Note: {note}", ""]
+        lines += [f"> Note: {markdown(note)}", ""]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
 def _request(request: RequestEvidence) -> list[str]:
     groups = {job.dataset_group_arn for job in request.jobs}
     lines = [
-        f"## {request.request}: {_ICON[request.verdict]} {request.verdict.value}",
+        f"## {markdown(request.request)}: {_ICON[request.verdict]} {request.verdict.value}",
         "",
         f"{plural(len(request.jobs), 'job')} in {plural(len(groups), 'dataset group')}; "
         f"{plural(request.num_deleted, 'record')} deleted."
@@ -167,14 +167,15 @@ def _request(request: RequestEvidence) -> list[str]:
         for attempt in job.attempts:
             status = attempt.status.value if attempt.status else "not created"
             if attempt.failure_reason:
-                status += f" ({_md(attempt.failure_reason)})"
+                status += f" ({markdown(attempt.failure_reason)})"
             rows = sum(d.rows for d in attempt.inputs)
             shown = f"{plural(rows, 'user row')}" if attempt.inputs else "not read"
             lines.append(
-                f"| `{job.address}` | {attempt.attempt} | `{attempt.job_name}` | {status} | "
+                f"| {code(job.address)} | {attempt.attempt} | {code(attempt.job_name)} | "
+                f"{status} | "
                 f"{_time(attempt.created) or '-'} | {_time(attempt.completed) or '-'} | "
                 f"{attempt.num_deleted if attempt.num_deleted is not None else '-'} | "
-                f"`{attempt.input_location}`: {shown} |"
+                f"{code(attempt.input_location)}: {shown} |"
             )
     lines.append("")
     for job in request.jobs:
@@ -184,10 +185,10 @@ def _request(request: RequestEvidence) -> list[str]:
 
 
 def _provenance(job: JobEvidence) -> list[str]:
-    lines = [f"- `{job.address}` in `{job.dataset_group_arn}`"]
+    lines = [f"- {code(job.address)} in {code(job.dataset_group_arn)}"]
     if job.forgotten:
         lines.append("  - no longer declared (kept in the state's audit trail; not in the verdict)")
-    declared = f"`{job.declared}`" if job.declared else "not known"
+    declared = code(job.declared) if job.declared else "not known"
     if job.forgotten:
         lines.append(f"  - declared at {declared} when applied; no commit is named for it now")
     elif job.commit is None:
@@ -197,14 +198,14 @@ def _provenance(job: JobEvidence) -> list[str]:
     else:
         c = job.commit
         lines.append(
-            f"  - declared at {declared}, commit `{c.sha[:12]}` by {_md(c.author)} "
-            f"<{_md(c.author_email)}> on {_time(c.time)}: {_md(c.summary)}"
+            f"  - declared at {declared}, commit {code(c.sha[:12])} by {markdown(c.author)} "
+            f"&lt;{markdown(c.author_email)}&gt; on {_time(c.time)}: {markdown(c.summary)}"
         )
     for attempt in job.attempts:
         for digest in attempt.inputs:
             lines.append(
-                f"  - attempt {attempt.attempt} input `{digest.location}`: sha256 "
-                f"`{digest.sha256}`, {plural(digest.rows, 'user row')}, {digest.bytes} bytes "
+                f"  - attempt {attempt.attempt} input {code(digest.location)}: sha256 "
+                f"{code(digest.sha256)}, {plural(digest.rows, 'user row')}, {digest.bytes} bytes "
                 f"(read at {digest.at}, {_time(digest.read)})"
             )
     return lines
@@ -217,25 +218,21 @@ def _models(report: Report) -> list[str]:
     for group in report.models:
         name = short_group(group.dataset_group_arn)
         if group.note:
-            lines.append(f"- `{name}`: not examined ({_md(group.note)})")
+            lines.append(f"- {code(name)}: not examined ({markdown(group.note)})")
         elif not group.retrain:
             lines.append(
-                f"- `{name}`: ✅ no custom solution's latest version predates its last deletion "
-                f"({_time(group.last_deletion)})"
+                f"- {code(name)}: ✅ no custom solution's latest version predates its last "
+                f"deletion ({_time(group.last_deletion)})"
             )
         else:
             lines.append(
-                f"- `{name}`: ⚠️ retrain to remove deleted users from these models (their "
+                f"- {code(name)}: ⚠️ retrain to remove deleted users from these models (their "
                 f"latest ACTIVE version predates the deletion of {_time(group.last_deletion)}):"
             )
             lines += [
-                f"  - solution `{r.solution_name}` (`{r.solution_arn}`): version created "
+                f"  - solution {code(r.solution_name)} ({code(r.solution_arn)}): version created "
                 f"{_time(r.version_created)}"
                 for r in group.retrain
             ]
     lines.append("")
     return lines
-
-
-def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")

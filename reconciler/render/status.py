@@ -4,12 +4,12 @@ need a person, each with its next step (the same words as the plan's).
 The JSON is an object: `target` (where the jobs live), `jobs` (one flat record each, camelCase:
 address, spec, specDigest, manifest, jobName, arn, intended, status, numDeleted, failureReason,
 created, lastUpdated, history, attempts, forgotten), `attention` and `summary`. A job the
-service no longer lists has the status MISSING (the state keeps what was seen last).
+service no longer lists has the status MISSING (the state keeps what was seen last). Values from
+the state and the service are escaped for each format (`printable`, `reconciler.render.escape`).
 """
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,10 +19,12 @@ from typing import Any
 from pydantic.alias_generators import to_camel
 
 from reconciler.durations import format_duration
+from reconciler.escaping import printable
 from reconciler.models import ServiceJob, Target
 from reconciler.planning.attention import Attention
 from reconciler.planning.attention import summary as attention_summary
 from reconciler.render.diagnostics import plural
+from reconciler.render.escape import code, json_text, markdown, prose
 from reconciler.state.document import JobRecord
 
 COLUMNS = ("ADDRESS", "JOB", "STATUS", "AGE", "DELETED", "FAILURE REASON")
@@ -77,26 +79,26 @@ def _attention_lines(view: StatusView) -> list[str]:
 
 
 def render_status_text(view: StatusView) -> str:
-    rows = [COLUMNS, *(_row(view, r) for r in view.records)]
+    rows = [COLUMNS, *(tuple(map(printable, _row(view, r))) for r in view.records)]
     widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
     lines = [
         "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
         for row in rows
     ]
-    head = [view.target.line(), ""] if view.target else []
+    head = [printable(view.target.line()), ""] if view.target else []
     return "\n".join([*head, *lines, "", _summary(view), *_attention_lines(view)]) + "\n"
 
 
 def render_status_markdown(view: StatusView) -> str:
     lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     for record in view.records:
-        cells = [c.replace("|", "\\|") for c in _row(view, record)]
+        cells = [markdown(c) for c in _row(view, record)]
         if record.address in {a.address for a in view.attention}:
             cells[2] = f"⚠️ {cells[2]}"
         lines.append("| " + " | ".join(cells) + " |")
-    head = [f"**{view.target.line()}**", ""] if view.target else []
+    head = [f"**{markdown(view.target.line())}**", ""] if view.target else []
     attention = [
-        f"- ⚠️ `{a.address}`: {a.detail}. Next: {a.next_step}".replace("|", "\\|")
+        f"- ⚠️ {code(a.address)}: {markdown(a.detail)}. Next: {prose(a.next_step)}"
         for a in view.attention
     ]
     if attention:
@@ -121,7 +123,7 @@ def render_status_json(view: StatusView) -> str:
         "attention": [_camel(a.model_dump(mode="json")) for a in view.attention],
         "summary": {"jobs": len(tracked), "byStatus": dict(counts), "recordsDeleted": deleted},
     }
-    return json.dumps(document, indent=2) + "\n"
+    return json_text(document)
 
 
 def _camel(values: dict[str, Any]) -> dict[str, Any]:

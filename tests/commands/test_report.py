@@ -152,7 +152,7 @@ def test_one_request_as_markdown_gives_the_whole_answer(history: Project) -> Non
     assert "| `shop-eu/retried` | 2 | `retried-r2` | COMPLETED |" in text
     sha = hashlib.sha256(GOOD.encode()).hexdigest()
     assert f"input `s3://acme-privacy/done.csv`: sha256 `{sha}`, 3 user rows" in text
-    assert "commit `" in text and "by Dana Protection <dpo@example.com>" in text
+    assert "commit `" in text and "by Dana Protection &lt;dpo@example.com&gt;" in text
     assert "retrain to remove deleted users from these models" in text
     assert "solution `old-model`" in text and "new-model" not in text
 
