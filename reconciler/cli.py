@@ -412,7 +412,13 @@ def emulator() -> None:
     type=click.Path(path_type=Path),
     help="The emulator's settings file (default: provider.emulatorConfig of the manifests).",
 )
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to bind (::1 for IPv6 loopback); any but loopback is warned of: the emulator "
+    "has no authentication.",
+)
 @click.option(
     "--port",
     type=click.IntRange(0, 65535),

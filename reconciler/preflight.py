@@ -8,16 +8,21 @@ emulator's directory):
 - `s3://BUCKET/KEY.csv`: the object exists (HeadObject); `s3://BUCKET/PREFIX/`: at least one
   `.csv` object under the prefix, recursively (ListObjectsV2, every page);
 - all of it together is at most `preflight.maxInputBytes`;
-- each file's first line is the header `USER_ID` (a ranged GET of its first bytes); a file with
-  no data rows is a warning.
+- each file's first line is the header `USER_ID` (a ranged GET of its first `HEAD_BYTES`); a
+  file with no data rows is a warning;
+- every row in those bytes is blank or one USER_ID, as the service reads them: a row with more
+  than one column (a comma outside quotes), a quote it does not close, a NUL, a carriage return
+  that does not end it, or bytes that are not UTF-8 refuses the job. A row the read cuts short is
+  checked as far as it was read. Rows past the first `HEAD_BYTES` are not read here.
 
 A file's contents are never quoted: a wrong header is "the first line is not the header
-USER_ID" (in a file without one, the first line is a user ID). Each location is read once, however
-many jobs name it.
+USER_ID" (in a file without one, the first line is a user ID), a wrong row is named by its number
+(the header is row 1). Each location is read once, however many jobs name it.
 """
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -130,6 +135,52 @@ def _header_problem(head: bytes, item: InputObject) -> tuple[bool, str] | None:
         return True, "the first line is not UTF-8 text"
     if text.strip() not in ("USER_ID", '"USER_ID"'):  # one column, quoted or not; nothing else
         return True, "the first line is not the header USER_ID"
+    bad = first_bad_row(rest, whole=item.size <= len(head))
+    if bad is not None:
+        number, why = bad
+        return True, f"row {number} is not a USER_ID row: {why}"
     if item.size <= len(head) and not rest.strip():
         return False, "has no data rows (only the USER_ID header): its job would delete nobody"
+    return None
+
+
+def first_bad_row(rows: bytes, *, whole: bool) -> tuple[int, str] | None:
+    """The number of the first of `rows` (the bytes after the header line: row 2 on) that is
+    neither blank nor one USER_ID, and why; None where each is. `whole` False: the file goes on,
+    and the last row, cut short, is checked as far as it goes."""
+    lines = rows.split(b"\n")
+    for number, line in enumerate(lines, start=2):
+        why = _row_problem(line, complete=whole or number < len(lines) + 1)
+        if why is not None:
+            return number, why
+    return None
+
+
+def _row_problem(line: bytes, *, complete: bool) -> str | None:
+    """Why one line is not a USER_ID row (CRLF ends allowed), or None; never quoting it."""
+    line = line.removesuffix(b"\r")
+    if b"\0" in line:
+        return "it holds a NUL byte"
+    if b"\r" in line:
+        return "it holds a carriage return that does not end it"
+    try:
+        text = codecs.getincrementaldecoder("utf-8")().decode(line, final=complete)
+    except UnicodeDecodeError:
+        return "it is not UTF-8 text"
+    quoted = False
+    index = 0
+    while index < len(text):  # a CSV field: quoted only where a quote opens it
+        char = text[index]
+        if quoted and char == '"':
+            if text.startswith('"', index + 1):
+                index += 1  # "" inside quotes is one quote
+            else:
+                quoted = False
+        elif not quoted and char == '"' and index == 0:
+            quoted = True
+        elif not quoted and char == ",":
+            return "it has more than one column"
+        index += 1
+    if quoted and complete:
+        return "a quote in it is not closed"
     return None

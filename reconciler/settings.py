@@ -6,6 +6,7 @@ They come from the `kind: Settings` document of the manifests tree, then environ
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Literal
@@ -33,30 +34,36 @@ class _Config(BaseModel):
 
 
 def _url(value: str) -> str:
-    """An http(s) URL that can be used: a host, a port that is a number, brackets that close."""
+    """An http(s) URL that can be used: a host, a port that is a number, brackets that close.
+    What is wrong is said with its password hidden (`shown_url`)."""
+    if any(char.isspace() or not char.isprintable() for char in value):
+        raise ValueError("the URL holds a space or a control character: percent-encode it")
     try:
         parts = urlsplit(value)
         parts.port  # noqa: B018 (reading the port checks it)
-    except ValueError as exc:
-        raise ValueError(f"{value!r} is not a usable URL ({exc})") from None
+    except ValueError as exc:  # urllib's words may quote the netloc: the password with it
+        why = str(exc)
+        if why.startswith("Port"):
+            why = "the port is not a number from 0 to 65535"
+        elif "IPv6" not in why:
+            why = "the host holds characters a URL may not"
+        raise ValueError(shown_url(f"{value!r} is not a usable URL ({why})")) from None
     if not parts.hostname:
-        raise ValueError(f"{value!r} names no host: use e.g. http://127.0.0.1:4599")
+        raise ValueError(shown_url(f"{value!r} names no host: use e.g. http://127.0.0.1:4599"))
     return value
 
 
 Url = Annotated[str, Field(pattern=r"^https?://"), AfterValidator(_url)]
 
+# a URL's scheme, then its userinfo: all up to its last "@" (a password may hold "/", ":", "@")
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)\S*@")
 
-def shown_url(url: str) -> str:
-    """`url` as it may be printed: a password (or a whole user:password) in it is hidden."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    netloc = f"***@{host}" + (f":{parts.port}" if parts.port else "")
-    return parts._replace(netloc=netloc).geturl()
+
+def shown_url(text: str) -> str:
+    """`text`, a URL or a message that holds URLs (botocore's, a validation error's), as it may
+    be printed: the userinfo (`user:password@`) of every URL in it is hidden as `***@`. The one
+    way an endpoint URL is shown, wherever it is shown."""
+    return _USERINFO.sub(r"\1***@", text)
 
 
 class ProviderSettings(_Config):

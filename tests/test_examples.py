@@ -21,6 +21,7 @@ import yaml
 
 from reconciler.render.github import CHECK_MARKER
 from reconciler.render.plan_markdown import MARKER
+from tests.commands.conftest import failing_rows
 from tests.conftest import REPO
 from tests.s3server import s3_client
 
@@ -180,7 +181,7 @@ def test_the_workflows_run_a_request_from_pull_request_to_nightly_check(
 
 def test_a_failed_deletion_makes_the_nightly_check_open_the_issue(checkout: Checkout) -> None:
     data = checkout.root / "example-data" / "s3" / "acme-privacy" / "shop-eu"
-    (data / "2026-w46.csv").write_text("USER_ID\neu-00001,eu-00002\n")  # the service FAILS it
+    (data / "2026-w46.csv").write_text(failing_rows())  # preflight passes; the service FAILS it
     assert checkout.run("reconciler-pr.yml", only="Plan") == ["Plan"]
     (checkout.root / "reviewed").mkdir()
     shutil.copy(checkout.root / "reconciler.plan", checkout.root / "reviewed")

@@ -29,3 +29,20 @@ def test_any_other_first_line_is_refused_without_quoting_it(tmp_path: Path, text
     assert findings(tmp_path, text) == [
         (True, "s3://b/k.csv: the first line is not the header USER_ID")
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'USER_ID\n"u,1"\n"u""2"\n',  # a comma or a doubled quote inside quotes: one column
+        "USER_ID\n\n   \r\nu1\r\n",  # blank rows, CRLF ends
+        "USER_ID\n" + "u\n" * 2043 + "x" + "\u00e9" * 10 + "\n",  # the read cuts "é" in two
+        "USER_ID\n" + "u\n" * 2043 + '"u2,\n',  # the read ends before the quote could close
+        "USER_ID\n" + "u\n" * 2100 + "u1,u2\n",  # past the bytes read: the service's to find
+    ],
+    ids=["quoted", "blank", "cut-character", "cut-quote", "past-the-read"],
+)
+def test_rows_of_one_user_id_pass_and_a_row_cut_short_is_read_as_far_as_it_goes(
+    tmp_path: Path, text: str
+) -> None:
+    assert findings(tmp_path, text) == []

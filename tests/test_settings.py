@@ -67,3 +67,50 @@ def test_a_password_in_an_endpoint_url_is_never_shown() -> None:
     assert shown_url("https://personalize.eu-west-1.amazonaws.com") == (
         "https://personalize.eu-west-1.amazonaws.com"
     )
+
+
+SECRET_URL = "http://bob:hunter2@127.0.0.1:notaport"  # a password, and a port that is not one
+
+
+def test_a_bad_endpoint_url_in_the_environment_is_refused_without_its_password() -> None:
+    with pytest.raises(UsageError) as refused:
+        with_environment(Settings(), {"RECONCILER_ENDPOINT_URL": SECRET_URL})
+    assert str(refused.value) == (
+        "RECONCILER_ENDPOINT_URL: 'http://***@127.0.0.1:notaport' is not a usable URL "
+        "(the port is not a number from 0 to 65535)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        (SECRET_URL, "'http://***@127.0.0.1:notaport' is not a usable URL"),
+        ("ftp://bob:hunter2@127.0.0.1:1", "'ftp://***@127.0.0.1:1' is not allowed here"),
+        (
+            "http://bob:hunter2/x@127.0.0.1",  # urlsplit takes "hunter2" for the port
+            "'http://***@127.0.0.1' is not a usable URL (the port is not a number",
+        ),
+        ("http://bob:hunter2 x@127.0.0.1", "the URL holds a space or a control character"),
+    ],
+    ids=["port", "scheme", "slash-in-password", "space-in-password"],
+)
+def test_a_bad_endpoint_url_in_the_settings_is_refused_without_its_password(
+    tmp_path: Path, url: str, said: str
+) -> None:
+    from reconciler.manifest.loader import check_manifests
+
+    (tmp_path / "settings.yaml").write_text(
+        f"apiVersion: reconciler/v1\nkind: Settings\nprovider:\n  name: aws\n"
+        f"  endpointUrl: {url!r}\n"
+    )
+    [problem] = check_manifests([tmp_path]).diagnostics
+    assert problem.message.startswith(f"provider.endpointUrl: {said}")
+    assert "hunter2" not in str(problem)
+
+
+def test_shown_url_hides_the_userinfo_of_every_url_in_a_message() -> None:
+    from reconciler.settings import shown_url
+
+    assert shown_url("SSL validation failed for https://k:s/e@cret@h:1/ [SSL] x@y") == (
+        "SSL validation failed for https://***@h:1/ [SSL] x@y"
+    )

@@ -2,6 +2,7 @@
 
 The emulator's settings come from `--config FILE`, or else from the file the manifests' settings
 name (`provider.emulatorConfig`), or else its defaults; the flags override single values.
+The emulator has no authentication: a `--host` other than loopback is warned of on stderr.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from reconciler.emulator.config import EmulatorConfig
+from reconciler.emulator.hosts import is_loopback
 from reconciler.emulator.server import EmulatorServer
 from reconciler.errors import UsageError
+from reconciler.escaping import printable
 from reconciler.exitcodes import ExitCode
 from reconciler.providers.local import emulator_config, start_emulator
 from reconciler.runtime import Runtime
@@ -54,6 +57,13 @@ def serve(options: ServeOptions, runtime: Runtime) -> int:
         raise UsageError(
             f"cannot listen on {options.host}:{options.port}: {exc.strerror or exc}"
         ) from None
+    if not is_loopback(options.host):
+        runtime.err.write(
+            f"Warning: the emulator has no authentication, and {printable(options.host)} lets "
+            "other machines reach it: anyone who can connect may create and read its jobs and "
+            "seeded records. Serve on 127.0.0.1 or ::1 unless that is what you want.\n"
+        )
+        runtime.err.flush()
     out = runtime.out
     out.write(
         f"Personalize emulator listening on {server.url}\n"

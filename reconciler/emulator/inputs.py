@@ -3,12 +3,18 @@ and the emulator's seed files (a CSV with a USER_ID column: one record per row).
 
 `s3://BUCKET/KEY` is read from `S3_ROOT/BUCKET/KEY`. Failure reasons name locations, sizes and
 row numbers, never the user IDs themselves (they are personal data).
+
+A row (the header is row 1) is blank, or one USER_ID: more than one column, a NUL, a line break
+inside a quoted value (a quote left open), a carriage return that does not end its line or a value
+longer than the CSV reader takes FAILs the job, as does a file that is not UTF-8 or cannot be read.
+Whatever is wrong with an input FAILs its job and nothing else: the emulator goes on serving.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import itertools
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -20,15 +26,18 @@ class InputFailure(Exception):
 
 
 def read_user_ids(data_location: str, s3_root: Path, max_bytes: int) -> set[str]:
-    files = _resolve(data_location, s3_root)
-    total = sum(path.stat().st_size for _, path in files)
-    if total > max_bytes:
-        raise InputFailure(
-            f"Input data at {data_location} is {total} bytes; the maximum is {max_bytes} bytes."
-        )
-    user_ids: set[str] = set()
-    for location, path in files:
-        user_ids |= _read_csv(location, path)
+    try:
+        files = _resolve(data_location, s3_root)
+        total = sum(path.stat().st_size for _, path in files)
+        if total > max_bytes:
+            raise InputFailure(
+                f"Input data at {data_location} is {total} bytes; the maximum is {max_bytes} bytes."
+            )
+        user_ids: set[str] = set()
+        for location, path in files:
+            user_ids |= _read_csv(location, path)
+    except OSError:  # a file that went away, or that may not be read
+        raise InputFailure(f"Input data at {data_location} cannot be read.") from None
     return user_ids
 
 
@@ -55,14 +64,14 @@ def _read_csv(location: str, path: Path) -> set[str]:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputFailure(f"Input file {location} is not UTF-8 text.") from None
-    rows = csv.reader(io.StringIO(text))
+    rows = _rows(location, text)
     header = next(rows, None)
-    if header is None or [h.strip() for h in header] != ["USER_ID"]:
+    if header is None or [h.strip() for h in header[1]] != ["USER_ID"]:
         raise InputFailure(
             f"Input file {location} must be a CSV file with a single USER_ID column header."
         )
     user_ids: set[str] = set()
-    for number, row in enumerate(rows, start=2):
+    for number, row in rows:
         if not row or (len(row) == 1 and not row[0].strip()):
             continue
         if len(row) != 1:
@@ -70,8 +79,43 @@ def _read_csv(location: str, path: Path) -> set[str]:
                 f"Input file {location}: row {number} has {len(row)} columns; "
                 "expected only USER_ID."
             )
+        problem = _value_problem(row[0])
+        if problem:
+            raise InputFailure(f"Input file {location}: row {number} {problem}.")
         user_ids.add(row[0].strip())
     return user_ids
+
+
+def _rows(location: str, text: str) -> Iterator[tuple[int, list[str]]]:
+    """Each CSV row of `text` with its number; a row the CSV reader refuses is an InputFailure."""
+    rows = csv.reader(io.StringIO(text))
+    for number in itertools.count(1):
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise InputFailure(
+                f"Input file {location}: row {number} is not valid CSV: {_csv_problem(exc)}."
+            ) from None
+        yield number, row
+
+
+def _value_problem(value: str) -> str | None:
+    if "\x00" in value:
+        return "contains a NUL character"
+    if "\n" in value or "\r" in value:
+        return "has a line break inside a quoted value (a quote is not closed)"
+    return None
+
+
+def _csv_problem(error: csv.Error) -> str:
+    """What the CSV reader refused, in the service's words (its message is Python's)."""
+    if "field limit" in str(error):
+        return f"it has a value longer than {csv.field_size_limit()} characters"
+    if "new-line" in str(error):
+        return "it has a carriage return that does not end the line"
+    return "it cannot be parsed"
 
 
 def read_seed_records(path: Path) -> list[str]:

@@ -7,7 +7,9 @@ a form-encoded request without `X-Amz-Target` (a POST body or a GET query string
 protocol) is STS's, answered in XML by `sts` (GetCallerIdentity). Signatures are not checked; the
 region is read from the signature's credential scope. Request bodies are never logged. A client
 that sends nothing for `READ_TIMEOUT` seconds, or goes away while it sends its request or before
-it has read the answer, costs a thread no longer than that and prints nothing.
+it has read the answer, costs a thread no longer than that and prints nothing. A request whose
+`Host` names another server is refused with 403 (see `hosts`: DNS-rebinding protection). An IPv6
+address (`::1`) is listened on as IPv6.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from urllib.parse import urlsplit
 
 from reconciler.emulator import sts
 from reconciler.emulator.errors import AnswerLost, EmulatorError, ServiceError
+from reconciler.emulator.hosts import HostCheck
 from reconciler.emulator.resources import partition_of
 from reconciler.emulator.service import EmulatorService
 
@@ -54,7 +57,10 @@ class EmulatorServer(ThreadingHTTPServer):
         self.service = service
         self.verbose = verbose
         self.read_timeout = read_timeout
-        super().__init__((host, port), _Handler)
+        self.hosts = HostCheck(host)
+        if ":" in host:  # an IPv6 address
+            self.address_family = socket.AF_INET6
+        super().__init__((host.removeprefix("[").removesuffix("]"), port), _Handler)
 
     @property
     def url(self) -> str:
@@ -79,6 +85,20 @@ class _Handler(BaseHTTPRequestHandler):
     def setup(self) -> None:
         super().setup()
         self.connection.settimeout(self.server.read_timeout)  # for every read of the request
+
+    def parse_request(self) -> bool:
+        """The request line and headers; False (answered) where `Host` names another server."""
+        if not super().parse_request():
+            return False
+        if self.server.hosts.allows(self.headers.get("Host")):
+            return True
+        self.close_connection = True  # its body, if any, is not read
+        message = (
+            "The Host header names another server than this emulator (it answers to the "
+            "address it listens on, or a loopback name): connect to that address"
+        )
+        self._answer(403, _error("AccessDeniedException", message))
+        return False
 
     def do_POST(self) -> None:
         length_header = self.headers.get("Content-Length") or "0"

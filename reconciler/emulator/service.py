@@ -8,7 +8,8 @@ injected faults, validation against botocore's model, then the operation.
 
 Jobs move PENDING > IN_PROGRESS > COMPLETED or FAILED on the injected clock, `pending_seconds`
 and `in_progress_seconds` apart; the move is applied lazily by whichever call looks first, and
-the input is read when the job finishes (see `inputs`). Injected faults (`config.faults`): latency,
+the input is read when the job finishes (see `inputs`): whatever is wrong with it FAILs that job
+with a failureReason, and never the call that looked. Injected faults (`config.faults`): latency,
 throttling and HTTP 500 before a call, and answers lost after it.
 """
 
@@ -288,11 +289,12 @@ class EmulatorService:
                 user_ids = read_user_ids(
                     job["data_location"], self.config.s3_root, self.config.input_bytes_limit
                 )
-            except InputFailure as failure:
+            except Exception as exc:  # the job FAILS; every later call still answers
+                reason = str(exc) if isinstance(exc, InputFailure) else _internal(exc)
                 conn.execute(
                     "UPDATE jobs SET status = 'FAILED', failure_reason = ?, last_updated = ?"
                     " WHERE arn = ?",
-                    (str(failure), job["finishes"], job["arn"]),
+                    (reason, job["finishes"], job["arn"]),
                 )
                 continue
             deleted = _delete_records(conn, job["dataset_group_arn"], user_ids)
@@ -301,6 +303,12 @@ class EmulatorService:
                 " WHERE arn = ?",
                 (deleted, job["finishes"], job["arn"]),
             )
+
+
+def _internal(error: Exception) -> str:
+    """The failureReason of a job whose input the emulator itself failed to read (a bug of
+    the emulator's, named by the error's type: the message could quote the input)."""
+    return f"Internal error while reading the input ({type(error).__name__})."
 
 
 def _delete_records(conn: sqlite3.Connection, group_arn: str, user_ids: set[str]) -> int:

@@ -20,6 +20,7 @@ from pydantic_core import ErrorDetails
 from reconciler.diagnostics import Diagnostic
 from reconciler.manifest.documents import API_VERSION, DOCUMENT_KINDS, FIELD_HINTS, MOVED_FIELDS
 from reconciler.manifest.yamlsource import YamlDocument, YamlPath
+from reconciler.settings import shown_url
 
 # pydantic error types that mean "wrong kind of value", and what was expected instead
 _EXPECTED = {
@@ -123,7 +124,10 @@ def _translate(doc: YamlDocument, model: type[BaseModel], error: ErrorDetails) -
         message = str(error.get("ctx", {}).get("error", message))
     elif kind == "string_pattern_mismatch":
         hint = _hint_for(path)
-        message = f"{error['input']!r} is not allowed here" + (f": {hint}" if hint else "")
+        shown = repr(error["input"])
+        if path and str(path[-1]).endswith("Url"):  # an endpoint URL: never its password
+            shown = shown_url(shown)
+        message = f"{shown} is not allowed here" + (f": {hint}" if hint else "")
     elif kind in _EXPECTED:
         message = f"expected {_EXPECTED[kind]}, not {_type_name(error['input'])}"
         if kind == "string_type" and isinstance(error["input"], int | float | bool):

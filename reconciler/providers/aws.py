@@ -185,7 +185,10 @@ class AwsProvider(ServiceProvider):
         except ParamValidationError as exc:
             raise InvalidInput(f"{operation}: {exc}") from None
         except BotoCoreError as exc:
-            raise ProviderError(f"{operation}: {type(exc).__name__}: {exc}") from None
+            # its message may name the endpoint (an SSLError's does): never with its password
+            raise ProviderError(
+                f"{operation}: {type(exc).__name__}: {shown_url(str(exc))}"
+            ) from None
         return response
 
 

@@ -15,6 +15,7 @@ import pytest
 from reconciler.cli import main
 from reconciler.emulator.service import EmulatorService
 from reconciler.planning.model import Plan
+from reconciler.preflight import HEAD_BYTES
 from reconciler.providers.interface import Provider
 from reconciler.providers.local import LocalProvider, emulator_config
 from reconciler.runtime import Runtime, no_checkpoint
@@ -110,14 +111,21 @@ class Project:
             names += [j.job_name for j in provider.list_jobs(arn)]
         return sorted(names)
 
-    def write_input(self, name: str, text: str = "USER_ID\neu-00001,eu-00002\n") -> str:
-        """A CSV in the example's bucket (by default one preflight passes, with its header, and
-        the service FAILS: a row of two columns); its s3:// location."""
+    def write_input(self, name: str, text: str | None = None) -> str:
+        """A CSV in the example's bucket (by default `failing_rows()`: one preflight passes and
+        the service FAILS); its s3:// location."""
+        text = failing_rows() if text is None else text
         (self.root / "example-data" / "s3" / "acme-privacy" / name).write_text(text)
         return f"s3://acme-privacy/{name}"
 
     def write_manifest(self, name: str, text: str) -> None:
         (self.root / "manifests" / name).write_text(text, encoding="utf-8")
+
+
+def failing_rows(first: str = "eu-00001", second: str = "eu-00002") -> str:
+    """A CSV preflight passes and the service FAILS ("row 2 has 2 columns"): the comma of its
+    second row lies beyond the first bytes preflight reads."""
+    return f"USER_ID\n{first}{' ' * HEAD_BYTES},{second}\n"
 
 
 def copy_example(root: Path) -> None:

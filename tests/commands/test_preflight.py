@@ -44,12 +44,45 @@ def manifest(group: str = GROUP_EU) -> str:
     return HEADER.format(group=group) + DEFAULTS + jobs
 
 
-def inputs() -> dict[str, str]:
+def inputs() -> dict[str, str | bytes]:
     """Every object of the case's bucket: key -> contents."""
-    objects = {key: text for key, text in CASES.values() if text is not None}
+    objects: dict[str, str | bytes] = {
+        key: text for key, text in CASES.values() if text is not None
+    }
     objects["bad/mixed/a.csv"] = GOOD
     objects["bad/mixed/deeper/b.csv"] = "\n".join(USERS) + "\n"  # no header, among good ones
+    objects.update({f"rows/{name}.csv": text for name, (text, _) in ROWS.items()})
     return objects
+
+
+def body(text: str | bytes) -> bytes:
+    return text if isinstance(text, bytes) else text.encode()
+
+
+ROWS = {  # job name -> (its input, what preflight says of it, or None: it passes)
+    "two-columns": (
+        GOOD + f"{USERS[0]},{USERS[1]}\n",
+        "row 4 is not a USER_ID row: it has more than one column",
+    ),
+    "unclosed-quote": (
+        f'USER_ID\n"{USERS[0]}\n{USERS[1]}\n',
+        "row 2 is not a USER_ID row: a quote in it is not closed",
+    ),
+    "nul": (f"USER_ID\n{USERS[0]}\x00\n", "row 2 is not a USER_ID row: it holds a NUL byte"),
+    "not-utf8": (
+        GOOD.encode() + b"\xff" + USERS[0].encode() + b"\n",
+        "row 4 is not a USER_ID row: it is not UTF-8 text",
+    ),
+    "bare-cr": (
+        f"USER_ID\n{USERS[0]}\r{USERS[1]}\n",
+        "row 2 is not a USER_ID row: it holds a carriage return that does not end it",
+    ),
+    "cut-short": (  # the read (4096 bytes) ends inside row 2044, after its comma
+        "USER_ID\n" + "u\n" * 2042 + f"u,{USERS[0]}\n",
+        "row 2044 is not a USER_ID row: it has more than one column",
+    ),
+    "blank-rows-and-crlf": (f'USER_ID\r\n\r\n"{USERS[0]}"\r\n  \r\n{USERS[1]}\r\n', None),
+}
 
 
 EXPECTED = {  # what preflight says, at which line of the manifest
@@ -108,7 +141,7 @@ def test_preflight_refuses_what_the_service_would_fail_on_the_emulator(project: 
     for key, text in inputs().items():
         path = project.root / "example-data" / "s3" / "acme-privacy" / key
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
+        path.write_bytes(body(text))
     (project.root / "example-data" / "s3" / "acme-privacy" / "bad" / "empty").mkdir()
     check_refusals(project)
     assert "shop-eu/missing" not in project.live_names()
@@ -123,7 +156,7 @@ def through_boto3(project: Project, s3_endpoint: str, s3_credentials: None) -> I
         Bucket="acme-privacy", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
     )
     for key, text in inputs().items():
-        client.put_object(Bucket="acme-privacy", Key=key, Body=text.encode())
+        client.put_object(Bucket="acme-privacy", Key=key, Body=body(text))
     for path in (project.root / "example-data" / "s3" / "acme-privacy").rglob("*.csv"):
         key = path.relative_to(project.root / "example-data" / "s3" / "acme-privacy").as_posix()
         client.put_object(Bucket="acme-privacy", Key=key, Body=path.read_bytes())
@@ -291,3 +324,42 @@ def test_apply_through_boto3_records_each_inputs_digest_read_from_s3(
     }
     assert {d.location: d.sha256 for d in record.inputs} == expected  # both parts of the prefix
     assert all(d.rows > 0 and d.at == "apply" for d in record.inputs)
+
+
+def check_row_refusals(project: Project) -> None:
+    """Every row preflight reads is blank or one USER_ID; the refusal names the row's number and
+    never its contents."""
+    project.write_manifest(
+        "rows.yaml",
+        HEADER.format(group=GROUP_EU)
+        + DEFAULTS
+        + "".join(
+            f"  - jobName: {name}\n    dataSource: {{dataLocation: s3://acme-privacy/rows/{name}.csv}}\n"
+            for name in ROWS
+        ),
+    )
+    assert project.run("plan", "--detailed-exitcode") == 1
+    out = project.out.getvalue()
+    for index, (name, (_, said)) in enumerate(ROWS.items()):
+        block = (
+            f"Error: Preflight: shop-eu/{name} is not created: see its input's problem\n"
+            f"  on manifests/rows.yaml:{6 + 2 * index}:5 (shop-eu/{name})\n"
+            f"  s3://acme-privacy/rows/{name}.csv: {said}\n"
+        )
+        assert (block in out) is (said is not None), name
+    assert "shop-eu/blank-rows-and-crlf will be created" in out
+    assert "Refused by preflight: 6 jobs (not created)." in out
+    for user in USERS:
+        assert user not in out + project.err.getvalue()
+
+
+def test_r2_21_preflight_refuses_a_bad_row_it_read_on_the_emulator(project: Project) -> None:
+    for name, (text, _) in ROWS.items():
+        path = project.root / "example-data" / "s3" / "acme-privacy" / "rows" / f"{name}.csv"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(body(text))
+    check_row_refusals(project)
+
+
+def test_r2_21_preflight_refuses_the_same_rows_through_boto3_and_s3(through_boto3: Project) -> None:
+    check_row_refusals(through_boto3)

@@ -19,11 +19,11 @@ import pytest
 
 from reconciler.providers.local import LocalProvider
 from reconciler.workspace import load_settings
-from tests.commands.conftest import GROUP_EU, Project
+from tests.commands.conftest import GROUP_EU, Project, failing_rows
 
 USERS = ("eu-secret-41", "eu-secret-42", "eu-secret-43")  # personal data: never in any output
 GOOD = "USER_ID\n" + "\n".join(USERS) + "\n"
-BAD = "USER_ID\neu-secret-41,eu-secret-42\n"  # a row the service FAILS the job for
+BAD = failing_rows("eu-secret-41", "eu-secret-42")  # a row the service FAILS the job for
 RECIPE = "arn:aws:personalize:::recipe/aws-user-personalization"
 MANIFEST = f"""apiVersion: reconciler/v1
 kind: DeletionJobs

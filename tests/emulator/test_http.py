@@ -335,3 +335,99 @@ def test_a_client_that_goes_away_never_causes_a_traceback(
     raw_server.process_request_thread(client, ("127.0.0.1", 9))  # type: ignore[arg-type]
     assert client.sent.startswith(b"HTTP/1.1 200 OK\r\n") == answered
     assert capsys.readouterr().err == ""
+
+
+def named(url: str, host: str, target: str = "AmazonPersonalize.ListDatasetGroups") -> Any:
+    """A request to the emulator at `url` whose Host header is `host`: (status, __type)."""
+    address, port = url.removeprefix("http://").rsplit(":", 1)
+    conn = http.client.HTTPConnection(address.strip("[]"), int(port), timeout=10)
+    headers = {"Host": host, "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": target}
+    conn.request("POST", "/", body=b"{}", headers=headers)
+    response = conn.getresponse()
+    return response.status, json.loads(response.read()).get("__type")
+
+
+def test_a_request_whose_host_names_another_server_is_refused(emulator: Any) -> None:
+    """DNS rebinding: a page of evil.example rebound to 127.0.0.1 sends Host: evil.example."""
+    url = emulator[0]
+    port = url.rsplit(":", 1)[1]
+    for host in ("evil.example", f"evil.example:{port}", f"127.0.0.1.nip.io:{port}", "", "::1"):
+        assert named(url, host) == (403, "AccessDeniedException"), host
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}", "LOCALHOST.", f"[::1]:{port}"):
+        assert named(url, host) == (200, None), host
+    local = client(url.replace("127.0.0.1", "localhost"))  # boto3 sends Host: localhost:PORT
+    assert local.list_dataset_groups()["datasetGroups"] == []
+    with socket.create_connection(("127.0.0.1", int(port)), timeout=10) as conn:  # STS too
+        conn.sendall(b"GET /?Action=GetCallerIdentity HTTP/1.1\r\nHost: evil.example\r\n\r\n")
+        assert conn.recv(64).startswith(b"HTTP/1.1 403 ")
+
+
+@pytest.mark.parametrize(
+    ("listening", "allowed", "refused"),
+    [
+        ("127.0.0.1", ["127.0.0.1", "localhost:1", "[::1]", "127.0.0.2"], ["10.0.0.1", "a.b"]),
+        ("::1", ["[::1]:4599", "localhost", "127.0.0.1"], ["[fe80::1]", "evil.example"]),
+        ("192.0.2.7", ["192.0.2.7:4599"], ["localhost", "127.0.0.1", "198.51.100.1", "a.b"]),
+        ("0.0.0.0", ["localhost", "198.51.100.1:1", "[2001:db8::1]"], ["evil.example", "a:b"]),
+    ],
+)
+def test_the_names_each_listening_address_answers_to(
+    listening: str, allowed: list[str], refused: list[str]
+) -> None:
+    from reconciler.emulator.hosts import HostCheck
+
+    check = HostCheck(listening)
+    assert [h for h in allowed if not check.allows(h)] == []
+    assert [h for h in refused if check.allows(h)] == []
+    assert check.allows(None)  # no Host at all (HTTP/1.0): no browser sends that
+
+
+def test_the_emulator_serves_on_ipv6_loopback(tmp_path: Path) -> None:
+    config = EmulatorConfig(database=tmp_path / "e.sqlite3", s3_root=tmp_path / "s3")
+    server = EmulatorServer(EmulatorService(config), "::1", 0, verbose=False)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        assert server.url.startswith("http://[::1]:")
+        assert client(server.url).list_dataset_groups()["datasetGroups"] == []
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+class _NotServing:
+    """`emulator serve`'s server, made but never listening: interrupted at once."""
+
+    def __init__(self, service: EmulatorService, host: str, port: int, *, verbose: bool) -> None:
+        self.url = f"http://{host}:{port}"
+
+    def serve_forever(self) -> None:
+        raise KeyboardInterrupt
+
+    def server_close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize(
+    ("host", "warned"),
+    [("0.0.0.0", True), ("::", True), ("192.0.2.7", True), ("127.0.0.1", False), ("::1", False)],
+)
+def test_serving_beyond_loopback_is_warned_of(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, host: str, warned: bool
+) -> None:
+    from reconciler.cli import main
+    from reconciler.runtime import Runtime
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("reconciler.commands.emulator.EmulatorServer", _NotServing)
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["emulator", "serve", "--host", host, "--database", "e.sqlite3", "--port", "0"]
+    assert main(argv, Runtime(environ={}, out=out, err=err)) == 0
+    assert out.getvalue().endswith("Stopped.\n")
+    warning = (
+        f"Warning: the emulator has no authentication, and {host} lets other machines reach "
+        "it: anyone who can connect may create and read its jobs and seeded records. Serve on "
+        "127.0.0.1 or ::1 unless that is what you want.\n"
+    )
+    assert err.getvalue() == (warning if warned else "")

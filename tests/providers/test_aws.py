@@ -141,3 +141,16 @@ def test_retry_mode_is_set_explicitly() -> None:
     assert config.retries == {"mode": "adaptive", "total_max_attempts": 7}
     assert provider.client("eu-west-1") is provider.client("eu-west-1")
     assert provider.client("us-east-1").meta.region_name == "us-east-1"
+
+
+def test_a_tls_failure_names_the_endpoint_without_its_password(make_world: Any) -> None:
+    world: World = make_world("aws")  # the emulator answers plain HTTP: TLS to it fails
+    assert world.url is not None
+    url = world.url.replace("http://", "https://bob:hunter2@")
+    with pytest.raises(ProviderError) as failed:
+        aws_provider(url).list_jobs(GROUP)
+    port = url.rsplit(":", 1)[1]
+    assert str(failed.value).startswith(
+        f"ListDataDeletionJobs: SSLError: SSL validation failed for https://***@127.0.0.1:{port}/ "
+    )
+    assert "hunter2" not in str(failed.value)

@@ -109,3 +109,44 @@ def test_server_errors_are_transient(make_world: Any) -> None:
         world: World = make_world(kind, faults={"error_fraction": 1.0, "seed": 1})
         with pytest.raises(TransientError):
             world.provider.describe_dataset_group(group_arn("shop"))
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (
+            "USER_ID\nu1\n" + "x" * (128 * 1024 + 1) + "\nu2\n",
+            "row 3 is not valid CSV: it has a value longer than 131072 characters.",
+        ),
+        (
+            "USER_ID\nu1\ru2\n",
+            "row 2 is not valid CSV: it has a carriage return that does not end the line.",
+        ),
+        ("USER_ID\nu1\nu\x002\n", "row 3 contains a NUL character."),
+        (
+            'USER_ID\nu1\n"u2\nu3\n',
+            "row 3 has a line break inside a quoted value (a quote is not closed).",
+        ),
+    ],
+    ids=["field-over-128KiB", "bare-CR", "NUL", "unclosed-quote"],
+)
+def test_r2_13_an_input_the_csv_reader_refuses_fails_its_job_and_the_emulator_serves_on(
+    emulated: World, content: str, reason: str
+) -> None:
+    """In-process and through boto3 over HTTP: the job FAILs with a reason naming the row (never
+    its content), and every later call is answered as before."""
+    group = emulated.create_group("shop")
+    location = emulated.put_csv("b.csv", content)
+    bad = emulated.provider.create_job(emulated.spec("bad", group, location))
+    emulated.clock.advance(30)  # the job is due: the next call reads its input
+    [summary] = emulated.provider.list_jobs(group)
+    assert (summary.status, summary.failure_reason) == (
+        JobStatus.FAILED,
+        f"Input file {location}: {reason}",
+    )
+    assert emulated.provider.describe_job(bad).status is JobStatus.FAILED  # asked again
+    location = emulated.put_csv("g.csv", "USER_ID\nu1\n")
+    good = emulated.provider.create_job(emulated.spec("good", group, location))
+    emulated.clock.advance(30)
+    job = emulated.provider.describe_job(good)
+    assert (job.status, job.num_deleted) == (JobStatus.COMPLETED, 1)  # and it goes on working
