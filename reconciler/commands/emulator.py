@@ -18,7 +18,7 @@ from reconciler.emulator.config import EmulatorConfig
 from reconciler.emulator.hosts import is_loopback
 from reconciler.emulator.server import EmulatorServer
 from reconciler.errors import UsageError
-from reconciler.escaping import printable
+from reconciler.escaping import controls_shown
 from reconciler.exitcodes import ExitCode
 from reconciler.providers.local import emulator_config, start_emulator
 from reconciler.runtime import Runtime
@@ -59,7 +59,7 @@ def serve(options: ServeOptions, runtime: Runtime) -> int:
         ) from None
     if not is_loopback(options.host):
         runtime.err.write(
-            f"Warning: the emulator has no authentication, and {printable(options.host)} lets "
+            f"Warning: the emulator has no authentication, and {controls_shown(options.host)} lets "
             "other machines reach it: anyone who can connect may create and read its jobs and "
             "seeded records. Serve on 127.0.0.1 or ::1 unless that is what you want.\n"
         )
