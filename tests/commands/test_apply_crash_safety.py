@@ -95,7 +95,7 @@ def _kill_when(root: Path, records: int) -> None:
                 break
         except (OSError, ValueError, KeyError):
             pass
-        time.sleep(0.005)
+        time.sleep(0.005)  # poll
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
 

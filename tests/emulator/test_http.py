@@ -174,6 +174,14 @@ def raw_server(tmp_path: Path) -> Iterator[EmulatorServer]:
     server.server_close()
 
 
+def wait_for_handlers_to_end(timeout: float = 30) -> None:
+    """Until no request handler thread of a server is running (what they print is printed)."""
+    deadline = time.monotonic() + timeout
+    while any("process_request_thread" in t.name for t in threading.enumerate()):
+        assert time.monotonic() < deadline, f"a request handler still runs after {timeout} s"
+        time.sleep(0.01)  # poll
+
+
 def exchange(server: EmulatorServer, request: bytes) -> bytes:
     with socket.create_connection(server.server_address[:2], timeout=10) as conn:
         conn.sendall(request)
@@ -219,7 +227,7 @@ def test_defect_09_a_silent_or_vanishing_client_costs_nothing_and_prints_nothing
         conn.sendall(b"POST / HTTP/1.1\r\nContent-Length: 100\r\n\r\n{")  # and goes away
     assert raw_server.request_queue_size >= 128
     assert post(raw_server.url, "AmazonPersonalize.ListDataDeletionJobs", b"{}")[0] == 200
-    time.sleep(0.5)
+    wait_for_handlers_to_end()  # each has read its request or timed out, and said what it says
     assert capfd.readouterr().err == ""
 
 
@@ -249,7 +257,7 @@ def test_defect_09_clients_that_leave_before_the_answer_print_nothing(
         conn.sendall(request)
         conn.close()  # a reset, before the answer is read
     assert post(raw_server.url, "AmazonPersonalize.ListDataDeletionJobs", b"{}")[0] == 200
-    time.sleep(0.3)
+    wait_for_handlers_to_end()
     assert "Traceback" not in capfd.readouterr().err
 
 

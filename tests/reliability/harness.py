@@ -103,7 +103,7 @@ class Project:
                     return
             except OSError:
                 pass
-            time.sleep(0.01)
+            time.sleep(0.01)  # poll
         raise AssertionError("no run took the lock")
 
     def service(self) -> LocalProvider:
