@@ -108,13 +108,23 @@ class JobSpec(Frozen):
         return hashed_name(self.job_name, MAX_JOB_NAME - len(suffix), turn) + suffix
 
     def candidate_names(self, attempt: int) -> Iterator[str]:
-        """The names attempt `attempt` may have, in the order they are tried: the job's name for
-        the first; for a retry, one per turn (a name another job holds moves on to the next)."""
+        """The names attempt `attempt` may be given, in the order they are tried: the job's name
+        for the first; for a retry, one per turn (a name another job holds moves on to the
+        next)."""
         if attempt == 1:
             yield self.job_name
             return
         for turn in range(NAME_TURNS):
             yield self.derived_name(attempt, turn)
+
+    def legacy_name(self, attempt: int) -> str | None:
+        """The name reconciler 0.2 gave retry `attempt` where `NAME-rN` did not fit (the name
+        cut to make room: two long names could share it). Found in the service and in states it
+        wrote; never given again."""
+        suffix = f"-r{attempt}"
+        if len(self.job_name) + len(suffix) <= MAX_JOB_NAME:
+            return None
+        return self.job_name[: MAX_JOB_NAME - len(suffix)] + suffix
 
     def is_attempt_name(self, name: str) -> bool:
         """Whether `name` is one any attempt at this job may have (looked up by its `-rN`)."""
@@ -123,15 +133,15 @@ class JobSpec(Frozen):
         head, dash_r, number = name.rpartition("-r")
         if not (head and dash_r and number.isdigit()) or not 2 <= int(number) <= MAX_ATTEMPTS:
             return False
-        return name in self.candidate_names(int(number))
-
-    def attempt_names(self) -> list[str]:
-        """Every name any attempt at this job may have: NAME, then each retry's candidates."""
-        return [name for n in range(1, MAX_ATTEMPTS + 1) for name in self.candidate_names(n)]
+        attempt = int(number)
+        return name == self.legacy_name(attempt) or name in self.candidate_names(attempt)
 
 
 NAME_TURNS = 8  # names a derived or retry name may move through when the ones before are taken
 HASH_CHARS = 8
+# A derived name (`{jobName}-{groupName}`) leaves room for a retry's `-rN` (up to -r10): a retry
+# name cut to 63 characters would lose the end of the group's name.
+DERIVED_LONGEST = MAX_JOB_NAME - len("-r10")
 
 
 def hashed_name(name: str, longest: int, turn: int = 0) -> str:
@@ -199,10 +209,27 @@ class DesiredJob(Frozen):
     spec: JobSpec
     source: Location
     retry: RetryPolicy = RetryPolicy()
+    # The jobName a document with `targets` declares: the job's name is derived from it and its
+    # group's (`{jobName}-{groupName}`), and may move on to the next such name when taken.
+    derived_from: str | None = None
 
     @property
     def dataset_group(self) -> DatasetGroupRef:
         return DatasetGroupRef.parse(self.spec.dataset_group_arn)
+
+    def first_names(self) -> Iterator[str]:
+        """The names the job's first attempt may be given, in the order they are tried: the
+        name a person wrote, alone; or each derived name, turn after turn (see `hashed_name`)."""
+        if self.derived_from is None:
+            yield self.spec.job_name
+            return
+        whole = f"{self.derived_from}-{self.dataset_group.name}"
+        for turn in range(NAME_TURNS):
+            yield hashed_name(whole, DERIVED_LONGEST, turn)
+
+    def named(self, job_name: str) -> DesiredJob:
+        """This job under another of its names."""
+        return self.model_copy(update={"spec": self.spec.model_copy(update={"job_name": job_name})})
 
 
 class JobStatus(StrEnum):

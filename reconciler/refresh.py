@@ -24,7 +24,8 @@ from typing import TypeVar
 
 from reconciler.models import DesiredJob, JobStatus, ServiceJob
 from reconciler.planning.model import RecordedState
-from reconciler.planning.observed import Observed, ObservedGroup, candidate_jobs, claimed_names
+from reconciler.planning.naming import candidate_jobs, claimed_names
+from reconciler.planning.observed import Observed, ObservedGroup
 from reconciler.providers.interface import NotFound, Provider
 
 PER_REGION = 8  # calls in flight at once in one region
@@ -47,17 +48,17 @@ def refresh(
     listed = Observed(read)
 
     wanted: dict[str, None] = {}
-    claimed = claimed_names(desired, records.values())
+    claims = claimed_names(desired, records.values())
     for declared in desired:
         record = records.get(declared.address)
         if record is None:  # its attempts are compared before an import
-            for candidate in candidate_jobs(declared.spec, listed, claimed):
+            for candidate in candidate_jobs(declared, listed, claims):
                 wanted[candidate.arn] = None
             continue
         current = listed.find(record.spec.dataset_group_arn, record.job_name)
         if current is not None and current.status is JobStatus.FAILED:
             # a state restored from before a retry: the later attempts are imported, not made
-            for later in candidate_jobs(declared.spec, listed, claimed, after=record.attempt):
+            for later in candidate_jobs(declared, listed, claims, after=record.attempt):
                 wanted[later.arn] = None
     importable = dict(wanted)  # jobs the plan may import: their tags are compared too
     for record in records.values():

@@ -28,10 +28,10 @@ from reconciler.planning.fanout import (
     JobsDocument,
     Selector,
     addresses_in,
-    around_recorded,
     expansions_by_source,
     new_groups,
     selected,
+    with_recorded_names,
 )
 from reconciler.planning.model import (
     Expansion,
@@ -42,7 +42,6 @@ from reconciler.planning.model import (
     RecordedJob,
     RecordedState,
 )
-from reconciler.planning.observed import name_key
 from reconciler.preflight import preflight
 from reconciler.refresh import refresh
 from reconciler.settings import Settings, with_environment
@@ -93,8 +92,7 @@ class Workspace:
     backend: StateBackend
     runtime: Runtime
     recorded_addresses: frozenset[str] = frozenset()  # set by `load_state`
-    # `name_key` -> (address, spec digest) of the recorded job that holds the name:
-    recorded_names: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    recorded_names: Mapping[str, str] = field(default_factory=dict)  # address -> its spec's name
 
     @cached_property
     def provider(self) -> Provider:
@@ -119,7 +117,7 @@ class Workspace:
         manifests = self.manifests
         selectors = manifests.selectors
         if not selectors:
-            declared = tuple(around_recorded(manifests.jobs, self.recorded_names))
+            declared = tuple(with_recorded_names(manifests.jobs, self.recorded_names))
             return Resolved(declared, manifests.dataset_groups, {}, {})
         checked_target(
             self.provider,
@@ -131,7 +129,7 @@ class Workspace:
         matched = {doc.source: selected(_selector(doc), listed) for doc in selectors}
         expanded = {doc.source: tuple(doc.expand(matched[doc.source])) for doc in selectors}
         jobs = [*manifests.jobs, *(job for each in expanded.values() for job in each)]
-        jobs = around_recorded(jobs, self.recorded_names)
+        jobs = with_recorded_names(jobs, self.recorded_names)
         # The lists' jobs passed `validate`: only selectors' clash. A job the state records is
         # kept over one it does not (a group created since must not make a tracked job go).
         recorded = self.recorded_addresses
@@ -186,16 +184,10 @@ class Workspace:
 
     def remember(self, stored: StateDocument) -> None:
         """What the state records, for resolving the declared jobs: the addresses (a recorded
-        job keeps its name over one a selector finds later) and the names every recorded or
-        forgotten job holds (a derived name another job holds moves on to its next)."""
+        job keeps its place over one a selector finds later) and the names of their specs (a
+        derived name passed by once stays the job's)."""
         self.recorded_addresses = frozenset(stored.jobs)
-        holders: dict[str, tuple[str, str]] = {}
-        for record in (*stored.forgotten, *stored.jobs.values()):
-            group = record.spec.dataset_group_arn
-            names = (record.job_name, *(attempt.job_name for attempt in record.attempts))
-            holder = (record.address, record.spec_digest)
-            holders.update((name_key(group, name), holder) for name in names)
-        self.recorded_names = holders
+        self.recorded_names = {a: record.spec.job_name for a, record in stored.jobs.items()}
 
     def target(self, stored: StateDocument | None) -> Target:
         """Where this run acts: the provider's target for the regions of the declared and

@@ -26,8 +26,12 @@ def finish(process: subprocess.Popen[str], timeout: float) -> tuple[str, str]:
     except subprocess.TimeoutExpired:
         process.kill()
         out, err = process.communicate()
-        said = f"\n--- stdout (end):\n{(out or '')[-3000:]}\n--- stderr (end):\n{(err or '')[-3000:]}"
-        raise AssertionError(f"{process.args!r} did not end within {timeout} s: killed{said}") from None
+        said = (
+            f"\n--- stdout (end):\n{(out or '')[-3000:]}\n--- stderr (end):\n{(err or '')[-3000:]}"
+        )
+        raise AssertionError(
+            f"{process.args!r} did not end within {timeout} s: killed{said}"
+        ) from None
     return out or "", err or ""
 
 

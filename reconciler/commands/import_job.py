@@ -18,12 +18,10 @@ from reconciler.escaping import printable
 from reconciler.exitcodes import ExitCode
 from reconciler.planning.conflicts import service_differences
 from reconciler.planning.model import EarlierAttempt
+from reconciler.planning.naming import candidate_jobs, claimed_names, found_attempts
 from reconciler.planning.observed import (
     Observed,
     ObservedGroup,
-    candidate_jobs,
-    claimed_names,
-    found_attempts,
     name_key,
 )
 from reconciler.runtime import Runtime
@@ -63,20 +61,18 @@ def import_job(options: ImportOptions, runtime: Runtime) -> int:
                 f"first with `reconciler state rm {options.address}` to record another job"
             )
         others = [j for j in workspace.jobs if j.address != job.address]
-        claimed = claimed_names(others, map(recorded_job, document.jobs.values()))
-        candidates = candidate_jobs(job.spec, listed, claimed)  # List does not say their spec
+        claims = claimed_names(others, map(recorded_job, document.jobs.values()))
+        candidates = candidate_jobs(job, listed, claims)  # List does not say their spec
         described = {j.arn: provider.describe_job(j.arn) for j in candidates}
         read = tuple(described.get(j.arn, j) for j in listed.groups[group].jobs)
-        attempts = found_attempts(
-            job.spec, Observed({group: ObservedGroup(group, True, read)}), claimed
-        )
+        attempts = found_attempts(job, Observed({group: ObservedGroup(group, True, read)}), claims)
         differences = [line for line in [service_differences(job.spec, found, tags)] if line]
         if not job.spec.is_attempt_name(found.job_name):
             differences.insert(
                 0,
                 f"  jobName: {found.job_name!r} is neither {job.spec.job_name!r} nor a retry of it",
             )
-        elif found.job_name != job.spec.job_name and name_key(group, found.job_name) in claimed:
+        elif found.job_name != job.spec.job_name and name_key(group, found.job_name) in claims:
             differences.insert(
                 0, f"  jobName: {found.job_name!r} is another declared or recorded job's name"
             )

@@ -47,12 +47,16 @@ def failed(
     reason: str | None,
     source: Location | None = None,
     policy: RetryPolicy | None = None,
+    *,
+    next_name: str | None = None,
 ) -> Attention:
     """A FAILED job (attempt `attempt` of the declared `spec`, named `job_name`): the next apply
-    retries it (its `policy` says so), or retry it once (`apply --retry`), or at every apply
-    (`onFailure: retry`)."""
+    retries it (its `policy` says so) as `next_name` (the planner knows which name is free; by
+    default `NAME-rN`), or retry it once (`apply --retry`), or at every apply (`onFailure:
+    retry`)."""
     detail = f"{job_name} FAILED ({reason or 'no reason given'})"
-    shown, retry_name = _unquoted(address), _unquoted(spec.derived_name(attempt + 1))
+    shown = _unquoted(address)
+    retry_name = _unquoted(next_name or spec.derived_name(attempt + 1))
     retrying = policy is not None and policy.on_failure == "retry"
     if policy is not None and retrying and attempt < policy.max_attempts:
         step = (

@@ -53,7 +53,14 @@ from reconciler.planning.model import (
     RecordedState,
     Refreshed,
 )
-from reconciler.planning.observed import Observed, attempt_slot, claimed_names, found_attempts
+from reconciler.planning.naming import (
+    Claims,
+    attempt_slot,
+    claimed_names,
+    found_attempts,
+    free_name_refusal,
+)
+from reconciler.planning.observed import Observed
 from reconciler.planning.problems import missing_group, refused_retry, unmanaged
 from reconciler.planning.quota import allocate
 
@@ -82,13 +89,13 @@ class _Planner:
     def __init__(
         self,
         observed: Observed,
-        claimed: set[str],
+        claims: Claims,
         retry: Collection[str],
         refused: Mapping[str, str],
     ) -> None:
         self.observed = observed
         self.refused = refused  # address -> why preflight refuses its create
-        self.claimed = claimed  # every name a declared or recorded job holds (`name_key`s)
+        self.claims = claims  # the names declared and recorded jobs hold
         self.retry_asked = set(retry)  # addresses to retry once if FAILED (`--retry`)
         self.attention: list[attention.Attention] = []
         self.changes: list[Change] = []
@@ -134,15 +141,7 @@ class _Planner:
     ) -> None:
         if action in (Action.CREATE, Action.RETRY) and job.address in self.refused:
             if previous is not None:  # the FAILED job stays a person's concern
-                item = attention.failed(
-                    job.address,
-                    job.spec,
-                    previous.job_name,
-                    (attempt or 2) - 1,
-                    previous.failure_reason,
-                    job.source,
-                    job.retry,
-                )
+                item = self.failed(job, previous, (attempt or 2) - 1)
                 step = f"preflight refuses the retry (see its error); {item.next_step}"
                 self.attention.append(item.model_copy(update={"next_step": step}))
             self.diagnostics.append(
@@ -206,22 +205,34 @@ class _Planner:
     def failed_import(self, job: DesiredJob, found: ServiceJob, attempt: int) -> None:
         """A job imported FAILED needs attention as a recorded one would."""
         if found.status is JobStatus.FAILED:
-            self.attention.append(
-                attention.failed(
-                    job.address,
-                    job.spec,
-                    found.job_name,
-                    attempt,
-                    found.failure_reason,
-                    job.source,
-                    job.retry,
-                )
-            )
+            self.attention.append(self.failed(job, found, attempt))
+
+    def failed(self, job: DesiredJob, found: ServiceJob, attempt: int) -> attention.Attention:
+        """Attention to attempt `attempt` at `job`, FAILED, naming the retry it would be."""
+        slot = attempt_slot(job, attempt + 1, self.observed, self.claims)
+        return attention.failed(
+            job.address,
+            job.spec,
+            found.job_name,
+            attempt,
+            found.failure_reason,
+            job.source,
+            job.retry,
+            next_name=slot[0] if slot else None,
+        )
 
     def unrecorded(self, job: DesiredJob) -> None:
         """Declared and not recorded: created, or (a state lost, or jobs made by hand) the
-        latest attempt found in the service imported with the earlier ones as its history."""
-        attempts = found_attempts(job.spec, self.observed, self.claimed)
+        latest attempt found in the service imported with the earlier ones as its history. A
+        derived name another job holds is passed by for the next of the job's names."""
+        first = attempt_slot(job, 1, self.observed, self.claims)
+        if first is None:
+            summary = f"No name is free for {job.address}"
+            self.error(summary, free_name_refusal(job, 1), job, blocking=False)
+            return
+        if first[0] != job.spec.job_name:
+            job = job.named(first[0])
+        attempts = found_attempts(job, self.observed, self.claims)
         found = [(n, seen) for n, (_, seen) in enumerate(attempts, 1) if seen is not None]
         if not found:
             new = job.address in self.new_groups
@@ -236,13 +247,13 @@ class _Planner:
                 after=_values(job.spec, job.spec.job_name),
             )
             return
-        first = attempts[0][1]  # a retry's name is only ever one of this spec's (attempt_slot)
-        if first is not None:
-            differs = service_differences(job.spec, first, self.observed.tags.get(first.arn))
+        seen = attempts[0][1]  # a retry's name is only ever one of this spec's (naming)
+        if seen is not None:
+            differs = service_differences(job.spec, seen, self.observed.tags.get(seen.arn))
             if differs:
                 self.name_taken(
                     job,
-                    first.job_name,
+                    seen.job_name,
                     "A job of this name exists in the account and region with another spec, "
                     "and names can never be reused: give the manifest's job a new jobName.\n"
                     + differs,
@@ -270,7 +281,7 @@ class _Planner:
         """The service has attempts at this job after the recorded FAILED one (a state restored
         from before a retry): import the latest, with those between as its history, instead of
         creating one more job for the same users. False when it has none."""
-        attempts = found_attempts(job.spec, self.observed, self.claimed, after=record.attempt)
+        attempts = found_attempts(job, self.observed, self.claims, after=record.attempt)
         if not attempts:
             return False
         latest_name, latest = attempts[-1]
@@ -376,17 +387,7 @@ class _Planner:
             self.retry(job, record, found, asked=asked)
             return
         if found.status is JobStatus.FAILED:
-            self.attention.append(
-                attention.failed(
-                    job.address,
-                    job.spec,
-                    record.job_name,
-                    record.attempt,
-                    found.failure_reason,
-                    job.source,
-                    policy,
-                )
-            )
+            self.attention.append(self.failed(job, found, record.attempt))
         self.change(
             job,
             Action.NOOP,
@@ -403,17 +404,10 @@ class _Planner:
         self, job: DesiredJob, record: RecordedJob, failed: ServiceJob, *, asked: bool = False
     ) -> None:
         attempt = record.attempt + 1
-        slot = attempt_slot(job.spec, attempt, self.observed, self.claimed)
+        slot = attempt_slot(job, attempt, self.observed, self.claims)
         if slot is None:
-            tried = ", ".join(job.spec.candidate_names(attempt))
-            self.error(
-                f"No name is free for attempt {attempt} of {job.address}",
-                f"Every name this retry may have is another job's ({tried}); a new name would "
-                "make a second job for the same users. Free one, or declare the job again "
-                "under a new jobName once you have checked what the others deleted.",
-                job,
-                blocking=False,
-            )
+            summary = f"No name is free for attempt {attempt} of {job.address}"
+            self.error(summary, free_name_refusal(job, attempt), job, blocking=False)
             return
         name = slot[0]
         self.change(
@@ -462,8 +456,8 @@ def make_plan(
     runs there); `fanout`: how the documents with targets spread their jobs, where `new` are
     the addresses of jobs in groups a selector matches since the last apply."""
     records = recorded.jobs if recorded else {}
-    claimed = claimed_names(desired, records.values())
-    planner = _Planner(observed, claimed, retry, refused or {})
+    claims = claimed_names(desired, records.values())
+    planner = _Planner(observed, claims, retry, refused or {})
     planner.new_groups = set(new)
     missing_groups: dict[str, DesiredJob] = {}
     for job in desired:
@@ -489,7 +483,7 @@ def make_plan(
     for address, record in records.items():
         if address not in declared:
             planner.changes.append(_forget(record))
-    planner.diagnostics += unmanaged(observed, desired, records.values())
+    planner.diagnostics += unmanaged(observed, desired, records.values(), planner.changes)
     changes, quotas = allocate(planner.changes, observed, limits.max_pending, held)
     return Plan(
         target=origin.target,

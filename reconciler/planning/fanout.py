@@ -20,8 +20,7 @@ from pydantic import Field
 
 from reconciler.diagnostics import Location
 from reconciler.models import (
-    MAX_JOB_NAME,
-    NAME_TURNS,
+    DERIVED_LONGEST,
     DatasetGroupRef,
     DesiredJob,
     Frozen,
@@ -29,11 +28,8 @@ from reconciler.models import (
     RetryPolicy,
     hashed_name,
 )
-from reconciler.planning.observed import name_key
 
-# Room for a retry's `-rN` (up to -r10): a retry name cut to 63 characters would lose the end
-# of the group's name, and two groups' retries could then have one name.
-LONGEST = MAX_JOB_NAME - len("-r10")
+LONGEST = DERIVED_LONGEST
 
 
 def derived_name(job_name: str, group_name: str, turn: int = 0) -> str:
@@ -93,6 +89,7 @@ class JobTemplate(Frozen):
             spec=spec,
             source=self.source,
             retry=self.retry,
+            derived_from=self.job_name if fanned_out else None,
         )
 
 
@@ -131,50 +128,20 @@ class JobsDocument(Frozen):
         return "datasetGroupArn"
 
 
-def around_recorded(
-    jobs: Sequence[DesiredJob], holders: Mapping[str, tuple[str, str]]
+def with_recorded_names(
+    jobs: Sequence[DesiredJob], recorded: Mapping[str, str]
 ) -> list[DesiredJob]:
-    """`jobs`, where a derived name is held by another recorded job (`holders`: `name_key` ->
-    the address and spec digest of the record that holds it), under the next of its names that
-    none holds: a group created after another group's retry took `{jobName}-{groupName}` still
-    gets its deletion. A name this job's own record holds is kept (its name never changes once
-    created; a record of this very spec at another address is this job, moved). A name another
-    of `jobs` declares is left as it is (the clash is refused at its line), and a jobName a
-    person wrote is never changed."""
-    if not holders:
-        return list(jobs)
-    declared: dict[str, set[str]] = {}
+    """`jobs`, each derived one under the name its record has (`recorded`: address -> the name
+    of the recorded spec) where that is one of its names: a derived name passed by once (another
+    job held it when the job was made) stays the job's at every plan after."""
+    kept = []
     for job in jobs:
-        declared.setdefault(name_key(job.spec.dataset_group_arn, job.spec.job_name), set())
-        declared[name_key(job.spec.dataset_group_arn, job.spec.job_name)].add(job.address)
-    return [_around(job, holders, declared) for job in jobs]
-
-
-def _around(
-    job: DesiredJob, holders: Mapping[str, tuple[str, str]], declared: Mapping[str, set[str]]
-) -> DesiredJob:
-    group = job.dataset_group
-    declared_name = job.address.split("/", 1)[1]
-    names = [derived_name(declared_name, group.name, turn) for turn in range(NAME_TURNS)]
-    if job.spec.job_name != names[0]:  # a name a person wrote, or one not derived
-        return job
-    keys = [name_key(group.arn, name) for name in names]
-    chosen = next((n for n, k in zip(names, keys, strict=True) if _mine(job, holders.get(k))), None)
-    for name, key in zip(names, keys, strict=True):
-        if chosen is not None or declared.get(key, set()) - {job.address}:
-            break  # another declared job's name: a clash refused at its line, not passed by
-        if key not in holders:
-            chosen = name
-    if chosen is None or chosen == job.spec.job_name:
-        return job
-    return job.model_copy(update={"spec": job.spec.model_copy(update={"job_name": chosen})})
-
-
-def _mine(job: DesiredJob, holder: tuple[str, str] | None) -> bool:
-    if holder is None:
-        return False
-    address, digest = holder
-    return address == job.address or digest == job.spec.digest()
+        name = recorded.get(job.address)
+        if name is None or name == job.spec.job_name or job.derived_from is None:
+            kept.append(job)
+        else:
+            kept.append(job.named(name) if name in job.first_names() else job)
+    return kept
 
 
 def selected(selector: Selector, listed: Iterable[str]) -> tuple[str, ...]:

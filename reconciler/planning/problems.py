@@ -7,7 +7,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from reconciler.diagnostics import Severity
 from reconciler.models import MAX_ATTEMPTS, DesiredJob, JobStatus, Target
-from reconciler.planning.model import PlanDiagnostic, RecordedJob
+from reconciler.planning.model import Change, PlanDiagnostic, RecordedJob
 from reconciler.planning.observed import Observed
 
 
@@ -56,31 +56,28 @@ def missing_group(arn: str, target: Target) -> str:
 
 
 def unmanaged(
-    observed: Observed, desired: Sequence[DesiredJob], records: Iterable[RecordedJob]
+    observed: Observed,
+    desired: Sequence[DesiredJob],
+    records: Iterable[RecordedJob],
+    changes: Iterable[Change] = (),
 ) -> list[PlanDiagnostic]:
-    """Jobs in a managed group that nothing declares or records: say how to take them over."""
-    notes: list[PlanDiagnostic] = []
+    """Jobs in a managed group that nothing declares, records or imports (an earlier attempt
+    included): say how to take them over."""
     known = {declared.spec.job_name for declared in desired}
     for record in records:
         known.add(record.job_name)
         known.update(record.earlier_names)
-    others = [
-        (arn, job)
+    for change in changes:
+        known.add(change.job_name)
+        known.update(earlier.job_name for earlier in change.earlier)
+    return [
+        PlanDiagnostic(
+            severity=Severity.INFO,
+            summary=f"Job {job.job_name!r} is not managed",
+            detail=f"It is in {arn} but no manifest declares it; declare it with the same spec "
+            "to import it.",
+        )
         for arn, group in sorted(observed.groups.items())
         for job in group.jobs
         if job.job_name not in known
     ]
-    if others:  # only then the retry names of every declared job are worth spelling out
-        for declared in desired:
-            known.update(declared.spec.attempt_names())
-    for arn, job in others:
-        if job.job_name not in known:
-            notes.append(
-                PlanDiagnostic(
-                    severity=Severity.INFO,
-                    summary=f"Job {job.job_name!r} is not managed",
-                    detail=f"It is in {arn} but no manifest declares it; declare it with "
-                    "the same spec to import it.",
-                )
-            )
-    return notes

@@ -109,3 +109,64 @@ def test_r2_01_a_group_created_later_never_stops_the_tree_on_a_retry_name(
         if c["address"] == "shop-eu-r2/gdpr"
     ]
     assert (change["reconciler"]["action"], change["name"]) == ("no-op", new.job_name)
+
+
+def test_a_restored_state_and_a_group_made_since_never_erase_anyone_twice(
+    project: Project, tmp_path: Path
+) -> None:
+    project.write_input("w48.csv")  # the service FAILS it
+    project.write_manifest(
+        "privacy.yaml",
+        "apiVersion: reconciler/v1\nkind: DeletionJobs\ntargets:\n"
+        f'  select: {{account: "{ACCOUNT}", regions: [eu-west-1], namePattern: "shop-*"}}\n'
+        f"defaults: {{roleArn: '{ROLE}'}}\njobs:\n"
+        "  - jobName: gdpr\n    dataSource: {dataLocation: s3://acme-privacy/w48.csv}\n"
+        "    onFailure: retry\n    maxAttempts: 3\n",
+    )
+    assert project.apply(wait=True) == 1  # gdpr-shop-eu FAILED
+    saved = tmp_path / "before-the-retry.json"
+    shutil.copy(STATE, saved)
+    project.write_input("w48.csv", "USER_ID\neu-00001\n")
+    assert project.apply(wait=True) == 0  # gdpr-shop-eu-r2 COMPLETED
+    create_group(project, "shop-eu-r2")  # its derived name is the retry's
+    assert project.run("state", "push", str(saved), "--force") == 0
+    assert project.run("plan") == 0
+    out = project.out.getvalue()
+    assert "# shop-eu/gdpr will be imported" in out and "will be retried" not in out
+    assert "# shop-eu-r2/gdpr will be created" in out
+    assert project.apply(wait=True) == 0
+    gdpr = [name for name in jobs_in(project, GROUP) if name.startswith("gdpr-shop")]
+    assert gdpr == ["gdpr-shop-eu", "gdpr-shop-eu-r2"]  # erased once
+    [made] = jobs_in(project, f"{EU}shop-eu-r2")  # and the new group gets its erasure
+    assert made.startswith("gdpr-shop-eu-r2-") and project.state().jobs["shop-eu-r2/gdpr"].arn
+    assert project.run("plan", "--detailed-exitcode") == 0
+
+
+def test_a_lost_state_finds_a_completed_retry_whose_name_is_declared_again(
+    project: Project,
+) -> None:
+    location = project.write_input("x.csv")  # the service FAILS it
+    manifest = (
+        f"apiVersion: reconciler/v1\nkind: DeletionJobs\ndatasetGroupArn: {GROUP}\n"
+        f"defaults: {{roleArn: '{ROLE}'}}\njobs:\n"
+        f"  - jobName: x\n    dataSource: {{dataLocation: {location}}}\n"
+    )
+    project.write_manifest("x.yaml", manifest)
+    assert project.apply(wait=True) == 1
+    project.write_input("x.csv", "USER_ID\neu-00001\n")
+    assert project.apply("--retry", "shop-eu/x", wait=True) == 0  # x-r2 COMPLETED
+    other = project.write_input("other.csv", "USER_ID\neu-00002\n")
+    project.write_manifest(
+        "x.yaml", manifest + f"  - jobName: x-r2\n    dataSource: {{dataLocation: {other}}}\n"
+    )
+    for path in STATE.parent.glob("state.json*"):  # the state is lost
+        path.unlink()
+    assert project.run("plan") == 1  # x-r2 (the new job) is refused: its name is taken
+    out = project.out.getvalue()
+    assert "# shop-eu/x will be imported: a job of this name and spec exists" in out
+    assert "Error: Job name 'x-r2' is already used by another job" in out
+    assert "will be retried" not in out and "creates one more attempt" not in out
+    assert project.apply(wait=True) == 1
+    assert [n for n in jobs_in(project, GROUP) if n.startswith("x")] == ["x", "x-r2"]
+    recorded = project.state().jobs["shop-eu/x"]
+    assert (recorded.job_name, [a.job_name for a in recorded.attempts]) == ("x-r2", ["x"])

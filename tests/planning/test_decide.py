@@ -7,6 +7,7 @@ from reconciler.models import DesiredJob, JobStatus
 from reconciler.planning.decide import make_plan
 from reconciler.planning.model import ActionReason, Health, Limits, Origin, Plan, RecordedState
 from reconciler.planning.observed import Observed
+from reconciler.state.document import Attempt, JobRecord, StateDocument
 from tests.planning.builders import (
     EMULATOR,
     desired,
@@ -382,6 +383,38 @@ def test_r2_09_a_later_attempt_the_state_lost_is_imported_not_made_again() -> No
 def test_every_candidate_name_of_every_attempt_is_known_as_one() -> None:
     for name in ("a", "x" * 63, "gdpr-r2"):
         job = spec(name)
-        assert all(job.is_attempt_name(n) for n in job.attempt_names())
+        names = [n for attempt in range(2, 11) for n in job.candidate_names(attempt)]
+        legacy = [job.legacy_name(attempt) for attempt in range(2, 11)]
+        assert all(job.is_attempt_name(n) for n in [name, *names, *filter(None, legacy)])
         assert not job.is_attempt_name(name + "-r11") and not job.is_attempt_name("other-r2")
         assert not job.is_attempt_name(name + "-r1") and not job.is_attempt_name(name + "-rx")
+
+
+def test_a_retry_named_as_reconciler_0_2_named_it_is_found_and_read() -> None:
+    long = "j" * 62  # `NAME-r2` is 65 characters: 0.2 cut the name to 60 before `-r2`
+    job = desired(long, on_failure="retry")
+    legacy = long[:60] + "-r2"
+    assert job.spec.legacy_name(2) == legacy and job.spec.is_attempt_name(legacy)
+    first = summary(long, status=JobStatus.FAILED)
+    retried = summary(legacy, status=JobStatus.COMPLETED)
+    view = live(
+        [first, retried],
+        [detail(first, job.spec.data_location), detail(retried, job.spec.data_location)],
+    )
+    p = plan([job], None, view)  # a lost state: the 0.2 retry is imported, not made again
+    assert actions(p) == [(f"g/{long}", "import", legacy)]
+    document = StateDocument(
+        lineage="L",
+        serial=1,
+        jobs={
+            job.address: JobRecord(
+                address=job.address,
+                spec=job.spec,
+                spec_digest=job.spec.digest(),
+                manifest="m",
+                job_name=legacy,
+                attempts=(Attempt(job_name=long),),
+            )
+        },
+    )  # a state 0.2 wrote is read, not refused as corrupt
+    assert document.jobs[job.address].job_name == legacy
