@@ -3,6 +3,7 @@ the test did, and one that outlives its timeout is killed before the test fails.
 
 from __future__ import annotations
 
+import select
 import subprocess
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -33,6 +34,18 @@ def finish(process: subprocess.Popen[str], timeout: float) -> tuple[str, str]:
             f"{process.args!r} did not end within {timeout} s: killed{said}"
         ) from None
     return out or "", err or ""
+
+
+def first_line(process: subprocess.Popen[str], timeout: float = 60) -> str:
+    """The first line the process writes on stdout, waited for `timeout` at most (killed and
+    reaped past it)."""
+    assert process.stdout is not None
+    ready, _, _ = select.select([process.stdout], [], [], timeout)
+    if not ready:
+        process.kill()
+        process.communicate()
+        raise AssertionError(f"{process.args!r} said nothing within {timeout} s: killed")
+    return process.stdout.readline()
 
 
 @pytest.fixture(autouse=True)

@@ -166,7 +166,12 @@ def state_push(options: StateOptions, runtime: Runtime) -> int:
                     f"({current.serial}) but other contents: one of them was edited; give "
                     "--force to push it all the same"
                 )
-        stored = backend.replace(pushed)
+        try:
+            stored = backend.replace(pushed, force=options.force)
+        except LineageMismatch as exc:
+            raise ReconcilerError(
+                f"{exc}; or give --force to push {options.file} all the same"
+            ) from None
     runtime.out.write(
         f"Pushed {options.file} to {backend.describe()} (lineage {stored.lineage}, serial "
         f"{stored.serial}).\n"

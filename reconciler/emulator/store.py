@@ -82,7 +82,7 @@ class Store:
         self.path = path
         self._lock = threading.Lock()
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # private, as the state's
             fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
             try:  # an older, readable database is made private too (it holds user IDs)
                 os.fchmod(fd, 0o600)

@@ -117,18 +117,44 @@ class StateDocument(Frozen):
                     "the record filed under {key} is the one of {address}",
                     {"key": printable(repr(key)), "address": printable(repr(record.address))},
                 )
-            if not record.spec.is_attempt_name(record.job_name):
-                raise PydanticCustomError(
-                    "state_job_name",
-                    "the record of {key} names job {name}, which is neither its spec's job "
-                    "name {spec} nor a retry of it",
-                    {
-                        "key": printable(repr(key)),
-                        "name": printable(repr(record.job_name)),
-                        "spec": printable(repr(record.spec.job_name)),
-                    },
-                )
+            _check_names(key, record)
         return jobs
+
+
+def _check_names(key: str, record: JobRecord) -> None:
+    """Every attempt of `record` is named as an attempt at its spec, and what was seen of each
+    is that job (its name, ARN and dataset group): a record carrying another job's status or
+    numDeleted would be false evidence."""
+    attempts = [*record.attempts, Attempt(job_name=record.job_name, seen=record.seen)]
+    for attempt in attempts:
+        if not record.spec.is_attempt_name(attempt.job_name):
+            raise PydanticCustomError(
+                "state_job_name",
+                "the record of {key} names job {name}, which is neither its spec's job "
+                "name {spec} nor a retry of it",
+                {
+                    "key": printable(repr(key)),
+                    "name": printable(repr(attempt.job_name)),
+                    "spec": printable(repr(record.spec.job_name)),
+                },
+            )
+        seen = attempt.seen
+        if seen is not None and (
+            seen.job_name != attempt.job_name
+            or not seen.arn.endswith(f"/{attempt.job_name}")
+            or seen.dataset_group_arn != record.spec.dataset_group_arn
+        ):
+            raise PydanticCustomError(
+                "state_seen",
+                "the record of {key} shows, for its job {name}, what was seen of another job "
+                "({arn} in {group})",
+                {
+                    "key": printable(repr(key)),
+                    "name": printable(repr(attempt.job_name)),
+                    "arn": printable(seen.arn),
+                    "group": printable(seen.dataset_group_arn),
+                },
+            )
 
 
 def new_state() -> StateDocument:

@@ -107,9 +107,10 @@ class StateBackend(Protocol):
 
     def unlock(self, lock: LockInfo) -> None: ...
 
-    def replace(self, document: StateDocument) -> StateDocument:
-        """Store `document` whatever its lineage (`state push`), as a serial above both the
-        stored one and its own; the caller holds the lock and has made its checks."""
+    def replace(self, document: StateDocument, *, force: bool = False) -> StateDocument:
+        """Store `document` (`state push`), as a serial above both the stored one and its own;
+        the caller holds the lock and has made its checks. Of another lineage than the one its
+        place holds (even with no state there), only with `force` (LineageMismatch)."""
         ...
 
     def holder(self) -> LockInfo | None:

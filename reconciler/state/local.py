@@ -154,7 +154,9 @@ class LocalBackend:
                 f"{exc.strerror or exc}"
             ) from None
 
-    def replace(self, document: StateDocument) -> StateDocument:
+    def replace(self, document: StateDocument, *, force: bool = False) -> StateDocument:
+        if not force:
+            self._check_lineage(document)
         try:  # what is there may be unreadable: a push --force repairs it
             raw: bytes | None = self.path.read_bytes()
         except FileNotFoundError:

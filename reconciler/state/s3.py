@@ -48,7 +48,7 @@ from reconciler.state.interface import (
     parse_holder,
     read_stored,
 )
-from reconciler.state.s3objects import Bucket, Conflict, Missing, PreconditionFailed
+from reconciler.state.s3objects import Bucket, Conflict, Denied, Missing, PreconditionFailed
 
 
 def _now() -> datetime:
@@ -76,6 +76,7 @@ class S3Backend:
         self._clock = clock
         self._read: tuple[StateDocument | None, str | None] | None = None  # document, ETag
         self._pinned: str | None = None  # the lineage K.lineage held when the state was read
+        self._pin_refused = False  # the credentials may not read or write K.lineage
         self._locks: dict[str, str] = {}  # lock ID -> the ETag of the lock object written
         self._notices: list[str] = []
         self._versioning_checked = False
@@ -110,6 +111,9 @@ class S3Backend:
             pinned = self._bucket.get(self.lineage_key).body.decode("utf-8", "replace").strip()
         except Missing:
             pinned = ""
+        except Denied:  # a policy written before the pin: the state is read all the same
+            self._pin_denied("read", "s3:GetObject")
+            return
         self._pinned = pinned or None
         if pinned and pinned != document.lineage:
             pin = self._bucket.url(self.lineage_key)
@@ -124,13 +128,28 @@ class S3Backend:
             )
 
     def _pin(self, lineage: str) -> None:
+        if self._pin_refused:
+            return
         try:
             self._bucket.put(self.lineage_key, f"{lineage}\n".encode(), {})
+        except Denied:  # the state is written: only the pin is not
+            self._pin_denied("written", "s3:PutObject")
+            return
         except (Missing, PreconditionFailed, Conflict):
             raise StateError(
                 f"the state was written, but {self._bucket.url(self.lineage_key)} could not be"
             ) from None
         self._pinned = lineage
+
+    def _pin_denied(self, done: str, permission: str) -> None:
+        """Say once that the lineage pin cannot be `done`: the state is used without it."""
+        if not self._pin_refused:
+            self._notices.append(
+                f"{self._bucket.url(self.lineage_key)} (the lineage this place holds) cannot be "
+                f"{done}: access denied, so a state of another lineage put here is not refused. "
+                f"Grant {permission} on it (see the IAM policies in the docs)"
+            )
+        self._pin_refused = True
 
     def save(self, document: StateDocument) -> StateDocument:
         if self._read is None:
@@ -176,10 +195,12 @@ class S3Backend:
             return None
         return got.etag if (got.write_id, got.body) == (write_id, body) else None
 
-    def replace(self, document: StateDocument) -> StateDocument:
+    def replace(self, document: StateDocument, *, force: bool = False) -> StateDocument:
         """Store `document` over whatever is there (`state push`), lineage and all, as a serial
         above both; still conditional on the object not having moved since it was read (it is
         read as bytes: a corrupt state can be replaced). The lineage pin follows it."""
+        if not force:
+            self._check_lineage(document)
         try:
             got = self._bucket.get(self.key)
         except Missing:

@@ -54,6 +54,11 @@ class Conflict(Exception):
     """Another conditional write on the object was under way (409)."""
 
 
+class Denied(StateError):
+    """The credentials may not read or write the object (403): the message says what they
+    need."""
+
+
 class Bucket:
     """The state's bucket. `keys` name the objects the backend uses, for the message that lists
     the permissions they need."""
@@ -170,7 +175,7 @@ class Bucket:
             )
         if code in ("AccessDenied", "403", "InvalidAccessKeyId", "SignatureDoesNotMatch"):
             action = _ACTIONS.get(operation, operation)
-            return StateError(
+            return Denied(
                 f"access denied: {action} on {where} ({code}); the credentials need "
                 f"{_permissions(self.name, self._keys)}, and s3:ListBucket on the bucket "
                 "(without it S3 answers a read of an object that does not exist yet with 403)"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 
 from reconciler.emulator.config import EmulatorConfig, load_config
@@ -290,3 +292,14 @@ def test_plan_through_the_emulator_reads_each_group_in_pages_and_describes_nothi
     plan = plan_of(provider, jobs, stored)
     assert plan.api_calls == {"ListDataDeletionJobs": 20}
     assert len(plan.changes) == 1500 and not plan.has_changes and not plan.errored
+
+
+def test_the_quick_start_keeps_its_directory_private_whatever_the_umask(project: Project) -> None:
+    previous = os.umask(0)
+    try:
+        assert project.run("plan") == 0  # the emulator's database is made first, then the state
+        assert project.apply() == 0
+    finally:
+        os.umask(previous)
+    made = project.root / ".reconciler"
+    assert stat.S_IMODE(made.stat().st_mode) == 0o700

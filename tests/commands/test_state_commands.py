@@ -261,6 +261,38 @@ def test_r2_15_push_refuses_a_record_filed_under_another_address(
     assert STATE.read_bytes() == before
 
 
+def test_r2_15_push_refuses_a_record_showing_what_was_seen_of_another_job(
+    project: Project, tmp_path: Path
+) -> None:
+    assert project.apply() == 0
+    document = json.loads(pull(project, tmp_path / "good.json").read_text())
+    w47 = document["jobs"]["shop-eu/gdpr-2026-w47"]["seen"]
+    document["jobs"][W46]["seen"] = w47  # another job's status and numDeleted, as evidence
+    (tmp_path / "bad.json").write_text(json.dumps(document))
+    before = STATE.read_bytes()
+    for force in ([], ["--force"]):
+        assert project.run("state", "push", str(tmp_path / "bad.json"), *force) == 1
+        assert (
+            f"the record of '{W46}' shows, for its job 'gdpr-2026-w46', what was seen of another "
+            "job (arn:aws:personalize:eu-west-1:123456789012:data-deletion-job/gdpr-2026-w47"
+        ) in project.err.getvalue()
+    assert STATE.read_bytes() == before
+
+
+def test_a_push_of_another_lineage_where_only_the_pin_is_left_needs_force(
+    project: Project, tmp_path: Path
+) -> None:
+    assert project.apply() == 0
+    other = json.loads(pull(project, tmp_path / "good.json").read_text())
+    (tmp_path / "other.json").write_text(json.dumps(other | {"lineage": "another-project"}))
+    STATE.unlink()  # the state is gone (and its backup); its place still holds its lineage
+    STATE.with_name("state.json.backup").unlink()
+    assert project.run("state", "push", str(tmp_path / "other.json")) == 1
+    assert "give --force" in project.err.getvalue() and not STATE.exists()
+    assert project.run("state", "push", str(tmp_path / "other.json"), "--force") == 0
+    assert project.state().lineage == "another-project"
+
+
 def test_r2_17_push_force_stores_the_state_to_keep_over_another_lineage(
     project: Project, tmp_path: Path
 ) -> None:

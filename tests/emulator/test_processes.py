@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import children
 from tests.conftest import REPO
 from tests.providers.conftest import aws_provider, job_spec
 
@@ -26,22 +27,20 @@ def start_server(cwd: Path, *args: str) -> Iterator[str]:
 
 def serving(cwd: Path, *args: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     """`emulator serve` in `cwd`: its URL and process, terminated (SIGTERM) when resumed."""
-    process = subprocess.Popen(
+    process = children.start(
         [sys.executable, "-m", "reconciler", "emulator", "serve", "--port", "0", *args],
         cwd=cwd,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        text=True,
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
     try:
-        assert process.stdout is not None
-        first = process.stdout.readline()
+        first = children.first_line(process)
         assert first.startswith("Personalize emulator listening on http://127.0.0.1:"), first
         yield first.split()[-1], process
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        children.finish(process, timeout=10)
 
 
 @pytest.fixture
@@ -120,6 +119,6 @@ def test_clients_that_go_away_never_make_serve_print_a_traceback(tmp_path: Path)
         provider = aws_provider(url)
         assert provider.client("eu-west-1").list_dataset_groups()["datasetGroups"] == []
         process.terminate()
-        _, err = process.communicate(timeout=10)
+        _, err = children.finish(process, timeout=10)
         assert "Traceback" not in err
         assert err in ("", "Terminated.\n"), err

@@ -41,7 +41,7 @@ class MemoryBackend:
         self.saves += 1
         return self.document
 
-    def replace(self, document: StateDocument) -> StateDocument:
+    def replace(self, document: StateDocument, *, force: bool = False) -> StateDocument:
         serial = max(document.serial, self.document.serial if self.document else 0) + 1
         self.document = document.model_copy(update={"serial": serial})
         self.saves += 1

@@ -145,7 +145,7 @@ def test_r2_12_deeply_nested_json_is_corrupt_not_a_recursion_error(
     put_raw(backend, "state", b'{"version": 3, "lineage": "L", "serial": 1, "jobs": ' + DEEP + b"}")
     with pytest.raises(CorruptState, match="is corrupt \\(JSON nested deeper than 64 levels\\)"):
         backend.load()
-    stored = backend.replace(new_state())  # `state push --force` repairs it
+    stored = backend.replace(new_state(), force=True)  # `state push --force` repairs it
     assert backend.load() == stored
     put_raw(backend, "lock", b'{"id": ' + DEEP + b"}")
     holder = backend.holder()
@@ -184,7 +184,7 @@ def test_r2_17_a_state_of_another_lineage_put_in_place_is_refused_until_pushed(
         backend.load()
     with pytest.raises(StateError, match="lineage"):
         backend.save(theirs)  # not written over either
-    stored = backend.replace(theirs)  # `state push --force`: the one to use from now on
+    stored = backend.replace(theirs, force=True)  # `state push --force`: the one to use from now on
     assert (stored.lineage, stored.serial) == (theirs.lineage, 8)
     assert backend.load() == stored
     assert backend.save(stored).lineage == theirs.lineage

@@ -25,6 +25,7 @@ from reconciler.settings import StateSettings
 from reconciler.state.document import new_state
 from reconciler.state.interface import StaleState, StateError, StateLocked
 from reconciler.state.s3 import S3Backend
+from tests import children
 from tests.conftest import REPO
 from tests.s3server import s3_client
 
@@ -91,12 +92,8 @@ def test_processes_racing_for_the_lock_one_wins_the_others_name_it(
     )
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     racers = [
-        subprocess.Popen(
-            [sys.executable, "-c", code],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            env=env,
+        children.start(
+            [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
         )
         for _ in range(4)
     ]
@@ -106,9 +103,7 @@ def test_processes_racing_for_the_lock_one_wins_the_others_name_it(
             assert racer.stdin is not None
             racer.stdin.write("go\n")
             racer.stdin.flush()
-        for racer in racers:
-            assert racer.stdout is not None
-            results.append(json.loads(racer.stdout.readline()))
+        results += [json.loads(children.first_line(racer)) for racer in racers]
     finally:
         for racer in racers:
             racer.kill()
@@ -178,7 +173,7 @@ def test_push_replaces_the_lineage_under_the_etag_guard(
     backend = S3Backend(s3_settings)
     current = backend.save(backend.save(new_state()))
     other = new_state().model_copy(update={"serial": 1})
-    stored = backend.replace(other)
+    stored = backend.replace(other, force=True)
     assert (stored.lineage, stored.serial) == (other.lineage, current.serial + 1)
     assert S3Backend(s3_settings).load() == stored
 
@@ -189,7 +184,7 @@ def test_push_replaces_the_lineage_under_the_etag_guard(
     racing = S3Backend(s3_settings)
     racing._client.meta.events.register("after-call.s3.GetObject", write_meanwhile)
     with pytest.raises(StaleState, match="its ETag moved on"):
-        racing.replace(new_state())
+        racing.replace(new_state(), force=True)
     after = S3Backend(s3_settings).load()
     assert after is not None and after.serial == 9  # the other run's write stands
 
@@ -207,7 +202,7 @@ def test_a_state_deleted_since_it_was_read_is_not_written_back(
 
 def test_the_lock_stays_a_lock_after_a_push(s3_settings: StateSettings) -> None:
     backend = S3Backend(s3_settings)
-    backend.replace(new_state())
+    backend.replace(new_state(), force=True)
     lock = backend.lock("state push")
     with pytest.raises(StateLocked):
         S3Backend(s3_settings).lock("apply")
@@ -331,3 +326,36 @@ def test_r2_17_a_state_written_before_the_pin_is_pinned_by_its_next_write(
     assert client.get_object(Bucket=s3_settings.bucket, Key=pin)["Body"].read() == (
         f"{stored.lineage}\n".encode()
     )
+
+
+def test_a_policy_from_before_the_lineage_pin_still_reads_and_writes_the_state(
+    s3_settings: StateSettings,
+) -> None:
+    """IAM written for 0.2 grants nothing on `KEY.lineage`: the state is used all the same, and
+    the run says once what to grant (never "the state was not saved")."""
+
+    def deny_the_pin(params: dict[str, Any], **_: Any) -> Any:
+        if not params["url_path"].endswith(".lineage"):
+            return None
+        denied = {"Error": {"Code": "AccessDenied", "Message": "Access Denied"}}
+        return AWSResponse(params["url"], 403, {}, None), {
+            **denied,
+            "ResponseMetadata": {"HTTPStatusCode": 403},
+        }
+
+    def denied_backend() -> S3Backend:
+        backend = S3Backend(s3_settings)
+        for operation in ("GetObject", "PutObject"):
+            backend._client.meta.events.register(f"before-call.s3.{operation}", deny_the_pin)
+        return backend
+
+    writer = denied_backend()
+    stored = writer.save(writer.save(new_state()))  # the pin's write is refused twice
+    [written] = writer.notices()
+    assert "deletions.json.lineage (the lineage this place holds) cannot be written" in written
+    assert "Grant s3:PutObject" in written
+    reader = denied_backend()
+    assert reader.load() == stored
+    [read] = reader.notices()
+    assert "cannot be read: access denied" in read and "Grant s3:GetObject" in read
+    assert reader.save(stored).serial == stored.serial + 1
