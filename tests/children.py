@@ -1,21 +1,43 @@
 """Child processes the tests start: each is killed and reaped at the end of its test, whatever
-the test did, and one that outlives its timeout is killed before the test fails."""
+the test did, and one that outlives its timeout is killed before the test fails.
+
+A child gets SIGINT and SIGTERM as a command a user starts does: a process inherits the signals
+its parent ignores and blocks (a test run started in the background of a shell without job
+control ignores SIGINT; a thread may start a child with signals blocked), and a signal test
+would then wait forever."""
 
 from __future__ import annotations
 
 import select
+import signal
 import subprocess
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pytest
 
+_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 _started: list[subprocess.Popen[str]] = []
+_parents: dict[int, str] = {}  # pid -> how its parent handled the signals when it started it
+
+
+def _as_a_terminal_starts_it() -> None:
+    """In the child, before it runs: Ctrl-C and SIGTERM delivered as to a user's command."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)
+
+
+def _parent_signals() -> str:
+    blocked = sorted(signal.pthread_sigmask(signal.SIG_BLOCK, set()) & _SIGNALS)
+    return f"SIGINT handler {signal.getsignal(signal.SIGINT)!r}, blocked {blocked}"
 
 
 def start(argv: Sequence[str], **options: Any) -> subprocess.Popen[str]:
     """`subprocess.Popen(argv, text=True, **options)`, reaped when the test ends."""
-    process: subprocess.Popen[str] = subprocess.Popen(list(argv), text=True, **options)
+    process: subprocess.Popen[str] = subprocess.Popen(
+        list(argv), text=True, preexec_fn=_as_a_terminal_starts_it, **options
+    )
+    _parents[process.pid] = _parent_signals()
     _started.append(process)
     return process
 
@@ -30,8 +52,9 @@ def finish(process: subprocess.Popen[str], timeout: float) -> tuple[str, str]:
         said = (
             f"\n--- stdout (end):\n{(out or '')[-3000:]}\n--- stderr (end):\n{(err or '')[-3000:]}"
         )
+        parent = _parents.get(process.pid, "?")
         raise AssertionError(
-            f"{process.args!r} did not end within {timeout} s: killed{said}"
+            f"{process.args!r} did not end within {timeout} s: killed (its parent: {parent})" + said
         ) from None
     return out or "", err or ""
 
@@ -56,3 +79,4 @@ def reap_children() -> Iterator[None]:
         if process.poll() is None:
             process.kill()
         process.communicate()
+        _parents.pop(process.pid, None)
