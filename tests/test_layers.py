@@ -74,6 +74,7 @@ CORE = (
     "reconciler.constraints",
     "reconciler.files",
     "reconciler.escaping",
+    "reconciler.formats",
     "reconciler.boundedjson",
 )
 # What each part may import when it is loaded, as reconciler/README.md draws it (the first

@@ -26,7 +26,7 @@ from reconciler.render.diagnostics import plural
 from reconciler.render.plan_text import render_text
 from reconciler.runtime import Runtime
 from reconciler.state.document import StateDocument, decisions_digest, new_state
-from reconciler.workspace import Workspace, locked, open_workspace
+from reconciler.workspace import Workspace, locked, open_tree
 
 
 class StalePlan(ReconcilerError):
@@ -61,9 +61,9 @@ def apply(options: ApplyOptions, runtime: Runtime) -> int:
         raise UsageError(
             f"{flag} goes to `reconciler plan -out`: a saved plan already says what it does"
         )
-    workspace = open_workspace(options.manifests_dir, runtime)
-    with locked(workspace.backend, "apply", options.lock_timeout, runtime):
-        return _Apply(workspace, options).run()
+    tree = open_tree(options.manifests_dir, runtime)
+    with locked(tree.backend, "apply", options.lock_timeout, runtime):
+        return _Apply(tree.load(), options).run()
 
 
 class _Apply:
@@ -75,11 +75,11 @@ class _Apply:
         self.unfinished: list[str] = []  # what waiting ended with, other than COMPLETED
 
     def run(self) -> int:
-        stored = self.workspace.load_state()
+        stored = self.workspace.stored
         if self.options.plan_file is not None:
             plan = self._saved(self.options.plan_file, stored)
         else:
-            plan = self.workspace.plan(stored, retry=self.options.retry, **self._checks())
+            plan = self.workspace.plan(retry=self.options.retry, **self._checks())
         self.out.write(render_text(plan, color=self.runtime.color(self.options.no_color)))
         if plan.errored:
             return ExitCode.ERROR
@@ -211,7 +211,7 @@ class _Apply:
             raise StalePlan(
                 f"{stale}the manifests changed since the plan was made. Make a new plan."
             )
-        target = self.workspace.target(stored)
+        target = self.workspace.target()
         if not plan.target.same_place(target):
             raise StalePlan(
                 f"{stale}it was made for {plan.target.describe()}; this run acts on "
@@ -221,7 +221,6 @@ class _Apply:
         # state and the service call for now (a hand-edited plan, or a job that failed since,
         # is refused). The plan made now carries those same decisions and is the one applied.
         fresh = self.workspace.plan(
-            stored,
             retry=plan.retries,
             skip_preflight=plan.preflight_skipped,
             ignore_activity=plan.activity_ignored,

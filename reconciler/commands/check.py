@@ -14,6 +14,7 @@ from reconciler.commands.github import annotated, step_summary
 from reconciler.diagnostics import Location, Severity
 from reconciler.escaping import printable
 from reconciler.exitcodes import CHECK_PRECEDENCE, ExitCode
+from reconciler.formats import OutputFormat
 from reconciler.models import describe_activity
 from reconciler.planning.attention import Concern
 from reconciler.planning.model import Action, Health, Plan
@@ -35,7 +36,7 @@ VERDICTS = {
 @dataclass(frozen=True)
 class CheckOptions:
     manifests_dir: Path
-    output_format: str = "text"  # or github: annotations, and the step summary
+    output_format: OutputFormat = OutputFormat.TEXT  # or GITHUB: annotations, step summary
 
 
 @dataclass(frozen=True)
@@ -108,12 +109,12 @@ def overlaps(plan: Plan, provider: Provider) -> list[Finding]:
 
 
 def check(options: CheckOptions, runtime: Runtime) -> int:
-    github = options.output_format == "github"
+    github = options.output_format is OutputFormat.GITHUB
     with annotated(runtime, github):
         workspace = open_workspace(options.manifests_dir, runtime)
         # Health only: a create not applied fails the check whatever preflight would say of it,
         # and a scheduled check needs neither S3 read access nor the activity List permissions.
-        plan = workspace.plan(workspace.load_state(), skip_preflight=True, ignore_activity=True)
+        plan = workspace.plan(skip_preflight=True, ignore_activity=True)
         declared = len(workspace.jobs)  # a job with a plan error has no change
     code, found = classify(plan)
     found += overlaps(plan, workspace.provider)

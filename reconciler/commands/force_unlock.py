@@ -15,7 +15,7 @@ from reconciler.errors import Cancelled, ReconcilerError
 from reconciler.escaping import printable
 from reconciler.exitcodes import ExitCode
 from reconciler.runtime import Runtime
-from reconciler.workspace import load_settings
+from reconciler.workspace import recovery_tree
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class ForceUnlockOptions:
 
 
 def force_unlock(options: ForceUnlockOptions, runtime: Runtime) -> int:
-    settings = load_settings(options.manifests_dir, runtime.environ)
+    settings = recovery_tree(options.manifests_dir, runtime).settings
     backend = runtime.make_backend(settings.state)
     held = backend.holder()
     if held is None:

@@ -26,7 +26,7 @@ from reconciler.planning.observed import (
 )
 from reconciler.runtime import Runtime
 from reconciler.state.document import new_state
-from reconciler.workspace import checked_target, locked, open_workspace, recorded_job
+from reconciler.workspace import checked_target, locked, open_tree, recorded_job
 
 
 @dataclass(frozen=True)
@@ -38,22 +38,23 @@ class ImportOptions:
 
 
 def import_job(options: ImportOptions, runtime: Runtime) -> int:
-    workspace = open_workspace(options.manifests_dir, runtime)
-    declared = {job.address: job for job in workspace.jobs}
-    job = declared.get(options.address)
-    if job is None:
-        raise UsageError(
-            f"{options.address!r} is not declared in the manifests: declare the job first (its "
-            "address is GROUP/JOBNAME)"
-        )
-    provider = workspace.provider
-    group = job.spec.dataset_group_arn
-    runtime.out.write(printable(checked_target(provider, [group]).line()) + "\n")
-    found = provider.describe_job(options.job_arn)
-    tags = provider.list_tags(options.job_arn)
-    listed = Observed({group: ObservedGroup(group, True, tuple(provider.list_jobs(group)))})
-    with locked(workspace.backend, "import", options.lock_timeout, runtime):
-        document = workspace.load_state() or new_state()
+    tree = open_tree(options.manifests_dir, runtime)
+    with locked(tree.backend, "import", options.lock_timeout, runtime):
+        workspace = tree.load()
+        declared = {job.address: job for job in workspace.jobs}
+        job = declared.get(options.address)
+        if job is None:
+            raise UsageError(
+                f"{options.address!r} is not declared in the manifests: declare the job first (its "
+                "address is GROUP/JOBNAME)"
+            )
+        provider = workspace.provider
+        group = job.spec.dataset_group_arn
+        runtime.out.write(printable(checked_target(provider, [group]).line()) + "\n")
+        found = provider.describe_job(options.job_arn)
+        tags = provider.list_tags(options.job_arn)
+        listed = Observed({group: ObservedGroup(group, True, tuple(provider.list_jobs(group)))})
+        document = workspace.stored or new_state()
         existing = document.jobs.get(options.address)
         if existing is not None:
             raise ReconcilerError(

@@ -9,11 +9,11 @@ from reconciler.commands.github import annotated, step_summary
 from reconciler.escaping import printable
 from reconciler.exitcodes import ExitCode
 from reconciler.files import check_output
+from reconciler.formats import OutputFormat
 from reconciler.planfile import save_plan
+from reconciler.render.formats import PLAN
 from reconciler.render.github import plan_github
-from reconciler.render.plan_json import render_json
 from reconciler.render.plan_markdown import render_markdown
-from reconciler.render.plan_text import render_text
 from reconciler.runtime import Runtime
 from reconciler.workspace import open_workspace
 
@@ -21,7 +21,7 @@ from reconciler.workspace import open_workspace
 @dataclass(frozen=True)
 class PlanOptions:
     manifests_dir: Path
-    output_format: str = "text"  # or json, markdown, github (text, annotations, step summary)
+    output_format: OutputFormat = OutputFormat.TEXT  # GITHUB: text, annotations, step summary
     out_file: Path | None = None
     detailed_exitcode: bool = False
     retry: tuple[str, ...] = ()
@@ -31,24 +31,19 @@ class PlanOptions:
 
 
 def plan(options: PlanOptions, runtime: Runtime) -> int:
-    github = options.output_format == "github"
+    github = options.output_format is OutputFormat.GITHUB
     with annotated(runtime, github):
         workspace = open_workspace(options.manifests_dir, runtime)
         protected = (workspace.settings.state.path,)  # and its backup, lock, lineage…
         if options.out_file is not None:  # refused before the service is read, not after
             check_output(options.out_file, "-out", protected, example="plan.json")
         result = workspace.plan(
-            workspace.load_state(),
             retry=options.retry,
             skip_preflight=options.skip_preflight,
             ignore_activity=options.ignore_activity,
         )
-    if options.output_format == "json":
-        runtime.out.write(render_json(result))
-    elif options.output_format == "markdown":
-        runtime.out.write(render_markdown(result))
-    else:
-        runtime.out.write(render_text(result, color=runtime.color(options.no_color) and not github))
+    color = runtime.color(options.no_color) and not github
+    runtime.out.write(PLAN.render(result, options.output_format, color=color))
     if github:
         runtime.out.write(plan_github(result))
         step_summary(runtime, render_markdown(result))

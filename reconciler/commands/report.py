@@ -32,30 +32,21 @@ from reconciler.evidence import (
 )
 from reconciler.exitcodes import ExitCode
 from reconciler.files import check_output, write_output
+from reconciler.formats import OutputFormat
 from reconciler.models import DatasetGroupRef, DesiredJob, InputDigest, ServiceJob
 from reconciler.provenance import Blame
 from reconciler.providers.inputs import InputError
 from reconciler.providers.interface import NotFound, Provider, ProviderError
-from reconciler.render.report import (
-    render_report_csv,
-    render_report_json,
-    render_report_markdown,
-)
+from reconciler.render.formats import REPORT
 from reconciler.runtime import Runtime
 from reconciler.state.document import JobRecord
-from reconciler.workspace import Workspace, checked_target, load_tree, show_notices
-
-RENDERERS = {
-    "markdown": render_report_markdown,
-    "json": render_report_json,
-    "csv": render_report_csv,
-}
+from reconciler.workspace import Tree, Workspace, checked_target, recovery_tree, show_notices
 
 
 @dataclass(frozen=True)
 class ReportOptions:
     manifests_dir: Path
-    output_format: str = "markdown"
+    output_format: OutputFormat = OutputFormat.MARKDOWN
     request: str | None = None
     since: datetime | None = None
     output: Path | None = None
@@ -63,7 +54,8 @@ class ReportOptions:
 
 
 def report(options: ReportOptions, runtime: Runtime) -> int:
-    manifests, settings = load_tree(options.manifests_dir, runtime.environ)
+    tree = recovery_tree(options.manifests_dir, runtime)
+    manifests, settings = tree.manifests, tree.settings
     protected = (settings.state.path,)  # and its backup, lock, lineage…
     if options.output is not None:
         check_output(options.output, "--output", protected, example="report.md")
@@ -75,8 +67,7 @@ def report(options: ReportOptions, runtime: Runtime) -> int:
     declared: dict[str, DesiredJob] = {}
     provider: Provider | None = None
     if manifests is not None:  # every declared job, the selectors' in the groups they match now
-        workspace = Workspace(manifests, settings, backend, runtime)
-        workspace.recorded_addresses = frozenset(document.jobs) if document else frozenset()
+        workspace = Workspace(Tree(manifests, settings, backend, runtime), document)
         declared = {job.address: job for job in workspace.jobs}
         provider = workspace.provider if manifests.jobs or manifests.selectors else None
     groups = recorded_groups | {job.spec.dataset_group_arn for job in declared.values()}
@@ -144,7 +135,7 @@ def report(options: ReportOptions, runtime: Runtime) -> int:
         models=tuple(models),
         notes=tuple(notes),
     )
-    text = RENDERERS[options.output_format](result)
+    text = REPORT.render(result, options.output_format)
     if options.output is None:
         runtime.out.write(text)
         return ExitCode.OK

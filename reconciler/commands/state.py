@@ -24,6 +24,7 @@ from reconciler.boundedjson import TooDeep
 from reconciler.errors import ReconcilerError, UsageError
 from reconciler.escaping import printable
 from reconciler.exitcodes import ExitCode
+from reconciler.formats import OutputFormat
 from reconciler.render.status import record_json
 from reconciler.runtime import Runtime
 from reconciler.state.document import (
@@ -38,21 +39,21 @@ from reconciler.state.interface import (
     StateBackend,
     first_problem,
 )
-from reconciler.workspace import load_settings, locked, show_notices
+from reconciler.workspace import locked, recovery_tree, show_notices
 
 
 @dataclass(frozen=True)
 class StateOptions:
     manifests_dir: Path
     addresses: tuple[str, ...] = ()
-    output_format: str = "text"  # or json
+    output_format: OutputFormat = OutputFormat.TEXT  # or JSON
     file: Path | None = None
     force: bool = False
     lock_timeout: float = 0
 
 
 def _backend(options: StateOptions, runtime: Runtime) -> StateBackend:
-    settings = load_settings(options.manifests_dir, runtime.environ)
+    settings = recovery_tree(options.manifests_dir, runtime).settings
     return runtime.make_backend(settings.state)
 
 
@@ -67,7 +68,7 @@ def _load(backend: StateBackend, runtime: Runtime) -> StateDocument:
 def state_list(options: StateOptions, runtime: Runtime) -> int:
     document = _load(_backend(options, runtime), runtime)
     records = sorted(document.jobs.values(), key=lambda r: r.address)
-    if options.output_format == "json":
+    if options.output_format is OutputFormat.JSON:
         rows = [
             {
                 "address": r.address,

@@ -22,6 +22,7 @@ from reconciler.applying.tracker import Tracker
 from reconciler.errors import UsageError
 from reconciler.escaping import printable
 from reconciler.exitcodes import ExitCode
+from reconciler.formats import OutputFormat
 from reconciler.planning import attention
 from reconciler.providers.interface import Provider
 from reconciler.refresh import refresh
@@ -36,9 +37,9 @@ from reconciler.settings import Settings
 from reconciler.state.locking import acquire
 from reconciler.workspace import (
     checked_target,
-    load_tree,
     recorded_job,
     recorded_state,
+    recovery_tree,
     show_notices,
 )
 
@@ -46,7 +47,7 @@ from reconciler.workspace import (
 @dataclass(frozen=True)
 class StatusOptions:
     manifests_dir: Path
-    output_format: str = "text"  # or json, markdown
+    output_format: OutputFormat = OutputFormat.TEXT  # or JSON, MARKDOWN
     watch: bool = False
     timeout: float | None = None
     show_forgotten: bool = False
@@ -56,7 +57,8 @@ class StatusOptions:
 def status(options: StatusOptions, runtime: Runtime) -> int:
     if options.timeout is not None and not options.watch:
         raise UsageError("--timeout limits --watch: give --watch too, or leave --timeout out")
-    manifests, settings = load_tree(options.manifests_dir, runtime.environ)
+    tree = recovery_tree(options.manifests_dir, runtime)
+    manifests, settings = tree.manifests, tree.settings
     backend = runtime.make_backend(settings.state)
     document = backend.load()  # without the lock: each write takes it briefly
     show_notices(backend, runtime)
@@ -103,9 +105,9 @@ def status(options: StatusOptions, runtime: Runtime) -> int:
         ),
     )
     render = {
-        "json": render_status_json,
-        "markdown": render_status_markdown,
-        "text": render_status_text,
+        OutputFormat.JSON: render_status_json,
+        OutputFormat.MARKDOWN: render_status_markdown,
+        OutputFormat.TEXT: render_status_text,
     }[options.output_format]
     runtime.out.write(render(view))
     return code

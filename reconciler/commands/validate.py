@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reconciler.exitcodes import ExitCode
+from reconciler.formats import OutputFormat
 from reconciler.manifest.loader import check_manifests
 from reconciler.providers.registry import check_settings
 from reconciler.render.diagnostics import diagnostics_text, validation_json, validation_text
@@ -17,7 +18,7 @@ from reconciler.runtime import Runtime
 @dataclass(frozen=True)
 class ValidateOptions:
     paths: tuple[Path, ...]
-    output_format: str = "text"  # or json, github (annotations)
+    output_format: OutputFormat = OutputFormat.TEXT  # or JSON, GITHUB (annotations)
 
 
 def validate(options: ValidateOptions, runtime: Runtime) -> int:
@@ -33,9 +34,9 @@ def validate(options: ValidateOptions, runtime: Runtime) -> int:
         "selectors": check.counts.selectors,
         "selectedJobs": check.counts.selected_jobs,
     }
-    if options.output_format == "json":
+    if options.output_format is OutputFormat.JSON:
         runtime.out.write(validation_json(diagnostics, counts))
-    elif options.output_format == "github":
+    elif options.output_format is OutputFormat.GITHUB:
         runtime.out.write(diagnostics_github(diagnostics))
         if diagnostics:
             runtime.err.write(diagnostics_text(diagnostics))

@@ -323,3 +323,28 @@ def test_r2_19_force_unlock_shows_the_holder_with_its_controls_escaped(project: 
     assert "\\x1b[2K\\rroot@ci\\n::error::pwned (apply\\x1b]8;;https://x\\x07)" in (
         project.out.getvalue()
     )
+
+
+def test_recovery_commands_work_beside_a_broken_manifest(project: Project) -> None:
+    assert project.apply() == 0
+    project.write_manifest(
+        "broken.yaml", "apiVersion: reconciler/v1\nkind: DeletionJobs\njobs: [\n"
+    )
+    assert project.run("plan") == 1  # a plan needs the whole tree
+    warning = "Warning: the manifests under manifests have 1 problem (`reconciler validate`"
+    assert project.run("state", "list") == 0
+    assert W46 in project.out.getvalue() and warning in project.err.getvalue()
+    assert project.status() == 0
+    assert "shop-eu/gdpr-2026-w46" in project.out.getvalue()
+    dead = LockInfo(id="dead-1", who="ci@runner", operation="apply", created=FakeClock().datetime())
+    STATE.with_name("state.json.lock").write_text(dead.model_dump_json())  # a killed run's
+    assert project.run("force-unlock", "dead-1", "--force") == 0
+    assert STATE.with_name("state.json.lock").read_text() == ""
+    assert project.run("state", "rm", W46) == 0  # the repair is made; the tree is fixed apart
+
+
+def test_a_broken_settings_document_stops_even_the_recovery_commands(project: Project) -> None:
+    settings = project.root / "manifests" / "settings.yaml"
+    settings.write_text(settings.read_text() + "state: {backend: nowhere}\n")
+    assert project.run("state", "list") == 1  # where the state is cannot be known
+    assert "manifests/settings.yaml:" in project.err.getvalue()
