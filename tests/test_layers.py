@@ -86,6 +86,27 @@ ALLOWED: list[tuple[str, tuple[str, ...]]] = [
     ("reconciler.cli", ("reconciler.runtime",)),  # commands are imported when they run
     ("reconciler.commands", ("reconciler.",)),
     (
+        "reconciler.usecases",
+        (
+            "reconciler.usecases",
+            "reconciler.workspace",
+            "reconciler.applying",
+            "reconciler.planning",
+            "reconciler.state.",
+            "reconciler.providers.interface",
+            "reconciler.providers.inputs",
+            "reconciler.manifest",
+            "reconciler.preflight",
+            "reconciler.refresh",
+            "reconciler.digests",
+            "reconciler.evidence",
+            "reconciler.provenance",
+            "reconciler.planfile",
+            "reconciler.settings",
+            "reconciler.runtime",
+        ),
+    ),
+    (
         "reconciler.workspace",
         (
             "reconciler.manifest",
