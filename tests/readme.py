@@ -1,7 +1,7 @@
-"""The README's reference sections, generated: every manifest and settings field from the JSON
-Schema the models make (`reconciler schema`), and every command and option from the click
-command line. `tests/test_readme.py` keeps the README equal to them; after a change, rewrite
-them with:
+"""The reference's sections (docs/reference.md), generated: every manifest and settings field
+from the JSON Schema the models make (`reconciler schema`), every command and option from the
+click command line, and the exit codes from `reconciler.exitcodes`. `tests/test_readme.py` keeps
+docs/reference.md equal to them; after a change, rewrite them with:
 
     python -m tests.readme
 """
@@ -16,9 +16,12 @@ from typing import Any
 import click
 
 from reconciler.cli import cli
+from reconciler.exitcodes import by_command_table
 from reconciler.manifest.documents import json_schema
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+REFERENCE = ROOT / "docs" / "reference.md"
 BLOCK = "<!-- BEGIN {name} (generated: python -m tests.readme) -->\n{body}<!-- END {name} -->"
 KINDS = {"DeletionJobs": "DeletionJobsDocument", "Settings": "SettingsDocument"}
 
@@ -118,7 +121,7 @@ def command_reference() -> str:
         context = click.Context(command, info_name=path)
         usage = " ".join(command.collect_usage_pieces(context))
         summary = " ".join((command.help or "").split())
-        lines += [f"#### `{path}`", "", f"`{path} {usage}`", "", summary, ""]
+        lines += [f"### `{path}`", "", f"`{path} {usage}`", "", summary, ""]
         options = [p for p in command.params if isinstance(p, click.Option) and not p.hidden]
         if options:
             lines += ["| option | what it does |", "|---|---|"]
@@ -134,7 +137,16 @@ def command_reference() -> str:
     return "\n".join(lines)
 
 
-SECTIONS = {"manifest-reference": manifest_reference, "command-reference": command_reference}
+def exit_codes() -> str:
+    """The exit codes of every command, as `reconciler.exitcodes` has them."""
+    return by_command_table().rstrip("\n")
+
+
+SECTIONS = {
+    "manifest-reference": manifest_reference,
+    "command-reference": command_reference,
+    "exit-codes": exit_codes,
+}
 
 
 def expected(name: str) -> str:
@@ -149,13 +161,13 @@ def found(text: str, name: str) -> str | None:
 
 
 def main() -> None:
-    text = README.read_text(encoding="utf-8")
+    text = REFERENCE.read_text(encoding="utf-8")
     for name in SECTIONS:
         current = found(text, name)
         if current is None:
-            raise SystemExit(f"README.md has no block {name}: add the BEGIN and END lines")
+            raise SystemExit(f"{REFERENCE} has no block {name}: add the BEGIN and END lines")
         text = text.replace(current, expected(name))
-    README.write_text(text, encoding="utf-8")
+    REFERENCE.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":
