@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from reconciler.errors import ReconcilerError
+from reconciler.escaping import printable
 from reconciler.files import check_output
 from reconciler.planfile import save_plan
 from reconciler.planning.model import Plan
@@ -57,6 +59,10 @@ def make_plan(inputs: PlanInputs, runtime: Runtime, emit: Emit) -> Planned:
 
 
 def save(planned: Planned, runtime: Runtime) -> None:
-    """Keep the plan in its file: only a plan without errors is ever kept."""
-    assert planned.out_file is not None and not planned.plan.errored
+    """Keep the plan in its file: only a plan without errors is ever kept (the caller says so
+    where it shows the plan; this refuses it all the same)."""
+    assert planned.out_file is not None
+    if planned.plan.errored:
+        shown = printable(str(planned.out_file))
+        raise ReconcilerError(f"The plan was not saved to {shown}: it has errors.")
     save_plan(planned.out_file, planned.plan, now=runtime.clock(), protected=planned.protected)
