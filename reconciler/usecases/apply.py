@@ -176,8 +176,18 @@ class _Run:
             ok = self._waited(tracked)
         else:
             self._left_waiting(outcomes)
+        self._queued_retries(outcomes)
+        results = [o.result for o in final.values()]
+        ok = ok and Result.FAILED not in results and Result.UNKNOWN not in results
+        if plan.refused:  # never created: what preflight found is shown at each manifest line
+            ok = False
+            self._refusals()
+        return Applied(tuple(final.values()), ok, tuple(self.unfinished), wait)
+
+    def _queued_retries(self, outcomes: Sequence[Outcome]) -> None:
+        """A `--retry` queued for a PENDING slot is asked by this run only: say so."""
         for outcome in outcomes:
-            if outcome.result is Result.QUEUED and outcome.address in plan.retries:
+            if outcome.result is Result.QUEUED and outcome.address in self.plan.retries:
                 self.emit(
                     Note(
                         f"the retry of {outcome.address} is queued (no free PENDING slot): only "
@@ -185,15 +195,13 @@ class _Run:
                         "again later, or apply with --wait."
                     )
                 )
-        results = [o.result for o in final.values()]
-        ok = ok and Result.FAILED not in results and Result.UNKNOWN not in results
-        if plan.refused:  # never created: what preflight found is shown at each manifest line
-            ok = False
-            counts = plan.refusals()
-            for undone, key in ((Undone.PREFLIGHT, "preflight"), (Undone.FANOUT, "fan-out")):
-                if counts[key]:
-                    self.unfinished.append(Unfinished(undone, counts[key]))
-        return Applied(tuple(final.values()), ok, tuple(self.unfinished), wait)
+
+    def _refusals(self) -> None:
+        """The jobs the plan refused, by why."""
+        counts = self.plan.refusals()
+        for undone, key in ((Undone.PREFLIGHT, "preflight"), (Undone.FANOUT, "fan-out")):
+            if counts[key]:
+                self.unfinished.append(Unfinished(undone, counts[key]))
 
     def _executor(self) -> Executor:
         """The executor of the plan: with the evidence of each input recorded with its job, and
