@@ -10,8 +10,7 @@ what `apply` does.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -46,7 +45,6 @@ from reconciler.preflight import preflight
 from reconciler.refresh import refresh
 from reconciler.settings import Settings, with_environment
 from reconciler.state.document import JobRecord, StateDocument, decisions_digest
-from reconciler.state.locking import acquire
 
 if TYPE_CHECKING:
     from reconciler.providers.interface import Provider
@@ -90,20 +88,6 @@ def load_settings(manifests_dir: Path, environ: Mapping[str, str]) -> Settings:
     return read_tree(manifests_dir, environ).settings
 
 
-def recovery_tree(manifests_dir: Path, runtime: Runtime) -> TreeRead:
-    """`read_tree`, saying on stderr that the tree is broken where it is: a command that reads
-    or repairs the state goes on with the settings alone."""
-    read = read_tree(manifests_dir, runtime.environ)
-    if read.problems:
-        runtime.err.write(
-            f"Warning: the manifests under {printable(str(manifests_dir))} have "
-            f"{len(read.problems)} problem{'s' if len(read.problems) > 1 else ''} "
-            "(`reconciler validate` lists them): "
-            "going on with their settings alone.\n"
-        )
-    return read
-
-
 @dataclass(frozen=True)
 class Resolved:
     """The declared jobs with the selectors' resolved: in which groups each selector's jobs go."""
@@ -131,10 +115,9 @@ class Tree:
 
     def load(self) -> Workspace:
         """The workspace of this tree and the state as stored now (read once, here: under the
-        lock where the command takes one); what the backend says of itself goes to stderr."""
-        stored = self.backend.load()
-        show_notices(self.backend, self.runtime)
-        return Workspace(self, stored)
+        lock where the caller takes one). What the backend says of itself waits in its
+        `notices()` (`usecases.opening.loaded` says it)."""
+        return Workspace(self, self.backend.load())
 
 
 @dataclass(frozen=True)
@@ -415,34 +398,6 @@ def open_tree(manifests_dir: Path, runtime: Runtime) -> Tree:
 def open_workspace(manifests_dir: Path, runtime: Runtime) -> Workspace:
     """The tree and the state as stored now, for a command that takes no lock."""
     return open_tree(manifests_dir, runtime).load()
-
-
-@contextmanager
-def locked(
-    backend: StateBackend, operation: str, timeout: float, runtime: Runtime
-) -> Iterator[None]:
-    """The state lock, held for the block (waiting up to `timeout` seconds for another run's)."""
-    lock = acquire(
-        backend, operation, timeout=timeout, sleep=runtime.sleep, monotonic=runtime.monotonic
-    )
-    try:
-        yield
-    finally:
-        try:
-            backend.unlock(lock)
-        except ReconcilerError as exc:  # the run's own result (or error) is what counts
-            runtime.err.write(
-                printable(
-                    f"Note: the lock {lock.id} could not be released ({exc}); if no run holds "
-                    f"it, `reconciler force-unlock {lock.id}` removes it."
-                )
-                + "\n"
-            )
-
-
-def show_notices(backend: StateBackend, runtime: Runtime) -> None:
-    for notice in backend.notices():
-        runtime.err.write(f"Note: {printable(notice)}\n")
 
 
 def recorded_state(document: StateDocument | None) -> RecordedState | None:

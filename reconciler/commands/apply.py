@@ -14,13 +14,12 @@ from reconciler.applying.display import (
     waited_lines,
 )
 from reconciler.applying.verdict import Waited
+from reconciler.commands.events import show
 from reconciler.errors import Cancelled, ReconcilerError
-from reconciler.escaping import printable
 from reconciler.exitcodes import ExitCode
 from reconciler.render.plan_text import render_text
 from reconciler.runtime import Runtime
 from reconciler.usecases.apply import ApplyInputs, JobDone, Polled, execute, prepare
-from reconciler.usecases.events import Note, Warned
 
 
 class ApplyRefused(ReconcilerError):
@@ -38,7 +37,7 @@ class ApplyOptions(ApplyInputs):
 def apply(options: ApplyOptions, runtime: Runtime) -> int:
     inputs = ApplyInputs(**{f.name: getattr(options, f.name) for f in fields(ApplyInputs)})
     shown = _Shown(runtime)
-    with prepare(inputs, runtime) as prepared:
+    with prepare(inputs, runtime, shown) as prepared:
         runtime.out.write(render_text(prepared.plan, color=runtime.color(options.no_color)))
         if prepared.plan.errored:
             return ExitCode.ERROR
@@ -61,6 +60,7 @@ class _Shown:
     """Apply's events on the terminal: outcomes and progress on stdout, the rest on stderr."""
 
     def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
         self.out, self.err = runtime.out, runtime.err
         self.display = ProgressDisplay(runtime.out, tty=runtime.out_tty)
 
@@ -72,10 +72,8 @@ class _Shown:
         elif isinstance(event, Waited):
             self.display.close()
             self.err.write("".join(line + "\n" for line in waited_lines(event)))
-        elif isinstance(event, Note):
-            self.err.write(f"Note: {printable(event.text)}\n")
-        elif isinstance(event, Warned):
-            self.err.write(f"Warning: {printable(event.text)}\n")
+        else:
+            show(self.runtime, event)
 
 
 def _confirm(runtime: Runtime) -> None:

@@ -31,9 +31,10 @@ from reconciler.planning.model import Plan
 from reconciler.preflight import preflight_errors
 from reconciler.runtime import Runtime
 from reconciler.state.document import new_state
-from reconciler.usecases.events import Emit, Note, Warned
+from reconciler.usecases.events import Emit, Note, Warned, ignore
+from reconciler.usecases.opening import loaded, locked
 from reconciler.usecases.saved_plans import current_plan
-from reconciler.workspace import Workspace, locked, open_tree
+from reconciler.workspace import Workspace, open_tree
 
 
 @dataclass(frozen=True)
@@ -112,12 +113,12 @@ def checked(inputs: ApplyInputs) -> ApplyInputs:
 
 
 @contextmanager
-def prepare(inputs: ApplyInputs, runtime: Runtime) -> Iterator[Prepared]:
+def prepare(inputs: ApplyInputs, runtime: Runtime, emit: Emit = ignore) -> Iterator[Prepared]:
     """Under the state lock (held for the block): the plan to apply."""
     checked(inputs)
     tree = open_tree(inputs.manifests_dir, runtime)
-    with locked(tree.backend, "apply", inputs.lock_timeout, runtime):
-        workspace = tree.load()
+    with locked(tree.backend, "apply", inputs.lock_timeout, runtime, emit):
+        workspace = loaded(tree, emit)
         if inputs.plan_file is not None:
             plan = current_plan(workspace, inputs.plan_file)
         else:

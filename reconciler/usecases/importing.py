@@ -11,8 +11,6 @@ reads the job.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,8 +26,8 @@ from reconciler.providers.interface import Provider
 from reconciler.runtime import Runtime
 from reconciler.state.document import JobRecord, StateDocument, new_state
 from reconciler.state.interface import StateBackend
-from reconciler.state.locking import acquire
-from reconciler.usecases.events import Emit, Note, Said, ignore
+from reconciler.usecases.events import Emit, Said, ignore
+from reconciler.usecases.opening import loaded, locked
 from reconciler.workspace import Workspace, checked_target, open_tree, recorded_job
 
 
@@ -53,11 +51,8 @@ class Imported:
 
 def import_job(inputs: ImportInputs, runtime: Runtime, emit: Emit = ignore) -> Imported:
     tree = open_tree(inputs.manifests_dir, runtime)
-    with _locked(tree.backend, "import", inputs.lock_timeout, runtime, emit):
-        stored = tree.backend.load()
-        for notice in tree.backend.notices():
-            emit(Note(printable(notice)))
-        workspace = Workspace(tree, stored)
+    with locked(tree.backend, "import", inputs.lock_timeout, runtime, emit):
+        workspace = loaded(tree, emit)
         job = _declared(workspace, inputs.address)
         provider = workspace.provider
         group = job.spec.dataset_group_arn
@@ -65,7 +60,7 @@ def import_job(inputs: ImportInputs, runtime: Runtime, emit: Emit = ignore) -> I
         found = provider.describe_job(inputs.job_arn)
         tags = provider.list_tags(inputs.job_arn)
         listed = Observed({group: ObservedGroup(group, True, tuple(provider.list_jobs(group)))})
-        document = stored or new_state()
+        document = workspace.stored or new_state()
         existing = document.jobs.get(inputs.address)
         if existing is not None:
             raise ReconcilerError(
@@ -141,28 +136,3 @@ def _differences(
 def _recorded(backend: StateBackend, document: StateDocument, record: JobRecord) -> StateDocument:
     jobs = {**document.jobs, record.address: record}
     return backend.save(document.model_copy(update={"jobs": jobs}))
-
-
-@contextmanager
-def _locked(
-    backend: StateBackend, operation: str, timeout: float, runtime: Runtime, emit: Emit
-) -> Iterator[None]:
-    """The state lock, held for the block (`workspace.locked`, with a lock that could not be
-    released said as a `Note`)."""
-    lock = acquire(
-        backend, operation, timeout=timeout, sleep=runtime.sleep, monotonic=runtime.monotonic
-    )
-    try:
-        yield
-    finally:
-        try:
-            backend.unlock(lock)
-        except ReconcilerError as exc:  # the run's own result (or error) is what counts
-            emit(
-                Note(
-                    printable(
-                        f"the lock {lock.id} could not be released ({exc}); if no run holds "
-                        f"it, `reconciler force-unlock {lock.id}` removes it."
-                    )
-                )
-            )

@@ -2,12 +2,12 @@
 with what they have to say emitted as events instead of written to a stream: the backend's
 notices (`Note`), a broken manifest beside the settings a recovery use case goes on with
 (`Warned`), a lock that could not be released (`Note`). The words are those of
-`reconciler.workspace`, which does the same for callers that write to the runtime's streams.
+the command line has always used.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -34,10 +34,10 @@ def loaded(tree: Tree, emit: Emit) -> Workspace:
     return Workspace(tree, stored)
 
 
-def recovery_read(manifests_dir: Path, runtime: Runtime, emit: Emit) -> TreeRead:
+def recovery_read(manifests_dir: Path, environ: Mapping[str, str], emit: Emit) -> TreeRead:
     """The tree at `manifests_dir` for a use case that reads or repairs the state: a broken
     manifest is a warning, and the use case goes on with the settings alone."""
-    read = read_tree(manifests_dir, runtime.environ)
+    read = read_tree(manifests_dir, environ)
     if read.problems:
         count = len(read.problems)
         emit(
@@ -52,7 +52,7 @@ def recovery_read(manifests_dir: Path, runtime: Runtime, emit: Emit) -> TreeRead
 
 def recovery_backend(manifests_dir: Path, runtime: Runtime, emit: Emit) -> StateBackend:
     """The state backend the settings of `manifests_dir` name (see `recovery_read`)."""
-    return runtime.make_backend(recovery_read(manifests_dir, runtime, emit).settings.state)
+    return runtime.make_backend(recovery_read(manifests_dir, runtime.environ, emit).settings.state)
 
 
 @contextmanager

@@ -21,7 +21,6 @@ from pathlib import Path
 
 from reconciler.digests import digest_inputs
 from reconciler.errors import UsageError
-from reconciler.escaping import printable
 from reconciler.evidence import (
     GroupModels,
     JobEvidence,
@@ -42,8 +41,9 @@ from reconciler.providers.interface import NotFound, Provider, ProviderError
 from reconciler.runtime import Runtime
 from reconciler.state.document import JobRecord, StateDocument
 from reconciler.state.interface import StateBackend
-from reconciler.usecases.events import Emit, Note, Warned, ignore
-from reconciler.workspace import Tree, TreeRead, Workspace, checked_target, read_tree
+from reconciler.usecases.events import Emit, ignore
+from reconciler.usecases.opening import noticed, recovery_read
+from reconciler.workspace import Tree, TreeRead, Workspace, checked_target
 
 
 @dataclass(frozen=True)
@@ -74,8 +74,7 @@ def make_report(inputs: ReportInputs, runtime: Runtime, emit: Emit = ignore) -> 
     tree, protected = _tree(inputs, runtime.environ, emit)
     backend = runtime.make_backend(tree.settings.state)
     document = backend.load()
-    for notice in backend.notices():
-        emit(Note(printable(notice)))
+    noticed(backend, emit)
     known = _known(tree, backend, document, runtime)
     provider = known.provider
     target = checked_target(provider, known.groups) if provider else None
@@ -112,16 +111,7 @@ def _tree(
 ) -> tuple[TreeRead, tuple[Path, ...]]:
     """The tree (a broken one said as a warning: the settings alone are read) and the state's
     files; `output` refused if it would replace one of them, before the state is read."""
-    tree = read_tree(inputs.manifests_dir, environ)
-    if tree.problems:
-        count = len(tree.problems)
-        emit(
-            Warned(
-                f"the manifests under {printable(str(inputs.manifests_dir))} have {count} "
-                f"problem{'s' if count > 1 else ''} (`reconciler validate` lists them): "
-                "going on with their settings alone."
-            )
-        )
+    tree = recovery_read(inputs.manifests_dir, environ, emit)
     protected = (tree.settings.state.path,)  # and its backup, lock, lineage…
     if inputs.output is not None:
         check_output(inputs.output, "--output", protected, example="report.md")

@@ -80,7 +80,7 @@ def records(inputs: StateInputs, runtime: Runtime, emit: Emit) -> tuple[JobRecor
 
 def remove(inputs: StateInputs, runtime: Runtime, emit: Emit) -> tuple[Removed, ...]:
     """Forget the jobs at `inputs.addresses` (each once), under the lock."""
-    tree = recovery_read(inputs.manifests_dir, runtime, emit)
+    tree = recovery_read(inputs.manifests_dir, runtime.environ, emit)
     backend = runtime.make_backend(tree.settings.state)
     addresses = list(dict.fromkeys(inputs.addresses))
     with locked(backend, "state rm", inputs.lock_timeout, runtime, emit):

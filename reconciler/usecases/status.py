@@ -90,7 +90,7 @@ def read_status(inputs: StatusInputs, runtime: Runtime, emit: Emit) -> Status | 
     """The status of the recorded jobs; None when there is no state yet."""
     if inputs.timeout is not None and not inputs.watch:
         raise UsageError("--timeout limits --watch: give --watch too, or leave --timeout out")
-    tree = recovery_read(inputs.manifests_dir, runtime, emit)
+    tree = recovery_read(inputs.manifests_dir, runtime.environ, emit)
     backend = runtime.make_backend(tree.settings.state)
     document = backend.load()  # without the lock: each write takes it briefly
     noticed(backend, emit)
