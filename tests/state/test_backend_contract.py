@@ -370,6 +370,7 @@ def holder(local: LocalBackend) -> Iterator[Callable[[], subprocess.Popen[str]]]
         process.wait(timeout=10)
 
 
+@pytest.mark.process
 def test_lock_held_by_another_process_is_refused_with_its_details(
     local: LocalBackend, holder: Callable[[], subprocess.Popen[str]]
 ) -> None:
@@ -382,6 +383,7 @@ def test_lock_held_by_another_process_is_refused_with_its_details(
     assert f"pid {process.pid}" in str(info.value)
 
 
+@pytest.mark.process
 def test_lock_of_a_killed_process_does_not_block(
     local: LocalBackend, holder: Callable[[], subprocess.Popen[str]]
 ) -> None:

@@ -72,6 +72,7 @@ def test_force_unlock_removes_only_the_lock_named(s3_settings: StateSettings) ->
     assert backend.holder() is None
 
 
+@pytest.mark.process
 def test_processes_racing_for_the_lock_one_wins_the_others_name_it(
     s3_settings: StateSettings,
 ) -> None:
