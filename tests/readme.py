@@ -45,13 +45,18 @@ def _fields(
     for name in either:
         required[name] = "one of " + " or ".join(f"`{n}`" for n in either)
     for name, declared in node.get("properties", {}).items():
-        if name in ("apiVersion", "kind"):
-            continue
+        if name in ("apiVersion", "kind") or declared.get("deprecated"):
+            continue  # a deprecated field is accepted, never one to write
         field = _resolve(schema, declared)
         path = f"{prefix}{name}"
         item = _resolve(schema, field.get("items", {})) if field.get("type") == "array" else {}
         needed = required.get(name, "no")
-        if field.get("type") == "object" and "properties" in field:
+        members = _mappings(schema, field)
+        if members:
+            yield path, needed, declared, {**field, "type": "object"}
+            for member in members:
+                yield from _member(schema, member, f"{path}.")
+        elif field.get("type") == "object" and "properties" in field:
             yield path, needed, declared, field
             yield from _fields(schema, field, f"{path}.")
         elif item.get("type") == "object" and "properties" in item:
@@ -61,10 +66,30 @@ def _fields(
             yield path, needed, declared, field
 
 
+def _mappings(schema: dict[str, Any], field: dict[str, Any]) -> list[dict[str, Any]]:
+    """The mappings a field may be one of (a union of models: the state's backends); else []."""
+    members = [_resolve(schema, member) for member in field.get("oneOf", [])]
+    return members if all("properties" in member for member in members) else []
+
+
+def _member(
+    schema: dict[str, Any], member: dict[str, Any], prefix: str
+) -> Iterator[tuple[str, str, dict[str, Any], dict[str, Any]]]:
+    """One mapping of a union (a state backend): a row naming the value that chooses it (the
+    field that is a constant), then its other fields."""
+    chooser, choice = next((n, f) for n, f in member["properties"].items() if "const" in f)
+    needed = "yes" if chooser in member.get("required", []) else "no"
+    yield f"{prefix}{chooser}: {choice['const']}", needed, member, choice
+    others = {n: f for n, f in member["properties"].items() if n != chooser}
+    yield from _fields(schema, {**member, "properties": others}, prefix)
+
+
 def _rules(field: dict[str, Any], declared: dict[str, Any]) -> str:
     rules: list[str] = []
     kind = field.get("type", "")
-    if "enum" in field:
+    if "const" in field:
+        rules.append(f"`{field['const']}`")
+    elif "enum" in field:
         rules.append(" or ".join(f"`{v}`" for v in field["enum"]))
     elif kind == "array":
         item = field.get("items", {})

@@ -47,7 +47,7 @@ class Planned:
 def make_plan(inputs: PlanInputs, runtime: Runtime, emit: Emit) -> Planned:
     """The plan of the tree at `inputs.manifests_dir` (ManifestError when it is not valid)."""
     workspace = loaded(open_tree(inputs.manifests_dir, runtime), emit)
-    protected = (workspace.settings.state.path,)  # and its backup, lock, lineage…
+    protected = workspace.settings.state.protected_files()  # and their backup, lock…
     if inputs.out_file is not None:  # refused before the service is read, not after
         check_output(inputs.out_file, "-out", protected, example="plan.json")
     plan = workspace.plan(

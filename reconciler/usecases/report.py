@@ -112,7 +112,7 @@ def _tree(
     """The tree (a broken one said as a warning: the settings alone are read) and the state's
     files; `output` refused if it would replace one of them, before the state is read."""
     tree = recovery_read(inputs.manifests_dir, environ, emit)
-    protected = (tree.settings.state.path,)  # and its backup, lock, lineage…
+    protected = tree.settings.state.protected_files()  # and their backup, lock…
     if inputs.output is not None:
         check_output(inputs.output, "--output", protected, example="report.md")
     return tree, protected

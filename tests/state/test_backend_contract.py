@@ -17,7 +17,7 @@ import pytest
 
 from reconciler.errors import ReconcilerError
 from reconciler.models import JobSpec
-from reconciler.settings import StateSettings
+from reconciler.settings import LocalState, StateSettings
 from reconciler.state.document import JobRecord, StateDocument, new_state
 from reconciler.state.interface import (
     CorruptState,
@@ -56,7 +56,7 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> StateBackend:
     if request.param == "s3":
         settings: StateSettings = request.getfixturevalue("s3_settings")
     else:
-        settings = StateSettings(backend=request.param, path=tmp_path / "state" / "state.json")
+        settings = LocalState(path=tmp_path / "state" / "state.json")
     return make_backend(settings)
 
 
