@@ -24,6 +24,7 @@ from reconciler.durations import parse_duration
 from reconciler.errors import Cancelled, ManifestError, ReconcilerError, Terminated
 from reconciler.escaping import printable_lines
 from reconciler.exitcodes import ExitCode
+from reconciler.formats import OutputFormat
 from reconciler.runtime import Runtime
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -42,14 +43,21 @@ def manifests_option(func: F) -> F:
     )(func)
 
 
-def format_option(*choices: str, help: str) -> Callable[[F], F]:
+def format_option(*choices: OutputFormat, help: str) -> Callable[[F], F]:
+    """`--format`, one of `choices` (the first is the default), given to the command as an
+    `OutputFormat`."""
+
+    def chosen(ctx: click.Context, param: click.Parameter, value: str) -> OutputFormat:
+        return OutputFormat(value)
+
     def decorate(func: F) -> F:
         return click.option(
             "--format",
             "output_format",
-            type=click.Choice(choices),
-            default=choices[0],
+            type=click.Choice([choice.value for choice in choices]),
+            default=choices[0].value,
             show_default=True,
+            callback=chosen,
             help=help,
         )(func)
 
@@ -109,16 +117,16 @@ def cli() -> None:
 @cli.command()
 @manifests_option
 @format_option(
-    "text",
-    "json",
-    "github",
+    OutputFormat.TEXT,
+    OutputFormat.JSON,
+    OutputFormat.GITHUB,
     help="json prints machine-readable diagnostics on stdout; github: GitHub Actions "
     "annotations at each problem's line.",
 )
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.pass_obj
 def validate(
-    runtime: Runtime, manifests_dir: Path, output_format: str, paths: tuple[Path, ...]
+    runtime: Runtime, manifests_dir: Path, output_format: OutputFormat, paths: tuple[Path, ...]
 ) -> int:
     """Check manifests (default: the manifests directory) and report every problem."""
     from reconciler.commands.validate import ValidateOptions, validate
@@ -130,10 +138,10 @@ def validate(
 @cli.command()
 @manifests_option
 @format_option(
-    "text",
-    "json",
-    "markdown",
-    "github",
+    OutputFormat.TEXT,
+    OutputFormat.JSON,
+    OutputFormat.MARKDOWN,
+    OutputFormat.GITHUB,
     help="json: Terraform's plan representation; markdown: for a pull-request comment; github: "
     "the text plan, GitHub Actions annotations, and the Markdown in $GITHUB_STEP_SUMMARY.",
 )
@@ -208,9 +216,9 @@ def apply(runtime: Runtime, /, **options: Any) -> int:
 @cli.command()
 @click.argument("plan_file", type=click.Path(path_type=Path))
 @format_option(
-    "text",
-    "json",
-    "markdown",
+    OutputFormat.TEXT,
+    OutputFormat.JSON,
+    OutputFormat.MARKDOWN,
     help="json: Terraform's plan representation; markdown: for a pull-request comment.",
 )
 @click.option("--no-color", is_flag=True, help="No colours.")
@@ -224,7 +232,9 @@ def show(runtime: Runtime, /, **options: Any) -> int:
 
 @cli.command()
 @manifests_option
-@format_option("text", "json", "markdown", help="How to show the jobs.")
+@format_option(
+    OutputFormat.TEXT, OutputFormat.JSON, OutputFormat.MARKDOWN, help="How to show the jobs."
+)
 @click.option("--watch", is_flag=True, help="Poll until every job is COMPLETED or FAILED.")
 @click.option(
     "--timeout",
@@ -249,9 +259,9 @@ def _since(ctx: click.Context, param: click.Parameter, value: datetime | None) -
 @cli.command()
 @manifests_option
 @format_option(
-    "markdown",
-    "json",
-    "csv",
+    OutputFormat.MARKDOWN,
+    OutputFormat.JSON,
+    OutputFormat.CSV,
     help="markdown: for a ticket; json: the documented schema (reportVersion 1); csv: a row per "
     "attempt.",
 )
@@ -289,8 +299,8 @@ def report(runtime: Runtime, /, **options: Any) -> int:
 @cli.command()
 @manifests_option
 @format_option(
-    "text",
-    "github",
+    OutputFormat.TEXT,
+    OutputFormat.GITHUB,
     help="github: also GitHub Actions annotations at each job's line, and the verdict in "
     "$GITHUB_STEP_SUMMARY.",
 )
@@ -335,7 +345,11 @@ def state() -> None:
 
 @state.command(name="list")
 @manifests_option
-@format_option("text", "json", help="json: address, job name, ARN and status of each job.")
+@format_option(
+    OutputFormat.TEXT,
+    OutputFormat.JSON,
+    help="json: address, job name, ARN and status of each job.",
+)
 @click.pass_obj
 def state_list(runtime: Runtime, /, **options: Any) -> int:
     """List the jobs the state records."""

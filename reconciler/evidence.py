@@ -3,7 +3,7 @@ carries it, each attempt with its input's digests and counts, what the service s
 commit that declared it; and, per dataset group, the models still trained on deleted users.
 
 Pure: the records, the declared jobs, the commits, the digests read at report time and the
-solutions are given (`commands/report.py` gathers them). Never a user ID: inputs appear only as
+solutions are given (`usecases/report.py` gathers them). Never a user ID: inputs appear only as
 locations, SHA-256 digests and counts.
 """
 

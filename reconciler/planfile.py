@@ -12,7 +12,7 @@ A JSON document:
 ASCII only), written when the plan is saved and checked when it is read: a file changed since
 (a flag set by hand, a change edited) is refused, whatever the edit. It is a seal against edits,
 not a signature (whoever can write the file can compute it too): what apply does is also checked
-against what the manifests, the state and the service call for now (`commands/apply.py`).
+against what the manifests, the state and the service call for now (`usecases/saved_plans.py`).
 
 A saved plan is stale once the state's lineage or decisions, the manifests digest or the target
 moved on, or when what it says differs from the plan made now (`differences`). `reconciler show

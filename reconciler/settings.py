@@ -1,5 +1,10 @@
 """Settings: which provider to use and how, where the state is kept, quotas and polling.
 
+Where the state is kept is one model per backend (`LocalState`, `S3State`), chosen by its
+`backend` (`local` without one): the union `StateSettings`. The models live here, not beside
+their backends, so that `validate`, the manifest format and `reconciler schema` read them
+without loading a backend (or boto3); `reconciler.state.registry` holds a factory for each.
+
 They come from the `kind: Settings` document of the manifests tree, then environment variables
 (`RECONCILER_PROVIDER`, `RECONCILER_ENDPOINT_URL`), then command-line flags: later wins.
 """
@@ -9,14 +14,16 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, TypeVar, get_args
 from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
+    Tag,
     ValidationError,
     model_validator,
 )
@@ -103,37 +110,135 @@ class ProviderSettings(_Config):
     ] = 60.0
 
 
-class StateSettings(_Config):
-    """Where the state document is kept: `local`, a JSON file on this machine, or `s3`, an
-    object in a bucket a team shares (locked and written with S3's conditional requests)."""
+DEFAULT_STATE_PATH = Path(".reconciler/state.json")
+
+_T = TypeVar("_T")
+# Before each backend had a model of its own, one model held every backend's fields, and a
+# document could set another backend's: such a field is still accepted, with its own checks,
+# and ignored (the schema marks it deprecated). A new backend's fields need no such place.
+_Ignored = Annotated[
+    _T | None,
+    Field(
+        description="ignored with this backend (another backend's setting)",
+        json_schema_extra={"deprecated": True},
+    ),
+]
+
+
+class LocalState(_Config):
+    """`local` (the default): the state is a JSON file on this machine, beside its lock."""
 
     backend: Annotated[
-        Literal["local", "s3"],
-        Field(description="local: a file on this machine; s3: one state for a team"),
+        Literal["local"], Field(description="local (the default): a file on this machine")
     ] = "local"
-    path: Annotated[Path, Field(description="local: the state file")] = Path(
-        ".reconciler/state.json"
-    )
-    bucket: Annotated[str | None, Field(description="s3: the bucket (with versioning on)")] = None
-    key: Annotated[str | None, Field(description="s3: the state object's key")] = None
+    path: Annotated[Path, Field(description="the state file")] = DEFAULT_STATE_PATH
+    bucket: _Ignored[str] = None
+    key: _Ignored[str] = None
+    region: _Ignored[str] = None
+    endpoint_url: _Ignored[Url] = None
+    kms_key_id: _Ignored[str] = None
+    profile: _Ignored[str] = None
+
+    def protected_files(self) -> tuple[Path, ...]:
+        """The files on this machine an output (`plan -out`, `report -o`) must never replace."""
+        return (self.path,)
+
+
+class S3State(_Config):
+    """`s3`: the state is an object in a bucket a team shares, locked and written with S3's
+    conditional requests."""
+
+    backend: Annotated[Literal["s3"], Field(description="s3: one state for a team")]
+    bucket: Annotated[str, Field(description="the bucket (with versioning on)")]
+    key: Annotated[str, Field(description="the state object's key")]
     region: Annotated[
-        str | None, Field(description="s3: the bucket's region; default: the boto3 chain")
+        str | None, Field(description="the bucket's region; default: the boto3 chain")
     ] = None
     endpoint_url: Annotated[
-        Url | None, Field(description="s3: an S3-compatible server instead of AWS")
+        Url | None, Field(description="an S3-compatible server instead of AWS")
     ] = None
     kms_key_id: Annotated[
-        str | None, Field(description="s3: encrypt with this KMS key (default: SSE-S3)")
+        str | None, Field(description="encrypt with this KMS key (default: SSE-S3)")
     ] = None
-    profile: Annotated[str | None, Field(description="s3: a named AWS profile for the bucket")] = (
-        None
-    )
+    profile: Annotated[str | None, Field(description="a named AWS profile for the bucket")] = None
+    path: Annotated[
+        Path,
+        Field(
+            description="ignored with this backend (the local backend's file; an output is "
+            "still never written over it)",
+            json_schema_extra={"deprecated": True},
+        ),
+    ] = DEFAULT_STATE_PATH
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unset_is_empty(cls, value: Any) -> Any:
+        """A missing or null bucket or key is checked as an empty one (`_complete`)."""
+        if isinstance(value, Mapping):
+            return {**value, **{name: "" for name in ("bucket", "key") if value.get(name) is None}}
+        return value
 
     @model_validator(mode="after")
-    def _complete(self) -> StateSettings:
-        if self.backend == "s3" and not (self.bucket and self.key):
+    def _complete(self) -> S3State:
+        """One problem for both, said when nothing else is wrong (as when they were optional)."""
+        if not (self.bucket and self.key):
             raise ValueError("the s3 backend needs state.bucket and state.key")
         return self
+
+    def protected_files(self) -> tuple[Path, ...]:
+        """The files on this machine an output must never replace: none is this backend's; the
+        local default (or the `path` a document sets) stays protected, as it always was."""
+        return (self.path,)
+
+
+def _backend_of(value: Any) -> str | None:
+    """The member of `StateSettings` a `state` value is: the backend it names, `local` when it
+    names none (a value that is not a mapping is local's to refuse, in today's words)."""
+    if isinstance(value, Mapping):
+        backend = value.get("backend", "local")
+    elif isinstance(value, BaseModel):
+        backend = getattr(value, "backend", None)
+    else:
+        return "local"
+    return backend if isinstance(backend, str) else None
+
+
+# One model per backend, chosen by `backend` (`local` without one). A backend is its module
+# under `reconciler/state/`, its model here (a member of this union, tagged with its `backend`)
+# and its factory in `reconciler.state.registry`.
+_Backends = Annotated[LocalState, Tag("local")] | Annotated[S3State, Tag("s3")]
+
+
+def backend_models() -> dict[str, type[BaseModel]]:
+    """Each member of the `StateSettings` union by its tag: the `backend` that chooses it."""
+    return {
+        tag.tag: get_args(member)[0]
+        for member in get_args(_Backends)
+        for tag in member.__metadata__
+        if isinstance(tag, Tag)
+    }
+
+
+def _either(words: list[str]) -> str:
+    """'a', 'b' or 'c', as pydantic lists the values a field may have."""
+    quoted = [repr(word) for word in words]
+    return " or ".join(filter(None, (", ".join(quoted[:-1]), quoted[-1])))
+
+
+StateSettings = Annotated[
+    _Backends,
+    Discriminator(
+        _backend_of,
+        custom_error_type="state_backend",
+        custom_error_message=f"Input should be {_either(list(backend_models()))}",
+        custom_error_context={"chosen_by": "backend"},  # where the manifest says what is wrong
+    ),
+    Field(
+        description="Where the state document is kept: `local`, a JSON file on this machine, "
+        "or `s3`, an object in a bucket a team shares (locked and written with S3's "
+        "conditional requests)."
+    ),
+]
 
 
 class Quotas(_Config):
@@ -182,7 +287,7 @@ class PreflightSettings(_Config):
 
 class Settings(_Config):
     provider: ProviderSettings = ProviderSettings()
-    state: StateSettings = StateSettings()
+    state: StateSettings = LocalState()
     quotas: Quotas = Quotas()
     polling: Polling = Polling()
     preflight: PreflightSettings = PreflightSettings()

@@ -10,17 +10,16 @@ what `apply` does.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reconciler.diagnostics import Location, Severity
-from reconciler.errors import ReconcilerError
+from reconciler.diagnostics import Diagnostic, Location, Severity
+from reconciler.errors import ManifestError, ReconcilerError
 from reconciler.escaping import printable
-from reconciler.manifest.loader import ManifestSet, colliding, load_manifests
+from reconciler.manifest.loader import ManifestSet, check_manifests, colliding, load_manifests
 from reconciler.models import DatasetGroupRef, DesiredJob, Target, describe_activity
 from reconciler.planning import attention
 from reconciler.planning.decide import make_plan
@@ -46,7 +45,6 @@ from reconciler.preflight import preflight
 from reconciler.refresh import refresh
 from reconciler.settings import Settings, with_environment
 from reconciler.state.document import JobRecord, StateDocument, decisions_digest
-from reconciler.state.locking import acquire
 
 if TYPE_CHECKING:
     from reconciler.providers.interface import Provider
@@ -59,17 +57,35 @@ def settings_of(manifests: ManifestSet | None, environ: Mapping[str, str]) -> Se
     return manifests.settings_with(environ) if manifests else with_environment(Settings(), environ)
 
 
+@dataclass(frozen=True)
+class TreeRead:
+    """A manifests tree read for a command that must work whatever the tree holds (`state`,
+    `force-unlock`, `status`, `report`): its settings, read on their own; the declared jobs
+    where the whole tree is valid; and the problems of the rest, for the command to say."""
+
+    manifests: ManifestSet | None  # None without a tree, or with any problem in it
+    settings: Settings
+    problems: tuple[Diagnostic, ...] = ()
+
+
+def read_tree(manifests_dir: Path, environ: Mapping[str, str]) -> TreeRead:
+    """The tree at `manifests_dir` (defaults without one). A broken manifest elsewhere in the
+    tree leaves the settings readable; a broken Settings document does not (ManifestError,
+    with its problems only: without it, where the state is cannot be known)."""
+    if not manifests_dir.is_dir():
+        return TreeRead(None, settings_of(None, environ))
+    check = check_manifests([manifests_dir])
+    if check.manifests is not None:
+        return TreeRead(check.manifests, settings_of(check.manifests, environ))
+    if check.settings_problems:
+        raise ManifestError(check.settings_problems)
+    alone = check.settings.settings() if check.settings else Settings()
+    return TreeRead(None, with_environment(alone, environ), check.diagnostics)
+
+
 def load_settings(manifests_dir: Path, environ: Mapping[str, str]) -> Settings:
-    """As `settings_of`, for commands that work without a manifests tree (defaults)."""
-    return load_tree(manifests_dir, environ)[1]
-
-
-def load_tree(
-    manifests_dir: Path, environ: Mapping[str, str]
-) -> tuple[ManifestSet | None, Settings]:
-    """The manifests tree where there is one (None without), and its settings."""
-    manifests = load_manifests([manifests_dir]) if manifests_dir.is_dir() else None
-    return manifests, settings_of(manifests, environ)
+    """The tree's settings, read on their own (defaults without a tree)."""
+    return read_tree(manifests_dir, environ).settings
 
 
 @dataclass(frozen=True)
@@ -83,20 +99,55 @@ class Resolved:
     refused: tuple[PlanDiagnostic, ...] = ()  # selectors' jobs whose name or address is taken
 
 
-@dataclass
-class Workspace:
-    """A manifests tree and the parts its settings choose; the provider is made when first used."""
+@dataclass(frozen=True)
+class Tree:
+    """A manifests tree and the parts its settings choose, built in one place: the state backend
+    at once, the provider when first used. What a command needs before it takes the lock."""
 
     manifests: ManifestSet
     settings: Settings
     backend: StateBackend
     runtime: Runtime
-    recorded_addresses: frozenset[str] = frozenset()  # set by `load_state`
-    recorded_names: Mapping[str, str] = field(default_factory=dict)  # address -> its spec's name
 
     @cached_property
     def provider(self) -> Provider:
         return self.runtime.make_provider(self.settings)
+
+    def load(self) -> Workspace:
+        """The workspace of this tree and the state as stored now (read once, here: under the
+        lock where the caller takes one). What the backend says of itself waits in its
+        `notices()` (`usecases.opening.loaded` says it)."""
+        return Workspace(self, self.backend.load())
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A tree and the state as it was read, built in one step (`Tree.load`): the declared jobs
+    are resolved against that state (a recorded job keeps its place and its name) and the
+    service, once, when first asked."""
+
+    tree: Tree
+    stored: StateDocument | None
+
+    @property
+    def manifests(self) -> ManifestSet:
+        return self.tree.manifests
+
+    @property
+    def settings(self) -> Settings:
+        return self.tree.settings
+
+    @property
+    def backend(self) -> StateBackend:
+        return self.tree.backend
+
+    @property
+    def runtime(self) -> Runtime:
+        return self.tree.runtime
+
+    @property
+    def provider(self) -> Provider:
+        return self.tree.provider
 
     @property
     def jobs(self) -> tuple[DesiredJob, ...]:
@@ -117,7 +168,7 @@ class Workspace:
         manifests = self.manifests
         selectors = manifests.selectors
         if not selectors:
-            declared = tuple(with_recorded_names(manifests.jobs, self.recorded_names))
+            declared = tuple(with_recorded_names(manifests.jobs, self._recorded_names))
             return Resolved(declared, manifests.dataset_groups, {}, {})
         checked_target(
             self.provider,
@@ -129,10 +180,10 @@ class Workspace:
         matched = {doc.source: selected(_selector(doc), listed) for doc in selectors}
         expanded = {doc.source: tuple(doc.expand(matched[doc.source])) for doc in selectors}
         jobs = [*manifests.jobs, *(job for each in expanded.values() for job in each)]
-        jobs = with_recorded_names(jobs, self.recorded_names)
+        jobs = with_recorded_names(jobs, self._recorded_names)
         # The lists' jobs passed `validate`: only selectors' clash. A job the state records is
         # kept over one it does not (a group created since must not make a tracked job go).
-        recorded = self.recorded_addresses
+        recorded = self.stored.jobs if self.stored else {}
         clashes = colliding(sorted(jobs, key=lambda job: job.address not in recorded))
         left_out = {id(job) for job, _ in clashes}
         jobs = [job for job in jobs if id(job) not in left_out]
@@ -174,31 +225,22 @@ class Workspace:
             )
         return found, new
 
-    def load_state(self) -> StateDocument | None:
-        """The stored state; what the backend has to say about itself goes to stderr."""
-        stored = self.backend.load()
-        if stored is not None:
-            self.remember(stored)
-        show_notices(self.backend, self.runtime)
-        return stored
+    @property
+    def _recorded_names(self) -> dict[str, str]:
+        """address -> the name of its recorded spec (a derived name passed by once stays)."""
+        jobs = self.stored.jobs if self.stored else {}
+        return {address: record.spec.job_name for address, record in jobs.items()}
 
-    def remember(self, stored: StateDocument) -> None:
-        """What the state records, for resolving the declared jobs: the addresses (a recorded
-        job keeps its place over one a selector finds later) and the names of their specs (a
-        derived name passed by once stays the job's)."""
-        self.recorded_addresses = frozenset(stored.jobs)
-        self.recorded_names = {a: record.spec.job_name for a, record in stored.jobs.items()}
-
-    def target(self, stored: StateDocument | None) -> Target:
+    def target(self) -> Target:
         """Where this run acts: the provider's target for the regions of the declared and
         recorded dataset groups. Credentials of another account than the one the manifests and
         the state name are refused here, before anything is read or created."""
         groups = {job.spec.dataset_group_arn for job in self.jobs}
-        if stored is not None:
-            groups |= {record.spec.dataset_group_arn for record in stored.jobs.values()}
+        if self.stored is not None:
+            groups |= {record.spec.dataset_group_arn for record in self.stored.jobs.values()}
         return checked_target(self.provider, groups)
 
-    def plan(self, stored: StateDocument | None, retry: Sequence[str] = (), **checks: bool) -> Plan:
+    def plan(self, retry: Sequence[str] = (), **checks: bool) -> Plan:
         """Read the service for the declared and recorded jobs, then decide (retrying the FAILED
         jobs at the addresses `retry` names once). The creates are then checked: their inputs
         (preflight, unless `skip_preflight`) and what runs in their groups (unless
@@ -207,8 +249,8 @@ class Workspace:
         skip_preflight = checks.get("skip_preflight", False)
         ignore_activity = checks.get("ignore_activity", False)
         before = Counter(self.provider.calls)
-        target = self.target(stored)
-        recorded = recorded_state(stored)
+        target = self.target()
+        recorded = recorded_state(self.stored)
         fanout, new = self.expansions(recorded)
         observed = refresh(
             self.jobs,
@@ -345,38 +387,17 @@ def _selector(document: JobsDocument) -> Selector:
     return document.selector
 
 
-def open_workspace(manifests_dir: Path, runtime: Runtime) -> Workspace:
+def open_tree(manifests_dir: Path, runtime: Runtime) -> Tree:
+    """The manifests tree at `manifests_dir` (ManifestError when it is not valid), its settings
+    with the environment's overrides, and the parts they choose."""
     manifests = load_manifests([manifests_dir])
     settings = settings_of(manifests, runtime.environ)
-    return Workspace(manifests, settings, runtime.make_backend(settings.state), runtime)
+    return Tree(manifests, settings, runtime.make_backend(settings.state), runtime)
 
 
-@contextmanager
-def locked(
-    backend: StateBackend, operation: str, timeout: float, runtime: Runtime
-) -> Iterator[None]:
-    """The state lock, held for the block (waiting up to `timeout` seconds for another run's)."""
-    lock = acquire(
-        backend, operation, timeout=timeout, sleep=runtime.sleep, monotonic=runtime.monotonic
-    )
-    try:
-        yield
-    finally:
-        try:
-            backend.unlock(lock)
-        except ReconcilerError as exc:  # the run's own result (or error) is what counts
-            runtime.err.write(
-                printable(
-                    f"Note: the lock {lock.id} could not be released ({exc}); if no run holds "
-                    f"it, `reconciler force-unlock {lock.id}` removes it."
-                )
-                + "\n"
-            )
-
-
-def show_notices(backend: StateBackend, runtime: Runtime) -> None:
-    for notice in backend.notices():
-        runtime.err.write(f"Note: {printable(notice)}\n")
+def open_workspace(manifests_dir: Path, runtime: Runtime) -> Workspace:
+    """The tree and the state as stored now, for a command that takes no lock."""
+    return open_tree(manifests_dir, runtime).load()
 
 
 def recorded_state(document: StateDocument | None) -> RecordedState | None:

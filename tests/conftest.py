@@ -14,6 +14,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 pytest_plugins = [
     "tests.s3server",  # an S3 server (moto's) for the s3 state backend's tests
     "tests.children",  # every child process a test starts is reaped when it ends
+    "tests.botocoredata",  # botocore's JSON decoded once per session, not once per boto3 Session
 ]
 
 REPO = Path(__file__).resolve().parent.parent

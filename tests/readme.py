@@ -1,7 +1,7 @@
-"""The README's reference sections, generated: every manifest and settings field from the JSON
-Schema the models make (`reconciler schema`), and every command and option from the click
-command line. `tests/test_readme.py` keeps the README equal to them; after a change, rewrite
-them with:
+"""The reference's sections (docs/reference.md), generated: every manifest and settings field
+from the JSON Schema the models make (`reconciler schema`), every command and option from the
+click command line, and the exit codes from `reconciler.exitcodes`. `tests/test_readme.py` keeps
+docs/reference.md equal to them; after a change, rewrite them with:
 
     python -m tests.readme
 """
@@ -16,9 +16,12 @@ from typing import Any
 import click
 
 from reconciler.cli import cli
+from reconciler.exitcodes import by_command_table
 from reconciler.manifest.documents import json_schema
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+REFERENCE = ROOT / "docs" / "reference.md"
 BLOCK = "<!-- BEGIN {name} (generated: python -m tests.readme) -->\n{body}<!-- END {name} -->"
 KINDS = {"DeletionJobs": "DeletionJobsDocument", "Settings": "SettingsDocument"}
 
@@ -42,13 +45,18 @@ def _fields(
     for name in either:
         required[name] = "one of " + " or ".join(f"`{n}`" for n in either)
     for name, declared in node.get("properties", {}).items():
-        if name in ("apiVersion", "kind"):
-            continue
+        if name in ("apiVersion", "kind") or declared.get("deprecated"):
+            continue  # a deprecated field is accepted, never one to write
         field = _resolve(schema, declared)
         path = f"{prefix}{name}"
         item = _resolve(schema, field.get("items", {})) if field.get("type") == "array" else {}
         needed = required.get(name, "no")
-        if field.get("type") == "object" and "properties" in field:
+        members = _mappings(schema, field)
+        if members:
+            yield path, needed, declared, {**field, "type": "object"}
+            for member in members:
+                yield from _member(schema, member, f"{path}.")
+        elif field.get("type") == "object" and "properties" in field:
             yield path, needed, declared, field
             yield from _fields(schema, field, f"{path}.")
         elif item.get("type") == "object" and "properties" in item:
@@ -58,10 +66,30 @@ def _fields(
             yield path, needed, declared, field
 
 
+def _mappings(schema: dict[str, Any], field: dict[str, Any]) -> list[dict[str, Any]]:
+    """The mappings a field may be one of (a union of models: the state's backends); else []."""
+    members = [_resolve(schema, member) for member in field.get("oneOf", [])]
+    return members if all("properties" in member for member in members) else []
+
+
+def _member(
+    schema: dict[str, Any], member: dict[str, Any], prefix: str
+) -> Iterator[tuple[str, str, dict[str, Any], dict[str, Any]]]:
+    """One mapping of a union (a state backend): a row naming the value that chooses it (the
+    field that is a constant), then its other fields."""
+    chooser, choice = next((n, f) for n, f in member["properties"].items() if "const" in f)
+    needed = "yes" if chooser in member.get("required", []) else "no"
+    yield f"{prefix}{chooser}: {choice['const']}", needed, member, choice
+    others = {n: f for n, f in member["properties"].items() if n != chooser}
+    yield from _fields(schema, {**member, "properties": others}, prefix)
+
+
 def _rules(field: dict[str, Any], declared: dict[str, Any]) -> str:
     rules: list[str] = []
     kind = field.get("type", "")
-    if "enum" in field:
+    if "const" in field:
+        rules.append(f"`{field['const']}`")
+    elif "enum" in field:
         rules.append(" or ".join(f"`{v}`" for v in field["enum"]))
     elif kind == "array":
         item = field.get("items", {})
@@ -118,7 +146,7 @@ def command_reference() -> str:
         context = click.Context(command, info_name=path)
         usage = " ".join(command.collect_usage_pieces(context))
         summary = " ".join((command.help or "").split())
-        lines += [f"#### `{path}`", "", f"`{path} {usage}`", "", summary, ""]
+        lines += [f"### `{path}`", "", f"`{path} {usage}`", "", summary, ""]
         options = [p for p in command.params if isinstance(p, click.Option) and not p.hidden]
         if options:
             lines += ["| option | what it does |", "|---|---|"]
@@ -134,7 +162,16 @@ def command_reference() -> str:
     return "\n".join(lines)
 
 
-SECTIONS = {"manifest-reference": manifest_reference, "command-reference": command_reference}
+def exit_codes() -> str:
+    """The exit codes of every command, as `reconciler.exitcodes` has them."""
+    return by_command_table().rstrip("\n")
+
+
+SECTIONS = {
+    "manifest-reference": manifest_reference,
+    "command-reference": command_reference,
+    "exit-codes": exit_codes,
+}
 
 
 def expected(name: str) -> str:
@@ -149,13 +186,13 @@ def found(text: str, name: str) -> str | None:
 
 
 def main() -> None:
-    text = README.read_text(encoding="utf-8")
+    text = REFERENCE.read_text(encoding="utf-8")
     for name in SECTIONS:
         current = found(text, name)
         if current is None:
-            raise SystemExit(f"README.md has no block {name}: add the BEGIN and END lines")
+            raise SystemExit(f"{REFERENCE} has no block {name}: add the BEGIN and END lines")
         text = text.replace(current, expected(name))
-    README.write_text(text, encoding="utf-8")
+    REFERENCE.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

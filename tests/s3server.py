@@ -10,7 +10,7 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from reconciler.settings import StateSettings
+from reconciler.settings import S3State
 from reconciler.state.s3 import S3Backend
 
 REGION = "eu-west-1"
@@ -33,13 +33,13 @@ def s3_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def s3_settings(s3_endpoint: str, s3_credentials: None) -> StateSettings:
+def s3_settings(s3_endpoint: str, s3_credentials: None) -> S3State:
     """A new bucket (with versioning on) for each test."""
     bucket = f"state-{uuid.uuid4().hex[:12]}"
     client = s3_client(s3_endpoint)
     client.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
     client.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
-    return StateSettings(
+    return S3State(
         backend="s3",
         bucket=bucket,
         key="personalize/deletions.json",
@@ -59,5 +59,5 @@ def s3_client(endpoint: str) -> Any:
 
 
 @pytest.fixture
-def s3_backend(s3_settings: StateSettings) -> S3Backend:
+def s3_backend(s3_settings: S3State) -> S3Backend:
     return S3Backend(s3_settings)

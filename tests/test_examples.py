@@ -2,7 +2,11 @@
 what the README promises (OIDC, one apply at a time, the comment marker, the drift issue), and
 every `run:` step that invokes `reconciler` is executed, in order (pull request, merge, nightly),
 in a temporary checkout against the emulator and moto's S3 server holding the state. Steps that
-only `uses:` an action (checkout, credentials, artifacts, comments) are GitHub's and not run."""
+only `uses:` an action (checkout, credentials, artifacts, comments) are GitHub's and not run.
+
+The steps run in bash as written. In the default lane each `reconciler` they call runs in this
+process (tests/commandserver.py); the process lane (`pytest -m process`) runs one full pass
+with the real command, a Python process per call."""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ import shutil
 import stat
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +27,7 @@ import yaml
 from reconciler.render.github import CHECK_MARKER
 from reconciler.render.plan_markdown import MARKER
 from tests.commands.conftest import failing_rows
+from tests.commandserver import command_server
 from tests.conftest import REPO
 from tests.s3server import s3_client
 
@@ -70,10 +76,11 @@ def test_every_workflow_parses_and_keeps_its_promises() -> None:
 
 class Checkout:
     """A repository holding the example's manifests, the state on moto's S3, the emulator
-    answering at once; `run` executes a workflow step as GitHub's runner would (bash -eo
-    pipefail, the workflow's and the step's env, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY)."""
+    answering at once, and `reconciler` in `bin_dir`; `run` executes a workflow step as GitHub's
+    runner would (bash -eo pipefail, the workflow's and the step's env, GITHUB_OUTPUT,
+    GITHUB_STEP_SUMMARY)."""
 
-    def __init__(self, root: Path, endpoint: str, bucket: str) -> None:
+    def __init__(self, root: Path, endpoint: str, bucket: str, bin_dir: Path) -> None:
         self.root = root
         shutil.copytree(REPO / "manifests", root / "manifests")
         shutil.copytree(REPO / "example-data", root / "example-data")
@@ -86,11 +93,6 @@ class Checkout:
                 f"state: {{backend: s3, bucket: {bucket}, key: personalize/state.json, "
                 f"region: eu-west-1, endpointUrl: '{endpoint}'}}\n"
             )
-        bin_dir = root.parent / "bin"
-        bin_dir.mkdir()
-        shim = bin_dir / "reconciler"
-        shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m reconciler "$@"\n')
-        shim.chmod(shim.stat().st_mode | stat.S_IEXEC)
         self.path = f"{bin_dir}{os.pathsep}{os.environ['PATH']}"
         self.outputs: dict[str, dict[str, str]] = {}
         self.summary = root.parent / "step-summary.md"
@@ -136,8 +138,7 @@ class Checkout:
         return ran
 
 
-@pytest.fixture
-def checkout(tmp_path: Path, s3_endpoint: str, s3_credentials: None) -> Checkout:
+def new_checkout(tmp_path: Path, s3_endpoint: str) -> Checkout:
     bucket = f"state-{tmp_path.name[-20:].lower().replace('_', '-')}".strip("-")[:40]
     client = s3_client(s3_endpoint)
     client.create_bucket(
@@ -146,12 +147,40 @@ def checkout(tmp_path: Path, s3_endpoint: str, s3_credentials: None) -> Checkout
     client.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     root = tmp_path / "repo"
     root.mkdir()
-    return Checkout(root, s3_endpoint, bucket)
+    return Checkout(root, s3_endpoint, bucket, tmp_path / "bin")
 
 
+@pytest.fixture
+def checkout(tmp_path: Path, s3_endpoint: str, s3_credentials: None) -> Iterator[Checkout]:
+    """A checkout whose `reconciler` runs each call in this process."""
+    with command_server(tmp_path / "bin"):
+        yield new_checkout(tmp_path, s3_endpoint)
+
+
+@pytest.fixture
+def process_checkout(tmp_path: Path, s3_endpoint: str, s3_credentials: None) -> Checkout:
+    """A checkout whose `reconciler` is the real command: a Python process per call."""
+    (tmp_path / "bin").mkdir()
+    shim = tmp_path / "bin" / "reconciler"
+    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m reconciler "$@"\n')
+    shim.chmod(shim.stat().st_mode | stat.S_IEXEC)
+    return new_checkout(tmp_path, s3_endpoint)
+
+
+@pytest.mark.process
 def test_the_workflows_run_a_request_from_pull_request_to_nightly_check(
+    process_checkout: Checkout,
+) -> None:
+    a_request_from_pull_request_to_nightly_check(process_checkout)
+
+
+def test_the_workflows_run_a_request_from_pull_request_to_nightly_check_in_process(
     checkout: Checkout,
 ) -> None:
+    a_request_from_pull_request_to_nightly_check(checkout)
+
+
+def a_request_from_pull_request_to_nightly_check(checkout: Checkout) -> None:
     assert checkout.run("reconciler-pr.yml") == ["Validate", "Plan"]
     assert checkout.outputs["plan"] == {"exitcode": "2"}  # changes to apply
     comment = (checkout.root / "plan.md").read_text()

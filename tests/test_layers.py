@@ -52,6 +52,27 @@ def _module(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+def _imports(path: Path) -> set[str]:
+    """Every module of the package `path` imports, when it is loaded or inside a function (not
+    for type checking only)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    typing_only = {
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+        for inner in ast.walk(node)
+    }
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return {name for name in found if name.startswith("reconciler")}
+
+
 def _top_level_imports(path: Path) -> set[str]:
     """What a module imports when it is loaded (not inside functions or TYPE_CHECKING)."""
     found: set[str] = set()
@@ -74,6 +95,7 @@ CORE = (
     "reconciler.constraints",
     "reconciler.files",
     "reconciler.escaping",
+    "reconciler.formats",
     "reconciler.boundedjson",
 )
 # What each part may import when it is loaded, as reconciler/README.md draws it (the first
@@ -81,9 +103,59 @@ CORE = (
 ALLOWED: list[tuple[str, tuple[str, ...]]] = [
     ("reconciler.emulator", ("reconciler.emulator",)),
     ("reconciler.__main__", ("reconciler.entry",)),
-    ("reconciler.entry", ()),  # the command line is imported inside, after the signals
-    ("reconciler.cli", ("reconciler.runtime",)),  # commands are imported when they run
-    ("reconciler.commands", ("reconciler.",)),
+    ("reconciler.entry", ("reconciler.cli",)),  # imported inside, after the signals
+    # commands are imported when they run; diagnostics when a manifest is broken
+    (
+        "reconciler.cli",
+        ("reconciler.runtime", "reconciler.commands.", "reconciler.render.diagnostics"),
+    ),
+    # `emulator serve` is the emulator's own command
+    (
+        "reconciler.commands.emulator",
+        (
+            "reconciler.emulator",
+            "reconciler.providers.local",
+            "reconciler.workspace",
+            "reconciler.runtime",
+        ),
+    ),
+    # a command parses options, calls a use case and renders: never a backend or provider
+    (
+        "reconciler.commands",
+        (
+            "reconciler.commands",
+            "reconciler.usecases",
+            "reconciler.render",
+            "reconciler.runtime",
+            "reconciler.applying.display",  # the progress line is rendering
+            "reconciler.applying.verdict",
+            "reconciler.applying.tracker",  # the type of a poll's progress
+            "reconciler.planfile",  # `show` reads a saved plan
+            "reconciler.manifest.documents",  # `schema` is generated from the format's models
+        ),
+    ),
+    (
+        "reconciler.usecases",
+        (
+            "reconciler.usecases",
+            "reconciler.workspace",
+            "reconciler.applying",
+            "reconciler.planning",
+            "reconciler.state.",
+            "reconciler.providers.interface",
+            "reconciler.providers.inputs",
+            "reconciler.manifest",
+            "reconciler.preflight",
+            "reconciler.refresh",
+            "reconciler.digests",
+            "reconciler.evidence",
+            "reconciler.provenance",
+            "reconciler.planfile",
+            "reconciler.settings",
+            "reconciler.runtime",
+            "reconciler.providers.registry",  # validate checks the settings' files
+        ),
+    ),
     (
         "reconciler.workspace",
         (
@@ -130,7 +202,8 @@ ALLOWED: list[tuple[str, tuple[str, ...]]] = [
         ("reconciler.manifest", "reconciler.settings", "reconciler.planning.fanout"),
     ),
     ("reconciler.settings", ()),
-    ("reconciler.runtime", ()),
+    # the factories of the parts that touch the outside, imported when first called
+    ("reconciler.runtime", ("reconciler.providers.registry", "reconciler.state.registry")),
     ("reconciler", ()),  # the core itself
 ]
 
@@ -140,7 +213,7 @@ def test_layers_point_down() -> None:
     for path in sorted(PACKAGE.rglob("*.py")):
         module = _module(path)
         allowed = next(rule for prefix, rule in ALLOWED if module.startswith(prefix))
-        for imported in sorted(_top_level_imports(path)):
+        for imported in sorted(_imports(path)):
             ok = imported == "reconciler" or imported.startswith((*CORE, *allowed))
             if module.startswith("reconciler.emulator"):
                 ok = imported.startswith(allowed)

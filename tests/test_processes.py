@@ -1,5 +1,6 @@
 """The few things only a real process shows: the installed `reconciler` command end to end, a
-lock held by another process, Ctrl-C, and what a command imports. Everything else runs in
+lock held by another process, Ctrl-C (these are in the process lane: `pytest -m process`), and
+what a command imports (a fresh interpreter, in the default lane). Everything else runs in
 process."""
 
 from __future__ import annotations
@@ -79,6 +80,7 @@ def wait_for_lock(project: Path) -> None:
         time.sleep(0.02)  # poll
 
 
+@pytest.mark.process
 def test_quick_start_flow(project: Path) -> None:
     fast(project)
     applied = run(project, "apply", "--auto-approve", "--wait")
@@ -90,6 +92,7 @@ def test_quick_start_flow(project: Path) -> None:
     assert "check: converged (5 of 5 declared jobs COMPLETED)" in checked.stdout
 
 
+@pytest.mark.process
 def test_a_second_apply_is_refused_while_the_first_runs(project: Path) -> None:
     fast(project, pending=3600)
     first = start(project, "apply", "--auto-approve", "--wait")
@@ -105,6 +108,7 @@ def test_a_second_apply_is_refused_while_the_first_runs(project: Path) -> None:
     assert run(project, "apply", "--auto-approve").returncode == 0  # a killed holder never blocks
 
 
+@pytest.mark.process
 @pytest.mark.parametrize(
     ("sent", "code", "said"),
     [(signal.SIGINT, 130, "Interrupted.\n"), (signal.SIGTERM, 143, "Terminated.\n")],

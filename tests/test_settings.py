@@ -3,13 +3,21 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel, ValidationError
 
 from reconciler.emulator.config import load_config
 from reconciler.errors import UsageError
 from reconciler.providers.aws import AwsProvider
 from reconciler.providers.local import LocalProvider
 from reconciler.providers.registry import PROVIDERS, make_provider
-from reconciler.settings import ProviderSettings, Settings, with_environment
+from reconciler.settings import (
+    LocalState,
+    ProviderSettings,
+    S3State,
+    Settings,
+    StateSettings,
+    with_environment,
+)
 from reconciler.workspace import load_settings
 from tests.conftest import REPO
 
@@ -114,3 +122,78 @@ def test_shown_url_hides_the_userinfo_of_every_url_in_a_message() -> None:
     assert shown_url("SSL validation failed for https://k:s/e@cret@h:1/ [SSL] x@y") == (
         "SSL validation failed for https://***@h:1/ [SSL] x@y"
     )
+
+
+def _state(text: str, tmp_path: Path) -> StateSettings:
+    """The state settings of a Settings document whose `state:` mapping is `text`."""
+    (tmp_path / "settings.yaml").write_text(
+        f"apiVersion: reconciler/v1\nkind: Settings\nstate:\n{text}"
+    )
+    return load_settings(tmp_path, {}).state
+
+
+def test_the_state_is_local_without_a_backend_and_s3_with_it(tmp_path: Path) -> None:
+    assert Settings().state == LocalState(path=Path(".reconciler/state.json"))
+    local = _state("  path: team/state.json\n", tmp_path)
+    assert isinstance(local, LocalState) and local.path == Path("team/state.json")
+    s3 = _state("  backend: s3\n  bucket: b\n  key: k\n  region: eu-west-1\n", tmp_path)
+    assert s3 == S3State(backend="s3", bucket="b", key="k", region="eu-west-1")
+
+
+@pytest.mark.parametrize(
+    "fields",
+    ["", "  bucket: b\n", "  key: k\n", "  bucket: ''\n  key: k\n", "  bucket:\n  key: k\n"],
+    ids=["neither", "no-key", "no-bucket", "empty-bucket", "null-bucket"],
+)
+def test_an_s3_state_without_its_bucket_and_key_is_refused_as_one_problem(
+    tmp_path: Path, fields: str
+) -> None:
+    from reconciler.manifest.loader import check_manifests
+
+    (tmp_path / "settings.yaml").write_text(
+        f"apiVersion: reconciler/v1\nkind: Settings\nstate:\n  backend: s3\n{fields}"
+    )
+    [problem] = check_manifests([tmp_path]).diagnostics
+    assert str(problem).endswith(
+        "settings.yaml:4:3: state: the s3 backend needs state.bucket and state.key"
+    )
+    with pytest.raises(ValidationError, match=r"the s3 backend needs state\.bucket and state\.key"):
+        S3State.model_validate({"backend": "s3", "bucket": "b"})
+
+
+def test_another_problem_of_an_s3_state_is_said_without_the_missing_key(tmp_path: Path) -> None:
+    from reconciler.manifest.loader import check_manifests
+
+    (tmp_path / "settings.yaml").write_text(
+        "apiVersion: reconciler/v1\nkind: Settings\nstate:\n  backend: s3\n  bucket: 7\n"
+    )
+    assert [p.message for p in check_manifests([tmp_path]).diagnostics] == [
+        "state.bucket: expected a string, not a number (put the value in quotes to make it "
+        "a string)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "backend", "protected"),
+    [
+        ("  bucket: b\n  key: k\n  region: r\n", LocalState, ".reconciler/state.json"),
+        ("  backend: local\n  path: p.json\n  profile: x\n", LocalState, "p.json"),
+        ("  backend: s3\n  bucket: b\n  key: k\n", S3State, ".reconciler/state.json"),
+        ("  backend: s3\n  bucket: b\n  key: k\n  path: p.json\n", S3State, "p.json"),
+    ],
+    ids=["local-with-s3-fields", "local-with-a-profile", "s3", "s3-with-a-path"],
+)
+def test_a_document_valid_before_each_backend_had_its_model_means_what_it_meant(
+    tmp_path: Path, text: str, backend: type[BaseModel], protected: str
+) -> None:
+    """One model held every backend's fields: another backend's are still accepted, and
+    ignored; the file an output may not replace is the one it was."""
+    state = _state(text, tmp_path)
+    assert type(state) is backend
+    assert state.protected_files() == (Path(protected),)
+
+
+def test_the_environment_keeps_the_state_its_backend(tmp_path: Path) -> None:
+    state = S3State(backend="s3", bucket="b", key="k")
+    merged = with_environment(Settings(state=state), {"RECONCILER_PROVIDER": "local"})
+    assert merged.provider.name == "local" and merged.state is state

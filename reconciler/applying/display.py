@@ -1,13 +1,15 @@
 """Showing an apply: each outcome, tracking as it goes (one refreshed line on a terminal, plain
-lines otherwise), and the summary line it ends with. What the service says (an address, a
-failure, an error) is shown `printable`."""
+lines otherwise), what waiting came to, and the summary it ends with. What the service says (an
+address, a failure, an error) is shown `printable`."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TextIO
 
 from reconciler.applying.executor import Outcome, Result
 from reconciler.applying.tracker import Progress
+from reconciler.applying.verdict import Undone, Unfinished, Waited
 from reconciler.durations import format_duration
 from reconciler.escaping import printable
 
@@ -68,7 +70,44 @@ class ProgressDisplay:
         self.out.flush()
 
 
-def summary_line(results: list[Result], wait: bool, ok: bool, unfinished: list[str]) -> str:
+def _jobs(count: int) -> str:
+    return f"{count} job{'' if count == 1 else 's'}"
+
+
+def waited_lines(waited: Waited) -> list[str]:
+    """The declared jobs that ended badly (`Error: …`), and why waiting stopped if it did."""
+    lines = [f"Error: {item.line()}" for item in (*waited.failed, *waited.missing)]
+    if not waited.finished:
+        why = f"after {format_duration(waited.timeout or 0)}"
+        if waited.unreachable:
+            why = f"because {printable(waited.unreachable)}"
+        lines.append(
+            f"Stopped waiting {why}: {_jobs(waited.running)} still running, "
+            f"{waited.queued} queued. Nothing is lost: `reconciler apply --wait` or "
+            "`reconciler status --watch` goes on from the state."
+        )
+    return lines
+
+
+def unfinished_text(item: Unfinished) -> str:
+    jobs = _jobs(item.jobs)
+    return {
+        Undone.HELD: f"{jobs} held while their dataset group imports or trains: apply again "
+        "once it is quiet, or apply with --wait",
+        Undone.ATTENTION: f"{jobs} {'needs' if item.jobs == 1 else 'need'} attention",
+        Undone.FAILED: f"{jobs} FAILED",
+        Undone.MISSING: f"{jobs} no longer listed",
+        Undone.RUNNING: f"{jobs} still running",
+        Undone.PREFLIGHT: f"{jobs} refused by preflight",
+        Undone.FANOUT: f"{jobs} refused: name or address taken",
+        Undone.NOT_SAVED: "the state was not saved: the next apply finds in the service what "
+        "this one did",
+    }[item.undone]
+
+
+def summary_line(
+    results: Sequence[Result], wait: bool, ok: bool, unfinished: Sequence[Unfinished]
+) -> str:
     """`Apply complete: …` only when the run did everything it set out to do and no declared job
     is left needing a person; `Applied: …` when it did, but some are; else `Apply incomplete`."""
     counts = {r: results.count(r) for r in Result}
@@ -81,4 +120,10 @@ def summary_line(results: list[Result], wait: bool, ok: bool, unfinished: list[s
         text += f", {counts[Result.QUEUED]} queued for the next apply"
     if counts[Result.FAILED] or counts[Result.UNKNOWN]:
         text += f", {counts[Result.FAILED]} failed, {counts[Result.UNKNOWN]} not confirmed"
-    return text + "".join(f"; {item}" for item in unfinished) + "."
+    return text + "".join(f"; {unfinished_text(item)}" for item in unfinished) + "."
+
+
+CREATED_NOT_DELETED = (
+    "Created is not deleted yet: the jobs are PENDING; `reconciler status --watch` follows them "
+    "to COMPLETED or FAILED (`reconciler check` says when all are)."
+)

@@ -1,26 +1,20 @@
-"""`reconciler check`: a read-only drift check for scheduled CI. It creates and records nothing.
-
-It exits with what it found (see `reconciler.exitcodes`): 0 converged, 1 error, 2 changes not
-yet applied, 3 drift, 4 jobs still running, 5 failed jobs; when several hold, the most urgent
-wins (1, then 5, 3, 2, 4).
-"""
+"""`reconciler check`: a read-only drift check for scheduled CI (`reconciler.usecases.check`):
+the target, a line per finding and the verdict; with `--format github` the findings as
+annotations and the verdict in the step summary. It exits with the code the check decided."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
+from reconciler.commands.events import shown
 from reconciler.commands.github import annotated, step_summary
-from reconciler.diagnostics import Location, Severity
 from reconciler.escaping import printable
-from reconciler.exitcodes import CHECK_PRECEDENCE, ExitCode
-from reconciler.models import describe_activity
-from reconciler.planning.attention import Concern
-from reconciler.planning.model import Action, Health, Plan
-from reconciler.providers.interface import Provider
+from reconciler.exitcodes import ExitCode
+from reconciler.formats import OutputFormat
 from reconciler.render.github import check_github, check_markdown
 from reconciler.runtime import Runtime
-from reconciler.workspace import open_workspace
+from reconciler.usecases.check import CheckInputs, check_tree
 
 VERDICTS = {
     ExitCode.OK: "converged",
@@ -35,93 +29,21 @@ VERDICTS = {
 @dataclass(frozen=True)
 class CheckOptions:
     manifests_dir: Path
-    output_format: str = "text"  # or github: annotations, and the step summary
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One thing that keeps the check from passing (or a warning: `code` None)."""
-
-    code: ExitCode | None
-    text: str
-    source: Location | None = None
-
-
-def classify(plan: Plan) -> tuple[ExitCode, list[Finding]]:
-    """The exit code and a finding per job that keeps the check from passing."""
-    found: list[Finding] = []
-    sources = {c.address: c.source for c in plan.changes if c.source is not None}
-    if plan.errored:
-        found += [
-            Finding(ExitCode.ERROR, f"error: {d.summary} ({d.address or '-'})", d.source)
-            for d in plan.diagnostics
-            if d.severity is Severity.ERROR
-        ]
-    for item in plan.attention:
-        code, label = {
-            Concern.FAILED: (ExitCode.FAILED, "failed"),
-            Concern.MISSING: (ExitCode.DRIFT, "drift"),
-            Concern.UNMATCHED: (ExitCode.CHANGES, "not applied"),
-        }[item.concern]
-        where = sources.get(item.address)
-        if item.concern is Concern.UNMATCHED:
-            where = Location.parse(item.address)
-        found.append(Finding(code, f"{label}: {item.line()}", where))
-    for refused in plan.refused:  # a selector's job whose name or address is taken
-        text = f"not applied: {refused.address}: {refused.summary}"
-        found.append(Finding(ExitCode.CHANGES, text, refused.source))
-    for change in plan.changes:
-        if change.action is not Action.NOOP:
-            text = f"not applied: {change.address}: {change.action.value} ({change.detail})"
-            found.append(Finding(ExitCode.CHANGES, text, change.source))
-        elif change.health in (Health.PENDING, Health.IN_PROGRESS):
-            text = f"running: {change.address}: {change.health.value}"
-            found.append(Finding(ExitCode.RUNNING, text, change.source))
-    codes = {f.code for f in found}
-    code = next((code for code in CHECK_PRECEDENCE if code in codes), ExitCode.OK)
-    return code, found
-
-
-def overlaps(plan: Plan, provider: Provider) -> list[Finding]:
-    """Warnings for deletions that run while their group imports or trains: AWS does not
-    guarantee the deletion from the models then, and recommends another deletion job. Only the
-    groups of deletions running now are asked (what ran and ended between two checks is not
-    seen)."""
-    running = [
-        c for c in plan.changes if c.in_sync and c.health in (Health.PENDING, Health.IN_PROGRESS)
-    ]
-    found: list[Finding] = []
-    for group in sorted({c.dataset_group_arn for c in running}):
-        busy = provider.activity(group)
-        if not busy:
-            continue
-        what = describe_activity(busy)
-        for change in running:
-            if change.dataset_group_arn == group:
-                text = (
-                    f"warning: {change.address}: {what} while the deletion runs: AWS does not "
-                    "guarantee the deletion from models trained meanwhile; declare another "
-                    "deletion job for the same users once both have ended"
-                )
-                found.append(Finding(None, text, change.source))
-    return found
+    output_format: OutputFormat = OutputFormat.TEXT  # or GITHUB: annotations, step summary
 
 
 def check(options: CheckOptions, runtime: Runtime) -> int:
-    github = options.output_format == "github"
+    github = options.output_format is OutputFormat.GITHUB
     with annotated(runtime, github):
-        workspace = open_workspace(options.manifests_dir, runtime)
-        # Health only: a create not applied fails the check whatever preflight would say of it,
-        # and a scheduled check needs neither S3 read access nor the activity List permissions.
-        plan = workspace.plan(workspace.load_state(), skip_preflight=True, ignore_activity=True)
-        declared = len(workspace.jobs)  # a job with a plan error has no change
-    code, found = classify(plan)
-    found += overlaps(plan, workspace.provider)
-    runtime.out.write(printable(plan.target.line()) + "\n")
+        checked = check_tree(CheckInputs(options.manifests_dir), runtime, shown(runtime))
+    found = checked.findings
+    runtime.out.write(printable(checked.plan.target.line()) + "\n")
     for finding in found:
         runtime.out.write(printable(finding.text) + "\n")
-    completed = sum(1 for c in plan.changes if c.health is Health.COMPLETED and c.in_sync)
-    verdict = f"check: {VERDICTS[code]} ({completed} of {declared} declared jobs COMPLETED)"
+    verdict = (
+        f"check: {VERDICTS[checked.code]} "
+        f"({checked.completed} of {checked.declared} declared jobs COMPLETED)"
+    )
     runtime.out.write(verdict + "\n")
     if github:
         runtime.out.write(
@@ -131,5 +53,5 @@ def check(options: CheckOptions, runtime: Runtime) -> int:
             )
         )
         lines = [f.text for f in found]
-        step_summary(runtime, check_markdown(verdict, lines, plan.target, code is ExitCode.OK))
-    return code
+        step_summary(runtime, check_markdown(verdict, lines, checked.plan.target, checked.passed))
+    return checked.code

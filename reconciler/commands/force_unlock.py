@@ -1,9 +1,6 @@
-"""`reconciler force-unlock LOCK_ID`: remove the lock a killed run left behind.
-
-Only the lock of that ID is removed (a wrong ID is refused, and so is a lock a running process
-holds on a local state). A lock whose details cannot be read is one of an unknown holder, shown
-with the ID to give (a digest of the local lock file, the ETag of the S3 lock object). It asks
-first, unless `--force`; without a terminal it needs `--force`.
+"""`reconciler force-unlock LOCK_ID`: remove the lock a killed run left behind
+(`reconciler.usecases.force_unlock`). It asks first, unless `--force`; without a terminal it
+needs `--force`.
 """
 
 from __future__ import annotations
@@ -11,11 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from reconciler.commands.events import shown
 from reconciler.errors import Cancelled, ReconcilerError
 from reconciler.escaping import printable
 from reconciler.exitcodes import ExitCode
 from reconciler.runtime import Runtime
-from reconciler.workspace import load_settings
+from reconciler.usecases.force_unlock import HeldLock, UnlockInputs, held_lock, remove_lock
 
 
 @dataclass(frozen=True)
@@ -26,30 +24,25 @@ class ForceUnlockOptions:
 
 
 def force_unlock(options: ForceUnlockOptions, runtime: Runtime) -> int:
-    settings = load_settings(options.manifests_dir, runtime.environ)
-    backend = runtime.make_backend(settings.state)
-    held = backend.holder()
-    if held is None:
-        raise ReconcilerError(f"the state at {backend.describe()} is not locked")
-    if held.id != options.lock_id:
-        raise ReconcilerError(
-            f"the lock of {backend.describe()} is held by {held.describe()}, not "
-            f"{printable(options.lock_id)}: nothing was removed"
-        )
+    lock = held_lock(UnlockInputs(options.manifests_dir, options.lock_id), runtime, shown(runtime))
     if not options.force:
-        if not runtime.in_tty:
-            raise ReconcilerError(
-                "force-unlock needs a confirmation and there is no terminal to ask on: make sure "
-                "no run holds the lock, then run again with --force"
-            )
-        answer = runtime.ask(
-            f"Remove the lock of {backend.describe()} held by {held.describe()}? A run that "
-            "still holds it would go on without it. Only 'yes' will be accepted: "
-        )
-        if answer.strip() != "yes":
-            raise Cancelled("Force-unlock cancelled.")
-    holder = backend.force_unlock(options.lock_id)
+        _confirm(lock, runtime)
+    holder = remove_lock(lock)
     runtime.out.write(
-        f"Removed the lock {printable(holder.id)} of {backend.describe()} ({holder.describe()}).\n"
+        f"Removed the lock {printable(holder.id)} of {lock.location} ({holder.describe()}).\n"
     )
     return ExitCode.OK
+
+
+def _confirm(lock: HeldLock, runtime: Runtime) -> None:
+    if not runtime.in_tty:
+        raise ReconcilerError(
+            "force-unlock needs a confirmation and there is no terminal to ask on: make sure "
+            "no run holds the lock, then run again with --force"
+        )
+    answer = runtime.ask(
+        f"Remove the lock of {lock.location} held by {lock.holder.describe()}? A run that "
+        "still holds it would go on without it. Only 'yes' will be accepted: "
+    )
+    if answer.strip() != "yes":
+        raise Cancelled("Force-unlock cancelled.")

@@ -5,23 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from reconciler.commands.events import shown
 from reconciler.commands.github import annotated, step_summary
 from reconciler.escaping import printable
 from reconciler.exitcodes import ExitCode
-from reconciler.files import check_output
-from reconciler.planfile import save_plan
+from reconciler.formats import OutputFormat
+from reconciler.render.formats import PLAN
 from reconciler.render.github import plan_github
-from reconciler.render.plan_json import render_json
 from reconciler.render.plan_markdown import render_markdown
-from reconciler.render.plan_text import render_text
 from reconciler.runtime import Runtime
-from reconciler.workspace import open_workspace
+from reconciler.usecases.plan import PlanInputs, Planned, make_plan, save
 
 
 @dataclass(frozen=True)
 class PlanOptions:
     manifests_dir: Path
-    output_format: str = "text"  # or json, markdown, github (text, annotations, step summary)
+    output_format: OutputFormat = OutputFormat.TEXT  # GITHUB: text, annotations, step summary
     out_file: Path | None = None
     detailed_exitcode: bool = False
     retry: tuple[str, ...] = ()
@@ -31,37 +30,37 @@ class PlanOptions:
 
 
 def plan(options: PlanOptions, runtime: Runtime) -> int:
-    github = options.output_format == "github"
+    github = options.output_format is OutputFormat.GITHUB
+    inputs = PlanInputs(
+        manifests_dir=options.manifests_dir,
+        out_file=options.out_file,
+        retry=options.retry,
+        skip_preflight=options.skip_preflight,
+        ignore_activity=options.ignore_activity,
+    )
     with annotated(runtime, github):
-        workspace = open_workspace(options.manifests_dir, runtime)
-        protected = (workspace.settings.state.path,)  # and its backup, lock, lineage…
-        if options.out_file is not None:  # refused before the service is read, not after
-            check_output(options.out_file, "-out", protected, example="plan.json")
-        result = workspace.plan(
-            workspace.load_state(),
-            retry=options.retry,
-            skip_preflight=options.skip_preflight,
-            ignore_activity=options.ignore_activity,
-        )
-    if options.output_format == "json":
-        runtime.out.write(render_json(result))
-    elif options.output_format == "markdown":
-        runtime.out.write(render_markdown(result))
-    else:
-        runtime.out.write(render_text(result, color=runtime.color(options.no_color) and not github))
+        planned = make_plan(inputs, runtime, shown(runtime))
+    color = runtime.color(options.no_color) and not github
+    runtime.out.write(PLAN.render(planned.plan, options.output_format, color=color))
     if github:
-        runtime.out.write(plan_github(result))
-        step_summary(runtime, render_markdown(result))
-    if result.errored:
-        if options.out_file is not None:
-            shown = printable(str(options.out_file))
-            runtime.err.write(f"The plan was not saved to {shown}: it has errors.\n")
+        runtime.out.write(plan_github(planned.plan))
+        step_summary(runtime, render_markdown(planned.plan))
+    return _kept(planned, options, runtime)
+
+
+def _kept(planned: Planned, options: PlanOptions, runtime: Runtime) -> ExitCode:
+    """Save the plan where `-out` asks (a plan with errors never is), and the exit code."""
+    out_file = planned.out_file
+    if planned.plan.errored:
+        if out_file is not None:
+            shown_file = printable(str(out_file))
+            runtime.err.write(f"The plan was not saved to {shown_file}: it has errors.\n")
         return ExitCode.ERROR
-    if options.out_file is not None:
-        save_plan(options.out_file, result, now=runtime.clock(), protected=protected)
-        runtime.err.write(f"Saved the plan to {printable(str(options.out_file))}.\n")
-    if result.refused:  # the rest can be applied; the refused jobs are errors all the same
+    if out_file is not None:
+        save(planned, runtime)
+        runtime.err.write(f"Saved the plan to {printable(str(out_file))}.\n")
+    if planned.plan.refused:  # the rest can be applied; the refused jobs are errors all the same
         return ExitCode.ERROR
-    if options.detailed_exitcode and (result.has_changes or result.needs_attention):
+    if options.detailed_exitcode and planned.changes_or_attention():
         return ExitCode.CHANGES
     return ExitCode.OK

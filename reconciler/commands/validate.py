@@ -7,35 +7,25 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reconciler.exitcodes import ExitCode
-from reconciler.manifest.loader import check_manifests
-from reconciler.providers.registry import check_settings
+from reconciler.formats import OutputFormat
 from reconciler.render.diagnostics import diagnostics_text, validation_json, validation_text
 from reconciler.render.github import diagnostics_github
 from reconciler.runtime import Runtime
+from reconciler.usecases import validate as usecase
 
 
 @dataclass(frozen=True)
 class ValidateOptions:
     paths: tuple[Path, ...]
-    output_format: str = "text"  # or json, github (annotations)
+    output_format: OutputFormat = OutputFormat.TEXT  # or JSON, GITHUB (annotations)
 
 
 def validate(options: ValidateOptions, runtime: Runtime) -> int:
-    check = check_manifests(options.paths)
-    diagnostics = list(check.diagnostics)
-    if check.manifests is not None:
-        diagnostics += check_settings(check.manifests.settings_with(runtime.environ))
-    counts = {
-        "files": check.counts.files,
-        "documents": check.counts.documents,
-        "datasetGroups": check.counts.dataset_groups,
-        "jobs": check.counts.jobs,
-        "selectors": check.counts.selectors,
-        "selectedJobs": check.counts.selected_jobs,
-    }
-    if options.output_format == "json":
+    checked = usecase.validate(options.paths, runtime.environ)
+    diagnostics, counts = list(checked.diagnostics), dict(checked.counts)
+    if options.output_format is OutputFormat.JSON:
         runtime.out.write(validation_json(diagnostics, counts))
-    elif options.output_format == "github":
+    elif options.output_format is OutputFormat.GITHUB:
         runtime.out.write(diagnostics_github(diagnostics))
         if diagnostics:
             runtime.err.write(diagnostics_text(diagnostics))

@@ -14,7 +14,7 @@ import typing
 from collections.abc import Iterable
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Tag, ValidationError
 from pydantic_core import ErrorDetails
 
 from reconciler.diagnostics import Diagnostic
@@ -97,7 +97,7 @@ def _check_header(doc: YamlDocument, value: dict[str, Any]) -> list[Diagnostic]:
 
 def _translate(doc: YamlDocument, model: type[BaseModel], error: ErrorDetails) -> Diagnostic:
     """A pydantic error as a diagnostic at the offending node, in the manifest's own words."""
-    loc: YamlPath = tuple(error["loc"])
+    loc = _document_loc(model, error)
     kind = error["type"]
     if loc and loc[-1] == "[key]":  # a dict key failed: point at the key itself
         path = loc[:-1]
@@ -109,7 +109,7 @@ def _translate(doc: YamlDocument, model: type[BaseModel], error: ErrorDetails) -
         field = _dotted(path)
     message = error["msg"]
     if kind == "extra_forbidden":
-        allowed = _fields_at(model, path[:-1])
+        allowed = _fields_at(model, tuple(error["loc"])[:-1])
         parent = _dotted(path[:-1])
         prefix = f"{parent}: " if parent else ""
         kind_name = next(name for name, kind_model in DOCUMENT_KINDS.items() if kind_model is model)
@@ -142,23 +142,63 @@ def _hint_for(path: YamlPath) -> str | None:
     return None
 
 
-def _fields_at(model: type[BaseModel], path: YamlPath) -> list[str]:
-    """The field names (aliases) allowed in the mapping at `path` of a document of `model`."""
+def _document_loc(model: type[BaseModel], error: ErrorDetails) -> YamlPath:
+    """Where the document is wrong: pydantic's loc without the member of a tagged union it
+    names, or at the field that chooses the member when none could be chosen."""
+    loc, _ = _walk(model, tuple(error["loc"]))
+    chooser = error.get("ctx", {}).get("chosen_by")
+    return (*loc, chooser) if chooser else loc
+
+
+def _walk(model: type[BaseModel], loc: YamlPath) -> tuple[YamlPath, Any]:
+    """`loc` as the document spells it, without the tags pydantic names a tagged union's member
+    by (`state.s3.bucket` is `state.bucket`); and the annotation of the value it leads to."""
+    path: list[str | int] = []
     current: Any = model
-    for part in path:
+    for part in loc:
         current = _unwrap(current)
-        if isinstance(part, int):
-            args = typing.get_args(current)
-            current = args[0] if args else Any
-        elif isinstance(current, type) and issubclass(current, BaseModel):
-            field = current.model_fields.get(_field_name(current, part))
-            current = field.annotation if field else Any
+        members = _tagged_members(current)
+        if members:
+            current = members.get(str(part), Any)
         else:
-            return []
-    current = _unwrap(current)
+            path.append(part)
+            current = _inner(current, part)
+    return tuple(path), _unwrap(current)
+
+
+def _fields_at(model: type[BaseModel], loc: YamlPath) -> list[str]:
+    """The field names (aliases) allowed in the mapping at `loc` (as pydantic says it) of a
+    document of `model`."""
+    _, current = _walk(model, loc)
     if isinstance(current, type) and issubclass(current, BaseModel):
         return [f.alias or name for name, f in current.model_fields.items()]
     return []
+
+
+def _inner(annotation: Any, part: str | int) -> Any:
+    """The annotation of the value at `part` (an index or a field's alias) in `annotation`."""
+    if isinstance(part, int):
+        args = typing.get_args(annotation)
+        return args[0] if args else Any
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        field = annotation.model_fields.get(_field_name(annotation, part))
+        return field.annotation if field else Any
+    return Any
+
+
+def _tagged_members(annotation: Any) -> dict[str, Any]:
+    """A tagged union's members by tag (`Annotated[Model, Tag("name")] | ...`); else empty."""
+    if not (
+        isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union
+    ):
+        return {}
+    return {
+        meta.tag: typing.get_args(member)[0]
+        for member in typing.get_args(annotation)
+        if typing.get_origin(member) is typing.Annotated
+        for meta in member.__metadata__
+        if isinstance(meta, Tag)
+    }
 
 
 def _unwrap(annotation: Any) -> Any:

@@ -80,11 +80,15 @@ class ManifestCounts:
 
 @dataclass(frozen=True)
 class ManifestCheck:
-    """A checked manifests tree: its counts, every problem, and the set when there are none."""
+    """A checked manifests tree: its counts, every problem, and the set when there are none;
+    and its Settings document read on its own, whatever the rest of the tree holds."""
 
     counts: ManifestCounts
     diagnostics: tuple[Diagnostic, ...]  # sorted
     manifests: ManifestSet | None  # None when there is any problem
+    settings: SettingsDocument | None = None  # the tree's one Settings document, if valid
+    settings_source: Location | None = None
+    settings_problems: tuple[Diagnostic, ...] = ()  # those of its Settings documents
 
 
 def load_manifests(paths: Sequence[Path]) -> ManifestSet:
@@ -101,6 +105,7 @@ def check_manifests(paths: Sequence[Path]) -> ManifestCheck:
     diagnostics: list[Diagnostic] = list(found.problems)
     groups: list[tuple[YamlDocument, DeletionJobsDocument]] = []
     settings: list[tuple[YamlDocument, SettingsDocument]] = []
+    settings_problems: list[Diagnostic] = []
     count = 0
     digest = hashlib.sha256()
     for file in found.files:
@@ -111,6 +116,8 @@ def check_manifests(paths: Sequence[Path]) -> ManifestCheck:
             count += 1
             model, problems = validate_document(doc)
             diagnostics.extend(problems)
+            if isinstance(doc.value, dict) and doc.value.get("kind") == "Settings":
+                settings_problems.extend(problems)
             if isinstance(model, DeletionJobsDocument):
                 groups.append((doc, model))
             elif isinstance(model, SettingsDocument):
@@ -118,8 +125,11 @@ def check_manifests(paths: Sequence[Path]) -> ManifestCheck:
     documents = _documents(groups, diagnostics)
     jobs = [job for document in documents if document.selector is None for job in document.expand()]
     _check_unique(jobs, diagnostics)
-    _check_single_settings(settings, diagnostics)
-    _check_settings_files(settings, diagnostics)
+    settings_checks: list[Diagnostic] = []
+    _check_single_settings(settings, settings_checks)
+    _check_settings_files(settings, settings_checks)
+    diagnostics += settings_checks
+    settings_problems += settings_checks
     dataset_groups = tuple(sorted({arn for document in documents for arn in document.groups}))
     selectors = [document for document in documents if document.selector is not None]
     counts = ManifestCounts(
@@ -130,9 +140,20 @@ def check_manifests(paths: Sequence[Path]) -> ManifestCheck:
         selectors=len(selectors),
         selected_jobs=sum(len(document.jobs) for document in selectors),
     )
-    if diagnostics:
-        return ManifestCheck(counts, tuple(sorted(diagnostics)), None)
     setting = settings[0] if settings else None
+
+    def checked(manifests: ManifestSet | None) -> ManifestCheck:
+        return ManifestCheck(
+            counts,
+            tuple(sorted(diagnostics)),
+            manifests,
+            settings=setting[1] if setting else None,
+            settings_source=setting[0].start if setting else None,
+            settings_problems=tuple(sorted(settings_problems)),
+        )
+
+    if diagnostics:
+        return checked(None)
     manifests = ManifestSet(
         jobs=tuple(jobs),
         documents=tuple(documents),
@@ -143,7 +164,7 @@ def check_manifests(paths: Sequence[Path]) -> ManifestCheck:
         document_count=counts.documents,
         digest=f"sha256:{digest.hexdigest()}",
     )
-    return ManifestCheck(counts, tuple(sorted(diagnostics)), manifests)
+    return checked(manifests)
 
 
 def _documents(

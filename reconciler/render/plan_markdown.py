@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from reconciler import __version__
 from reconciler.diagnostics import Severity
 from reconciler.planning.attention import summary as attention_summary
-from reconciler.planning.model import Action, Change, Plan
+from reconciler.planning.model import Change, Plan
 from reconciler.render.diagnostics import plural
 from reconciler.render.escape import code, markdown, prose
+from reconciler.render.styles import STYLES
 from reconciler.render.values import (
     checks_sentence,
     fanout_lines,
@@ -31,13 +32,6 @@ from reconciler.render.values import (
 MARKER = "<!-- reconciler-plan -->"
 COMMENT_LIMIT = 65_536  # characters GitHub keeps in an issue or pull-request comment
 UNCHANGED_NAMES = 300
-_ICON = {
-    Action.CREATE: "🆕 create",
-    Action.IMPORT: "📥 import",
-    Action.RETRY: "🔁 retry",
-    Action.FORGET: "📤 forget",
-    Action.NOOP: "no-op",
-}
 
 
 @dataclass(frozen=True)
@@ -182,7 +176,7 @@ def _more(count: int, what: str = "rows") -> list[str]:
 
 
 def _row(change: Change, flagged: set[str]) -> str:
-    action = _ICON[change.action] + (
+    action = STYLES[change.action].label + (
         f" (held: {markdown(change.held)})" if change.held else " (queued)" if change.queued else ""
     )
     name = change.job_name

@@ -17,6 +17,7 @@ from reconciler.planning.attention import Concern
 from reconciler.planning.attention import summary as attention_summary
 from reconciler.planning.model import Action, Change, Plan, PlanDiagnostic
 from reconciler.render.diagnostics import plural
+from reconciler.render.styles import STYLES, ActionStyle
 from reconciler.render.values import (
     checks_sentence,
     fanout_lines,
@@ -26,8 +27,7 @@ from reconciler.render.values import (
     summary_sentence,
 )
 
-_SYMBOL = {Action.CREATE: "+", Action.IMPORT: "<=", Action.RETRY: "~>", Action.FORGET: "-"}
-_COLOR = {"+": "32", "<=": "36", "~>": "33", "-": "31", "error": "31", "warning": "33", "bold": "1"}
+_COLOR = {"error": "31", "warning": "33", "bold": "1"}  # an action's colour: STYLES
 _FIELDS = ("datasetGroupArn", "jobName", "dataLocation", "roleArn", "tags")
 
 
@@ -35,8 +35,10 @@ class _Paint:
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
 
-    def __call__(self, text: str, style: str) -> str:
-        return f"\x1b[{_COLOR[style]}m{text}\x1b[0m" if self.enabled else text
+    def __call__(self, text: str, style: str | ActionStyle) -> str:
+        """`text` in `style` (a name of `_COLOR`, or an action's style) where colours are on."""
+        code = style.color if isinstance(style, ActionStyle) else _COLOR[style]
+        return f"\x1b[{code}m{text}\x1b[0m" if self.enabled else text
 
 
 def render_text(plan: Plan, *, color: bool = False) -> str:
@@ -89,7 +91,8 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
 
 
 def _block(change: Change, paint: _Paint) -> list[str]:
-    symbol = _SYMBOL[change.action]
+    style = STYLES[change.action]
+    symbol = style.symbol
     held = printable(change.held or "")
     head = {
         Action.CREATE: f"will be held ({held})"
@@ -102,7 +105,7 @@ def _block(change: Change, paint: _Paint) -> list[str]:
     }[change.action]
     address = printable(change.address)
     lines = [paint(f"  # {address} {head}", "bold") + f": {printable(change.detail)}"]
-    lines.append(paint(f"  {symbol} data_deletion_job {_json(change.job_name)} {{", symbol))
+    lines.append(paint(f"  {symbol} data_deletion_job {_json(change.job_name)} {{", style))
     values = job_values(change.after) if change.after else None
     if change.action is Action.FORGET and change.recorded is not None:
         lines.append(f"      id = {_json(change.recorded.arn)}")
@@ -110,7 +113,7 @@ def _block(change: Change, paint: _Paint) -> list[str]:
         flat = {**values, "dataLocation": values["dataSource"]["dataLocation"]}
         width = max(len(f) for f in _FIELDS)
         for field in _FIELDS:
-            lines.append(paint(f"      {symbol} {field:<{width}} = {_show(flat[field])}", symbol))
+            lines.append(paint(f"      {symbol} {field:<{width}} = {_show(flat[field])}", style))
         if change.action is Action.IMPORT:
             lines.append(f"        {'id':<{width}} = {_json(values['dataDeletionJobArn'])}")
             if change.earlier:
@@ -123,7 +126,7 @@ def _block(change: Change, paint: _Paint) -> list[str]:
             lines.append(f"        {'status':<{width}} = {_show(values['status'])}")
         else:
             lines.append(f"        {'id':<{width}} = (known after apply)")
-    lines.append(paint("    }", symbol))
+    lines.append(paint("    }", style))
     return lines
 
 

@@ -35,7 +35,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from reconciler.escaping import printable
-from reconciler.settings import StateSettings
+from reconciler.settings import S3State
 from reconciler.state.document import StateDocument, UnsupportedVersion, parse_document
 from reconciler.state.interface import (
     LockInfo,
@@ -60,12 +60,11 @@ class S3Backend:
 
     def __init__(
         self,
-        settings: StateSettings,
+        settings: S3State,
         *,
         client: Any = None,
         clock: Callable[[], datetime] = _now,
     ) -> None:
-        assert settings.bucket and settings.key
         self.key = settings.key
         self.lock_key = f"{settings.key}.lock"
         self.lineage_key = f"{settings.key}.lineage"

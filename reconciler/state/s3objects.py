@@ -21,7 +21,7 @@ from http.client import HTTPException
 from typing import Any
 
 from reconciler.errors import UsageError
-from reconciler.settings import StateSettings, shown_url
+from reconciler.settings import S3State, shown_url
 from reconciler.state.interface import StateError
 
 WRITE_ID = "reconciler-write"  # the metadata key of a write's ID
@@ -65,13 +65,12 @@ class Bucket:
 
     def __init__(
         self,
-        settings: StateSettings,
+        settings: S3State,
         *,
         client: Any,
         keys: tuple[str, ...],
         clock: Callable[[], datetime],
     ) -> None:
-        assert settings.bucket and settings.key
         self.name = settings.bucket
         self.settings = settings
         self.client = client or _client(settings)
@@ -127,7 +126,7 @@ class Bucket:
         from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
         method = getattr(self.client, _snake(operation))
-        state = self.url(self.settings.key or "")
+        state = self.url(self.settings.key)
         try:
             answer: dict[str, Any] = method(Bucket=self.name, **params)
         except ClientError as exc:
@@ -194,7 +193,7 @@ def _permissions(bucket: str, keys: tuple[str, ...]) -> str:
     return said
 
 
-def _client(settings: StateSettings) -> Any:
+def _client(settings: S3State) -> Any:
     import boto3
     from botocore.config import Config
     from botocore.exceptions import ProfileNotFound

@@ -86,8 +86,7 @@ class Project:
         return self.run(*argv, **runtime)
 
     def plan(self) -> Plan:
-        workspace = open_workspace(MANIFESTS, self.runtime())
-        return workspace.plan(workspace.backend.load())
+        return open_workspace(MANIFESTS, self.runtime()).plan()
 
     def check(self) -> int:
         return self.run("check")

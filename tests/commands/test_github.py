@@ -3,14 +3,19 @@ lines, and the Markdown appended to $GITHUB_STEP_SUMMARY."""
 
 from __future__ import annotations
 
+import io
 import platform
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from reconciler import __version__
+from reconciler.cli import main
 from reconciler.diagnostics import Location
 from reconciler.render.github import command
+from reconciler.runtime import Runtime
 from tests.commands.conftest import GROUP_EU, Project
 from tests.conftest import REPO
 
@@ -89,6 +94,16 @@ def test_check_annotates_failed_jobs_and_appends_its_verdict(
     assert written.rstrip().endswith("<!-- reconciler-check -->")
 
 
+def test_version_names_the_python_it_runs_on_in_process(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["--version"], Runtime(environ={}, out=io.StringIO(), err=io.StringIO())) == 0
+    assert capsys.readouterr().out == (
+        f"reconciler {__version__} (Python {platform.python_version()})\n"
+    )
+
+
+@pytest.mark.process
 def test_version_names_the_python_it_runs_on() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "reconciler", "--version"],

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.settings import StateSettings
+from reconciler.settings import S3State
 from tests.commands.conftest import Project, copy_example
 from tests.fakes.clock import FakeClock
 
@@ -16,7 +16,7 @@ from tests.fakes.clock import FakeClock
 def runner(
     tmp_path: Path,
     name: str,
-    settings: StateSettings,
+    settings: S3State,
     monkeypatch: pytest.MonkeyPatch,
     database: Path,
     clock: FakeClock,
@@ -36,7 +36,7 @@ def runner(
 
 
 def test_ci_runs_share_the_state_in_s3(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, s3_settings: StateSettings
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, s3_settings: S3State
 ) -> None:
     clock, database = FakeClock(), tmp_path / "service.sqlite3"
     merge = runner(tmp_path, "merge-1", s3_settings, monkeypatch, database, clock)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.settings import StateSettings
+from reconciler.settings import S3State
 from reconciler.state.interface import LockInfo
 from reconciler.state.local import LocalBackend
 from tests.commands.conftest import STATE, Project
@@ -84,7 +84,7 @@ def test_push_refuses_another_lineage_or_an_older_serial_unless_forced(
 
 
 def test_moving_a_team_from_the_local_backend_to_s3(
-    project: Project, tmp_path: Path, s3_settings: StateSettings
+    project: Project, tmp_path: Path, s3_settings: S3State
 ) -> None:
     assert project.apply(wait=True) == 0
     pulled = pull(project, tmp_path / "state.json")
@@ -136,7 +136,7 @@ def test_force_unlock_removes_only_a_dead_runs_lock(project: Project) -> None:
     assert STATE.with_name("state.json.lock").read_text() == ""
 
 
-def use_s3(project: Project, s3_settings: StateSettings) -> None:
+def use_s3(project: Project, s3_settings: S3State) -> None:
     """The project's state in the bucket of `s3_settings`."""
     settings = project.root / "manifests" / "settings.yaml"
     state = s3_settings.model_dump_json(by_alias=True, exclude_none=True)
@@ -144,7 +144,7 @@ def use_s3(project: Project, s3_settings: StateSettings) -> None:
 
 
 @pytest.mark.usefixtures("s3_credentials")
-def test_force_unlock_of_an_s3_lock(project: Project, s3_settings: StateSettings) -> None:
+def test_force_unlock_of_an_s3_lock(project: Project, s3_settings: S3State) -> None:
     from reconciler.state.s3 import S3Backend
 
     use_s3(project, s3_settings)
@@ -206,7 +206,7 @@ def test_import_of_a_retry_records_its_earlier_attempts(project: Project) -> Non
 
 @pytest.mark.usefixtures("s3_credentials")
 def test_r2_10_an_unreadable_s3_lock_is_named_and_force_unlock_removes_it(
-    project: Project, s3_settings: StateSettings
+    project: Project, s3_settings: S3State
 ) -> None:
     use_s3(project, s3_settings)
     put = s3_client(s3_settings.endpoint_url or "").put_object(
@@ -323,3 +323,28 @@ def test_r2_19_force_unlock_shows_the_holder_with_its_controls_escaped(project: 
     assert "\\x1b[2K\\rroot@ci\\n::error::pwned (apply\\x1b]8;;https://x\\x07)" in (
         project.out.getvalue()
     )
+
+
+def test_recovery_commands_work_beside_a_broken_manifest(project: Project) -> None:
+    assert project.apply() == 0
+    project.write_manifest(
+        "broken.yaml", "apiVersion: reconciler/v1\nkind: DeletionJobs\njobs: [\n"
+    )
+    assert project.run("plan") == 1  # a plan needs the whole tree
+    warning = "Warning: the manifests under manifests have 1 problem (`reconciler validate`"
+    assert project.run("state", "list") == 0
+    assert W46 in project.out.getvalue() and warning in project.err.getvalue()
+    assert project.status() == 0
+    assert "shop-eu/gdpr-2026-w46" in project.out.getvalue()
+    dead = LockInfo(id="dead-1", who="ci@runner", operation="apply", created=FakeClock().datetime())
+    STATE.with_name("state.json.lock").write_text(dead.model_dump_json())  # a killed run's
+    assert project.run("force-unlock", "dead-1", "--force") == 0
+    assert STATE.with_name("state.json.lock").read_text() == ""
+    assert project.run("state", "rm", W46) == 0  # the repair is made; the tree is fixed apart
+
+
+def test_a_broken_settings_document_stops_even_the_recovery_commands(project: Project) -> None:
+    settings = project.root / "manifests" / "settings.yaml"
+    settings.write_text(settings.read_text() + "state: {backend: nowhere}\n")
+    assert project.run("state", "list") == 1  # where the state is cannot be known
+    assert "manifests/settings.yaml:" in project.err.getvalue()

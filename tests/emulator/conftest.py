@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,12 +41,14 @@ class Served:
         )
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[Served]:
+@contextmanager
+def emulator_served(root: Path) -> Iterator[Served]:
+    """A new emulator (its database and S3 under `root`) served on 127.0.0.1 in this process,
+    on a fake clock; stopped when the block ends."""
     clock = FakeClock()
     config = EmulatorConfig(
-        database=tmp_path / "e.sqlite3",
-        s3_root=tmp_path / "s3",
+        database=root / "e.sqlite3",
+        s3_root=root / "s3",
         account_id="210987654321",
         pending_seconds=10,
         in_progress_seconds=20,
@@ -53,8 +56,16 @@ def served(tmp_path: Path) -> Iterator[Served]:
     )
     service = EmulatorService(config, clock=clock)
     server = serve(service)
-    yield Served(next(server), service, clock)
-    next(server, None)
+    try:
+        yield Served(next(server), service, clock)
+    finally:
+        next(server, None)
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Served]:
+    with emulator_served(tmp_path) as emulator:
+        yield emulator
 
 
 def aws_env(home: Path) -> dict[str, str]:

@@ -1,7 +1,8 @@
-"""The activity side of the emulated service (reconciler/emulator/activity.py) through boto3 and
-the AWS CLI over HTTP: schemas, datasets and their imports, solutions and their versions, batch
-jobs of a version, each moving on the fake clock (pending 10 s; datasets and solutions in
-progress 20 s, imports, trainings and batch jobs 60 s); the service's errors; paging."""
+"""The activity side of the emulated service (reconciler/emulator/activity.py) through boto3 over
+HTTP (the AWS CLI: test_aws_cli.py, in the process lane): schemas, datasets and their imports,
+solutions and their versions, batch jobs of a version, each moving on the fake clock (pending
+10 s; datasets and solutions in progress 20 s, imports, trainings and batch jobs 60 s); the
+service's errors; paging."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from botocore.exceptions import ClientError
 from reconciler.emulator.config import EmulatorConfig
 from reconciler.emulator.service import EmulatorService
 from reconciler.emulator.store import VERSION
-from tests.emulator.conftest import Served, aws_env, needs_aws_cli, run_aws
+from tests.emulator.conftest import Served
 
 ACCOUNT = "210987654321"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/Personalize"
@@ -351,44 +352,6 @@ def test_the_activity_resources_keep_their_tags(served: Served) -> None:
     assert error_of(lambda: client.list_tags_for_resource(resourceArn=schema))[0] == (
         "ResourceNotFoundException"
     )
-
-
-@needs_aws_cli
-def test_the_aws_cli_lists_import_jobs(served: Served, tmp_path: Path) -> None:
-    client = served.client()
-    group = client.create_dataset_group(name="shop")["datasetGroupArn"]
-    dataset = active_dataset(served, client, group)
-    import_job(client, dataset, "first")
-    served.clock.advance(10)
-    import_job(client, dataset, "second")
-    env = aws_env(tmp_path)
-    where = ["--region", "eu-west-1", "--endpoint-url", served.url, "--output", "json"]
-
-    def cli(*args: str) -> Any:
-        result = run_aws(["personalize", *args, *where], env)
-        assert result.returncode == 0, result.stderr
-        return json.loads(result.stdout)
-
-    first = cli("list-dataset-import-jobs", "--dataset-arn", dataset, "--max-results", "1")
-    assert [(j["jobName"], j["status"]) for j in first["datasetImportJobs"]] == [
-        ("second", "CREATE PENDING")
-    ]
-    rest = cli(
-        "list-dataset-import-jobs",
-        "--dataset-arn",
-        dataset,
-        "--max-results",
-        "1",
-        "--next-token",
-        first["nextToken"],
-    )
-    assert [(j["jobName"], j["status"]) for j in rest["datasetImportJobs"]] == [
-        ("first", "CREATE IN_PROGRESS")
-    ]
-    served.clock.advance(60)
-    arn = f"{PREFIX}:dataset-import-job/first"
-    described = cli("describe-dataset-import-job", "--dataset-import-job-arn", arn)
-    assert described["datasetImportJob"]["status"] == "ACTIVE"
 
 
 def schema_1_database(path: Path) -> None:

@@ -1,15 +1,12 @@
-"""The emulator over HTTP, as plain boto3, the AWS CLI and a raw HTTP client see it."""
+"""The emulator over HTTP, as plain boto3 and a raw HTTP client see it (the AWS CLI:
+test_aws_cli.py, in the process lane)."""
 
 from __future__ import annotations
 
 import http.client
 import io
 import json
-import os
-import shutil
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -112,55 +109,6 @@ def test_raw_protocol_errors(emulator: Any) -> None:
     assert (status, body) == (200, {"dataDeletionJobs": []})
 
 
-AWS = shutil.which("aws", path=os.path.dirname(sys.executable)) or shutil.which("aws")
-
-
-@pytest.mark.skipif(AWS is None, reason="the AWS CLI is not installed")
-def test_aws_cli_round_trip(emulator: Any, tmp_path: Path) -> None:
-    """The AWS CLI creates and describes through the emulator (boto3 covers errors and paging:
-    the CLI is botocore too)."""
-    url, clock, s3 = emulator
-    (s3 / "b").mkdir(parents=True)
-    (s3 / "b" / "k.csv").write_text("USER_ID\nu1\nu2\n", encoding="utf-8")
-    env = {
-        **os.environ,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "eu-west-1",
-        "AWS_CONFIG_FILE": str(tmp_path / "none"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
-    }
-
-    def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [str(AWS), "personalize", *args, "--endpoint-url", url, "--output", "json"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-
-    group = client(url).create_dataset_group(name="shop")["datasetGroupArn"]
-    created = cli(
-        "create-data-deletion-job",
-        "--dataset-group-arn",
-        group,
-        "--role-arn",
-        ROLE,
-        "--data-source",
-        "dataLocation=s3://b/k.csv",
-        "--job-name",
-        "j0",
-    )
-    arn = json.loads(created.stdout)["dataDeletionJobArn"]
-    assert arn.endswith(":data-deletion-job/j0")
-    clock.advance(30)
-    job = json.loads(cli("describe-data-deletion-job", "--data-deletion-job-arn", arn).stdout)
-    assert job["dataDeletionJob"]["status"] == "COMPLETED"
-    assert job["dataDeletionJob"]["numDeleted"] == 2
-
-
 @pytest.fixture
 def raw_server(tmp_path: Path) -> Iterator[EmulatorServer]:
     config = EmulatorConfig(database=tmp_path / "e.sqlite3", s3_root=tmp_path / "s3")
@@ -174,10 +122,12 @@ def raw_server(tmp_path: Path) -> Iterator[EmulatorServer]:
     server.server_close()
 
 
-def wait_for_handlers_to_end(timeout: float = 30) -> None:
-    """Until no request handler thread of a server is running (what they print is printed)."""
+def wait_for_handlers_to_end(earlier: set[threading.Thread], timeout: float = 30) -> None:
+    """Until no request handler thread started since `earlier` (the threads then running) is
+    running: what they print is printed. Handlers of earlier tests' servers, which their
+    clients' kept-alive connections hold for up to the read timeout (30 s), are not waited for."""
     deadline = time.monotonic() + timeout
-    while any("process_request_thread" in t.name for t in threading.enumerate()):
+    while any("process_request_thread" in t.name for t in set(threading.enumerate()) - earlier):
         assert time.monotonic() < deadline, f"a request handler still runs after {timeout} s"
         time.sleep(0.01)  # poll
 
@@ -221,13 +171,14 @@ def test_defect_09_deeply_nested_json_is_a_bad_request(raw_server: EmulatorServe
 def test_defect_09_a_silent_or_vanishing_client_costs_nothing_and_prints_nothing(
     raw_server: EmulatorServer, capfd: pytest.CaptureFixture[str]
 ) -> None:
+    earlier = set(threading.enumerate())
     with socket.create_connection(raw_server.server_address[:2], timeout=10) as conn:
         assert conn.recv(1) == b""  # closed by the server after its read timeout
     with socket.create_connection(raw_server.server_address[:2], timeout=10) as conn:
         conn.sendall(b"POST / HTTP/1.1\r\nContent-Length: 100\r\n\r\n{")  # and goes away
     assert raw_server.request_queue_size >= 128
     assert post(raw_server.url, "AmazonPersonalize.ListDataDeletionJobs", b"{}")[0] == 200
-    wait_for_handlers_to_end()  # each has read its request or timed out, and said what it says
+    wait_for_handlers_to_end(earlier)  # each has read its request or timed out, and said it
     assert capfd.readouterr().err == ""
 
 
@@ -251,13 +202,14 @@ def test_defect_09_clients_that_leave_before_the_answer_print_nothing(
         b"POST / HTTP/1.1\r\nX-Amz-Target: AmazonPersonalize.ListDataDeletionJobs\r\n"
         b"Content-Length: 2\r\n\r\n{}"
     )
+    earlier = set(threading.enumerate())
     for _ in range(20):
         conn = socket.create_connection(raw_server.server_address[:2], timeout=10)
         conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
         conn.sendall(request)
         conn.close()  # a reset, before the answer is read
     assert post(raw_server.url, "AmazonPersonalize.ListDataDeletionJobs", b"{}")[0] == 200
-    wait_for_handlers_to_end()
+    wait_for_handlers_to_end(earlier)
     assert "Traceback" not in capfd.readouterr().err
 
 

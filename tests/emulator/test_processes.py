@@ -19,6 +19,8 @@ from tests import children
 from tests.conftest import REPO
 from tests.providers.conftest import aws_provider, job_spec
 
+pytestmark = pytest.mark.process  # `emulator serve` in a process of its own: the process lane
+
 
 def start_server(cwd: Path, *args: str) -> Iterator[str]:
     for url, _ in serving(cwd, *args):

@@ -1,17 +1,16 @@
-"""STS GetCallerIdentity over HTTP: boto3 and the AWS CLI learn the emulator's account."""
+"""STS GetCallerIdentity over HTTP: boto3 learns the emulator's account (the AWS CLI too, in
+test_aws_cli.py of the process lane)."""
 
 from __future__ import annotations
 
 import http.client
-import json
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.emulator.conftest import Served, aws_env, needs_aws_cli, run_aws
+from tests.emulator.conftest import Served
 
 ACCOUNT = "210987654321"  # the `served` emulator's (not the default one)
 NS = {"sts": "https://sts.amazonaws.com/doc/2011-06-15/"}
@@ -73,13 +72,3 @@ def test_raw_query_protocol_requests(served: Served) -> None:
     )
     status, _, root = raw(served.url, "POST", "/", b"Action=GetCallerIdentity&Version=2099-01-01")
     assert root.findtext("sts:Error/sts:Code", namespaces=NS) == "InvalidAction"
-
-
-@needs_aws_cli
-def test_the_aws_cli_gets_the_emulators_account(served: Served, tmp_path: Path) -> None:
-    result = run_aws(
-        ["sts", "get-caller-identity", "--region", "eu-west-1", "--endpoint-url", served.url],
-        aws_env(tmp_path),
-    )
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["Account"] == ACCOUNT

@@ -1,11 +1,11 @@
-"""Tags of dataset groups and data deletion jobs, through boto3 and the AWS CLI over HTTP, as the
-service keeps them (see reconciler/emulator/tagging.py); and the store's schema version that
-gave dataset groups their tags."""
+"""Tags of dataset groups and data deletion jobs, through boto3 over HTTP (the AWS CLI:
+test_aws_cli.py, in the process lane), as the service keeps them (see
+reconciler/emulator/tagging.py); and the store's schema version that gave dataset groups their
+tags."""
 
 from __future__ import annotations
 
 import functools
-import json
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -18,7 +18,7 @@ from reconciler.emulator.config import EmulatorConfig
 from reconciler.emulator.errors import EmulatorError
 from reconciler.emulator.service import EmulatorService
 from reconciler.emulator.store import VERSION
-from tests.emulator.conftest import Served, aws_env, needs_aws_cli, run_aws
+from tests.emulator.conftest import Served
 
 ROLE = "arn:aws:iam::210987654321:role/PersonalizeDeletion"
 
@@ -163,27 +163,6 @@ def test_bad_keys_are_invalid_input_and_never_echoed(served: Served) -> None:
         assert "secret" not in message
     assert client.list_tags_for_resource(resourceArn=group)["tags"] == []
     assert [g["name"] for g in client.list_dataset_groups()["datasetGroups"]] == ["shop"]
-
-
-@needs_aws_cli
-def test_the_aws_cli_tags_a_dataset_group(served: Served, tmp_path: Path) -> None:
-    group = served.client().create_dataset_group(name="shop")["datasetGroupArn"]
-    env = aws_env(tmp_path)
-    where = ["--region", "eu-west-1", "--endpoint-url", served.url, "--output", "json"]
-    pairs = ["tagKey=team,tagValue=privacy", "tagKey=env,tagValue=test"]
-    tagged = run_aws(
-        ["personalize", "tag-resource", "--resource-arn", group, "--tags", *pairs, *where], env
-    )
-    assert tagged.returncode == 0, tagged.stderr
-    untagged = run_aws(
-        ["personalize", "untag-resource", "--resource-arn", group, "--tag-keys", "env", *where],
-        env,
-    )
-    assert untagged.returncode == 0, untagged.stderr
-    listed = run_aws(
-        ["personalize", "list-tags-for-resource", "--resource-arn", group, *where], env
-    )
-    assert json.loads(listed.stdout) == {"tags": tags(team="privacy")}
 
 
 def old_database(path: Path) -> None:

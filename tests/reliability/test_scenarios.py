@@ -2,8 +2,11 @@
 at random moments, an emulator server killed and restarted, a throttling and failing service
 that loses answers, and applies racing for the lock.
 
-`pytest` runs a few seeded trials of each; `RECONCILER_RELIABILITY=full pytest tests/reliability`
-runs the full set (at least 50 kill trials).
+One seeded trial of each: the scenarios of real processes in the process lane (`pytest -m
+process`), the one in process (throttling) in the default lane.
+`RECONCILER_RELIABILITY=full pytest tests/reliability` runs the full set (at least 50 kill
+trials): in full mode no scenario is marked `process`, so the default `-m "not process"` of
+pyproject.toml selects them all (and `-m process` none).
 """
 
 from __future__ import annotations
@@ -12,8 +15,9 @@ import random
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -32,6 +36,14 @@ SIGNALS = {"SIGKILL": signal.SIGKILL, "SIGINT": signal.SIGINT, "SIGTERM": signal
 EXITS = {signal.SIGKILL: -9, signal.SIGINT: 130, signal.SIGTERM: 143}
 KILL_TRIALS = [(name, seed) for seed in range(17 if FULL else 1) for name in SIGNALS]
 
+F = TypeVar("F", bound=Callable[..., None])
+
+
+def process_lane(test: F) -> F:
+    """A scenario of real processes started, signalled and killed: marked for the process lane,
+    but in the full run (which the default `-m "not process"` must not hide)."""
+    return test if FULL else pytest.mark.process(test)
+
 
 def converge(project: Project) -> None:
     """Apply --wait in process (the emulator on a clock that moves as it sleeps) to the end."""
@@ -42,6 +54,7 @@ def converge(project: Project) -> None:
     assert code == 0, inside.out.getvalue() + inside.err.getvalue()
 
 
+@process_lane
 @pytest.mark.parametrize(("name", "seed"), KILL_TRIALS)
 def test_a_signal_at_a_random_moment_of_apply_wait(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, seed: int
@@ -78,6 +91,7 @@ def aws_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator
     yield
 
 
+@process_lane
 @pytest.mark.usefixtures("aws_credentials")
 @pytest.mark.parametrize("seed", range(5 if FULL else 1))
 def test_the_emulator_server_killed_mid_apply_and_restarted(
@@ -161,6 +175,7 @@ def test_defect_08_a_throttling_failing_service_that_loses_answers_converges(
     assert len(project.service().list_jobs(commands.GROUP_EU)) == 48  # 3 + 45, each once
 
 
+@process_lane
 def test_four_applies_at_once_three_are_refused_naming_the_one_that_holds_the_lock(
     tmp_path: Path,
 ) -> None:
@@ -182,6 +197,7 @@ def test_four_applies_at_once_three_are_refused_naming_the_one_that_holds_the_lo
     project.check_serial()
 
 
+@process_lane
 def test_four_applies_at_once_with_a_lock_timeout_each_apply_in_turn(tmp_path: Path) -> None:
     project = Project.copy(tmp_path, emulator="faults: {latencySeconds: 0.02}\n")
     options = ["--lock-timeout", "2m"]

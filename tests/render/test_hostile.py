@@ -14,7 +14,6 @@ from datetime import timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reconciler.commands.check import classify
 from reconciler.diagnostics import Diagnostic, Location, Severity
 from reconciler.evidence import (
     AttemptEvidence,
@@ -62,6 +61,7 @@ from reconciler.render.status import (
     render_status_text,
 )
 from reconciler.state.document import JobRecord
+from reconciler.usecases.check import classify
 from tests.planning.builders import (
     ACCOUNT,
     EMULATOR,

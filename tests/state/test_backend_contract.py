@@ -17,7 +17,7 @@ import pytest
 
 from reconciler.errors import ReconcilerError
 from reconciler.models import JobSpec
-from reconciler.settings import StateSettings
+from reconciler.settings import LocalState, StateSettings
 from reconciler.state.document import JobRecord, StateDocument, new_state
 from reconciler.state.interface import (
     CorruptState,
@@ -56,7 +56,7 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> StateBackend:
     if request.param == "s3":
         settings: StateSettings = request.getfixturevalue("s3_settings")
     else:
-        settings = StateSettings(backend=request.param, path=tmp_path / "state" / "state.json")
+        settings = LocalState(path=tmp_path / "state" / "state.json")
     return make_backend(settings)
 
 
@@ -370,6 +370,7 @@ def holder(local: LocalBackend) -> Iterator[Callable[[], subprocess.Popen[str]]]
         process.wait(timeout=10)
 
 
+@pytest.mark.process
 def test_lock_held_by_another_process_is_refused_with_its_details(
     local: LocalBackend, holder: Callable[[], subprocess.Popen[str]]
 ) -> None:
@@ -382,6 +383,7 @@ def test_lock_held_by_another_process_is_refused_with_its_details(
     assert f"pid {process.pid}" in str(info.value)
 
 
+@pytest.mark.process
 def test_lock_of_a_killed_process_does_not_block(
     local: LocalBackend, holder: Callable[[], subprocess.Popen[str]]
 ) -> None:

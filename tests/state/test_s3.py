@@ -21,7 +21,7 @@ from botocore.response import StreamingBody
 from botocore.stub import Stubber
 from urllib3.exceptions import ProtocolError
 
-from reconciler.settings import StateSettings
+from reconciler.settings import S3State
 from reconciler.state.document import new_state
 from reconciler.state.interface import StaleState, StateError, StateLocked
 from reconciler.state.s3 import S3Backend
@@ -30,7 +30,7 @@ from tests.conftest import REPO
 from tests.s3server import s3_client
 
 
-def test_a_write_from_a_stale_read_is_refused(s3_settings: StateSettings) -> None:
+def test_a_write_from_a_stale_read_is_refused(s3_settings: S3State) -> None:
     first, second = S3Backend(s3_settings), S3Backend(s3_settings)
     stored = first.save(new_state())
     assert second.load() == stored
@@ -40,7 +40,7 @@ def test_a_write_from_a_stale_read_is_refused(s3_settings: StateSettings) -> Non
 
 
 def test_the_etag_guards_even_a_writer_that_agrees_on_the_serial(
-    s3_settings: StateSettings, s3_endpoint: str
+    s3_settings: S3State, s3_endpoint: str
 ) -> None:
     backend = S3Backend(s3_settings)
     stored = backend.save(new_state())
@@ -51,7 +51,7 @@ def test_the_etag_guards_even_a_writer_that_agrees_on_the_serial(
 
 
 def test_a_lock_that_was_replaced_is_not_deleted_by_its_old_holder(
-    s3_settings: StateSettings,
+    s3_settings: S3State,
 ) -> None:
     first, second = S3Backend(s3_settings), S3Backend(s3_settings)
     mine = first.lock("apply")
@@ -63,7 +63,7 @@ def test_a_lock_that_was_replaced_is_not_deleted_by_its_old_holder(
     assert holder is not None and holder.id == theirs.id
 
 
-def test_force_unlock_removes_only_the_lock_named(s3_settings: StateSettings) -> None:
+def test_force_unlock_removes_only_the_lock_named(s3_settings: S3State) -> None:
     backend = S3Backend(s3_settings)
     lock = backend.lock("apply")
     with pytest.raises(StateError, match=f"is {lock.id}, not wrong-id: nothing was removed"):
@@ -72,16 +72,17 @@ def test_force_unlock_removes_only_the_lock_named(s3_settings: StateSettings) ->
     assert backend.holder() is None
 
 
+@pytest.mark.process
 def test_processes_racing_for_the_lock_one_wins_the_others_name_it(
-    s3_settings: StateSettings,
+    s3_settings: S3State,
 ) -> None:
     code = textwrap.dedent(
         f"""
         import json, sys
-        from reconciler.settings import StateSettings
+        from reconciler.settings import S3State
         from reconciler.state.interface import StateLocked
         from reconciler.state.s3 import S3Backend
-        backend = S3Backend(StateSettings.model_validate_json({s3_settings.model_dump_json()!r}))
+        backend = S3Backend(S3State.model_validate_json({s3_settings.model_dump_json()!r}))
         sys.stdin.readline()  # all start together
         try:
             print(json.dumps({{"won": backend.lock("apply").id}}), flush=True)
@@ -113,9 +114,7 @@ def test_processes_racing_for_the_lock_one_wins_the_others_name_it(
     assert [r["holder"] for r in results if "holder" in r] == winners * 3
 
 
-def test_a_bucket_without_versioning_is_noted_once(
-    s3_settings: StateSettings, s3_endpoint: str
-) -> None:
+def test_a_bucket_without_versioning_is_noted_once(s3_settings: S3State, s3_endpoint: str) -> None:
     client = s3_client(s3_endpoint)
     unversioned = f"{s3_settings.bucket}-plain"
     client.create_bucket(
@@ -135,7 +134,7 @@ def test_a_bucket_without_versioning_is_noted_once(
 
 
 def test_a_missing_bucket_and_an_unreachable_server_say_what_to_fix(
-    s3_settings: StateSettings,
+    s3_settings: S3State,
 ) -> None:
     missing = S3Backend(s3_settings.model_copy(update={"bucket": "no-such-bucket-here"}))
     with pytest.raises(StateError, match="the bucket no-such-bucket-here does not exist"):
@@ -158,7 +157,7 @@ def test_a_missing_bucket_and_an_unreachable_server_say_what_to_fix(
     ],
 )
 def test_s3_errors_name_what_to_fix(
-    s3_settings: StateSettings, code: str, message: str, said: str
+    s3_settings: S3State, code: str, message: str, said: str
 ) -> None:
     backend = S3Backend(s3_settings.model_copy(update={"kms_key_id": "alias/x"}))
     with Stubber(backend._client) as stub:
@@ -168,7 +167,7 @@ def test_s3_errors_name_what_to_fix(
 
 
 def test_push_replaces_the_lineage_under_the_etag_guard(
-    s3_settings: StateSettings, s3_endpoint: str
+    s3_settings: S3State, s3_endpoint: str
 ) -> None:
     backend = S3Backend(s3_settings)
     current = backend.save(backend.save(new_state()))
@@ -190,7 +189,7 @@ def test_push_replaces_the_lineage_under_the_etag_guard(
 
 
 def test_a_state_deleted_since_it_was_read_is_not_written_back(
-    s3_settings: StateSettings, s3_endpoint: str
+    s3_settings: S3State, s3_endpoint: str
 ) -> None:
     backend = S3Backend(s3_settings)
     stored = backend.save(new_state())
@@ -200,7 +199,7 @@ def test_a_state_deleted_since_it_was_read_is_not_written_back(
     assert S3Backend(s3_settings).load() is None
 
 
-def test_the_lock_stays_a_lock_after_a_push(s3_settings: StateSettings) -> None:
+def test_the_lock_stays_a_lock_after_a_push(s3_settings: S3State) -> None:
     backend = S3Backend(s3_settings)
     backend.replace(new_state(), force=True)
     lock = backend.lock("state push")
@@ -214,7 +213,7 @@ def test_the_lock_stays_a_lock_after_a_push(s3_settings: StateSettings) -> None:
 
 
 def test_r2_10_a_garbage_lock_object_is_named_by_its_etag_and_force_unlock_removes_it(
-    s3_settings: StateSettings, s3_endpoint: str
+    s3_settings: S3State, s3_endpoint: str
 ) -> None:
     lock_key = f"{s3_settings.key}.lock"
     put = s3_client(s3_endpoint).put_object(
@@ -252,7 +251,7 @@ CUT_OFF: dict[str, Callable[[], Any]] = {
 @pytest.mark.parametrize("which", ["state", "lock"])
 @pytest.mark.parametrize("error", sorted(CUT_OFF))
 def test_r2_11_an_answer_cut_off_while_it_is_read_is_one_error_and_nothing_is_written(
-    s3_settings: StateSettings, s3_endpoint: str, error: str, which: str
+    s3_settings: S3State, s3_endpoint: str, error: str, which: str
 ) -> None:
     backend = S3Backend(s3_settings)
     backend.save(new_state())
@@ -289,7 +288,7 @@ class _Answer:
 
 
 def test_r2_14_a_write_s3_stored_but_answered_500_is_recognised_as_this_runs_own(
-    s3_settings: StateSettings,
+    s3_settings: S3State,
 ) -> None:
     backend = S3Backend(s3_settings)
     first = backend.save(new_state())
@@ -310,7 +309,7 @@ def test_r2_14_a_write_s3_stored_but_answered_500_is_recognised_as_this_runs_own
 
 
 def test_r2_17_a_state_written_before_the_pin_is_pinned_by_its_next_write(
-    s3_settings: StateSettings, s3_endpoint: str
+    s3_settings: S3State, s3_endpoint: str
 ) -> None:
     client = s3_client(s3_endpoint)
     stored = S3Backend(s3_settings).save(new_state())
@@ -329,7 +328,7 @@ def test_r2_17_a_state_written_before_the_pin_is_pinned_by_its_next_write(
 
 
 def test_a_policy_from_before_the_lineage_pin_still_reads_and_writes_the_state(
-    s3_settings: StateSettings,
+    s3_settings: S3State,
 ) -> None:
     """IAM written for 0.2 grants nothing on `KEY.lineage`: the state is used all the same, and
     the run says once what to grant (never "the state was not saved")."""

@@ -1,0 +1,139 @@
+"""The `check` use case: a read-only drift check for scheduled CI. It creates and records nothing.
+
+What it finds decides its exit code (see `reconciler.exitcodes`): 0 converged, 1 error, 2
+changes not yet applied, 3 drift, 4 jobs still running, 5 failed jobs; when several hold, the
+most urgent wins (1, then 5, 3, 2, 4). Each job that keeps the check from passing is a
+`Finding`, worded for the log; so is a deletion that runs while its group imports or trains (a
+warning, with no code of its own).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from reconciler.diagnostics import Location, Severity
+from reconciler.exitcodes import CHECK_PRECEDENCE, ExitCode
+from reconciler.models import describe_activity
+from reconciler.planning.attention import Concern
+from reconciler.planning.model import Action, Health, Plan
+from reconciler.providers.interface import Provider
+from reconciler.runtime import Runtime
+from reconciler.usecases.events import Emit
+from reconciler.usecases.opening import loaded
+from reconciler.workspace import open_tree
+
+
+@dataclass(frozen=True)
+class CheckInputs:
+    manifests_dir: Path
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing that keeps the check from passing (or a warning: `code` None)."""
+
+    code: ExitCode | None
+    text: str
+    source: Location | None = None
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What the check found: its exit code, the findings (warnings last), and how many of the
+    declared jobs are COMPLETED."""
+
+    plan: Plan
+    code: ExitCode
+    findings: tuple[Finding, ...]
+    completed: int
+    declared: int
+
+    @property
+    def passed(self) -> bool:
+        return self.code is ExitCode.OK
+
+
+_CONCERNS = {
+    Concern.FAILED: (ExitCode.FAILED, "failed"),
+    Concern.MISSING: (ExitCode.DRIFT, "drift"),
+    Concern.UNMATCHED: (ExitCode.CHANGES, "not applied"),
+}
+
+
+def classify(plan: Plan) -> tuple[ExitCode, list[Finding]]:
+    """The exit code and a finding per job that keeps the check from passing."""
+    found = [*_errors(plan), *_attention(plan)]
+    for refused in plan.refused:  # a selector's job whose name or address is taken
+        text = f"not applied: {refused.address}: {refused.summary}"
+        found.append(Finding(ExitCode.CHANGES, text, refused.source))
+    for change in plan.changes:
+        if change.action is not Action.NOOP:
+            text = f"not applied: {change.address}: {change.action.value} ({change.detail})"
+            found.append(Finding(ExitCode.CHANGES, text, change.source))
+        elif change.health in (Health.PENDING, Health.IN_PROGRESS):
+            text = f"running: {change.address}: {change.health.value}"
+            found.append(Finding(ExitCode.RUNNING, text, change.source))
+    codes = {f.code for f in found}
+    code = next((code for code in CHECK_PRECEDENCE if code in codes), ExitCode.OK)
+    return code, found
+
+
+def _errors(plan: Plan) -> list[Finding]:
+    if not plan.errored:
+        return []
+    return [
+        Finding(ExitCode.ERROR, f"error: {d.summary} ({d.address or '-'})", d.source)
+        for d in plan.diagnostics
+        if d.severity is Severity.ERROR
+    ]
+
+
+def _attention(plan: Plan) -> list[Finding]:
+    sources = {c.address: c.source for c in plan.changes if c.source is not None}
+    found: list[Finding] = []
+    for item in plan.attention:
+        code, label = _CONCERNS[item.concern]
+        where = sources.get(item.address)
+        if item.concern is Concern.UNMATCHED:
+            where = Location.parse(item.address)
+        found.append(Finding(code, f"{label}: {item.line()}", where))
+    return found
+
+
+def overlaps(plan: Plan, provider: Provider) -> list[Finding]:
+    """Warnings for deletions that run while their group imports or trains: AWS does not
+    guarantee the deletion from the models then, and recommends another deletion job. Only the
+    groups of deletions running now are asked (what ran and ended between two checks is not
+    seen)."""
+    running = [
+        c for c in plan.changes if c.in_sync and c.health in (Health.PENDING, Health.IN_PROGRESS)
+    ]
+    found: list[Finding] = []
+    for group in sorted({c.dataset_group_arn for c in running}):
+        busy = provider.activity(group)
+        if not busy:
+            continue
+        what = describe_activity(busy)
+        for change in running:
+            if change.dataset_group_arn == group:
+                text = (
+                    f"warning: {change.address}: {what} while the deletion runs: AWS does not "
+                    "guarantee the deletion from models trained meanwhile; declare another "
+                    "deletion job for the same users once both have ended"
+                )
+                found.append(Finding(None, text, change.source))
+    return found
+
+
+def check_tree(inputs: CheckInputs, runtime: Runtime, emit: Emit) -> Checked:
+    """Check the tree at `inputs.manifests_dir` against the state and the service."""
+    workspace = loaded(open_tree(inputs.manifests_dir, runtime), emit)
+    # Health only: a create not applied fails the check whatever preflight would say of it,
+    # and a scheduled check needs neither S3 read access nor the activity List permissions.
+    plan = workspace.plan(skip_preflight=True, ignore_activity=True)
+    declared = len(workspace.jobs)  # a job with a plan error has no change
+    code, found = classify(plan)
+    found += overlaps(plan, workspace.provider)
+    completed = sum(1 for c in plan.changes if c.health is Health.COMPLETED and c.in_sync)
+    return Checked(plan, code, tuple(found), completed, declared)

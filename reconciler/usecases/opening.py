@@ -1,0 +1,80 @@
+"""Opening what a use case works on — a manifests tree, the state as stored, the state lock —
+with what they have to say emitted as events instead of written to a stream: the backend's
+notices (`Note`), a broken manifest beside the settings a recovery use case goes on with
+(`Warned`), a lock that could not be released (`Note`). The words are those of
+the command line has always used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+from reconciler.errors import ReconcilerError
+from reconciler.escaping import printable
+from reconciler.runtime import Runtime
+from reconciler.state.interface import StateBackend
+from reconciler.state.locking import acquire
+from reconciler.usecases.events import Emit, Note, Warned
+from reconciler.workspace import Tree, TreeRead, Workspace, read_tree
+
+
+def noticed(backend: StateBackend, emit: Emit) -> None:
+    """What the backend says of itself since it was last read (a pin, a migration), as notes."""
+    for notice in backend.notices():
+        emit(Note(printable(notice)))
+
+
+def loaded(tree: Tree, emit: Emit) -> Workspace:
+    """The workspace of `tree` and the state as stored now (read once, here: under the lock
+    where the use case takes one)."""
+    stored = tree.backend.load()
+    noticed(tree.backend, emit)
+    return Workspace(tree, stored)
+
+
+def recovery_read(manifests_dir: Path, environ: Mapping[str, str], emit: Emit) -> TreeRead:
+    """The tree at `manifests_dir` for a use case that reads or repairs the state: a broken
+    manifest is a warning, and the use case goes on with the settings alone."""
+    read = read_tree(manifests_dir, environ)
+    if read.problems:
+        count = len(read.problems)
+        emit(
+            Warned(
+                f"the manifests under {printable(str(manifests_dir))} have "
+                f"{count} problem{'s' if count > 1 else ''} "
+                "(`reconciler validate` lists them): going on with their settings alone."
+            )
+        )
+    return read
+
+
+def recovery_backend(manifests_dir: Path, runtime: Runtime, emit: Emit) -> StateBackend:
+    """The state backend the settings of `manifests_dir` name (see `recovery_read`)."""
+    return runtime.make_backend(recovery_read(manifests_dir, runtime.environ, emit).settings.state)
+
+
+@contextmanager
+def locked(
+    backend: StateBackend, operation: str, timeout: float, runtime: Runtime, emit: Emit
+) -> Iterator[None]:
+    """The state lock, held for the block (waiting up to `timeout` seconds for another run's);
+    a lock that cannot be released is a note: the run's own result (or error) is what counts."""
+    lock = acquire(
+        backend, operation, timeout=timeout, sleep=runtime.sleep, monotonic=runtime.monotonic
+    )
+    try:
+        yield
+    finally:
+        try:
+            backend.unlock(lock)
+        except ReconcilerError as exc:
+            emit(
+                Note(
+                    printable(
+                        f"the lock {lock.id} could not be released ({exc}); if no run holds "
+                        f"it, `reconciler force-unlock {lock.id}` removes it."
+                    )
+                )
+            )

@@ -1,0 +1,289 @@
+"""The report use case: the erasure evidence an auditor or a data-protection officer asks for,
+from the state (and, with `refresh`, the service), without any user ID, as an `evidence.Report`.
+
+Per request (a job's `request` tag, or its jobName): every job that carries it, each attempt
+with its input's SHA-256 and number of user rows (read before the create, or now where the state
+has none), what the service said (status, times, numDeleted, failure reason), the manifest line
+and the git commit that last changed it; and per dataset group, the custom solutions whose
+latest ACTIVE version predates the group's last completed deletion. It writes nothing to the
+state, and nothing to any file: the caller renders the report and writes it where it wants
+(`output`, when given, is checked here, before anything is read, against the state's files the
+result names). A broken manifest elsewhere in the tree is a warning: the report is made from
+the settings and the state alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from reconciler.digests import digest_inputs
+from reconciler.errors import UsageError
+from reconciler.evidence import (
+    GroupModels,
+    JobEvidence,
+    Report,
+    RequestEvidence,
+    by_request,
+    job_evidence,
+    last_deletions,
+    request_of,
+    to_retrain,
+    unapplied_evidence,
+)
+from reconciler.files import check_output
+from reconciler.models import DatasetGroupRef, DesiredJob, InputDigest, ServiceJob
+from reconciler.provenance import Blame
+from reconciler.providers.inputs import InputError
+from reconciler.providers.interface import NotFound, Provider, ProviderError
+from reconciler.runtime import Runtime
+from reconciler.state.document import JobRecord, StateDocument
+from reconciler.state.interface import StateBackend
+from reconciler.usecases.events import Emit, ignore
+from reconciler.usecases.opening import noticed, recovery_read
+from reconciler.workspace import Tree, TreeRead, Workspace, checked_target
+
+
+@dataclass(frozen=True)
+class ReportInputs:
+    manifests_dir: Path
+    request: str | None = None  # only this request's jobs
+    since: datetime | None = None  # only jobs created since (or not created yet)
+    refresh: bool = False  # ask the service for each job's status now
+    output: Path | None = None  # where the caller writes the report: refused here if it may not
+    checkout: Path | None = None  # the git checkout that names commits (None: the working dir)
+
+
+@dataclass(frozen=True)
+class Reported:
+    """The report, and the state's files (with their backup, lock, lineage…) that a file the
+    report is written to must never replace."""
+
+    report: Report
+    protected: tuple[Path, ...]
+
+    @property
+    def jobs(self) -> int:
+        return sum(len(request.jobs) for request in self.report.requests)
+
+
+def make_report(inputs: ReportInputs, runtime: Runtime, emit: Emit = ignore) -> Reported:
+    """The evidence of every request in scope (UsageError for a request no job carries)."""
+    tree, protected = _tree(inputs, runtime.environ, emit)
+    backend = runtime.make_backend(tree.settings.state)
+    document = backend.load()
+    noticed(backend, emit)
+    known = _known(tree, backend, document, runtime)
+    provider = known.provider
+    target = checked_target(provider, known.groups) if provider else None
+    scope = _Scope(inputs.request, known.records, known.declared, Blame(inputs.checkout))
+    notes = scope.blame_notes()
+    refreshed: dict[str, ServiceJob] = {}
+    if inputs.refresh and provider is not None:
+        refreshed = _refresh(scope.records(), provider, notes)
+    unread = scope.evidence(refreshed, {})  # the inputs the state has no digest of are read next
+    if inputs.request is not None and not by_request(unread, request=inputs.request):
+        raise _unknown_request(inputs.request, known.records)
+    first = by_request(unread, request=inputs.request, since=inputs.since)
+    read_now = _read_inputs(first, provider, runtime, notes) if provider else {}
+    requests = by_request(
+        scope.evidence(refreshed, read_now), request=inputs.request, since=inputs.since
+    )
+    models = _models(last_deletions(requests), provider) if provider else []
+    report = Report(
+        generated=runtime.clock(),
+        target=target.line() if target else "Target: none (nothing is recorded or declared)",
+        state_location=backend.describe(),
+        request=inputs.request,
+        since=inputs.since,
+        refreshed=inputs.refresh,
+        requests=requests,
+        models=tuple(models),
+        notes=tuple(notes),
+    )
+    return Reported(report, protected)
+
+
+def _tree(
+    inputs: ReportInputs, environ: Mapping[str, str], emit: Emit
+) -> tuple[TreeRead, tuple[Path, ...]]:
+    """The tree (a broken one said as a warning: the settings alone are read) and the state's
+    files; `output` refused if it would replace one of them, before the state is read."""
+    tree = recovery_read(inputs.manifests_dir, environ, emit)
+    protected = tree.settings.state.protected_files()  # and their backup, lock…
+    if inputs.output is not None:
+        check_output(inputs.output, "--output", protected, example="report.md")
+    return tree, protected
+
+
+@dataclass(frozen=True)
+class _Known:
+    """The jobs a report speaks of: the distinct recorded ones and the declared ones (every job
+    of a valid tree, a selector's in the groups it matches now), their groups, and the service
+    (None: nothing to ask it)."""
+
+    records: list[JobRecord]
+    declared: dict[str, DesiredJob]
+    groups: set[str]
+    provider: Provider | None
+
+
+def _known(
+    tree: TreeRead, backend: StateBackend, document: StateDocument | None, runtime: Runtime
+) -> _Known:
+    records = _distinct(list(document.jobs.values()), list(document.forgotten)) if document else []
+    declared: dict[str, DesiredJob] = {}
+    provider: Provider | None = None
+    manifests = tree.manifests
+    if manifests is not None:
+        workspace = Workspace(Tree(manifests, tree.settings, backend, runtime), document)
+        declared = {job.address: job for job in workspace.jobs}
+        provider = workspace.provider if manifests.jobs or manifests.selectors else None
+    groups = {record.spec.dataset_group_arn for record in records}
+    groups |= {job.spec.dataset_group_arn for job in declared.values()}
+    if provider is None and groups:
+        provider = runtime.make_provider(tree.settings)
+    return _Known(records, declared, groups, provider)
+
+
+class _Scope:
+    """The evidence of the jobs a report covers (all, or one request's), each with the commit
+    of its manifest line as it is now."""
+
+    def __init__(
+        self,
+        request: str | None,
+        records: list[JobRecord],
+        declared: dict[str, DesiredJob],
+        blame: Blame,
+    ) -> None:
+        self.request = request
+        self.all_records = records
+        self.declared = declared
+        self.blame = blame
+
+    def blame_notes(self) -> list[str]:
+        if not self.blame.available:
+            return ["not in a git checkout: no commit is named for the jobs' manifest lines"]
+        if self.blame.shallow:
+            return [
+                "a shallow clone: its history is cut, so no commit is named for the jobs' "
+                "manifest lines (fetch the whole history, e.g. actions/checkout with "
+                "fetch-depth: 0)"
+            ]
+        return []
+
+    def records(self) -> list[JobRecord]:
+        """The records of the request (all without one)."""
+        return [
+            record
+            for record in self.all_records
+            if self.request is None or request_of(record.address, record.spec.tags) == self.request
+        ]
+
+    def evidence(
+        self, refreshed: dict[str, ServiceJob], read_now: dict[str, tuple[InputDigest, ...]]
+    ) -> list[JobEvidence]:
+        """The recorded jobs' evidence, then the declared jobs' not applied yet."""
+        jobs = [
+            job_evidence(
+                record,
+                declared=self._declared(record),
+                commit=self.blame.commit(self._declared(record)),
+                read_now=read_now,
+                refreshed=refreshed.get(record.address),
+            )
+            for record in self.records()
+        ]
+        applied = {record.address for record in self.all_records if not record.forgotten}
+        return jobs + [
+            unapplied_evidence(job, self.blame.commit(str(job.source)))
+            for address, job in sorted(self.declared.items())
+            if address not in applied
+            and (self.request is None or request_of(address, job.spec.tags) == self.request)
+        ]
+
+    def _declared(self, record: JobRecord) -> str | None:
+        """Where the manifests declare the job now (None: not declared, or no manifests)."""
+        job = self.declared.get(record.address)
+        return str(job.source) if job is not None and not record.forgotten else None
+
+
+def _unknown_request(request: str, records: list[JobRecord]) -> UsageError:
+    known = sorted({request_of(r.address, r.spec.tags) for r in records})
+    shown = ", ".join(known[:10]) + (" …" if len(known) > 10 else "")
+    return UsageError(
+        f"no job carries the request {request!r} (a job's request is its "
+        f"`request` tag, or its jobName){f'; the state has: {shown}' if known else ''}"
+    )
+
+
+def _distinct(jobs: list[JobRecord], forgotten: list[JobRecord]) -> list[JobRecord]:
+    """The records of distinct jobs: a forgotten record of a job recorded again (imported back)
+    is left out, and of one job forgotten several times the latest is kept."""
+    live = {record.arn for record in jobs if record.arn}
+    kept: dict[str, JobRecord] = {}
+    for record in forgotten:
+        key = record.arn or f"{record.address} {record.job_name}"
+        if record.arn in live:
+            continue
+        if key not in kept or _when(record) > _when(kept[key]):
+            kept[key] = record
+    return jobs + list(kept.values())
+
+
+def _when(record: JobRecord) -> datetime:
+    return record.forgotten or datetime.min.replace(tzinfo=UTC)
+
+
+def _refresh(
+    records: list[JobRecord], provider: Provider, notes: list[str]
+) -> dict[str, ServiceJob]:
+    """What the service says now of each record's current job (the state is not written)."""
+    found: dict[str, ServiceJob] = {}
+    for record in records:
+        if record.arn is None:
+            continue
+        try:
+            found[record.address] = provider.describe_job(record.arn)
+        except NotFound:
+            notes.append(f"{record.address}: {record.job_name} is no longer in the service")
+    return found
+
+
+def _read_inputs(
+    requests: tuple[RequestEvidence, ...], provider: Provider, runtime: Runtime, notes: list[str]
+) -> dict[str, tuple[InputDigest, ...]]:
+    """Digests, read now, of the inputs of attempts the state has none for."""
+    wanted: dict[str, str] = {}
+    for request in requests:
+        for job in request.jobs:
+            for attempt in job.attempts:
+                if not attempt.inputs:
+                    region = DatasetGroupRef.parse(job.dataset_group_arn).region
+                    wanted.setdefault(attempt.input_location, region)
+    read: dict[str, tuple[InputDigest, ...]] = {}
+    reader = provider.input_reader() if wanted else None
+    for location, region in sorted(wanted.items()):
+        assert reader is not None
+        try:
+            read[location] = digest_inputs(location, region, reader, runtime.clock(), "report")
+        except InputError as exc:
+            notes.append(f"{location} was not digested: {exc}")
+            continue
+        if not read[location]:
+            notes.append(f"{location} is no longer there: its digest is not known")
+    return read
+
+
+def _models(last: dict[str, datetime], provider: Provider) -> list[GroupModels]:
+    """Per group with a completed deletion: the models trained before it."""
+    found = []
+    for group, when in sorted(last.items()):
+        try:
+            found.append(to_retrain(group, when, provider.solutions(group)))
+        except ProviderError as exc:
+            found.append(GroupModels(dataset_group_arn=group, last_deletion=when, note=str(exc)))
+    return found
