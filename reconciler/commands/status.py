@@ -13,12 +13,8 @@ from reconciler.applying.tracker import Progress
 from reconciler.commands.events import show
 from reconciler.exitcodes import ExitCode
 from reconciler.formats import OutputFormat
-from reconciler.render.status import (
-    StatusView,
-    render_status_json,
-    render_status_markdown,
-    render_status_text,
-)
+from reconciler.render.formats import STATUS
+from reconciler.render.status import StatusView
 from reconciler.runtime import Runtime
 from reconciler.usecases.status import (
     StatusInputs,
@@ -28,11 +24,6 @@ from reconciler.usecases.status import (
     read_status,
 )
 
-RENDER = {
-    OutputFormat.JSON: render_status_json,
-    OutputFormat.MARKDOWN: render_status_markdown,
-    OutputFormat.TEXT: render_status_text,
-}
 CODES = {Watched.UNREACHABLE: ExitCode.ERROR, Watched.RUNNING: ExitCode.RUNNING}
 
 
@@ -72,5 +63,5 @@ def status(options: StatusOptions, runtime: Runtime) -> int:
         runtime.err.write("No state yet: nothing has been applied.\n")
         return ExitCode.OK
     view = StatusView(seen.records, seen.now, seen.target, seen.missing, seen.attention)
-    runtime.out.write(RENDER[options.output_format](view))
+    runtime.out.write(STATUS.render(view, options.output_format))
     return CODES.get(seen.watched, ExitCode.OK)

@@ -27,6 +27,12 @@ from reconciler.render.report import (
     render_report_json,
     render_report_markdown,
 )
+from reconciler.render.status import (
+    StatusView,
+    render_status_json,
+    render_status_markdown,
+    render_status_text,
+)
 
 T = TypeVar("T")
 
@@ -53,6 +59,14 @@ PLAN: Renderings[Plan] = Renderings(
         OutputFormat.TEXT: lambda plan, color: render_text(plan, color=color),
         OutputFormat.JSON: lambda plan, color: render_json(plan),
         OutputFormat.MARKDOWN: lambda plan, color: render_markdown(plan),
+    }
+)
+
+STATUS: Renderings[StatusView] = Renderings(
+    {
+        OutputFormat.TEXT: lambda view, color: render_status_text(view),
+        OutputFormat.JSON: lambda view, color: render_status_json(view),
+        OutputFormat.MARKDOWN: lambda view, color: render_status_markdown(view),
     }
 )
 

@@ -10,7 +10,7 @@ import pytest
 from reconciler.cli import cli
 from reconciler.formats import OutputFormat
 from reconciler.planning.model import Action
-from reconciler.render.formats import PLAN, REPORT, Renderings
+from reconciler.render.formats import PLAN, REPORT, STATUS, Renderings
 from reconciler.render.styles import STYLES
 
 
@@ -26,7 +26,12 @@ def choices(*path: str) -> list[str]:
 
 @pytest.mark.parametrize(
     ("path", "renderings", "github"),
-    [(("plan",), PLAN, True), (("show",), PLAN, False), (("report",), REPORT, False)],
+    [
+        (("plan",), PLAN, True),
+        (("show",), PLAN, False),
+        (("report",), REPORT, False),
+        (("status",), STATUS, False),
+    ],
 )
 def test_a_command_offers_the_formats_its_result_renders_in(
     path: tuple[str, ...], renderings: Renderings[object], github: bool
