@@ -13,10 +13,10 @@ from reconciler.cli import main
 from reconciler.manifest.loader import load_manifests
 from reconciler.models import JobSpec
 from reconciler.providers.interface import TransientError
-from reconciler.runtime import Runtime
 from tests.commands.conftest import copy_example
 from tests.fakes.clock import FakeClock
 from tests.fakes.provider import FakeProvider
+from tests.fakes.runtime import fake_runtime
 from tests.fakes.state import MemoryBackend
 
 
@@ -33,13 +33,10 @@ class World:
 
     def run(self, *args: str) -> int:
         self.out, self.err = io.StringIO(), io.StringIO()
-        runtime = Runtime(
-            environ={},
+        runtime = fake_runtime(
+            self.clock,
             out=self.out,
             err=self.err,
-            clock=self.clock.datetime,
-            monotonic=self.clock,
-            sleep=self.clock.sleep,
             make_provider=lambda settings: self.provider,
             make_backend=lambda settings: self.backend,
         )

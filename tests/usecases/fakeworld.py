@@ -11,11 +11,11 @@ from pathlib import Path
 
 from reconciler.applying.records import created, intend
 from reconciler.manifest.loader import load_manifests
-from reconciler.runtime import Runtime
 from reconciler.state.document import StateDocument, new_state
 from tests.conftest import REPO
 from tests.fakes.clock import FakeClock
 from tests.fakes.provider import FakeProvider
+from tests.fakes.runtime import fake_runtime
 from tests.fakes.state import MemoryBackend
 
 MANIFESTS = Path("manifests")
@@ -37,13 +37,10 @@ class World:
         for job in self.jobs:
             self.provider.groups[job.spec.dataset_group_arn] = job.dataset_group.name
             self.provider.inputs[job.spec.data_location] = 10
-        self.runtime = Runtime(
-            environ={},
+        self.runtime = fake_runtime(
+            self.clock,
             out=self.out,
             err=self.err,
-            clock=self.clock.datetime,
-            monotonic=self.clock,
-            sleep=self.clock.sleep,
             make_provider=lambda settings: self.provider,
             make_backend=lambda settings: self.backend,
         )

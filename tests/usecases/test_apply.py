@@ -15,7 +15,6 @@ from reconciler.applying.verdict import Undone, Unfinished, Waited
 from reconciler.errors import UsageError
 from reconciler.models import Activity
 from reconciler.planfile import save_plan
-from reconciler.runtime import Runtime
 from reconciler.state.document import StateDocument
 from reconciler.state.interface import StateError
 from reconciler.usecases.apply import (
@@ -32,6 +31,7 @@ from reconciler.usecases.saved_plans import StalePlan
 from reconciler.workspace import open_workspace
 from tests.fakes.clock import FakeClock
 from tests.fakes.provider import FakeProvider
+from tests.fakes.runtime import fake_runtime
 from tests.fakes.state import MemoryBackend
 
 GROUP = "arn:aws:personalize:eu-west-1:123456789012:dataset-group/shop"
@@ -60,13 +60,10 @@ class World:
         self.provider.inputs.update({"s3://bucket/w46.csv": 3, "s3://bucket/w47.csv": 4})
         self.backend = MemoryBackend()
         self.out, self.err = io.StringIO(), io.StringIO()
-        self.runtime = Runtime(
-            environ={},
+        self.runtime = fake_runtime(
+            self.clock,
             out=self.out,
             err=self.err,
-            clock=self.clock.datetime,
-            monotonic=self.clock,
-            sleep=self.clock.sleep,
             make_provider=lambda settings: self.provider,
             make_backend=lambda settings: self.backend,
         )

@@ -14,6 +14,7 @@ from reconciler.settings import Settings, StateSettings
 from reconciler.state.interface import StateBackend
 from tests.fakes.clock import FakeClock
 from tests.fakes.provider import FakeProvider
+from tests.fakes.runtime import fake_runtime
 from tests.fakes.state import MemoryBackend
 
 GROUP = "arn:aws:personalize:eu-west-1:123456789012:dataset-group/shop"
@@ -55,13 +56,10 @@ class World:
         return self.provider
 
     def runtime(self) -> Runtime:
-        return Runtime(
-            environ={},
+        return fake_runtime(
+            self.clock,
             out=self.out,
             err=self.err,
-            clock=self.clock.datetime,
-            monotonic=self.clock,
-            sleep=self.clock.sleep,
             make_provider=self.make_provider,
             make_backend=self.make_backend,
         )
