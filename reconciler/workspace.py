@@ -1,10 +1,12 @@
-"""The pipeline every command shares: manifests -> settings -> state backend -> provider ->
+"""The pipeline every use case shares: manifests -> settings -> state backend -> provider ->
 refresh -> plan.
 
-`open_workspace` loads what a manifests tree declares and builds the parts its settings name,
-with the factories the runtime injects; `plan` reads the service for the declared and recorded
+`open_tree` loads what a manifests tree declares and builds the parts its settings name, with
+the factories the runtime injects, in one place (`Tree`); `Tree.load` reads the state once and
+gives the immutable `Workspace`, whose `plan` reads the service for the declared and recorded
 jobs and decides. `plan`, `apply` and `check` go through the same path, so what `plan` shows is
-what `apply` does.
+what `apply` does. `read_tree` reads the settings on their own, for the use cases that must work
+beside a broken manifest.
 """
 
 from __future__ import annotations
@@ -393,11 +395,6 @@ def open_tree(manifests_dir: Path, runtime: Runtime) -> Tree:
     manifests = load_manifests([manifests_dir])
     settings = settings_of(manifests, runtime.environ)
     return Tree(manifests, settings, runtime.make_backend(settings.state), runtime)
-
-
-def open_workspace(manifests_dir: Path, runtime: Runtime) -> Workspace:
-    """The tree and the state as stored now, for a command that takes no lock."""
-    return open_tree(manifests_dir, runtime).load()
 
 
 def recorded_state(document: StateDocument | None) -> RecordedState | None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from reconciler.errors import ReconcilerError
 from reconciler.escaping import printable
 from reconciler.runtime import Runtime
+from reconciler.state.document import StateDocument
 from reconciler.state.interface import StateBackend
 from reconciler.state.locking import acquire
 from reconciler.usecases.events import Emit, Note, Warned
@@ -29,9 +30,16 @@ def noticed(backend: StateBackend, emit: Emit) -> None:
 def loaded(tree: Tree, emit: Emit) -> Workspace:
     """The workspace of `tree` and the state as stored now (read once, here: under the lock
     where the use case takes one)."""
-    stored = tree.backend.load()
+    workspace = tree.load()
     noticed(tree.backend, emit)
-    return Workspace(tree, stored)
+    return workspace
+
+
+def stored(backend: StateBackend, emit: Emit) -> StateDocument | None:
+    """The state as stored now (None: none yet), and what the backend says of itself."""
+    document = backend.load()
+    noticed(backend, emit)
+    return document
 
 
 def recovery_read(manifests_dir: Path, environ: Mapping[str, str], emit: Emit) -> TreeRead:

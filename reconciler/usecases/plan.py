@@ -46,10 +46,11 @@ class Planned:
 
 def make_plan(inputs: PlanInputs, runtime: Runtime, emit: Emit) -> Planned:
     """The plan of the tree at `inputs.manifests_dir` (ManifestError when it is not valid)."""
-    workspace = loaded(open_tree(inputs.manifests_dir, runtime), emit)
-    protected = workspace.settings.state.protected_files()  # and their backup, lock…
-    if inputs.out_file is not None:  # refused before the service is read, not after
+    tree = open_tree(inputs.manifests_dir, runtime)
+    protected = tree.settings.state.protected_files()  # and their backup, lock…
+    if inputs.out_file is not None:  # refused before the state or the service is read
         check_output(inputs.out_file, "-out", protected, example="plan.json")
+    workspace = loaded(tree, emit)
     plan = workspace.plan(
         retry=inputs.retry,
         skip_preflight=inputs.skip_preflight,

@@ -42,7 +42,7 @@ from reconciler.runtime import Runtime
 from reconciler.state.document import JobRecord, StateDocument
 from reconciler.state.interface import StateBackend
 from reconciler.usecases.events import Emit, ignore
-from reconciler.usecases.opening import noticed, recovery_read
+from reconciler.usecases.opening import recovery_read, stored
 from reconciler.workspace import Tree, TreeRead, Workspace, checked_target
 
 
@@ -73,13 +73,20 @@ def make_report(inputs: ReportInputs, runtime: Runtime, emit: Emit = ignore) -> 
     """The evidence of every request in scope (UsageError for a request no job carries)."""
     tree, protected = _tree(inputs, runtime.environ, emit)
     backend = runtime.make_backend(tree.settings.state)
-    document = backend.load()
-    noticed(backend, emit)
+    document = stored(backend, emit)
     known = _known(tree, backend, document, runtime)
     provider = known.provider
     target = checked_target(provider, known.groups) if provider else None
     scope = _Scope(inputs.request, known.records, known.declared, Blame(inputs.checkout))
     notes = scope.blame_notes()
+    if tree.problems:  # said in the report itself, in every format: its verdicts lack jobs
+        notes.insert(
+            0,
+            f"the manifests have {len(tree.problems)} problem"
+            f"{'s' if len(tree.problems) > 1 else ''} (`reconciler validate` lists them): only "
+            "what the state records is reported, so a request with a job declared and not "
+            "created yet may read completed; fix the manifests and report again",
+        )
     refreshed: dict[str, ServiceJob] = {}
     if inputs.refresh and provider is not None:
         refreshed = _refresh(scope.records(), provider, notes)

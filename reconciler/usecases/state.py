@@ -38,7 +38,7 @@ from reconciler.state.interface import (
     first_problem,
 )
 from reconciler.usecases.events import Emit
-from reconciler.usecases.opening import locked, noticed, recovery_backend, recovery_read
+from reconciler.usecases.opening import locked, recovery_backend, recovery_read, stored
 
 
 @dataclass(frozen=True)
@@ -143,8 +143,7 @@ def _check_successor(
 
 
 def _load(backend: StateBackend, emit: Emit) -> StateDocument:
-    document = backend.load()
-    noticed(backend, emit)
+    document = stored(backend, emit)
     if document is None:
         raise ReconcilerError(f"there is no state at {backend.describe()} yet")
     return document

@@ -39,7 +39,7 @@ from reconciler.state.document import JobRecord, StateDocument
 from reconciler.state.interface import StateBackend
 from reconciler.state.locking import acquire
 from reconciler.usecases.events import Emit, Note
-from reconciler.usecases.opening import noticed, recovery_read
+from reconciler.usecases.opening import recovery_read, stored
 from reconciler.workspace import checked_target, recorded_job, recorded_state
 
 
@@ -92,8 +92,7 @@ def read_status(inputs: StatusInputs, runtime: Runtime, emit: Emit) -> Status | 
         raise UsageError("--timeout limits --watch: give --watch too, or leave --timeout out")
     tree = recovery_read(inputs.manifests_dir, runtime.environ, emit)
     backend = runtime.make_backend(tree.settings.state)
-    document = backend.load()  # without the lock: each write takes it briefly
-    noticed(backend, emit)
+    document = stored(backend, emit)  # without the lock: each write takes it briefly
     if document is None:
         return None
     session = _session(backend, document, inputs, runtime, emit)

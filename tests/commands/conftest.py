@@ -22,7 +22,7 @@ from reconciler.runtime import Runtime, no_checkpoint
 from reconciler.settings import Settings
 from reconciler.state.document import StateDocument
 from reconciler.state.local import LocalBackend
-from reconciler.workspace import load_settings, open_workspace
+from reconciler.workspace import load_settings, open_tree
 from tests.conftest import REPO
 from tests.fakes.clock import FakeClock
 
@@ -86,7 +86,7 @@ class Project:
         return self.run(*argv, **runtime)
 
     def plan(self) -> Plan:
-        return open_workspace(MANIFESTS, self.runtime()).plan()
+        return open_tree(MANIFESTS, self.runtime()).load().plan()
 
     def check(self) -> int:
         return self.run("check")

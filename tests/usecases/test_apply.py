@@ -28,7 +28,7 @@ from reconciler.usecases.apply import (
 )
 from reconciler.usecases.events import Note, Warned
 from reconciler.usecases.saved_plans import StalePlan
-from reconciler.workspace import open_workspace
+from reconciler.workspace import open_tree
 from tests.fakes.clock import FakeClock
 from tests.fakes.provider import FakeProvider
 from tests.fakes.runtime import fake_runtime
@@ -175,7 +175,7 @@ def test_a_saved_plan_is_applied_only_while_the_state_has_not_moved_on(
     world: World, tmp_path: Path
 ) -> None:
     saved = tmp_path / "plan.json"
-    save_plan(saved, open_workspace(world.manifests, world.runtime).plan())
+    save_plan(saved, open_tree(world.manifests, world.runtime).load().plan())
     world.apply()  # another apply got there first
     stale = ApplyInputs(world.manifests, plan_file=saved)
     with (
@@ -188,7 +188,7 @@ def test_a_saved_plan_is_applied_only_while_the_state_has_not_moved_on(
 
 def test_a_current_saved_plan_needs_no_yes(world: World, tmp_path: Path) -> None:
     saved = tmp_path / "plan.json"
-    save_plan(saved, open_workspace(world.manifests, world.runtime).plan())
+    save_plan(saved, open_tree(world.manifests, world.runtime).load().plan())
     with prepare(ApplyInputs(world.manifests, plan_file=saved), world.runtime) as prepared:
         assert prepared.plan.has_changes and not prepared.asks
 

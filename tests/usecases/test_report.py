@@ -106,6 +106,8 @@ def test_a_broken_tree_is_a_warning_and_the_state_is_reported(world: World) -> N
     (priv1,) = result.report.requests  # the undeclared w47 is not known without the tree
     assert [job.address for job in priv1.jobs] == ["shop/w46"]
     assert priv1.verdict is Verdict.COMPLETED and world.silent()
+    [note] = [n for n in result.report.notes if "manifests have" in n]  # in the report itself
+    assert "only what the state records is reported" in note
 
 
 def test_an_output_over_the_state_is_refused_before_the_state_is_read(
