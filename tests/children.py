@@ -11,6 +11,7 @@ from __future__ import annotations
 import select
 import signal
 import subprocess
+import sys
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -21,10 +22,14 @@ _started: list[subprocess.Popen[str]] = []
 _parents: dict[int, str] = {}  # pid -> how its parent handled the signals when it started it
 
 
-def _as_a_terminal_starts_it() -> None:
-    """In the child, before it runs: Ctrl-C and SIGTERM delivered as to a user's command."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)
+# Run first in the child, then replaced by the command itself (same process, same PID): Ctrl-C
+# and SIGTERM delivered as to a user's command. Not a `preexec_fn`, which may deadlock a child
+# forked from a test run that has threads (moto's server, the emulator's).
+_AS_A_TERMINAL_STARTS_IT = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM}); "
+    "os.execvp(sys.argv[1], sys.argv[1:])"
+)
 
 
 def _parent_signals() -> str:
@@ -34,9 +39,8 @@ def _parent_signals() -> str:
 
 def start(argv: Sequence[str], **options: Any) -> subprocess.Popen[str]:
     """`subprocess.Popen(argv, text=True, **options)`, reaped when the test ends."""
-    process: subprocess.Popen[str] = subprocess.Popen(
-        list(argv), text=True, preexec_fn=_as_a_terminal_starts_it, **options
-    )
+    launched = [sys.executable, "-c", _AS_A_TERMINAL_STARTS_IT, *argv]
+    process: subprocess.Popen[str] = subprocess.Popen(launched, text=True, **options)
     _parents[process.pid] = _parent_signals()
     _started.append(process)
     return process
