@@ -14,7 +14,7 @@ from reconciler.render.formats import PLAN
 from reconciler.render.github import plan_github
 from reconciler.render.plan_markdown import render_markdown
 from reconciler.runtime import Runtime
-from reconciler.usecases.plan import PlanInputs, Planned, make_plan, save
+from reconciler.usecases.plan import PlanInputs, Planned, make_plan, not_saved, save
 
 
 @dataclass(frozen=True)
@@ -53,8 +53,7 @@ def _kept(planned: Planned, options: PlanOptions, runtime: Runtime) -> ExitCode:
     out_file = planned.out_file
     if planned.plan.errored:
         if out_file is not None:
-            shown_file = printable(str(out_file))
-            runtime.err.write(f"The plan was not saved to {shown_file}: it has errors.\n")
+            runtime.err.write(not_saved(out_file) + "\n")
         return ExitCode.ERROR
     if out_file is not None:
         save(planned, runtime)

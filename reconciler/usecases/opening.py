@@ -58,9 +58,16 @@ def recovery_read(manifests_dir: Path, environ: Mapping[str, str], emit: Emit) -
     return read
 
 
+def recovery(manifests_dir: Path, runtime: Runtime, emit: Emit) -> tuple[TreeRead, StateBackend]:
+    """The tree at `manifests_dir` (see `recovery_read`) and the state backend its settings
+    name."""
+    tree = recovery_read(manifests_dir, runtime.environ, emit)
+    return tree, runtime.make_backend(tree.settings.state)
+
+
 def recovery_backend(manifests_dir: Path, runtime: Runtime, emit: Emit) -> StateBackend:
     """The state backend the settings of `manifests_dir` name (see `recovery_read`)."""
-    return runtime.make_backend(recovery_read(manifests_dir, runtime.environ, emit).settings.state)
+    return recovery(manifests_dir, runtime, emit)[1]
 
 
 @contextmanager

@@ -59,11 +59,15 @@ def make_plan(inputs: PlanInputs, runtime: Runtime, emit: Emit) -> Planned:
     return Planned(plan, inputs.out_file, protected)
 
 
+def not_saved(out_file: Path) -> str:
+    """Why a plan with errors is not kept in `out_file`."""
+    return f"The plan was not saved to {printable(str(out_file))}: it has errors."
+
+
 def save(planned: Planned, runtime: Runtime) -> None:
     """Keep the plan in its file: only a plan without errors is ever kept (the caller says so
     where it shows the plan; this refuses it all the same)."""
     assert planned.out_file is not None
     if planned.plan.errored:
-        shown = printable(str(planned.out_file))
-        raise ReconcilerError(f"The plan was not saved to {shown}: it has errors.")
+        raise ReconcilerError(not_saved(planned.out_file))
     save_plan(planned.out_file, planned.plan, now=runtime.clock(), protected=planned.protected)

@@ -38,7 +38,7 @@ from reconciler.state.interface import (
     first_problem,
 )
 from reconciler.usecases.events import Emit
-from reconciler.usecases.opening import locked, recovery_backend, recovery_read, stored
+from reconciler.usecases.opening import locked, recovery, recovery_backend, stored
 
 
 @dataclass(frozen=True)
@@ -80,8 +80,7 @@ def records(inputs: StateInputs, runtime: Runtime, emit: Emit) -> tuple[JobRecor
 
 def remove(inputs: StateInputs, runtime: Runtime, emit: Emit) -> tuple[Removed, ...]:
     """Forget the jobs at `inputs.addresses` (each once), under the lock."""
-    tree = recovery_read(inputs.manifests_dir, runtime.environ, emit)
-    backend = runtime.make_backend(tree.settings.state)
+    tree, backend = recovery(inputs.manifests_dir, runtime, emit)
     addresses = list(dict.fromkeys(inputs.addresses))
     with locked(backend, "state rm", inputs.lock_timeout, runtime, emit):
         document = _load(backend, emit)

@@ -39,7 +39,7 @@ from reconciler.state.document import JobRecord, StateDocument
 from reconciler.state.interface import StateBackend
 from reconciler.state.locking import acquire
 from reconciler.usecases.events import Emit, Note
-from reconciler.usecases.opening import recovery_read, stored
+from reconciler.usecases.opening import recovery, stored
 from reconciler.workspace import checked_target, recorded_job, recorded_state
 
 
@@ -90,8 +90,7 @@ def read_status(inputs: StatusInputs, runtime: Runtime, emit: Emit) -> Status | 
     """The status of the recorded jobs; None when there is no state yet."""
     if inputs.timeout is not None and not inputs.watch:
         raise UsageError("--timeout limits --watch: give --watch too, or leave --timeout out")
-    tree = recovery_read(inputs.manifests_dir, runtime.environ, emit)
-    backend = runtime.make_backend(tree.settings.state)
+    tree, backend = recovery(inputs.manifests_dir, runtime, emit)
     document = stored(backend, emit)  # without the lock: each write takes it briefly
     if document is None:
         return None

@@ -22,6 +22,20 @@ def jobs_in(project: Project, group: str) -> list[str]:
     )
 
 
+def selected_gdpr(project: Project, max_attempts: int) -> None:
+    """A selector's job `gdpr` in every `shop-*` group, retried on failure, whose input the
+    service FAILS (until the test writes a good one)."""
+    project.write_input("w48.csv")
+    project.write_manifest(
+        "privacy.yaml",
+        "apiVersion: reconciler/v1\nkind: DeletionJobs\ntargets:\n"
+        f'  select: {{account: "{ACCOUNT}", regions: [eu-west-1], namePattern: "shop-*"}}\n'
+        f"defaults: {{roleArn: '{ROLE}'}}\njobs:\n"
+        "  - jobName: gdpr\n    dataSource: {dataLocation: s3://acme-privacy/w48.csv}\n"
+        f"    onFailure: retry\n    maxAttempts: {max_attempts}\n",
+    )
+
+
 def test_r2_02_a_retry_never_takes_another_declared_jobs_name(project: Project) -> None:
     project.write_input("x.csv")  # a row of two columns: the service FAILS the job
     good = project.write_input("x-r2.csv", "USER_ID\neu-00001\n")
@@ -82,15 +96,7 @@ def test_r2_09_a_state_restored_from_before_a_retry_imports_the_retry(
 def test_r2_01_a_group_created_later_never_stops_the_tree_on_a_retry_name(
     project: Project,
 ) -> None:
-    project.write_input("w48.csv")  # the service FAILS it
-    project.write_manifest(
-        "privacy.yaml",
-        "apiVersion: reconciler/v1\nkind: DeletionJobs\ntargets:\n"
-        f'  select: {{account: "{ACCOUNT}", regions: [eu-west-1], namePattern: "shop-*"}}\n'
-        f"defaults: {{roleArn: '{ROLE}'}}\njobs:\n"
-        "  - jobName: gdpr\n    dataSource: {dataLocation: s3://acme-privacy/w48.csv}\n"
-        "    onFailure: retry\n    maxAttempts: 2\n",
-    )
+    selected_gdpr(project, max_attempts=2)  # its input makes the service FAIL it
     assert project.apply(wait=True) == 1  # gdpr-shop-eu FAILED
     assert project.apply(wait=True) == 1  # and its retry, gdpr-shop-eu-r2
     assert project.state().jobs["shop-eu/gdpr"].job_name == "gdpr-shop-eu-r2"
@@ -114,15 +120,7 @@ def test_r2_01_a_group_created_later_never_stops_the_tree_on_a_retry_name(
 def test_a_restored_state_and_a_group_made_since_never_erase_anyone_twice(
     project: Project, tmp_path: Path
 ) -> None:
-    project.write_input("w48.csv")  # the service FAILS it
-    project.write_manifest(
-        "privacy.yaml",
-        "apiVersion: reconciler/v1\nkind: DeletionJobs\ntargets:\n"
-        f'  select: {{account: "{ACCOUNT}", regions: [eu-west-1], namePattern: "shop-*"}}\n'
-        f"defaults: {{roleArn: '{ROLE}'}}\njobs:\n"
-        "  - jobName: gdpr\n    dataSource: {dataLocation: s3://acme-privacy/w48.csv}\n"
-        "    onFailure: retry\n    maxAttempts: 3\n",
-    )
+    selected_gdpr(project, max_attempts=3)  # its input makes the service FAIL it
     assert project.apply(wait=True) == 1  # gdpr-shop-eu FAILED
     saved = tmp_path / "before-the-retry.json"
     shutil.copy(STATE, saved)
