@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Literal
 
-from reconciler.models import InputDigest
+from reconciler.models import InputEvidence
 from reconciler.providers.inputs import InputError, InputObject, InputReader
 
 
@@ -20,8 +19,7 @@ def digest_inputs(
     region: str,
     reader: InputReader,
     now: datetime,
-    at: Literal["apply", "report"] = "apply",
-) -> tuple[InputDigest, ...]:
+) -> tuple[InputEvidence, ...]:
     """Every object at `location` digested: the object, or each .csv under the prefix. Raises
     InputError when one cannot be read (a missing object is left out)."""
     if not location.startswith("s3://"):
@@ -35,16 +33,9 @@ def digest_inputs(
     for item in objects:
         read = reader.digest(bucket, item.key, region)
         if read is not None:
-            sha256, rows, size = read
+            _, rows, size = read
             found.append(
-                InputDigest(
-                    location=f"s3://{bucket}/{item.key}",
-                    sha256=sha256,
-                    rows=rows,
-                    bytes=size,
-                    read=now,
-                    at=at,
-                )
+                InputEvidence(location=f"s3://{bucket}/{item.key}", rows=rows, bytes=size, read=now)
             )
     return tuple(found)
 
@@ -59,9 +50,9 @@ class Digester:
         self.reader = reader
         self.clock = clock
         self.note = note
-        self._done: dict[str, tuple[InputDigest, ...]] = {}
+        self._done: dict[str, tuple[InputEvidence, ...]] = {}
 
-    def __call__(self, location: str, region: str) -> tuple[InputDigest, ...]:
+    def __call__(self, location: str, region: str) -> tuple[InputEvidence, ...]:
         if location not in self._done:
             try:
                 self._done[location] = digest_inputs(location, region, self.reader, self.clock())

@@ -16,7 +16,7 @@ from enum import StrEnum
 from reconciler.models import (
     DesiredJob,
     Frozen,
-    InputDigest,
+    InputEvidence,
     JobStatus,
     ServiceJob,
     SolutionModel,
@@ -52,7 +52,7 @@ class AttemptEvidence(Frozen):
     num_deleted: int | None = None
     failure_reason: str | None = None
     input_location: str
-    inputs: tuple[InputDigest, ...] = ()
+    inputs: tuple[InputEvidence, ...] = ()
 
 
 class JobEvidence(Frozen):
@@ -134,7 +134,7 @@ def job_evidence(
     *,
     declared: str | None,
     commit: Commit | None,
-    read_now: Mapping[str, tuple[InputDigest, ...]],
+    read_now: Mapping[str, tuple[InputEvidence, ...]],
     refreshed: ServiceJob | None = None,
 ) -> JobEvidence:
     """A recorded job and each of its attempts (the current one as `refreshed` says where the
@@ -163,7 +163,7 @@ def _attempt(
     number: int,
     name: str,
     seen: ServiceJob | None,
-    inputs: tuple[InputDigest, ...],
+    inputs: tuple[InputEvidence, ...],
     location: str,
 ) -> AttemptEvidence:
     if seen is None:

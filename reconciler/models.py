@@ -155,16 +155,138 @@ def hashed_name(name: str, longest: int, turn: int = 0) -> str:
     return f"{name[: longest - HASH_CHARS - 1].rstrip('-_')}-{digest}"
 
 
-class InputDigest(Frozen):
-    """What one input object held when it was read (at apply, before its job was created, or
-    at report time): the evidence of which users a job was given, without any of them."""
+class InputIdentity(Frozen):
+    """Which version of one input object: what S3 says of it (its ETag, its VersionId where the
+    bucket is versioned, its size and LastModified), or the emulator's equivalent. Two reads of
+    the same identity read the same bytes; a file replaced, even by one of the same size, has
+    another. Nothing of the file's contents can be told from it."""
 
-    location: str  # s3://BUCKET/KEY of the object (a prefix's each .csv is one)
-    sha256: str
-    rows: int  # non-blank lines after the USER_ID header
+    location: str  # s3://BUCKET/KEY of the object (each .csv under a prefix is one)
+    etag: str
+    version_id: str | None = None
+    size: int
+    last_modified: UtcTime
+
+    def same(self, other: InputIdentity) -> bool:
+        """Whether `other` is this version of the object (VersionIds compared where both were
+        read: a listing of a prefix does not give them)."""
+        versions = (self.version_id, other.version_id)
+        return (
+            (self.location, self.etag, self.size, self.last_modified)
+            == (other.location, other.etag, other.size, other.last_modified)
+        ) and (None in versions or versions[0] == versions[1])
+
+    def short(self) -> str:
+        """A short name of this version for people: the ETag's first 8 characters (and the
+        VersionId's)."""
+        etag = self.etag.strip('"')[:8]
+        return f"{etag} v{self.version_id[:8]}" if self.version_id else etag
+
+
+class InputEvidence(Frozen):
+    """What one input object held when it was read whole: its identity, its user rows, and a
+    keyed digest (HMAC-SHA256) where a digest key is configured. Never a plain hash of it: a file
+    of a few users would give their IDs back to whoever guesses them."""
+
+    location: str
     bytes: int
-    read: datetime  # when it was read
-    at: Literal["apply", "report"] = "apply"
+    rows: int  # non-blank lines after the USER_ID header
+    read: UtcTime  # when it was read
+    etag: str | None = None  # None: recorded before identities were (reconciler < 0.5)
+    version_id: str | None = None
+    last_modified: UtcTime | None = None
+    hmac: str | None = None  # hex HMAC-SHA256 of the bytes under the key `key_id` names
+    key_id: str | None = None  # which key: a fingerprint of it, never the key
+
+    @classmethod
+    def of(
+        cls,
+        identity: InputIdentity,
+        rows: int,
+        read: datetime,
+        hmac: str | None = None,
+        key_id: str | None = None,
+    ) -> InputEvidence:
+        return cls(
+            location=identity.location,
+            bytes=identity.size,
+            rows=rows,
+            read=read,
+            etag=identity.etag,
+            version_id=identity.version_id,
+            last_modified=identity.last_modified,
+            hmac=hmac,
+            key_id=key_id,
+        )
+
+    @property
+    def identity(self) -> InputIdentity | None:
+        if self.etag is None or self.last_modified is None:
+            return None
+        return InputIdentity(
+            location=self.location,
+            etag=self.etag,
+            version_id=self.version_id,
+            size=self.bytes,
+            last_modified=self.last_modified,
+        )
+
+
+class InputCheck(Frozen):
+    """What preflight found reading one input object whole, kept by its identity so that an
+    unchanged object is not read again: its evidence, and why the service would FAIL a job on
+    it (a row number and what is wrong, never a value of the file)."""
+
+    evidence: InputEvidence
+    problem: str | None = None
+
+
+def same_inputs(
+    before: Sequence[InputIdentity | None], now: Sequence[InputIdentity | None]
+) -> bool:
+    """Whether two reads of a job's input found the same objects, each the same version (an
+    identity not known, None, is never the same)."""
+    if len(before) != len(now):
+        return False
+    ordered = sorted(before, key=_place), sorted(now, key=_place)
+    return all(a is not None and b is not None and a.same(b) for a, b in zip(*ordered, strict=True))
+
+
+def _place(identity: InputIdentity | None) -> str:
+    return identity.location if identity is not None else ""
+
+
+class RunInfo(Frozen):
+    """The run that did something: a GitHub Actions run (from its GITHUB_* variables), or a
+    host and user."""
+
+    kind: Literal["github", "host"]
+    url: str | None = None  # the GitHub run's page
+    repository: str | None = None
+    run_id: str | None = None
+    run_attempt: str | None = None
+    sha: str | None = None  # the commit the run checked out
+    workflow: str | None = None
+    actor: str | None = None  # who started the run
+    host: str | None = None
+    user: str | None = None
+
+    def describe(self) -> str:
+        if self.kind == "github":
+            return f"GitHub run {self.url or self.run_id or 'unknown'}"
+        return f"{self.user or 'unknown user'} on {self.host or 'unknown host'}"
+
+
+class Provenance(Frozen):
+    """Who approved a create and who ran it, recorded with the job when it is created."""
+
+    principal: str | None  # the AWS principal (STS GetCallerIdentity ARN); None: not known
+    run: RunInfo
+    plan_id: str  # the plan applied
+    plan_digest: str | None = None  # the saved plan's seal; None: planned in the same run
+    change_ref: str | None = None  # `--change-ref`: the PR, ticket or change record
+    approved_by: tuple[str, ...] = ()  # `--approved-by`, in the order given
+    recorded: UtcTime
 
 
 class SolutionModel(Frozen):

@@ -2,7 +2,7 @@
 
 A JSON document:
 
-    {"format": "reconciler-plan", "format_version": 4, "created": "2026-11-27T10:00:00Z",
+    {"format": "reconciler-plan", "format_version": 5, "created": "2026-11-27T10:00:00Z",
      "plan": {…the Plan value: lineage and serial of the state it was made from, the digest of
               the manifests, every change with its spec, the flags it was made with
               (`retries`, `preflight_skipped`, `activity_ignored`)…},
@@ -37,8 +37,9 @@ from reconciler.files import write_output
 from reconciler.planning.model import Action, Plan
 
 FORMAT = "reconciler-plan"
-FORMAT_VERSION = 4  # 4: sealed by a digest; 3: bound to the state's decisions; 2: changes name
-# their parts
+# 5: bound to its inputs' identities; 4: sealed by a digest; 3: bound to the state's decisions;
+# 2: changes name their parts
+FORMAT_VERSION = 5
 
 
 class PlanFileError(ReconcilerError):

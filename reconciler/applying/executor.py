@@ -21,7 +21,7 @@ from typing import Any
 
 from reconciler.applying.records import adopted, created, intend, observe
 from reconciler.applying.session import StateSession
-from reconciler.models import DatasetGroupRef, Frozen, InputDigest, JobSpec, ServiceJob
+from reconciler.models import DatasetGroupRef, Frozen, InputEvidence, JobSpec, ServiceJob
 from reconciler.planning.conflicts import service_differences
 from reconciler.planning.model import Action, Change, Plan
 from reconciler.planning.quota import free_slots
@@ -64,7 +64,7 @@ class Executor:
         max_pending: int,
         parallelism: int = 4,
         checkpoint: Checkpoint | None = None,
-        digest: Callable[[str, str], tuple[InputDigest, ...]] | None = None,
+        digest: Callable[[str, str], tuple[InputEvidence, ...]] | None = None,
         preflight: Callable[[str, str], list[str]] | None = None,
     ) -> None:
         self.session = session
@@ -220,7 +220,7 @@ class Executor:
         )
         return change, before, intent
 
-    def _inputs(self, spec: JobSpec) -> tuple[InputDigest, ...]:
+    def _inputs(self, spec: JobSpec) -> tuple[InputEvidence, ...]:
         if self.digest is None:
             return ()
         return self.digest(spec.data_location, DatasetGroupRef.parse(spec.dataset_group_arn).region)

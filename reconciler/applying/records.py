@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from reconciler.diagnostics import Location
-from reconciler.models import InputDigest, JobSpec, JobStatus, ServiceJob
+from reconciler.models import InputEvidence, JobSpec, JobStatus, ServiceJob
 from reconciler.planning.model import EarlierAttempt
 from reconciler.state.document import Attempt, JobRecord, Transition
 
@@ -24,7 +24,7 @@ def intend(
     job_name: str,
     source: Location | None,
     now: datetime,
-    inputs: tuple[InputDigest, ...] = (),
+    inputs: tuple[InputEvidence, ...] = (),
 ) -> JobRecord:
     """The record saved before creating `job_name` (a first job, or a retry of `before`), with
     what its input held (`inputs`)."""

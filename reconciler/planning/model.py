@@ -15,15 +15,24 @@ being recomputed. Vocabulary (as in DESIGN.md):
 
 from __future__ import annotations
 
+import uuid
 from enum import StrEnum
 
 from pydantic import Field
 
 from reconciler.diagnostics import Location, Severity
-from reconciler.models import Frozen, JobSpec, JobStatus, ServiceJob, Target
+from reconciler.models import (
+    Frozen,
+    InputCheck,
+    InputEvidence,
+    JobSpec,
+    JobStatus,
+    ServiceJob,
+    Target,
+)
 from reconciler.planning.attention import Attention
 
-FORMAT_VERSION = "1.3"
+FORMAT_VERSION = "1.4"
 
 
 class Action(StrEnum):
@@ -158,6 +167,9 @@ class Change(Frozen):
     queued: bool = False
     held: str | None = None  # queued while its dataset group imports or trains: what runs there
     health: Health = Health.MISSING
+    # create/retry: each object of its input as preflight read it; the create is sent only while
+    # each is still this version (a saved plan is bound to them)
+    inputs: tuple[InputEvidence, ...] = ()
 
     @property
     def creates(self) -> bool:
@@ -204,6 +216,7 @@ class Expansion(Frozen):
 
 class Plan(Frozen):
     format_version: str = FORMAT_VERSION
+    id: str = Field(default_factory=lambda: str(uuid.uuid4()))  # this plan, as provenance names it
     target: Target
     state_location: str
     lineage: str | None
@@ -221,6 +234,7 @@ class Plan(Frozen):
     preflight_skipped: bool = False  # `--skip-preflight`: the inputs were not read
     activity_ignored: bool = False  # `--ignore-activity`: creates go even while groups train
     api_calls: dict[str, int] = Field(default_factory=dict)
+    checked: tuple[InputCheck, ...] = ()  # what preflight read whole, for the state to keep
 
     @property
     def provider(self) -> str:

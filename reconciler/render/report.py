@@ -39,10 +39,10 @@ CSV_COLUMNS = (
     "failure_reason",
     "input_location",
     "input_objects",
-    "input_sha256",
+    "input_hmac",
     "input_rows",
     "input_bytes",
-    "input_read_at",
+    "input_etag",
     "declared",
     "commit",
     "commit_author",
@@ -99,10 +99,10 @@ def render_report_csv(report: Report) -> str:
                         attempt.failure_reason,
                         attempt.input_location,
                         ";".join(d.location for d in attempt.inputs),
-                        ";".join(d.sha256 for d in attempt.inputs),
+                        ";".join(d.hmac or "" for d in attempt.inputs),
                         sum(d.rows for d in attempt.inputs) if attempt.inputs else None,
                         sum(d.bytes for d in attempt.inputs) if attempt.inputs else None,
-                        ";".join(sorted({d.at for d in attempt.inputs})),
+                        ";".join(d.etag or "" for d in attempt.inputs),
                         job.declared,
                         commit.sha if commit else None,
                         f"{commit.author} <{commit.author_email}>" if commit else None,
@@ -204,9 +204,9 @@ def _provenance(job: JobEvidence) -> list[str]:
     for attempt in job.attempts:
         for digest in attempt.inputs:
             lines.append(
-                f"  - attempt {attempt.attempt} input {code(digest.location)}: sha256 "
-                f"{code(digest.sha256)}, {plural(digest.rows, 'user row')}, {digest.bytes} bytes "
-                f"(read at {digest.at}, {_time(digest.read)})"
+                f"  - attempt {attempt.attempt} input {code(digest.location)}: "
+                f"{plural(digest.rows, 'user row')}, {digest.bytes} bytes "
+                f"(read {_time(digest.read)})"
             )
     return lines
 

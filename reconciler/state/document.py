@@ -1,11 +1,13 @@
 """The state document: what this tool did and last saw, one record per managed job.
 
-Persisted as JSON by a state backend (version 3):
+Persisted as JSON by a state backend (version 4):
 
     {
-      "version": 3,
+      "version": 4,
       "lineage": "5b0e…",          # set once when the state is created; never changes
       "serial": 7,                 # bumped by every write; a saved plan records the one it saw
+      "lineages": [{"lineage": "5b0e…", "started": "…", "note": "new state"}],  # its history
+      "checked": {"s3://…/w47.csv": {"evidence": {…}, "problem": null}},  # preflight's reads
       "jobs": {
         "shop-eu/gdpr-2026-w47": {
           "address": "shop-eu/gdpr-2026-w47",
@@ -21,9 +23,14 @@ Persisted as JSON by a state backend (version 3):
             "failure_reason": null, "data_location": …, "role_arn": …, "num_deleted": 412
           },                                  # what the service last said of the job
           "history": [{"status": "PENDING", "seen": "…"}, …],
-          "inputs": [{"location": "s3://…/w47.csv", "sha256": "…", "rows": 412, "bytes": 5210,
-                      "read": "…", "at": "apply"}],   # read just before the create
-          "attempts": [{"job_name": …, "seen": {…}, "inputs": […]}]   # earlier, oldest first
+          "inputs": [{"location": "s3://…/w47.csv", "bytes": 5210, "rows": 412, "read": "…",
+                      "etag": "…", "version_id": "…", "last_modified": "…",
+                      "hmac": "…", "key_id": "…"}],   # the input its create was given
+          "provenance": {"principal": "arn:aws:sts::…", "run": {…}, "plan_id": …,
+                         "plan_digest": …, "change_ref": …, "approved_by": […], "recorded": …},
+          "recovered": false,                 # true: found in the service, not recorded
+          "attempts": [{"job_name": …, "seen": {…}, "inputs": […], "provenance": …,
+                        "recovered": …}]   # earlier, oldest first
         }
       },
       "forgotten": [{…records no longer declared, kept for the audit trail, "forgotten": "…"}]
@@ -38,7 +45,10 @@ flat on each record and attempt; it is read and upgraded on load (`upgrade_v1`),
 back as the current version by the next save. Version 2 is version 3 without `inputs` (read as
 none); version 3 was introduced with them so that an older reconciler, which forbids fields it
 does not know, says "written by a newer reconciler: upgrade" instead of calling the state
-corrupt.
+corrupt. Version 4 added provenance, identities, `recovered`, `lineages` and `checked`, and
+no longer keeps a plain SHA-256 of an input: reading a version 3 state drops the `sha256` (and
+`at`) of each input, so they are neither shown nor written back (a plain hash of a file of one
+user gives the user's ID back to whoever guesses it).
 """
 
 from __future__ import annotations
@@ -54,7 +64,16 @@ from pydantic_core import PydanticCustomError
 
 from reconciler.boundedjson import check_depth, loads
 from reconciler.escaping import printable
-from reconciler.models import Frozen, InputDigest, JobSpec, JobStatus, ServiceJob
+from reconciler.models import (
+    Frozen,
+    InputCheck,
+    InputEvidence,
+    JobSpec,
+    JobStatus,
+    Provenance,
+    ServiceJob,
+    UtcTime,
+)
 
 
 class Transition(Frozen):
@@ -67,7 +86,9 @@ class Attempt(Frozen):
 
     job_name: str
     seen: ServiceJob | None = None
-    inputs: tuple[InputDigest, ...] = ()
+    inputs: tuple[InputEvidence, ...] = ()
+    provenance: Provenance | None = None
+    recovered: bool = False  # found in the service later: nothing was recorded at the time
 
 
 class JobRecord(Frozen):
@@ -80,7 +101,9 @@ class JobRecord(Frozen):
     seen: ServiceJob | None = None
     history: tuple[Transition, ...] = ()
     attempts: tuple[Attempt, ...] = ()
-    inputs: tuple[InputDigest, ...] = ()  # the current attempt's input, read before its create
+    inputs: tuple[InputEvidence, ...] = ()  # the current attempt's input, as its create got it
+    provenance: Provenance | None = None  # who approved and ran the current attempt's create
+    recovered: bool = False  # the current attempt was found in the service, not recorded
     forgotten: datetime | None = None
 
     @property
@@ -98,12 +121,29 @@ class JobRecord(Frozen):
         return len(self.attempts) + 1
 
 
+class LineageMark(Frozen):
+    """When a lineage of the state began: the state's history, so that evidence read from the
+    service after a state was started again is told from evidence recorded at the time."""
+
+    lineage: str
+    started: UtcTime
+    note: str = "new state"
+
+
 class StateDocument(Frozen):
-    version: Literal[3] = 3
+    version: Literal[4] = 4
     lineage: Annotated[str, Field(min_length=1)]
     serial: Annotated[int, Field(ge=0)]
+    lineages: tuple[LineageMark, ...] = ()  # empty: started before version 4 kept it
     jobs: dict[str, JobRecord] = Field(default_factory=dict)
     forgotten: tuple[JobRecord, ...] = ()
+    checked: dict[str, InputCheck] = Field(default_factory=dict)  # by object location
+
+    @property
+    def started(self) -> datetime | None:
+        """When this state's lineage began, where it was recorded."""
+        mine = [mark.started for mark in self.lineages if mark.lineage == self.lineage]
+        return min(mine) if mine else None
 
     @field_validator("jobs")
     @classmethod
@@ -157,9 +197,11 @@ def _check_names(key: str, record: JobRecord) -> None:
             )
 
 
-def new_state() -> StateDocument:
-    """An empty state with a new lineage; its first save makes it serial 1."""
-    return StateDocument(lineage=str(uuid.uuid4()), serial=0)
+def new_state(now: datetime | None = None) -> StateDocument:
+    """An empty state with a new lineage, started `now`; its first save makes it serial 1."""
+    lineage = str(uuid.uuid4())
+    marks = (LineageMark(lineage=lineage, started=now),) if now is not None else ()
+    return StateDocument(lineage=lineage, serial=0, lineages=marks)
 
 
 class UnsupportedVersion(ValueError):
@@ -190,9 +232,9 @@ def decisions_digest(document: StateDocument) -> str:
 
 
 def parse_document(raw: bytes) -> StateDocument:
-    """A stored state: version 3, or version 2 or 1 upgraded. Raises UnsupportedVersion for a newer
-    version, TooDeep for JSON nested too deeply, and pydantic's ValidationError (for version 1,
-    the error of the upgraded document) when it is neither."""
+    """A stored state: version 4, or version 3, 2 or 1 upgraded. Raises UnsupportedVersion for a
+    newer version, TooDeep for JSON nested too deeply, and pydantic's ValidationError (for an
+    older version, the error of the upgraded document) when it is neither."""
     check_depth(raw)
     try:
         return StateDocument.model_validate_json(raw)
@@ -203,12 +245,42 @@ def parse_document(raw: bytes) -> StateDocument:
             raise exc from None
         version = data.get("version") if isinstance(data, dict) else None
         if version == 1:
-            return StateDocument.model_validate({**upgrade_v1(data), "version": 3})
-        if version == 2:
-            return StateDocument.model_validate({**data, "version": 3})
-        if isinstance(version, int) and not isinstance(version, bool) and version > 3:
+            return StateDocument.model_validate({**upgrade_v1(data), "version": 4})
+        if version in (2, 3):
+            return StateDocument.model_validate({**upgrade_v3(data), "version": 4})
+        if isinstance(version, int) and not isinstance(version, bool) and version > 4:
             raise UnsupportedVersion(version) from None
         raise
+
+
+_V3_INPUT_DROPPED = ("sha256", "at")  # a plain hash leaks the users of a small file
+
+
+def upgrade_v3(document: dict[str, Any]) -> dict[str, Any]:
+    """A version 3 (or 2) document (as parsed JSON) in the shape of version 4: each input's plain
+    SHA-256 dropped."""
+
+    def inputs(item: Any) -> Any:
+        if not isinstance(item, dict) or not isinstance(item.get("inputs"), list):
+            return item
+        kept = [
+            {k: v for k, v in i.items() if k not in _V3_INPUT_DROPPED} if isinstance(i, dict) else i
+            for i in item["inputs"]
+        ]
+        return {**item, "inputs": kept}
+
+    def record(item: Any) -> Any:
+        item = inputs(item)
+        if isinstance(item, dict) and isinstance(item.get("attempts"), list):
+            item = {**item, "attempts": [inputs(a) for a in item["attempts"]]}
+        return item
+
+    upgraded = dict(document)
+    if isinstance(document.get("jobs"), dict):
+        upgraded["jobs"] = {k: record(v) for k, v in document["jobs"].items()}
+    if isinstance(document.get("forgotten"), list):
+        upgraded["forgotten"] = [record(r) for r in document["forgotten"]]
+    return upgraded
 
 
 _V1_SEEN = ("arn", "status", "failure_reason", "created", "last_updated", "num_deleted")

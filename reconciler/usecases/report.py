@@ -34,7 +34,7 @@ from reconciler.evidence import (
     unapplied_evidence,
 )
 from reconciler.files import check_output
-from reconciler.models import DatasetGroupRef, DesiredJob, InputDigest, ServiceJob
+from reconciler.models import DatasetGroupRef, DesiredJob, InputEvidence, ServiceJob
 from reconciler.provenance import Blame
 from reconciler.providers.inputs import InputError
 from reconciler.providers.interface import NotFound, Provider, ProviderError
@@ -191,7 +191,7 @@ class _Scope:
         ]
 
     def evidence(
-        self, refreshed: dict[str, ServiceJob], read_now: dict[str, tuple[InputDigest, ...]]
+        self, refreshed: dict[str, ServiceJob], read_now: dict[str, tuple[InputEvidence, ...]]
     ) -> list[JobEvidence]:
         """The recorded jobs' evidence, then the declared jobs' not applied yet."""
         jobs = [
@@ -262,7 +262,7 @@ def _refresh(
 
 def _read_inputs(
     requests: tuple[RequestEvidence, ...], provider: Provider, runtime: Runtime, notes: list[str]
-) -> dict[str, tuple[InputDigest, ...]]:
+) -> dict[str, tuple[InputEvidence, ...]]:
     """Digests, read now, of the inputs of attempts the state has none for."""
     wanted: dict[str, str] = {}
     for request in requests:
@@ -271,12 +271,12 @@ def _read_inputs(
                 if not attempt.inputs:
                     region = DatasetGroupRef.parse(job.dataset_group_arn).region
                     wanted.setdefault(attempt.input_location, region)
-    read: dict[str, tuple[InputDigest, ...]] = {}
+    read: dict[str, tuple[InputEvidence, ...]] = {}
     reader = provider.input_reader() if wanted else None
     for location, region in sorted(wanted.items()):
         assert reader is not None
         try:
-            read[location] = digest_inputs(location, region, reader, runtime.clock(), "report")
+            read[location] = digest_inputs(location, region, reader, runtime.clock())
         except InputError as exc:
             notes.append(f"{location} was not digested: {exc}")
             continue

@@ -26,7 +26,7 @@ from reconciler.evidence import (
     Verdict,
 )
 from reconciler.exitcodes import ExitCode
-from reconciler.models import InputDigest, JobStatus, Target
+from reconciler.models import InputEvidence, JobStatus, Target
 from reconciler.planning import attention
 from reconciler.planning.decide import make_plan
 from reconciler.planning.model import (
@@ -205,7 +205,7 @@ def hostile_view(value: str) -> StatusView:
 
 
 def hostile_report(value: str) -> Report:
-    digest = InputDigest(location=value, sha256="0" * 64, rows=3, bytes=30, read=T0)
+    digest = InputEvidence(location=value, hmac="0" * 64, rows=3, bytes=30, read=T0)
     attempt = AttemptEvidence(
         attempt=1,
         job_name=value,

@@ -272,7 +272,7 @@ V1_RECORD = {
 }
 
 
-def test_a_version_1_state_is_read_and_written_back_as_version_3(local: LocalBackend) -> None:
+def test_a_version_1_state_is_read_and_written_back_as_version_4(local: LocalBackend) -> None:
     spec = {**SPEC.model_dump(), "job_name": "k"}
     intent = {**V1_RECORD, "address": "g/k", "spec": spec, "job_name": "k", "arn": None}
     intent["status"] = None
@@ -280,7 +280,7 @@ def test_a_version_1_state_is_read_and_written_back_as_version_3(local: LocalBac
     v1 = {"version": 1, "lineage": "L", "serial": 4, "jobs": {"g/j": V1_RECORD, "g/k": intent}}
     local.path.write_text(json.dumps(v1))
     loaded = local.load()
-    assert loaded is not None and (loaded.version, loaded.serial) == (3, 4)
+    assert loaded is not None and (loaded.version, loaded.serial) == (4, 4)
     record = loaded.jobs["g/j"]
     assert record.seen is not None
     assert (record.arn, record.status, record.seen.num_deleted) == (
@@ -298,7 +298,7 @@ def test_a_version_1_state_is_read_and_written_back_as_version_3(local: LocalBac
     )
     assert loaded.jobs["g/k"].seen is None  # an intent stays an intent
     stored = local.save(loaded)
-    assert json.loads(local.path.read_text())["version"] == 3
+    assert json.loads(local.path.read_text())["version"] == 4
     assert local.load() == stored
     assert json.loads(local.backup.read_text()) == v1  # the version 1 file is the backup
 
@@ -309,12 +309,12 @@ def test_a_version_2_state_is_read_with_no_input_digests(local: LocalBackend) ->
     v2["version"] = 2
     local.path.write_text(json.dumps(v2))
     loaded = local.load()
-    assert loaded is not None and loaded.version == 3 and loaded.lineage == written.lineage
+    assert loaded is not None and loaded.version == 4 and loaded.lineage == written.lineage
 
 
 def test_a_newer_state_is_refused_with_upgrade(local: LocalBackend) -> None:
     local.path.parent.mkdir(parents=True, exist_ok=True)
-    local.path.write_text(json.dumps({"version": 4, "lineage": "L", "serial": 1, "jobs": {}}))
+    local.path.write_text(json.dumps({"version": 5, "lineage": "L", "serial": 1, "jobs": {}}))
     with pytest.raises(ReconcilerError, match="upgrade reconciler"):
         local.load()
 
@@ -393,3 +393,33 @@ def test_lock_of_a_killed_process_does_not_block(
     lock = local.lock("apply")
     assert lock.pid == os.getpid()
     local.unlock(lock)
+
+
+def test_a_version_3_state_loses_the_plain_sha256_of_its_inputs(local: LocalBackend) -> None:
+    """A plain hash of a file of one user gives the user's ID back by guessing: read from an
+    older state, it is dropped, and the next save does not write it again."""
+    digest = {"location": "s3://b/k.csv", "sha256": "ab" * 32, "rows": 1, "bytes": 12}
+    record = {
+        "address": "g/j",
+        "spec": SPEC.model_dump(),
+        "spec_digest": SPEC.digest(),
+        "manifest": "m.yaml:1:1",
+        "job_name": SPEC.job_name,
+        "inputs": [{**digest, "read": "2026-11-27T10:00:00Z", "at": "apply"}],
+        "attempts": [
+            {
+                "job_name": SPEC.derived_name(2),
+                "inputs": [{**digest, "read": "2026-11-27T09:00:00Z", "at": "apply"}],
+            }
+        ],
+    }
+    v3 = {"version": 3, "lineage": "L", "serial": 2, "jobs": {"g/j": record}}
+    local.path.parent.mkdir(parents=True, exist_ok=True)
+    local.path.write_text(json.dumps(v3))
+    loaded = local.load()
+    assert loaded is not None and loaded.version == 4
+    read = loaded.jobs["g/j"]
+    assert [(i.location, i.rows, i.bytes) for i in read.inputs] == [("s3://b/k.csv", 1, 12)]
+    assert [i.rows for i in read.attempts[0].inputs] == [1]
+    local.save(loaded)
+    assert "ab" * 32 not in local.path.read_text()
