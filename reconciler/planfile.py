@@ -15,9 +15,11 @@ not a signature (whoever can write the file can compute it too): what apply does
 against what the manifests, the state and the service call for now (`usecases/saved_plans.py`).
 
 A saved plan is stale once the state's lineage or decisions, the manifests digest or the target
-moved on, or when what it says differs from the plan made now (`differences`). `reconciler show
-FILE` renders one; `reconciler apply FILE` applies it without asking (the review was the
-approval). A file of an older format is refused with "make the plan again".
+moved on, or when what it says differs from the plan made now (`differences`), its inputs too:
+a create is bound to the version of each object of its input that the plan read (ETag,
+VersionId, size, LastModified), so a file replaced after the review makes the plan stale.
+`reconciler show FILE` renders one; `reconciler apply FILE` applies it without asking (the
+review was the approval). A file of an older format is refused with "make the plan again".
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from pydantic import ValidationError
 
@@ -75,12 +78,18 @@ def seal(document: Mapping[str, object]) -> str:
     return "sha256:" + hashlib.sha256(canonical.encode("ascii")).hexdigest()
 
 
+class Saved(NamedTuple):
+    plan: Plan
+    created: str  # when it was saved, as the file says
+    digest: str  # its seal: the reviewed plan, as provenance names it
+
+
 def load_plan(path: Path) -> Plan:
-    return load_saved(path)[0]
+    return load_saved(path).plan
 
 
-def load_saved(path: Path) -> tuple[Plan, str]:
-    """The plan saved at `path` and when it was saved (as the file says), or PlanFileError."""
+def load_saved(path: Path) -> Saved:
+    """The plan saved at `path`, when it was saved and its digest, or PlanFileError."""
     try:
         document = boundedjson.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -100,7 +109,8 @@ def load_saved(path: Path) -> tuple[Plan, str]:
             "match): apply only a plan as `reconciler plan -out` wrote it; make the plan again"
         )
     try:
-        return Plan.model_validate(document["plan"]), str(document.get("created", "unknown"))
+        plan = Plan.model_validate(document["plan"])
+        return Saved(plan, str(document.get("created", "unknown")), str(document["digest"]))
     except KeyError:
         raise PlanFileError(f"{path}: the saved plan has no plan in it; make it again") from None
     except ValidationError as exc:
@@ -111,15 +121,24 @@ def load_saved(path: Path) -> tuple[Plan, str]:
         ) from None
 
 
-def _decisions(plan: Plan) -> dict[str, tuple[str, str, str | None, str | None]]:
-    """What applying `plan` would do to each job: the action, the job name, the spec, and the
-    job an import records."""
+_Decision = tuple[str, str, str | None, str | None, tuple[tuple[object, ...], ...]]
+
+
+def _decisions(plan: Plan) -> dict[str, _Decision]:
+    """What applying `plan` would do to each job: the action, the job name, the spec, the job
+    an import records, and the version of each object of a create's input."""
     return {
         change.address: (
             change.action.value,
             change.job_name,
             change.desired.digest() if change.desired else None,
             change.observed.arn if change.action is Action.IMPORT and change.observed else None,
+            tuple(
+                sorted(
+                    (e.location, e.etag, e.version_id, e.bytes, str(e.last_modified))
+                    for e in change.inputs
+                )
+            ),
         )
         for change in plan.changes
         if not change.in_sync
@@ -133,8 +152,15 @@ def differences(saved: Plan, fresh: Plan) -> list[str]:
     lines = []
     for address in sorted(set(before) | set(now)):
         if before.get(address) != now.get(address):
-            was = " ".join(filter(None, before.get(address, ("nothing",))[:2]))
-            will = " ".join(filter(None, now.get(address, ("nothing",))[:2]))
-            same = " (with another spec)" if was == will else ""
+            then, later = before.get(address), now.get(address)
+            was = " ".join(filter(None, then[:2] if then else ("nothing",)))
+            will = " ".join(filter(None, later[:2] if later else ("nothing",)))
+            same = ""
+            if was == will and then and later:
+                same = (
+                    " (its input is not the file the plan read: replaced, added or removed since)"
+                    if then[:4] == later[:4]
+                    else " (with another spec)"
+                )
             lines.append(f"  {address}: the plan says {was}, now it is {will}{same}")
     return lines

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,7 +22,16 @@ from reconciler.diagnostics import Diagnostic, Location, Severity
 from reconciler.errors import ManifestError, ReconcilerError
 from reconciler.escaping import printable
 from reconciler.manifest.loader import ManifestSet, check_manifests, colliding, load_manifests
-from reconciler.models import DatasetGroupRef, DesiredJob, Target, describe_activity
+from reconciler.models import (
+    DatasetGroupRef,
+    DesiredJob,
+    InputCheck,
+    InputEvidence,
+    InputIdentity,
+    Target,
+    describe_activity,
+    same_inputs,
+)
 from reconciler.planning import attention
 from reconciler.planning.decide import make_plan
 from reconciler.planning.fanout import (
@@ -35,6 +44,8 @@ from reconciler.planning.fanout import (
     with_recorded_names,
 )
 from reconciler.planning.model import (
+    Action,
+    Change,
     Expansion,
     Limits,
     Origin,
@@ -262,7 +273,7 @@ class Workspace:
             per_region=self.provider.parallel_reads,
         )
 
-        def decide(refused: dict[str, str], held: dict[str, str]) -> Plan:
+        def decide(refused: dict[str, str], held: dict[str, str], unchanged: set[str]) -> Plan:
             return make_plan(
                 self.jobs,
                 recorded,
@@ -278,25 +289,31 @@ class Workspace:
                 held=held,
                 fanout=fanout,
                 new=new,
+                unchanged=unchanged,
             )
 
         unmatched = [
             attention.unmatched(str(e.source), e.how, e.jobs) for e in fanout if not e.groups
         ]
-        plan = decide({}, {})
-        refused, warnings = ({}, []) if skip_preflight else self._preflight(plan)
+        plan = decide({}, {}, set())
+        read = _Read() if skip_preflight else self._preflight(plan)
+        refused, unchanged = read.refused, read.unchanged(plan)
         creating = {
-            c.dataset_group_arn for c in plan.changes if c.creates and c.address not in refused
+            c.dataset_group_arn
+            for c in plan.changes
+            if c.creates and c.address not in refused and c.address not in unchanged
         }
         held = {} if ignore_activity else self._activity(creating)
-        if refused or held:
-            plan = decide(refused, held)
+        if refused or held or unchanged:
+            plan = decide(refused, held, unchanged)
         calls = Counter(self.provider.calls)
         calls.subtract(before)
         calls.pop("GetCallerIdentity", None)  # the target's, not the plan's
         return plan.model_copy(
             update={
-                "diagnostics": (*self._resolved.refused, *plan.diagnostics, *warnings),
+                "changes": read.bound(plan.changes),
+                "checked": read.checks,
+                "diagnostics": (*self._resolved.refused, *plan.diagnostics, *read.warnings),
                 "attention": (*plan.attention, *unmatched),
                 "preflight_skipped": skip_preflight,
                 "activity_ignored": ignore_activity,
@@ -304,15 +321,21 @@ class Workspace:
             }
         )
 
-    def _preflight(self, plan: Plan) -> tuple[dict[str, str], list[PlanDiagnostic]]:
-        """Which creates preflight refuses (address -> why), and its warnings."""
+    def _preflight(self, plan: Plan) -> _Read:
+        """What preflight read of the creates' inputs: which creates it refuses (address ->
+        why), its warnings, and the evidence of each input (read whole once per version: the
+        state keeps what it read, and an object still at that version is not read again)."""
         sources = {job.address: job.source for job in self.jobs}
-        findings = preflight(
-            plan.changes, self.provider.input_reader(), self.settings.preflight.max_input_bytes
+        found = preflight(
+            plan.changes,
+            self.provider.input_reader(),
+            self.settings.preflight.max_input_bytes,
+            cache=self.stored.checked if self.stored else {},
+            key=self.provider.digest_key(self.settings.evidence),
         )
         refused: dict[str, str] = {}
         warnings: list[PlanDiagnostic] = []
-        for finding in findings:
+        for finding in found.findings:
             message = printable(finding.message)  # one line: an S3 key may hold a line break
             if finding.error:
                 refused[finding.address] = "\n".join(
@@ -328,7 +351,7 @@ class Workspace:
                         source=sources.get(finding.address),
                     )
                 )
-        return refused, warnings
+        return _Read(refused, warnings, found.evidence, tuple(found.checks))
 
     def _activity(self, groups: Iterable[str]) -> dict[str, str]:
         """The groups (of those given) where something runs now, with what runs there."""
@@ -338,6 +361,42 @@ class Workspace:
             if running:
                 held[group] = describe_activity(running)
         return held
+
+
+@dataclass(frozen=True)
+class _Read:
+    """What preflight read for a plan (nothing, with --skip-preflight)."""
+
+    refused: dict[str, str] = field(default_factory=dict)  # address -> why its create is refused
+    warnings: list[PlanDiagnostic] = field(default_factory=list)
+    evidence: Mapping[str, tuple[InputEvidence, ...]] = field(default_factory=dict)  # location
+    checks: tuple[InputCheck, ...] = ()  # the reads made, for the state to keep
+
+    def unchanged(self, plan: Plan) -> set[str]:
+        """The retries `onFailure: retry` would make on an input still the version their FAILED
+        attempt was given (a `--retry` is a person's choice: it goes as asked)."""
+        found = set()
+        for change in plan.changes:
+            if change.action is not Action.RETRY or change.address in plan.retries:
+                continue
+            recorded = change.recorded.inputs if change.recorded else ()
+            assert change.desired is not None
+            now = self.evidence.get(change.desired.data_location)
+            if recorded and now and same_inputs(recorded, [e.identity for e in now]):
+                found.add(change.address)
+        return found
+
+    def bound(self, changes: Sequence[Change]) -> tuple[Change, ...]:
+        """The changes, each create with the evidence of its input: what apply records with
+        it, once the input is found to be that same version just before the create."""
+        return tuple(
+            change.model_copy(
+                update={"inputs": self.evidence.get(change.desired.data_location, ())}
+            )
+            if change.creates and change.desired is not None
+            else change
+            for change in changes
+        )
 
 
 def checked_target(
@@ -419,4 +478,11 @@ def recorded_job(record: JobRecord) -> RecordedJob:
         job_name=record.job_name,
         seen=record.seen,
         earlier_names=tuple(a.job_name for a in record.attempts),
+        inputs=_identities(record),
     )
+
+
+def _identities(record: JobRecord) -> tuple[InputIdentity, ...]:
+    """The version of each object of the current attempt's input, where every one is known."""
+    found = tuple(e.identity for e in record.inputs)
+    return () if any(i is None for i in found) else tuple(i for i in found if i is not None)

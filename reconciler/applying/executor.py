@@ -8,6 +8,10 @@ next plan finds each name of the wave in the service and imports it, or finds no
 it: never two jobs, never an untracked one. A quota refusal or throttling puts the job back in
 the queue; a name that already exists with the declared spec is imported. Queued creates are
 submitted as their group's PENDING slots free up (`submit_queued`, called while tracking).
+
+Just before a wave is sent, each create's input is identified again (`identities`: HeadObject,
+or the listing of a prefix): a create is sent only while every object of its input is the
+version its plan read and showed, and its record keeps that evidence and the run's provenance.
 """
 
 from __future__ import annotations
@@ -21,10 +25,19 @@ from typing import Any
 
 from reconciler.applying.records import adopted, created, intend, observe
 from reconciler.applying.session import StateSession
-from reconciler.models import DatasetGroupRef, Frozen, InputEvidence, JobSpec, ServiceJob
+from reconciler.models import (
+    DatasetGroupRef,
+    Frozen,
+    InputIdentity,
+    JobSpec,
+    Provenance,
+    ServiceJob,
+    same_inputs,
+)
 from reconciler.planning.conflicts import service_differences
 from reconciler.planning.model import Action, Change, Plan
 from reconciler.planning.quota import free_slots
+from reconciler.providers.inputs import InputError
 from reconciler.providers.interface import (
     AlreadyExists,
     Provider,
@@ -64,16 +77,18 @@ class Executor:
         max_pending: int,
         parallelism: int = 4,
         checkpoint: Checkpoint | None = None,
-        digest: Callable[[str, str], tuple[InputEvidence, ...]] | None = None,
-        preflight: Callable[[str, str], list[str]] | None = None,
+        identities: Callable[[str, str], tuple[InputIdentity, ...]] | None = None,
+        provenance: Provenance | None = None,
     ) -> None:
         self.session = session
         self.provider = provider
         self.max_pending = max_pending
         self.parallelism = max(1, parallelism)
         self.checkpoint = checkpoint or (lambda point, address: None)  # where tests crash it
-        self.digest = digest  # (location, region) -> what the input holds, recorded with it
-        self.preflight = preflight  # (location, region) -> why its job would FAIL ([]: none)
+        # (location, region) -> which version each object of the input is now (InputError:
+        # it cannot be told); None: the plan did not read the inputs (--skip-preflight)
+        self.identities = identities
+        self.provenance = provenance  # who approved and ran this run's creates
 
     def execute(self, plan: Plan) -> list[Outcome]:
         outcomes: list[Outcome] = []
@@ -165,12 +180,13 @@ class Executor:
         return [*refused, *(outcome for outcome, _ in results)]
 
     def _preflighted(self, changes: Sequence[Change]) -> tuple[list[Change], list[Outcome]]:
-        """The creates whose inputs pass preflight now, just before they are sent (a queued
-        create waited; its input may be gone), and the outcomes of those refused: never sent,
-        so no name is used up by a job that would FAIL. Each location is read once."""
-        if self.preflight is None:
+        """The creates whose inputs are, just before they are sent, the versions their plan
+        read (a saved plan's reviewers saw them; a queued create waited, and its input may have
+        been replaced or removed), and the outcomes of the others: never sent, so no name is
+        used up on an input nobody reviewed. Each location is identified once per wave."""
+        if self.identities is None:
             return list(changes), []
-        found: dict[str, list[str]] = {}
+        found: dict[str, tuple[InputIdentity, ...] | str] = {}
         kept: list[Change] = []
         refused: list[Outcome] = []
         for change in changes:
@@ -178,11 +194,15 @@ class Executor:
             location = change.desired.data_location
             if location not in found:
                 region = DatasetGroupRef.parse(change.dataset_group_arn).region
-                found[location] = self.preflight(location, region)
-            if found[location]:
-                why = "; ".join(found[location])
-                message = f"not sent: preflight refuses its input now ({why}); nothing was created"
-                refused.append(_outcome(change, Result.FAILED, message))
+                try:
+                    found[location] = self.identities(location, region)
+                except InputError as exc:
+                    found[location] = f"its input cannot be identified now ({exc})"
+            why = _changed(change, found[location])
+            if why:
+                refused.append(
+                    _outcome(change, Result.FAILED, f"not sent: {why}; nothing was created")
+                )
             else:
                 kept.append(change)
         return kept, refused
@@ -216,14 +236,10 @@ class Executor:
             job_name=change.job_name,
             source=change.source,
             now=now,
-            inputs=self._inputs(change.desired),
+            inputs=change.inputs,
+            provenance=self.provenance,
         )
         return change, before, intent
-
-    def _inputs(self, spec: JobSpec) -> tuple[InputEvidence, ...]:
-        if self.digest is None:
-            return ()
-        return self.digest(spec.data_location, DatasetGroupRef.parse(spec.dataset_group_arn).region)
 
     def _create(
         self, change: Change, before: JobRecord | None, intent: JobRecord
@@ -299,6 +315,30 @@ class Executor:
 
 class _Stopped(Exception):
     """A create of a wave that was interrupted: it was never called."""
+
+
+def _changed(change: Change, now: tuple[InputIdentity, ...] | str) -> str:
+    """Why `change` may not be sent with its input as it is `now` ('' where it may)."""
+    if not change.inputs:  # its plan did not read it (not an s3:// location)
+        return ""
+    if isinstance(now, str):
+        return now
+    if not now:
+        return "its input is gone (no object at its location now); nothing to delete from"
+    if same_inputs([e.identity for e in change.inputs], now):
+        return ""
+    planned = ", ".join(_shown(e.identity) for e in change.inputs if e.identity) or "nothing"
+    return (
+        f"its input changed since the plan was made (planned: {planned}; now: "
+        f"{', '.join(_shown(i) for i in now)}): the plan showed, and its reviewers approved, "
+        "another file; make a new plan"
+    )
+
+
+def _shown(identity: InputIdentity | None) -> str:
+    if identity is None:
+        return "unknown"
+    return f"{identity.location} {identity.short()} ({identity.size} bytes)"
 
 
 def _outcome(change: Change, result: Result, message: str) -> Outcome:

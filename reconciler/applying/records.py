@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from reconciler.diagnostics import Location
-from reconciler.models import InputEvidence, JobSpec, JobStatus, ServiceJob
+from reconciler.models import InputEvidence, JobSpec, JobStatus, Provenance, ServiceJob
 from reconciler.planning.model import EarlierAttempt
 from reconciler.state.document import Attempt, JobRecord, Transition
 
@@ -25,15 +25,15 @@ def intend(
     source: Location | None,
     now: datetime,
     inputs: tuple[InputEvidence, ...] = (),
+    provenance: Provenance | None = None,
 ) -> JobRecord:
     """The record saved before creating `job_name` (a first job, or a retry of `before`), with
-    what its input held (`inputs`)."""
+    what its input held (`inputs`) and who approved and ran the create (`provenance`)."""
     attempts: tuple[Attempt, ...] = ()
     if before is not None:
         attempts = before.attempts
         if before.seen is not None:  # a retry: the failed job becomes an earlier attempt
-            earlier = Attempt(job_name=before.job_name, seen=before.seen, inputs=before.inputs)
-            attempts = (*attempts, earlier)
+            attempts = (*attempts, _earlier(before))
     return JobRecord(
         address=address,
         spec=spec,
@@ -43,6 +43,18 @@ def intend(
         intended=now,
         attempts=attempts,
         inputs=inputs,
+        provenance=provenance,
+    )
+
+
+def _earlier(record: JobRecord) -> Attempt:
+    """The current attempt of `record`, as an earlier one once another is made."""
+    return Attempt(
+        job_name=record.job_name,
+        seen=record.seen,
+        inputs=record.inputs,
+        provenance=record.provenance,
+        recovered=record.recovered,
     )
 
 
@@ -77,8 +89,10 @@ def adopted(
     """A job found in the service with the declared spec, recorded as it is, with `earlier`
     attempts found in the service as its history. Over a record of an earlier attempt (a state
     restored from before a retry), that attempt and the `earlier` ones after it become the
-    history of the one found."""
-    history = tuple(Attempt(job_name=e.job_name, seen=e.seen) for e in earlier)
+    history of the one found. What only the service told is marked `recovered`: nothing was
+    recorded of it at the time (its input, who approved it); a record's own intent (a create
+    whose answer was lost) keeps what was recorded with it."""
+    history = tuple(Attempt(job_name=e.job_name, seen=e.seen, recovered=True) for e in earlier)
     if before is None:
         base = JobRecord(
             address=address,
@@ -87,15 +101,18 @@ def adopted(
             manifest=str(source) if source else "",
             job_name=found.job_name,
             attempts=history,
+            recovered=True,
         )
-    elif before.seen is not None and before.job_name != found.job_name:
-        done = Attempt(job_name=before.job_name, seen=before.seen, inputs=before.inputs)
+    elif before.job_name != found.job_name:  # the job found is a later attempt than recorded
+        done = (_earlier(before),) if before.seen is not None else ()
         base = before.model_copy(
             update={
-                "attempts": (*before.attempts, done, *history),
+                "attempts": (*before.attempts, *done, *history),
                 "seen": None,
                 "history": (),
                 "inputs": (),
+                "provenance": None,
+                "recovered": True,
                 "intended": None,
             }
         )

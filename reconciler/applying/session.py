@@ -23,10 +23,12 @@ from datetime import datetime
 
 from reconciler.applying.records import forgotten, observe
 from reconciler.errors import ReconcilerError, Terminated
+from reconciler.models import InputCheck
 from reconciler.state.document import JobRecord, StateDocument
 from reconciler.state.interface import LockInfo, StateBackend, StateLocked
 
 WRITE_EVERY = 20.0  # seconds between writes while only observations change
+CHECKS_KEPT = 10_000  # preflight's reads the state keeps (the latest, by location)
 
 
 @contextmanager
@@ -75,9 +77,19 @@ class StateSession:
         put: Iterable[JobRecord] = (),
         remove: Iterable[str] = (),
         forget: Iterable[str] = (),
+        checked: Iterable[InputCheck] = (),
     ) -> None:
-        """Change the records in memory; they are written by the next write or flush."""
+        """Change the records (and preflight's reads, `checked`) in memory; they are written by
+        the next write or flush."""
         with self._lock:
+            checks = {check.evidence.location: check for check in checked}
+            if checks and any(self.document.checked.get(k) != v for k, v in checks.items()):
+                kept = sorted(
+                    {**self.document.checked, **checks}.items(),
+                    key=lambda item: item[1].evidence.read,
+                )[-CHECKS_KEPT:]
+                self.document = self.document.model_copy(update={"checked": dict(kept)})
+                self._dirty = True
             jobs = dict(self.document.jobs)
             for record in put:
                 jobs[record.address] = record

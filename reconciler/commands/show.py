@@ -21,7 +21,7 @@ class ShowOptions:
 
 
 def show(options: ShowOptions, runtime: Runtime) -> int:
-    plan, created = load_saved(options.plan_file)
+    plan, created, _ = load_saved(options.plan_file)
     runtime.out.write(
         PLAN.render(plan, options.output_format, color=runtime.color(options.no_color))
     )

@@ -84,6 +84,22 @@ def failed(
     return Attention(address=address, concern=Concern.FAILED, detail=detail, next_step=step)
 
 
+def same_input(item: Attention, address: str) -> Attention:
+    """`item`, a FAILED job that `onFailure: retry` would retry, but whose input is still the
+    very version its failed attempt was given: a retry would fail again and burn a name."""
+    return item.model_copy(
+        update={
+            "next_step": (
+                "fix the input; the same file would fail again (it is unchanged since the "
+                "failed attempt, so onFailure: retry does not retry it); once the file is "
+                "replaced, the next `reconciler apply` retries it. If the failure was not the "
+                f"input's (the role, the service), `reconciler apply --retry {_unquoted(address)}` "
+                "retries it as it is"
+            )
+        }
+    )
+
+
 def _unquoted(value: str) -> str:
     """A value as a next step holds it: its own backticks as `\\x60` (see the module)."""
     return value.replace("`", "\\x60")

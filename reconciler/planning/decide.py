@@ -20,7 +20,9 @@ A name another job holds is never given again: a retry takes the first of its ca
 given to a job of another spec. A declared name the service has for another spec refuses that
 job alone (`blocking=False`): a name someone else took never stops the rest of the plan.
 "Retry asked" is the manifest's `onFailure: retry` (within its maxAttempts) or `--retry ADDRESS`
-(once, within the 10 attempts a job may have); a `--retry` of anything else is an error. A FAILED
+(once, within the 10 attempts a job may have); a `--retry` of anything else is an error.
+`onFailure: retry` never retries a job whose input is still the version the failed attempt was
+given (`unchanged`): it needs a person, like a job nothing retries. A FAILED
 job nothing retries and a recorded job the service no longer lists are also `attention` items,
 each with its next step. A job found in the service is compared tags included where refresh read
 them. Recorded jobs no longer declared are forgotten (not_declared). Creates and retries of a
@@ -92,9 +94,11 @@ class _Planner:
         claims: Claims,
         retry: Collection[str],
         refused: Mapping[str, str],
+        unchanged: Collection[str] = (),
     ) -> None:
         self.observed = observed
         self.refused = refused  # address -> why preflight refuses its create
+        self.unchanged = unchanged  # FAILED on an input that is still the same version
         self.claims = claims  # the names declared and recorded jobs hold
         self.retry_asked = set(retry)  # addresses to retry once if FAILED (`--retry`)
         self.attention: list[attention.Attention] = []
@@ -379,15 +383,21 @@ class _Planner:
             return
         policy = job.retry
         asked = job.address in self.retry_asked
-        if found.status is JobStatus.FAILED and (
-            (policy.on_failure == "retry" and record.attempt < policy.max_attempts)
-            or (asked and record.attempt < MAX_ATTEMPTS)
+        automatic = policy.on_failure == "retry" and record.attempt < policy.max_attempts
+        same_input = automatic and not asked and job.address in self.unchanged
+        if (
+            found.status is JobStatus.FAILED
+            and not same_input
+            and (automatic or (asked and record.attempt < MAX_ATTEMPTS))
         ):
             self.retry_asked.discard(job.address)
             self.retry(job, record, found, asked=asked)
             return
         if found.status is JobStatus.FAILED:
-            self.attention.append(self.failed(job, found, record.attempt))
+            item = self.failed(job, found, record.attempt)
+            if same_input:
+                item = attention.same_input(item, job.address)
+            self.attention.append(item)
         self.change(
             job,
             Action.NOOP,
@@ -449,15 +459,18 @@ def make_plan(
     held: Mapping[str, str] | None = None,
     fanout: Sequence[Expansion] = (),
     new: Collection[str] = (),
+    unchanged: Collection[str] = (),
 ) -> Plan:
     """The plan. `retry`: addresses of FAILED jobs to retry once whatever their onFailure;
     `refused`: creates preflight refuses (address -> why), shown as errors of their own jobs;
     `held`: dataset groups whose creates wait for their imports and trainings (group -> what
     runs there); `fanout`: how the documents with targets spread their jobs, where `new` are
-    the addresses of jobs in groups a selector matches since the last apply."""
+    the addresses of jobs in groups a selector matches since the last apply; `unchanged`: the
+    FAILED jobs whose input is still the version their failed attempt was given (`onFailure:
+    retry` does not retry them: the same file would fail again)."""
     records = recorded.jobs if recorded else {}
     claims = claimed_names(desired, records.values())
-    planner = _Planner(observed, claims, retry, refused or {})
+    planner = _Planner(observed, claims, retry, refused or {}, unchanged)
     planner.new_groups = set(new)
     missing_groups: dict[str, DesiredJob] = {}
     for job in desired:

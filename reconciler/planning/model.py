@@ -25,6 +25,7 @@ from reconciler.models import (
     Frozen,
     InputCheck,
     InputEvidence,
+    InputIdentity,
     JobSpec,
     JobStatus,
     ServiceJob,
@@ -94,6 +95,9 @@ class RecordedJob(Frozen):
     job_name: str  # the current attempt's name
     seen: ServiceJob | None = None  # None: a create was intended and not confirmed
     earlier_names: tuple[str, ...] = ()  # the names of earlier attempts, oldest first
+    # the version of each object of the current attempt's input, as its create got it (empty:
+    # not known: created with --skip-preflight, by an older reconciler, or found in the service)
+    inputs: tuple[InputIdentity, ...] = ()
 
     @property
     def arn(self) -> str | None:

@@ -18,7 +18,7 @@ from reconciler import __version__
 from reconciler.diagnostics import Severity
 from reconciler.planning.model import Action, Change, Plan
 from reconciler.render.escape import json_text
-from reconciler.render.values import RESOURCE_TYPE, job_values, recorded_values
+from reconciler.render.values import RESOURCE_TYPE, input_values, job_values, recorded_values
 
 _ACTIONS = {
     Action.CREATE: ["create"],
@@ -34,6 +34,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
     return {
         "format_version": plan.format_version,
         "reconciler_version": __version__,
+        "plan_id": plan.id,
         "applyable": plan.applyable,
         "errored": plan.errored,
         "needs_attention": plan.needs_attention,
@@ -125,6 +126,7 @@ def _resource_change(change: Change) -> dict[str, Any]:
             "held": change.held,
             "attempt": change.attempt,
             "manifest": str(change.source) if change.source else None,
+            "inputs": [input_values(e) for e in change.inputs],
         },
     }
     if change.action is Action.RETRY and change.recorded is not None:

@@ -118,8 +118,8 @@ def _render(plan: Plan, caps: _Caps) -> str:
         lines += [
             "#### Changes",
             "",
-            "| Action | Job | Job name | Dataset group | Why |",
-            "|---|---|---|---|---|",
+            "| Action | Job | Job name | Dataset group | Input | Why |",
+            "|---|---|---|---|---|---|",
         ]
         lines += [_row(change, flagged) for change in changing[: caps.changes]]
         lines += _more(len(changing) - caps.changes)
@@ -185,5 +185,22 @@ def _row(change: Change, flagged: set[str]) -> str:
     warn = "⚠️ " if change.address in flagged else ""
     return (
         f"| {action} | {warn}{code(change.address)} | {code(name)} | "
-        f"{code(short_group(change.dataset_group_arn))} | {markdown(change.detail)} |"
+        f"{code(short_group(change.dataset_group_arn))} | {_input(change)} | "
+        f"{markdown(change.detail)} |"
     )
+
+
+def _input(change: Change) -> str:
+    """A create's input: each object's location, size and short identity (the first two, and
+    how many more)."""
+    if not change.creates or change.desired is None:
+        return ""
+    if not change.inputs:
+        return f"{code(change.desired.data_location)} (not read)"
+    shown = [
+        f"{code(e.location)} {e.bytes} bytes, {plural(e.rows, 'row')}"
+        + (f", {code(e.etag.strip(chr(34))[:8])}" if e.etag else "")
+        for e in change.inputs[:2]
+    ]
+    more = len(change.inputs) - 2
+    return "<br>".join(shown) + (f"<br>… and {more} more objects" if more > 0 else "")

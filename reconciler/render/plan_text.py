@@ -22,6 +22,7 @@ from reconciler.render.values import (
     checks_sentence,
     fanout_lines,
     import_sentence,
+    input_text,
     job_values,
     short_group,
     summary_sentence,
@@ -126,6 +127,8 @@ def _block(change: Change, paint: _Paint) -> list[str]:
             lines.append(f"        {'status':<{width}} = {_show(values['status'])}")
         else:
             lines.append(f"        {'id':<{width}} = (known after apply)")
+            for evidence in change.inputs:
+                lines.append(f"        {'input':<{width}} = {printable(input_text(evidence))}")
     lines.append(paint("    }", style))
     return lines
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.models import JobSpec
+from reconciler.models import InputEvidence, JobSpec
 from reconciler.planning.model import JobValues, Plan, RecordedJob
 from reconciler.render.diagnostics import plural
 
@@ -18,6 +18,31 @@ def spec_values(spec: JobSpec, job_name: str | None = None) -> dict[str, Any]:
         "dataSource": {"dataLocation": spec.data_location},
         "roleArn": spec.role_arn,
         "tags": dict(spec.tags),
+    }
+
+
+def input_text(evidence: InputEvidence) -> str:
+    """One object of a job's input as a plan shows it: where, how big, and which version (never
+    anything of its contents)."""
+    version = f"etag {evidence.etag.strip(chr(34))[:8]}" if evidence.etag else "version unknown"
+    if evidence.version_id:
+        version += f", version {evidence.version_id[:8]}"
+    rows = plural(evidence.rows, "row")
+    return f"{evidence.location} ({evidence.bytes} bytes, {rows}, {version})"
+
+
+def input_values(evidence: InputEvidence) -> dict[str, Any]:
+    """One object of a job's input, for JSON."""
+    return {
+        "location": evidence.location,
+        "bytes": evidence.bytes,
+        "rows": evidence.rows,
+        "etag": evidence.etag,
+        "versionId": evidence.version_id,
+        "lastModified": evidence.last_modified.isoformat() if evidence.last_modified else None,
+        "read": evidence.read.isoformat(),
+        "hmacSha256": evidence.hmac,
+        "digestKeyId": evidence.key_id,
     }
 
 

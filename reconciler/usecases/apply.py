@@ -71,6 +71,7 @@ class Prepared:
     workspace: Workspace
     inputs: ApplyInputs
     plan: Plan
+    plan_digest: str | None = None  # the saved plan's: the one reviewed
 
     @property
     def asks(self) -> bool:
@@ -120,13 +121,14 @@ def prepare(inputs: ApplyInputs, runtime: Runtime, emit: Emit = ignore) -> Itera
     with locked(tree.backend, "apply", inputs.lock_timeout, runtime, emit):
         workspace = loaded(tree, emit)
         if inputs.plan_file is not None:
-            plan = current_plan(workspace, inputs.plan_file)
-        else:
-            plan = workspace.plan(
-                retry=inputs.retry,
-                skip_preflight=inputs.skip_preflight,
-                ignore_activity=inputs.ignore_activity,
-            )
+            saved = current_plan(workspace, inputs.plan_file)
+            yield Prepared(workspace, inputs, saved.plan, saved.digest)
+            return
+        plan = workspace.plan(
+            retry=inputs.retry,
+            skip_preflight=inputs.skip_preflight,
+            ignore_activity=inputs.ignore_activity,
+        )
         yield Prepared(workspace, inputs, plan)
 
 
@@ -137,10 +139,12 @@ def execute(prepared: Prepared, emit: Emit) -> Applied:
     runtime = workspace.runtime
     session = StateSession(
         workspace.backend,
-        workspace.stored or new_state(),
+        workspace.stored or new_state(runtime.clock()),
         runtime.clock,
         monotonic=runtime.monotonic,
     )
+    if workspace.stored is not None:  # preflight's reads, kept for the next plans (not a
+        session.stage(checked=prepared.plan.checked)  # reason alone to start a state)
     done: Applied | None = None
     try:
         with flushed(session, lambda text: emit(Note(f"{text}."))):

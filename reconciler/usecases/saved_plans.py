@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from reconciler.errors import ReconcilerError
-from reconciler.planfile import differences, load_plan
+from reconciler.planfile import Saved, differences, load_saved
 from reconciler.planning.model import Plan
 from reconciler.state.document import decisions_digest
 from reconciler.workspace import Workspace
@@ -19,10 +19,12 @@ class StalePlan(ReconcilerError):
     """A saved plan made from a state or manifests that have moved on."""
 
 
-def current_plan(workspace: Workspace, plan_file: Path) -> Plan:
+def current_plan(workspace: Workspace, plan_file: Path) -> Saved:
     """The plan to apply for the saved `plan_file`: the plan made now, which carries the same
-    decisions (StalePlan when it does not, or when the file was made elsewhere)."""
-    plan = load_plan(plan_file)
+    decisions and reads the same inputs (StalePlan when it does not, or when the file was made
+    elsewhere), with the saved file's id and digest (what provenance names)."""
+    saved = load_saved(plan_file)
+    plan = saved.plan
     _check_origin(workspace, plan)
     # The file is bound to its contents: what it says must be what the manifests, the
     # state and the service call for now (a hand-edited plan, or a job that failed since,
@@ -40,7 +42,7 @@ def current_plan(workspace: Workspace, plan_file: Path) -> Plan:
             f"{STALE}it is not what the manifests, the state and the service call for "
             f"now:\n{shown}{more}\nMake a new plan."
         )
-    return fresh
+    return saved._replace(plan=fresh.model_copy(update={"id": plan.id}))
 
 
 def _check_origin(workspace: Workspace, plan: Plan) -> None:
