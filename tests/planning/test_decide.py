@@ -418,3 +418,26 @@ def test_a_retry_named_as_reconciler_0_2_named_it_is_found_and_read() -> None:
         },
     )  # a state 0.2 wrote is read, not refused as corrupt
     assert document.jobs[job.address].job_name == legacy
+
+
+def test_i19_on_failure_retry_does_not_retry_an_input_unchanged_since_it_failed() -> None:
+    """The same file would fail again: `unchanged` (what the workspace found by comparing the
+    input's version now with the failed attempt's) turns the retry into an attention item; a
+    person's `--retry` still goes (the failure may have been the role's)."""
+    failed = summary("a", status=JobStatus.FAILED, reason="row 7 has two columns")
+    job = desired("a", on_failure="retry")
+    stored = state(record(job, status=JobStatus.FAILED))
+    p = make_plan([job], stored, live([failed]), Limits(), ORIGIN, unchanged={"g/a"})
+    assert not p.has_changes and actions(p) == [("g/a", "no-op", "a")]
+    [item] = p.attention
+    assert item.concern.value == "failed"
+    assert "fix the input; the same file would fail again" in item.next_step
+    assert "`reconciler apply --retry g/a` retries it as it is" in item.next_step
+
+    asked = make_plan(
+        [job], stored, live([failed]), Limits(), ORIGIN, retry=["g/a"], unchanged={"g/a"}
+    )
+    assert actions(asked) == [("g/a", "retry", "a-r2")] and asked.attention == ()
+
+    changed = make_plan([job], stored, live([failed]), Limits(), ORIGIN)
+    assert actions(changed) == [("g/a", "retry", "a-r2")]
