@@ -111,13 +111,13 @@ def test_a_retry_keeps_the_failed_attempts_evidence_and_provenance(world: World)
     job = world.job("a", on_failure="retry")
     world.provider.inputs[job.spec.data_location] = "Input data not found"
     first = identity(job.spec.data_location)
-    world.executor(identities=lambda l, r: (first,), provenance=PROVENANCE).execute(
+    world.executor(identities=lambda loc, reg: (first,), provenance=PROVENANCE).execute(
         bound(world.plan([job]), first)
     )
     world.clock.advance(31)
     fixed = identity(job.spec.data_location, etag='"dddd4444"')
     later = PROVENANCE.model_copy(update={"plan_id": "plan-2", "approved_by": ("frank",)})
-    [outcome] = world.executor(identities=lambda l, r: (fixed,), provenance=later).execute(
+    [outcome] = world.executor(identities=lambda loc, reg: (fixed,), provenance=later).execute(
         bound(world.plan([job]), fixed)
     )
     assert outcome.result is Result.CREATED
