@@ -175,6 +175,12 @@ def plan(runtime: Runtime, /, **options: Any) -> int:
 @cli.command()
 @manifests_option
 @click.argument("plan_file", required=False, type=click.Path(path_type=Path))
+@format_option(
+    OutputFormat.TEXT,
+    OutputFormat.GITHUB,
+    help="github: the text, and a GitHub Actions ::error annotation at its manifest line for "
+    "each job that needs attention or ended FAILED, and each create that failed.",
+)
 @click.option(
     "-auto-approve",
     "--auto-approve",

@@ -1,6 +1,6 @@
 """Exit codes: the one home of the README's table, which `BY_COMMAND` is (a test keeps the README
 equal to `by_command_table()`). When several of `check`'s hold, the most urgent wins:
-`CHECK_PRECEDENCE`.
+`CHECK_PRECEDENCE`; of `apply`'s, `APPLY_PRECEDENCE` (decided in `applying.verdict`).
 """
 
 from __future__ import annotations
@@ -27,6 +27,9 @@ CHECK_PRECEDENCE = (
     ExitCode.RUNNING,
 )
 
+# apply: the run's own error, then a declared job that needs a person
+APPLY_PRECEDENCE = (ExitCode.ERROR, ExitCode.FAILED)
+
 BY_COMMAND: tuple[tuple[str, str], ...] = (
     (
         "every command",
@@ -46,10 +49,13 @@ BY_COMMAND: tuple[tuple[str, str], ...] = (
     ("`show`", "0 shown; 1 not a readable saved plan"),
     (
         "`apply`",
-        "0 everything done; 1 refused, cancelled or stale (saved plan), a job preflight refused "
-        "(the others are created), a create that failed or was not confirmed, and with `--wait` "
-        "a job that ended FAILED or vanished, a service that could not be read, or a `--timeout` "
-        "that ran out",
+        "0 everything done (creates held while their group is busy go at the next apply); 1 "
+        "refused, cancelled or stale (saved plan), a job preflight refused (the others are "
+        "created), a create that failed or was not confirmed, the state not saved, and with "
+        "`--wait` a service that could not be read or a `--timeout` that ran out; 5 a declared "
+        "job needs a person and nothing will retry it: FAILED and not retried by this run, no "
+        "longer listed, a selector that matches no dataset group, and with `--wait` a job that "
+        "ended FAILED or vanished; 1 wins over 5",
     ),
     (
         "`status`",

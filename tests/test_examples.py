@@ -65,6 +65,11 @@ def test_every_workflow_parses_and_keeps_its_promises() -> None:
     apply = workflow("reconciler-apply.yml")
     assert apply["concurrency"] == {"group": "reconciler-apply", "cancel-in-progress": False}
     assert "--lock-timeout" in json.dumps(steps("reconciler-apply.yml"))
+    [applying] = [s for s in steps("reconciler-apply.yml") if s.get("name") == "Apply"]
+    assert "continue-on-error" not in applying and "if" not in applying  # its failure shows
+    applies = re.findall(r"^\s*reconciler apply .*$", applying["run"], re.MULTILINE)
+    assert len(applies) == 2 and all("--format github" in line for line in applies)
+    assert "|| true" not in applying["run"]  # exit 5 (a FAILED job) fails the step
     drift = workflow("reconciler-drift.yml")
     assert drift["on"]["schedule"]
     opened = next(s for s in steps("reconciler-drift.yml") if s.get("name", "").startswith("Open"))
@@ -95,6 +100,7 @@ class Checkout:
             )
         self.path = f"{bin_dir}{os.pathsep}{os.environ['PATH']}"
         self.outputs: dict[str, dict[str, str]] = {}
+        self.logs: dict[str, str] = {}  # each step's stdout, as the runner reads it
         self.summary = root.parent / "step-summary.md"
 
     def run(self, name: str, only: str | None = None, failing: str | None = None) -> list[str]:
@@ -134,6 +140,7 @@ class Checkout:
             self.outputs[step.get("id", step["name"])] = dict(
                 line.split("=", 1) for line in output.read_text().splitlines() if "=" in line
             )
+            self.logs[step["name"]] = done.stdout
             ran.append(step["name"])
         return ran
 
@@ -218,6 +225,19 @@ def test_a_failed_deletion_makes_the_nightly_check_open_the_issue(checkout: Chec
     assert checkout.run("reconciler-drift.yml") == ["Check"]
     assert checkout.outputs["check"] == {"exitcode": "5"}  # the "Open or update" step's if
     assert "failed: shop-eu/gdpr-2026-w46" in (checkout.root / "check.md").read_text()
+
+
+def test_a_failed_deletion_fails_the_hourly_apply_with_an_annotation(checkout: Checkout) -> None:
+    data = checkout.root / "example-data" / "s3" / "acme-privacy" / "shop-eu"
+    (data / "2026-w46.csv").write_text(failing_rows())  # preflight passes; the service FAILS it
+    assert checkout.run("reconciler-apply.yml", only="Apply") == ["Apply"]  # created: exit 0
+    assert checkout.run("reconciler-apply.yml", failing="Apply") == ["Apply", "Status"]
+    log = checkout.logs["Apply"]
+    assert "Apply incomplete: 0 created, 0 imported, 0 forgotten; 1 job needs attention." in log
+    assert (
+        "::error file=manifests/shop-eu.yaml,line=10,col=5,title=reconciler%3A "
+        "shop-eu/gdpr-2026-w46 needs attention::gdpr-2026-w46 FAILED ("
+    ) in log
 
 
 def test_a_broken_manifest_fails_the_pull_request_and_still_replaces_the_comment(

@@ -9,9 +9,10 @@ from typing import TextIO
 
 from reconciler.applying.executor import Outcome, Result
 from reconciler.applying.tracker import Progress
-from reconciler.applying.verdict import Undone, Unfinished, Waited
+from reconciler.applying.verdict import NOT_DONE, Undone, Unfinished, Waited, exit_code
 from reconciler.durations import format_duration
 from reconciler.escaping import printable
+from reconciler.exitcodes import ExitCode
 
 ORDER = ("QUEUED", "PENDING", "IN_PROGRESS", "COMPLETED", "FAILED")
 
@@ -105,12 +106,12 @@ def unfinished_text(item: Unfinished) -> str:
     }[item.undone]
 
 
-def summary_line(
-    results: Sequence[Result], wait: bool, ok: bool, unfinished: Sequence[Unfinished]
-) -> str:
+def summary_line(results: Sequence[Result], wait: bool, unfinished: Sequence[Unfinished]) -> str:
     """`Apply complete: …` only when the run did everything it set out to do and no declared job
-    is left needing a person; `Applied: …` when it did, but some are; else `Apply incomplete`."""
+    is left needing a person; `Applied: …` when it did, but some creates wait for the next apply
+    (exit 0); else `Apply incomplete: …` (exit 1 or 5: `verdict.exit_code`), with what is left."""
     counts = {r: results.count(r) for r in Result}
+    ok = exit_code(results, unfinished) is ExitCode.OK
     label = "Apply incomplete" if not ok else ("Applied" if unfinished else "Apply complete")
     text = (
         f"{label}: {counts[Result.CREATED]} created, "
@@ -121,6 +122,19 @@ def summary_line(
     if counts[Result.FAILED] or counts[Result.UNKNOWN]:
         text += f", {counts[Result.FAILED]} failed, {counts[Result.UNKNOWN]} not confirmed"
     return text + "".join(f"; {unfinished_text(item)}" for item in unfinished) + "."
+
+
+def summary(
+    results: Sequence[Result], wait: bool, unfinished: Sequence[Unfinished], created: bool
+) -> str:
+    """The lines an apply ends with: its summary, and when it `created` jobs and nobody waited
+    for them, that created is not deleted yet."""
+    return summary_line(results, wait, unfinished) + "\n" + (f"{CREATED_NOT_DELETED}\n" * created)
+
+
+def failures(outcomes: Sequence[Outcome]) -> list[tuple[str, str]]:
+    """Each create that failed or was not confirmed: its address and its outcome line."""
+    return [(o.address, outcome_line(o)) for o in outcomes if o.result in NOT_DONE]
 
 
 CREATED_NOT_DELETED = (

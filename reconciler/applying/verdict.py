@@ -1,6 +1,13 @@
 """What an apply comes to, as values: what a run leaves undone (`Unfinished`, for its summary),
-and what waiting came to (`Waited`: the declared jobs that ended FAILED or are no longer listed,
-and whether waiting stopped before the end). Pure: `applying.display` words them."""
+what waiting came to (`Waited`: the declared jobs that ended FAILED or are no longer listed,
+and whether waiting stopped before the end), and the exit code all that makes (`exit_code`, the
+one place apply's is decided). Pure: `applying.display` words them.
+
+Apply's exit code: 1 for the run's own error (a create that failed or was not confirmed, jobs
+refused by preflight or fan-out, waiting that stopped before the end, the state not saved); else
+5 when a declared job needs a person and nothing will retry it (the plan's attention items, a
+job that ended FAILED or vanished while waiting); else 0 (held creates go at the next apply).
+Refusals before the run (a stale plan, no yes, the lock) are errors raised, 1 too."""
 
 from __future__ import annotations
 
@@ -8,7 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from reconciler.applying.executor import Result
 from reconciler.applying.tracker import TrackResult
+from reconciler.exitcodes import APPLY_PRECEDENCE, ExitCode
 from reconciler.models import DesiredJob, JobStatus
 from reconciler.planning import attention
 from reconciler.planning.attention import Attention, Concern
@@ -26,6 +35,20 @@ class Undone(StrEnum):
     PREFLIGHT = "preflight"  # refused by preflight: never created
     FANOUT = "fan-out"  # refused: name or address taken
     NOT_SAVED = "not saved"  # the state's last write failed
+
+
+# What each thing a run leaves undone makes of its exit code (see the module).
+CODES: dict[Undone, ExitCode] = {
+    Undone.HELD: ExitCode.OK,
+    Undone.ATTENTION: ExitCode.FAILED,
+    Undone.FAILED: ExitCode.FAILED,
+    Undone.MISSING: ExitCode.FAILED,
+    Undone.RUNNING: ExitCode.ERROR,
+    Undone.PREFLIGHT: ExitCode.ERROR,
+    Undone.FANOUT: ExitCode.ERROR,
+    Undone.NOT_SAVED: ExitCode.ERROR,
+}
+NOT_DONE = (Result.FAILED, Result.UNKNOWN)  # a create that failed, or was not confirmed
 
 
 @dataclass(frozen=True)
@@ -49,11 +72,6 @@ class Waited:
     unreachable: str | None = None  # why waiting gave up: the service could not be read
 
     @property
-    def ok(self) -> bool:
-        """Every declared job ended COMPLETED."""
-        return self.finished and not self.failed and not self.missing
-
-    @property
     def unfinished(self) -> tuple[Unfinished, ...]:
         left = []
         if self.failed:
@@ -63,6 +81,15 @@ class Waited:
         if not self.finished:
             left.append(Unfinished(Undone.RUNNING, self.running))
         return tuple(left)
+
+
+def exit_code(results: Sequence[Result], unfinished: Sequence[Unfinished]) -> ExitCode:
+    """The exit code of a run whose jobs came to `results` and that leaves `unfinished` undone:
+    the most urgent of what each says (`APPLY_PRECEDENCE`), 0 when none says anything."""
+    codes = {CODES[item.undone] for item in unfinished}
+    if any(result in NOT_DONE for result in results):
+        codes.add(ExitCode.ERROR)
+    return next((code for code in APPLY_PRECEDENCE if code in codes), ExitCode.OK)
 
 
 def waited(

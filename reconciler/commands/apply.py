@@ -1,22 +1,19 @@
 """`reconciler apply [PLANFILE]`: the plan shown, the confirmation asked, the run's events and its
-summary told. The work (under the state lock: plan or saved plan, execute, wait) is
-`usecases.apply`."""
+summary told (`--format github`: and annotations). The work (under the state lock: plan or saved
+plan, execute, wait) and the exit code it comes to are `usecases.apply`'s."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from reconciler.applying.display import (
-    CREATED_NOT_DELETED,
-    ProgressDisplay,
-    outcome_line,
-    summary_line,
-    waited_lines,
-)
+import reconciler.applying.display as display
 from reconciler.applying.verdict import Waited
 from reconciler.commands.events import show
+from reconciler.commands.github import annotated
 from reconciler.errors import Cancelled, ReconcilerError
 from reconciler.exitcodes import ExitCode
+from reconciler.formats import OutputFormat
+from reconciler.render.github import apply_github
 from reconciler.render.plan_text import render_text
 from reconciler.runtime import Runtime
 from reconciler.usecases.apply import ApplyInputs, JobDone, Polled, execute, prepare
@@ -32,46 +29,48 @@ class ApplyOptions(ApplyInputs):
 
     auto_approve: bool = False
     no_color: bool = False
+    output_format: OutputFormat = OutputFormat.TEXT  # GITHUB: the text, and annotations
 
 
 def apply(options: ApplyOptions, runtime: Runtime) -> int:
     inputs = ApplyInputs(**{f.name: getattr(options, f.name) for f in fields(ApplyInputs)})
-    shown = _Shown(runtime)
-    with prepare(inputs, runtime, shown) as prepared:
-        runtime.out.write(render_text(prepared.plan, color=runtime.color(options.no_color)))
-        if prepared.plan.errored:
+    github, shown = options.output_format is OutputFormat.GITHUB, _Shown(runtime)
+    with annotated(runtime, github), prepare(inputs, runtime, shown) as prepared:
+        plan = prepared.plan
+        runtime.out.write(render_text(plan, color=runtime.color(options.no_color) and not github))
+        if plan.errored:
+            runtime.out.write(apply_github(plan) if github else "")
             return ExitCode.ERROR
         if prepared.asks and not options.auto_approve:
             _confirm(runtime)
         try:
             applied = execute(prepared, shown)
         finally:
-            shown.display.close()
-        summary = summary_line(applied.results, applied.wait, applied.ok, applied.unfinished)
-        runtime.out.write(summary + "\n")
-        if applied.created:
-            runtime.out.write(CREATED_NOT_DELETED + "\n")
+            shown.progress.close()
+        told = display.summary(applied.results, applied.wait, applied.unfinished, applied.created)
+        if github:
+            told += apply_github(plan, applied.attention, display.failures(applied.outcomes))
+        runtime.out.write(told)
         if applied.unsaved is not None:
             raise applied.unsaved
-        return ExitCode.OK if applied.ok else ExitCode.ERROR
+        return applied.exit_code
 
 
 class _Shown:
     """Apply's events on the terminal: outcomes and progress on stdout, the rest on stderr."""
 
     def __init__(self, runtime: Runtime) -> None:
-        self.runtime = runtime
-        self.out, self.err = runtime.out, runtime.err
-        self.display = ProgressDisplay(runtime.out, tty=runtime.out_tty)
+        self.runtime, self.out, self.err = runtime, runtime.out, runtime.err
+        self.progress = display.ProgressDisplay(runtime.out, tty=runtime.out_tty)
 
     def __call__(self, event: object) -> None:
         if isinstance(event, Polled):
-            self.display(event.progress)
+            self.progress(event.progress)
         elif isinstance(event, JobDone):
-            self.out.write(outcome_line(event.outcome) + "\n")
+            self.out.write(display.outcome_line(event.outcome) + "\n")
         elif isinstance(event, Waited):
-            self.display.close()
-            self.err.write("".join(line + "\n" for line in waited_lines(event)))
+            self.progress.close()
+            self.err.write("".join(line + "\n" for line in display.waited_lines(event)))
         else:
             show(self.runtime, event)
 

@@ -15,7 +15,7 @@ from reconciler.diagnostics import Diagnostic, Location, Severity
 from reconciler.escaping import printable
 from reconciler.exitcodes import ExitCode
 from reconciler.models import Target
-from reconciler.planning.attention import Concern
+from reconciler.planning.attention import Attention, Concern
 from reconciler.planning.model import Plan
 from reconciler.render.escape import command_data, command_property, markdown
 
@@ -50,29 +50,62 @@ def diagnostics_github(diagnostics: Sequence[Diagnostic]) -> str:
 def plan_github(plan: Plan) -> str:
     """The plan's errors and warnings at their jobs' manifest lines, and each job that needs a
     person (FAILED, no longer listed) as a warning at its own."""
-    sources = {c.address: c.source for c in plan.changes if c.source is not None}
-    lines = [
+    lines = _plan_problems(plan, "reconciler plan")
+    lines += _attention(plan, plan.attention, "warning")
+    return "".join(f"{line}\n" for line in lines)
+
+
+def apply_github(
+    plan: Plan, attention: Iterable[Attention] = (), failed: Iterable[tuple[str, str]] = ()
+) -> str:
+    """What keeps an apply of `plan` from completing, at each job's manifest line: the plan's
+    errors and warnings (as `plan_github` has them); each declared job the run leaves needing a
+    person (`attention`: the plan's, or those that ended FAILED or vanished while waiting) and
+    each create that failed or was not confirmed (`failed`: address and the tool's line), as
+    errors."""
+    lines = _plan_problems(plan, "reconciler apply")
+    lines += _attention(plan, attention, "error")
+    sources = _sources(plan)
+    lines += [
+        command("error", printable(text), sources.get(address), f"reconciler apply: {address}")
+        for address, text in failed
+    ]
+    return "".join(f"{line}\n" for line in lines)
+
+
+def _sources(plan: Plan) -> dict[str, Location]:
+    """Where each of the plan's jobs is declared."""
+    return {c.address: c.source for c in plan.changes if c.source is not None}
+
+
+def _plan_problems(plan: Plan, title: str) -> list[str]:
+    """The plan's errors and warnings, titled `title` (and the job's address)."""
+    return [
         command(
             _LEVEL[d.severity],
             "\n".join(filter(None, (printable(d.summary), d.detail))),
             d.source,
-            title=f"reconciler plan: {d.address}" if d.address else "reconciler plan",
+            title=f"{title}: {d.address}" if d.address else title,
         )
         for d in plan.diagnostics
         if d.severity is not Severity.INFO
     ]
-    lines += [
+
+
+def _attention(plan: Plan, items: Iterable[Attention], level: str) -> list[str]:
+    """Each job that needs a person, at its place (a selector's is its address)."""
+    sources = _sources(plan)
+    return [
         command(
-            "warning",
+            level,
             printable(f"{item.detail}. Next: {item.next_step}"),
             Location.parse(item.address)
             if item.concern is Concern.UNMATCHED  # its address is the selector's place
             else sources.get(item.address),
             title=f"reconciler: {item.address} needs attention",
         )
-        for item in plan.attention
+        for item in items
     ]
-    return "".join(f"{line}\n" for line in lines)
 
 
 def check_github(found: Iterable[tuple[ExitCode, str, Location | None]]) -> str:

@@ -9,9 +9,11 @@ quieten.
 
 Events, in order: each job's outcome (`JobDone`; a create queued for `wait` is told when it goes,
 in tracking's progress), tracking's progress (`Polled`), what waiting came to
-(`verdict.Waited`), and `Note`s and `Warned`s. The result (`Applied`) holds each job's last
-outcome, whether the run did all it set out to do, what it leaves undone, and the error of the
-state's last write when that failed (the caller tells the summary first, then raises it).
+(`verdict.Waited`), and `Note`s and `Warned`s (among them each item the plan leaves for a
+person that waiting does not follow). The result (`Applied`) holds each job's last outcome, what
+the run leaves undone and the declared jobs it leaves needing a person, the exit code that makes
+(`verdict.exit_code`), and the error of the state's last write when that failed (the caller
+tells the summary first, then raises it).
 """
 
 from __future__ import annotations
@@ -24,9 +26,11 @@ from pathlib import Path
 from reconciler.applying.executor import Executor, Outcome, Result
 from reconciler.applying.session import StateSession, flushed
 from reconciler.applying.tracker import Progress, Tracker, TrackResult
-from reconciler.applying.verdict import Undone, Unfinished, waited
+from reconciler.applying.verdict import Undone, Unfinished, exit_code, waited
 from reconciler.digests import Digester
 from reconciler.errors import ReconcilerError, UsageError
+from reconciler.exitcodes import ExitCode
+from reconciler.planning.attention import Attention, Concern
 from reconciler.planning.model import Plan
 from reconciler.preflight import preflight_errors
 from reconciler.runtime import Runtime
@@ -85,14 +89,24 @@ class Applied:
     """What an apply came to."""
 
     outcomes: tuple[Outcome, ...]  # each job's last outcome
-    ok: bool  # every job went as planned (and, waiting, ended COMPLETED): exit 0
     unfinished: tuple[Unfinished, ...]  # what is left undone, for the summary
     wait: bool
+    attention: tuple[Attention, ...] = ()  # declared jobs left needing a person (exit 5)
     unsaved: ReconcilerError | None = None  # the state's last write failed with this
 
     @property
     def results(self) -> list[Result]:
         return [outcome.result for outcome in self.outcomes]
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """1 for the run's own error, else 5 for a job that needs a person, else 0."""
+        return exit_code(self.results, self.unfinished)
+
+    @property
+    def ok(self) -> bool:
+        """Every job went as planned (and, waiting, ended COMPLETED); none needs a person."""
+        return self.exit_code is ExitCode.OK
 
     @property
     def created(self) -> bool:
@@ -153,7 +167,7 @@ def execute(prepared: Prepared, emit: Emit) -> Applied:
         if done is None:
             raise  # the run's own error: what was done so far has been told
         left = (*done.unfinished, Unfinished(Undone.NOT_SAVED))
-        return replace(done, ok=False, unfinished=left, unsaved=exc)
+        return replace(done, unfinished=left, unsaved=exc)
     return done
 
 
@@ -165,6 +179,7 @@ class _Run:
         self.session = session
         self.emit = emit
         self.unfinished: list[Unfinished] = []
+        self.attention: list[Attention] = []
 
     def carry_out(self) -> Applied:
         plan, wait = self.plan, self.inputs.wait
@@ -174,20 +189,16 @@ class _Run:
             if outcome.result is not Result.QUEUED or not wait:
                 self.emit(JobDone(outcome))
         final = {o.address: o for o in outcomes}  # each job's last outcome counts
-        ok = True
         if wait:
             tracked = self._track(executor, outcomes)
             final.update((o.address, o) for o in tracked.outcomes)
-            ok = self._waited(tracked)
+            self._waited(tracked)
         else:
             self._left_waiting(outcomes)
         self._queued_retries(outcomes)
-        results = [o.result for o in final.values()]
-        ok = ok and Result.FAILED not in results and Result.UNKNOWN not in results
         if plan.refused:  # never created: what preflight found is shown at each manifest line
-            ok = False
             self._refusals()
-        return Applied(tuple(final.values()), ok, tuple(self.unfinished), wait)
+        return Applied(tuple(final.values()), tuple(self.unfinished), wait, tuple(self.attention))
 
     def _queued_retries(self, outcomes: Sequence[Outcome]) -> None:
         """A `--retry` queued for a PENDING slot is asked by this run only: say so."""
@@ -236,10 +247,15 @@ class _Run:
         held = [o for o in outcomes if o.result is Result.QUEUED and o.address in waiting]
         if held:
             self.unfinished.append(Unfinished(Undone.HELD, len(held)))
-        for item in self.plan.attention:
+        self._attention(self.plan.attention)
+
+    def _attention(self, items: Sequence[Attention]) -> None:
+        """What the plan leaves for a person, that the run does not follow: each told."""
+        for item in items:
             self.emit(Warned(item.line()))
-        if self.plan.attention:
-            self.unfinished.append(Unfinished(Undone.ATTENTION, len(self.plan.attention)))
+        if items:
+            self.unfinished.append(Unfinished(Undone.ATTENTION, len(items)))
+            self.attention += items
 
     def _track(self, executor: Executor, outcomes: Sequence[Outcome]) -> TrackResult:
         """Follow the jobs to the end, creating the queued ones as slots free (and, unless the
@@ -265,9 +281,11 @@ class _Run:
             unconfirmed=unconfirmed,
         )
 
-    def _waited(self, tracked: TrackResult) -> bool:
-        """What the jobs came to while waiting: ok only if every declared one ended COMPLETED."""
+    def _waited(self, tracked: TrackResult) -> None:
+        """What the jobs came to while waiting (each declared one ended COMPLETED, or not), and
+        the selectors of the plan that match no group (waiting follows no job of theirs)."""
         came_to = waited(tracked, self.plan, self.workspace.jobs, self.inputs.timeout)
         self.emit(came_to)
         self.unfinished += came_to.unfinished
-        return came_to.ok
+        self.attention += (*came_to.failed, *came_to.missing)
+        self._attention([a for a in self.plan.attention if a.concern is Concern.UNMATCHED])

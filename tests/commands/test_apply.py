@@ -174,7 +174,7 @@ def test_concurrent_apply_is_refused_by_the_lock(project: Project) -> None:
     assert project.live_names() == []
 
 
-def test_failed_job_makes_apply_wait_exit_1_and_retry_recovers(project: Project) -> None:
+def test_failed_job_makes_apply_wait_exit_5_and_retry_recovers(project: Project) -> None:
     project.write_manifest(
         "retry.yaml",
         f"apiVersion: reconciler/v1\nkind: DeletionJobs\ndatasetGroupArn: {GROUP_EU}\n"
@@ -183,7 +183,7 @@ def test_failed_job_makes_apply_wait_exit_1_and_retry_recovers(project: Project)
         "    onFailure: retry\n    maxAttempts: 2\n",
     )
     project.write_input("late.csv")  # passes preflight, FAILS in the service
-    assert project.apply(wait=True) == 1
+    assert project.apply(wait=True) == 5  # a declared job FAILED: the run is red at once
     assert (
         "Error: shop-eu/late-file: late-file FAILED (Input file s3://acme-privacy/late.csv: row 2 "
         "has 2 columns; expected only USER_ID.). Next: fix the input; the next `reconciler "
@@ -267,7 +267,7 @@ def test_a_job_deleted_out_of_band_does_not_keep_wait_running(project: Project) 
     assert project.apply() == 0
     with sqlite3.connect(".reconciler/emulator.sqlite3") as conn:  # someone removed it
         conn.execute("DELETE FROM jobs WHERE name = 'ccpa-2026-w47'")
-    assert project.apply(wait=True) == 1
+    assert project.apply(wait=True) == 5  # a declared job vanished
     assert (
         "Error: shop-us/ccpa-2026-w47: ccpa-2026-w47 is no longer listed by the service (drift)."
         in project.err.getvalue()
@@ -422,7 +422,7 @@ def test_a_lost_state_is_rebuilt_from_the_service_retries_included(project: Proj
         "    onFailure: retry\n",
     )
     project.write_input("late.csv")
-    assert project.apply(wait=True) == 1  # late-file FAILED
+    assert project.apply(wait=True) == 5  # late-file FAILED
     Path("example-data/s3/acme-privacy/late.csv").write_text("USER_ID\neu-00001\n")
     assert project.apply(wait=True) == 0  # late-file-r2 COMPLETED
     before = sorted(project.live_names())

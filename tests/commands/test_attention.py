@@ -31,7 +31,7 @@ def failed_and_missing(project: Project) -> None:
     """One job FAILED (onFailure: report), one COMPLETED job deleted behind the tool's back."""
     project.write_input("bad-rows.csv")
     project.write_manifest("broken.yaml", BROKEN)
-    assert project.apply(wait=True) == 1
+    assert project.apply(wait=True) == 5  # no-input FAILED
     with sqlite3.connect(".reconciler/emulator.sqlite3") as conn:
         conn.execute("DELETE FROM jobs WHERE name = 'ccpa-2026-w47'")
 
@@ -92,7 +92,7 @@ def test_status_and_check_agree_with_the_plan(project: Project) -> None:
 def test_apply_retry_creates_one_more_attempt_of_a_failed_job(project: Project) -> None:
     project.write_input("bad-rows.csv")
     project.write_manifest("broken.yaml", BROKEN)
-    assert project.apply(wait=True) == 1
+    assert project.apply(wait=True) == 5  # no-input FAILED
     assert project.apply("--retry", "shop-eu/gdpr-2026-w46") == 1  # COMPLETED: not retried
     assert "shop-eu/gdpr-2026-w46 gdpr-2026-w46 is COMPLETED: only a FAILED job is retried" in (
         project.out.getvalue()
@@ -112,12 +112,13 @@ def test_apply_retry_creates_one_more_attempt_of_a_failed_job(project: Project) 
 
 def test_apply_never_says_complete_while_declared_jobs_need_attention(project: Project) -> None:
     failed_and_missing(project)
-    assert project.apply() == 0  # it did what it could: nothing to create
+    assert project.apply() == 5  # nothing to create, and nothing will retry or restore them
     assert project.out.getvalue().endswith(
-        "Applied: 0 created, 0 imported, 0 forgotten; 2 jobs need attention.\n"
+        "Apply incomplete: 0 created, 0 imported, 0 forgotten; 2 jobs need attention.\n"
     )
     assert f"Warning: shop-us/ccpa-2026-w47: {MISSING_STEP}\n" in project.err.getvalue()
-    assert project.apply(wait=True) == 1  # --wait: every declared job COMPLETED, or exit 1
+    assert f"Warning: shop-eu/no-input: {FAILED_STEP}" in project.err.getvalue()
+    assert project.apply(wait=True) == 5  # --wait: every declared job COMPLETED, or exit 5
     assert f"Error: shop-us/ccpa-2026-w47: {MISSING_STEP}\n" in project.err.getvalue()
     assert f"Error: shop-eu/no-input: {FAILED_STEP}" in project.err.getvalue()
     assert project.out.getvalue().endswith(
@@ -131,7 +132,7 @@ def test_status_gives_the_plans_next_step_for_a_job_its_manifest_retries(
 ) -> None:
     project.write_input("bad-rows.csv")
     project.write_manifest("broken.yaml", BROKEN + "    onFailure: retry\n")
-    assert project.apply(wait=True) == 1
+    assert project.apply(wait=True) == 5  # FAILED while waiting
     step = (
         "shop-eu/no-input: no-input FAILED (Input file s3://acme-privacy/bad-rows.csv: row 2 has 2 "
         "columns; expected only USER_ID.). "
@@ -148,7 +149,7 @@ def test_status_gives_the_plans_next_step_for_a_job_its_manifest_retries(
 def test_a_queued_retry_says_it_must_be_asked_again(project: Project) -> None:
     project.write_input("bad-rows.csv")
     project.write_manifest("broken.yaml", BROKEN)
-    assert project.apply(wait=True) == 1
+    assert project.apply(wait=True) == 5  # no-input FAILED
     with (project.root / "manifests" / "settings.yaml").open("a") as settings:
         settings.write("quotas: {maxPendingJobsPerDatasetGroup: 1}\n")
     project.write_manifest("a-first.yaml", BROKEN.replace("no-input", "first"))

@@ -82,7 +82,7 @@ def test_check_annotates_failed_jobs_and_appends_its_verdict(
         "fails.yaml",
         BROKEN.replace("bad name", "fails").replace("s3://acme-privacy/x.csv", location),
     )
-    assert project.apply(wait=True) == 1
+    assert project.apply(wait=True) == 5  # `fails` FAILED
     assert project.run("check", "--format", "github") == 5
     out = project.out.getvalue()
     assert (

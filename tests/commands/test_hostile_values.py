@@ -49,7 +49,7 @@ def test_r2_05_s3_keys_and_failure_reasons_never_become_workflow_commands(
     assert tools_commands_only(out + err) == [] and controls(out + err) == []
     assert "s3://acme-privacy/hostile/x\\n::error title=pwned::gotcha \\x1b[2J\\u202e.csv" in out
 
-    assert project.apply("--skip-preflight", wait=True) == 1  # the service FAILS it
+    assert project.apply("--skip-preflight", wait=True) == 5  # the service FAILS it
     out, err = project.out.getvalue(), project.err.getvalue()
     assert "FAILED" in out + err and "pwned" in out + err
     assert runner_commands(out + err) == [] and controls(out + err) == []

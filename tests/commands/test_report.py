@@ -81,7 +81,7 @@ def history(project: Project) -> Project:
     project.clock.advance(60)
     handle(project, "CreateSolutionVersion", solutionArn=old["solutionArn"])
     project.clock.advance(120)  # trained, ACTIVE
-    assert project.apply(wait=True) == 1  # `retried` FAILED (it will be retried)
+    assert project.apply(wait=True) == 5  # `retried` FAILED (it will be retried)
     project.write_input("retried.csv", GOOD)  # the input fixed
     assert project.apply(wait=True) == 0  # retried-r2 COMPLETED
     fresh = handle(

@@ -48,9 +48,9 @@ def test_r2_02_a_retry_never_takes_another_declared_jobs_name(project: Project) 
         f"  - jobName: x-r2\n    dataSource: {{dataLocation: {good}}}\n",
     )
     assert project.run("validate") == 0
-    assert project.apply(wait=True) == 1  # x FAILED; x-r2 COMPLETED
+    assert project.apply(wait=True) == 5  # x FAILED; x-r2 COMPLETED
     assert project.run("plan") == 0  # one retry of x, under a name that is not x-r2's
-    assert project.apply(wait=True) == 1  # the retry FAILED too: its users were not deleted
+    assert project.apply(wait=True) == 5  # the retry FAILED too: its users were not deleted
     names = jobs_in(project, GROUP)
     retry = project.state().jobs["shop-eu/x"].job_name
     assert retry.startswith("x-") and retry.endswith("-r2") and retry != "x-r2"
@@ -71,7 +71,7 @@ def test_r2_09_a_state_restored_from_before_a_retry_imports_the_retry(
         f"  - jobName: late\n    dataSource: {{dataLocation: {location}}}\n"
         "    onFailure: retry\n",
     )
-    assert project.apply(wait=True) == 1  # late FAILED, and its retries while the input is bad
+    assert project.apply(wait=True) == 5  # late FAILED, and its retries while the input is bad
     saved = tmp_path / "before-the-retry.json"
     shutil.copy(STATE, saved)
     before = project.state().jobs["shop-eu/late"]
@@ -97,14 +97,14 @@ def test_r2_01_a_group_created_later_never_stops_the_tree_on_a_retry_name(
     project: Project,
 ) -> None:
     selected_gdpr(project, max_attempts=2)  # its input makes the service FAIL it
-    assert project.apply(wait=True) == 1  # gdpr-shop-eu FAILED
-    assert project.apply(wait=True) == 1  # and its retry, gdpr-shop-eu-r2
+    assert project.apply(wait=True) == 5  # gdpr-shop-eu FAILED
+    assert project.apply(wait=True) == 5  # and its retry, gdpr-shop-eu-r2
     assert project.state().jobs["shop-eu/gdpr"].job_name == "gdpr-shop-eu-r2"
     create_group(project, "shop-eu-r2")  # someone creates a group whose derived name is taken
     project.write_input("w48.csv", "USER_ID\neu-00001\n")
     assert project.run("plan") == 0  # no error: the rest of the tree and the new group plan
     assert "# shop-eu-r2/gdpr will be created" in project.out.getvalue()
-    assert project.apply(wait=True) == 1  # still exit 1: shop-eu's deletion FAILED for good
+    assert project.apply(wait=True) == 5  # still exit 5: shop-eu's deletion FAILED for good
     new = project.state().jobs["shop-eu-r2/gdpr"]
     assert new.job_name != "gdpr-shop-eu-r2" and new.job_name.startswith("gdpr-shop-eu-r2-")
     assert jobs_in(project, f"{EU}shop-eu-r2") == [new.job_name]
@@ -121,7 +121,7 @@ def test_a_restored_state_and_a_group_made_since_never_erase_anyone_twice(
     project: Project, tmp_path: Path
 ) -> None:
     selected_gdpr(project, max_attempts=3)  # its input makes the service FAIL it
-    assert project.apply(wait=True) == 1  # gdpr-shop-eu FAILED
+    assert project.apply(wait=True) == 5  # gdpr-shop-eu FAILED
     saved = tmp_path / "before-the-retry.json"
     shutil.copy(STATE, saved)
     project.write_input("w48.csv", "USER_ID\neu-00001\n")
@@ -150,7 +150,7 @@ def test_a_lost_state_finds_a_completed_retry_whose_name_is_declared_again(
         f"  - jobName: x\n    dataSource: {{dataLocation: {location}}}\n"
     )
     project.write_manifest("x.yaml", manifest)
-    assert project.apply(wait=True) == 1
+    assert project.apply(wait=True) == 5  # x FAILED
     project.write_input("x.csv", "USER_ID\neu-00001\n")
     assert project.apply("--retry", "shop-eu/x", wait=True) == 0  # x-r2 COMPLETED
     other = project.write_input("other.csv", "USER_ID\neu-00002\n")

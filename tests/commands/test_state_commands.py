@@ -179,7 +179,7 @@ def test_import_of_a_retry_records_its_earlier_attempts(project: Project) -> Non
         "    onFailure: retry\n",
     )
     project.write_input("late.csv")
-    assert project.apply(wait=True) == 1  # late FAILED
+    assert project.apply(wait=True) == 5  # late FAILED
     Path("example-data/s3/acme-privacy/late.csv").write_text("USER_ID\neu-00001\n")
     assert project.apply(wait=True) == 0  # late-r2 COMPLETED
     record = project.state().jobs["shop-eu/late"]

@@ -12,7 +12,7 @@ import pytest
 from reconciler.cli import main
 from reconciler.manifest.loader import load_manifests
 from reconciler.models import JobSpec
-from reconciler.providers.interface import TransientError
+from reconciler.providers.interface import InvalidInput, TransientError
 from tests.commands.conftest import copy_example
 from tests.fakes.clock import FakeClock
 from tests.fakes.provider import FakeProvider
@@ -117,6 +117,26 @@ def test_defect_01_creates_that_keep_failing_while_waiting_make_apply_fail(world
         "Apply incomplete: 10 created, 0 imported, 0 forgotten, 0 failed, 7 not confirmed." in out
     )
     assert world.run("check") == 2
+
+
+def test_a_create_the_service_refuses_is_1_and_annotated_at_its_line(world: World) -> None:
+    create = world.provider.create_job
+
+    def refuse(spec: JobSpec) -> str:
+        if spec.job_name == "gdpr-2026-w46":  # what the service says, hostile
+            raise InvalidInput("CreateDataDeletionJob: 50% off\n::warning::gotcha")
+        return create(spec)
+
+    world.provider.create_job = refuse  # type: ignore[method-assign]
+    assert world.run("apply", "--auto-approve", "--format", "github") == 1
+    out = world.out.getvalue()
+    assert "Apply incomplete: 4 created, 0 imported, 0 forgotten, 1 failed, 0 not confirmed." in out
+    [annotation] = [line for line in out.splitlines() if line.startswith("::")]
+    assert annotation == (
+        "::error file=manifests/shop-eu.yaml,line=10,col=5,title=reconciler apply%3A "
+        "shop-eu/gdpr-2026-w46::shop-eu/gdpr-2026-w46: FAILED to create: CreateDataDeletionJob: "
+        "50%25 off\\n::warning::gotcha"
+    )
 
 
 def test_defect_02_lost_answers_while_waiting_are_adopted_and_counted_in_the_same_run(

@@ -41,6 +41,7 @@ from reconciler.planning.model import (
 from reconciler.render.diagnostics import diagnostics_text, validation_json
 from reconciler.render.github import (
     CHECK_MARKER,
+    apply_github,
     check_github,
     check_markdown,
     diagnostics_github,
@@ -263,6 +264,9 @@ TEXT: dict[str, Callable[[str], str]] = {
 }
 GITHUB: dict[str, Callable[[str], str]] = {
     "plan annotations": lambda v: plan_github(hostile_plan(v)),
+    "apply annotations": lambda v: apply_github(
+        hostile_plan(v), hostile_plan(v).attention, [(v, f"{v}: FAILED to create: {v}")]
+    ),
     "check annotations": lambda v: check_github(
         (ExitCode.FAILED, text, Location(v, 1, 1)) for text in check_lines(v)
     ),

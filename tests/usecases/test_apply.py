@@ -13,6 +13,7 @@ import pytest
 from reconciler.applying.executor import Result
 from reconciler.applying.verdict import Undone, Unfinished, Waited
 from reconciler.errors import UsageError
+from reconciler.exitcodes import ExitCode
 from reconciler.models import Activity
 from reconciler.planfile import save_plan
 from reconciler.state.document import StateDocument
@@ -114,6 +115,7 @@ def test_waiting_follows_the_jobs_and_says_which_failed(world: World) -> None:
     assert "no USER_ID column" in came_to[0].failed[0].detail
     assert not applied.ok and not applied.created  # waited: nothing left PENDING to mention
     assert applied.unfinished == (Unfinished(Undone.FAILED, 1),)
+    assert applied.exit_code is ExitCode.FAILED and applied.attention == came_to[0].failed
     assert {r.address: r.status for r in world.state.jobs.values()} == {
         "shop/w46": "COMPLETED",
         "shop/w47": "FAILED",
@@ -125,6 +127,7 @@ def test_a_wait_that_times_out_says_what_is_still_running(world: World) -> None:
     (came_to,) = [e for e in events if isinstance(e, Waited)]
     assert not came_to.finished and came_to.running == 2 and came_to.timeout == 5
     assert not applied.ok and applied.unfinished == (Unfinished(Undone.RUNNING, 2),)
+    assert applied.exit_code is ExitCode.ERROR and applied.attention == ()
 
 
 def test_without_waiting_a_held_create_is_left_for_the_next_apply(world: World) -> None:
@@ -132,19 +135,33 @@ def test_without_waiting_a_held_create_is_left_for_the_next_apply(world: World) 
     world.provider.running[GROUP].append(nightly)
     applied, events = world.apply()
     assert applied.results == [Result.QUEUED, Result.QUEUED]
-    assert applied.ok  # nothing went wrong: the group is busy
+    assert applied.ok and applied.exit_code is ExitCode.OK  # nothing wrong: the group is busy
     assert applied.unfinished == (Unfinished(Undone.HELD, 2),)
     assert world.provider.calls["CreateDataDeletionJob"] == 0
     assert not [e for e in events if isinstance(e, Warned)]
 
 
-def test_a_job_deleted_out_of_band_is_a_warning_and_left_unfinished(world: World) -> None:
+def test_a_job_deleted_out_of_band_is_a_warning_and_left_for_a_person(world: World) -> None:
     world.apply()
     world.provider.remove_job("w46")
     applied, events = world.apply()
     warned = [e.text for e in events if isinstance(e, Warned)]
     assert len(warned) == 1 and warned[0].startswith("shop/w46: ")
     assert applied.unfinished == (Unfinished(Undone.ATTENTION, 1),)
+    assert [item.address for item in applied.attention] == ["shop/w46"]
+    assert applied.exit_code is ExitCode.FAILED  # nothing will restore it: 5, not 0
+
+
+def test_a_failed_job_the_plan_shows_is_left_for_a_person_without_waiting(world: World) -> None:
+    world.provider.inputs["s3://bucket/w47.csv"] = "Input data has no USER_ID column."
+    world.apply()
+    world.clock.advance(3600)  # w47 FAILED; its manifest does not retry it
+    applied, events = world.apply()
+    assert applied.outcomes == () and applied.unfinished == (Unfinished(Undone.ATTENTION, 1),)
+    assert [(a.address, a.concern) for a in applied.attention] == [("shop/w47", "failed")]
+    assert applied.exit_code is ExitCode.FAILED
+    (warned,) = [e.text for e in events if isinstance(e, Warned)]
+    assert warned.startswith("shop/w47: w47 FAILED (Input data has no USER_ID column.)")
 
 
 def test_a_state_that_cannot_be_saved_comes_back_in_the_result(world: World) -> None:
@@ -164,7 +181,7 @@ def test_a_state_that_cannot_be_saved_comes_back_in_the_result(world: World) -> 
     world.runtime = replace(world.runtime, checkpoint=crash_after_create)
     applied, events = world.apply()
     assert isinstance(applied.unsaved, StateError)
-    assert not applied.ok and not applied.created
+    assert not applied.ok and not applied.created and applied.exit_code is ExitCode.ERROR
     assert applied.unfinished[-1] == Unfinished(Undone.NOT_SAVED)
     assert applied.results == [Result.CREATED, Result.CREATED]  # they were: the service has them
     assert backend.document is not None and backend.document.serial == 1  # the intents only
