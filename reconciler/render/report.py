@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,7 +37,7 @@ from reconciler.evidence import (
     from_service_only,
     lineage_note,
 )
-from reconciler.models import InputEvidence
+from reconciler.models import InputEvidence, Provenance
 from reconciler.render.diagnostics import plural
 from reconciler.render.escape import code, csv_cell, json_text, markdown
 from reconciler.render.values import short_group
@@ -154,19 +154,27 @@ def _csv_inputs(attempt: AttemptEvidence) -> tuple[object, ...]:
     """input_objects, _rows, _bytes, _identity, _version_id, _hmac, _key_id."""
     inputs = attempt.inputs
     if not inputs:
-        said = NOT_RECORDED_INPUT if _created(attempt) else None
-        return (said, None, None, None, None, None, None)
-    identities = [i.identity for i in inputs]
-    keyed = any(i.hmac for i in inputs)
+        return (NOT_RECORDED_INPUT if _created(attempt) else None, *[None] * 6)
     return (
-        ";".join(i.location for i in inputs),
+        _joined(i.location for i in inputs),
         sum(i.rows for i in inputs),
         sum(i.bytes for i in inputs),
-        ";".join(x.short() if x else "" for x in identities) if any(identities) else OLDER,
-        ";".join(i.version_id or "" for i in inputs),
-        ";".join(i.hmac or "" for i in inputs) if keyed else _no_hmac(inputs),
-        ";".join(i.key_id or "" for i in inputs),
+        _joined(_short(i) for i in inputs) or OLDER,
+        _joined(i.version_id for i in inputs),
+        _joined(i.hmac for i in inputs) or _no_hmac(inputs),
+        _joined(i.key_id for i in inputs),
     )
+
+
+def _joined(values: Iterable[str | None]) -> str:
+    """Each object's value, `;` between them; empty when none has one."""
+    listed = [value or "" for value in values]
+    return ";".join(listed) if any(listed) else ""
+
+
+def _short(item: InputEvidence) -> str | None:
+    identity = item.identity
+    return identity.short() if identity is not None else None
 
 
 def _csv_provenance(attempt: AttemptEvidence) -> tuple[object, ...]:
@@ -345,8 +353,12 @@ def _attempt_lines(attempt: AttemptEvidence) -> list[str]:
     lines.append(f"    - reviewed: {_reviewed(attempt, code)}")
     made = attempt.provenance
     if made is None:
-        lines += [f"    - {NO_APPROVAL}", "    - run not recorded"]
-        return lines
+        return [*lines, f"    - {NO_APPROVAL}", "    - run not recorded"]
+    return lines + [f"    - {line}" for line in _provenance_md(made)]
+
+
+def _provenance_md(made: Provenance) -> list[str]:
+    """Who approved a create, and which principal and run made it."""
     approval = (
         f"approved by {', '.join(markdown(name) for name in made.approved_by)}"
         if made.approved_by
@@ -358,11 +370,7 @@ def _attempt_lines(attempt: AttemptEvidence) -> list[str]:
     run = markdown(made.run.describe())
     if made.run.sha:
         run += f" at commit {code(made.run.sha[:12])}"
-    lines += [
-        f"    - {approval}",
-        f"    - created by {principal}, {run}, recorded {_time(made.recorded)}",
-    ]
-    return lines
+    return [approval, f"created by {principal}, {run}, recorded {_time(made.recorded)}"]
 
 
 def _input_md(item: InputEvidence) -> str:
