@@ -268,7 +268,7 @@ def _since(ctx: click.Context, param: click.Parameter, value: datetime | None) -
     OutputFormat.MARKDOWN,
     OutputFormat.JSON,
     OutputFormat.CSV,
-    help="markdown: for a ticket; json: the documented schema (reportVersion 1); csv: a row per "
+    help="markdown: for a ticket; json: the documented schema (reportVersion 2); csv: a row per "
     "attempt.",
 )
 @click.option(
@@ -296,7 +296,8 @@ def _since(ctx: click.Context, param: click.Parameter, value: datetime | None) -
 @click.pass_obj
 def report(runtime: Runtime, /, **options: Any) -> int:
     """The evidence of each erasure request: what was deleted where and when, how many records,
-    from which input (SHA-256), declared by which commit, and which models need retraining."""
+    from which input (its S3 identity), approved by whom and run by which principal and run (as
+    recorded at each create), and which models need retraining."""
     from reconciler.commands.report import ReportOptions, report
 
     return report(ReportOptions(**options), runtime)

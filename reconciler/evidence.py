@@ -1,16 +1,21 @@
 """The compliance evidence of `reconciler report`, as data: per erasure request, every job that
-carries it, each attempt with its input's digests and counts, what the service said, and the
-commit that declared it; and, per dataset group, the models still trained on deleted users.
+carries it, each attempt with what was recorded when it was created (its input's identity, rows
+and keyed digest; who approved it and which principal and run created it; whether the input was
+the one of a reviewed saved plan) or that it was recovered from the service later, what the
+service said, and the commit that declared it; per dataset group, the models still trained on
+deleted users; and the state's lineage note.
 
-Pure: the records, the declared jobs, the commits, the digests read at report time and the
-solutions are given (`usecases/report.py` gathers them). Never a user ID: inputs appear only as
-locations, SHA-256 digests and counts.
+Pure: the records, the declared jobs, the commits and the solutions are given
+(`usecases/report.py` gathers them). Evidence is only ever what was recorded at the time: an
+attempt without a recorded input says so; nothing read later is attached to it. Never a user ID,
+nor a plain hash of an input (a file of one user gives the user's ID back to whoever guesses
+it): inputs appear only as locations, S3 identities, counts and keyed digests.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from reconciler.models import (
@@ -18,10 +23,11 @@ from reconciler.models import (
     Frozen,
     InputEvidence,
     JobStatus,
+    Provenance,
     ServiceJob,
     SolutionModel,
 )
-from reconciler.state.document import JobRecord
+from reconciler.state.document import Attempt, JobRecord
 
 
 class Verdict(StrEnum):
@@ -42,6 +48,14 @@ class Commit(Frozen):
     committed: bool = True
 
 
+class Review(StrEnum):
+    """Whether the input an attempt was created with is the one that was reviewed."""
+
+    SAVED_PLAN = "reviewed saved plan"  # applied from a saved plan, its inputs checked unchanged
+    SAME_RUN = "same run"  # planned and applied in one run: no saved plan was reviewed
+    NOT_RECORDED = "not recorded"  # created before provenance was recorded, or recovered
+
+
 class AttemptEvidence(Frozen):
     attempt: int
     job_name: str
@@ -52,7 +66,15 @@ class AttemptEvidence(Frozen):
     num_deleted: int | None = None
     failure_reason: str | None = None
     input_location: str
-    inputs: tuple[InputEvidence, ...] = ()
+    inputs: tuple[InputEvidence, ...] = ()  # as recorded at its create; () not recorded
+    provenance: Provenance | None = None  # who approved and ran its create; None not recorded
+    recovered: bool = False  # found in the service later: nothing was recorded at the time
+
+    @property
+    def review(self) -> Review:
+        if self.provenance is None:
+            return Review.NOT_RECORDED
+        return Review.SAVED_PLAN if self.provenance.plan_digest else Review.SAME_RUN
 
 
 class JobEvidence(Frozen):
@@ -122,6 +144,7 @@ class Report(Frozen):
     requests: tuple[RequestEvidence, ...] = ()
     models: tuple[GroupModels, ...] = ()
     notes: tuple[str, ...] = ()
+    state_started: datetime | None = None  # when the state's lineage began (None: not recorded)
 
 
 def request_of(address: str, tags: Mapping[str, str]) -> str:
@@ -134,19 +157,21 @@ def job_evidence(
     *,
     declared: str | None,
     commit: Commit | None,
-    read_now: Mapping[str, tuple[InputEvidence, ...]],
     refreshed: ServiceJob | None = None,
 ) -> JobEvidence:
     """A recorded job and each of its attempts (the current one as `refreshed` says where the
-    service was read). An attempt whose input was not digested at apply has what `read_now`
-    read of its location."""
+    service was read), each with only what was recorded of it at the time."""
     location = record.spec.data_location
-    steps = [(a.job_name, a.seen, a.inputs) for a in record.attempts]
+    steps = list(record.attempts)
     current = refreshed.over(record.seen) if refreshed is not None else record.seen
-    steps.append((record.job_name, current, record.inputs))
-    attempts = tuple(
-        _attempt(number, name, seen, inputs or read_now.get(location, ()), location)
-        for number, (name, seen, inputs) in enumerate(steps, 1)
+    steps.append(
+        Attempt(
+            job_name=record.job_name,
+            seen=current,
+            inputs=record.inputs,
+            provenance=record.provenance,
+            recovered=record.recovered,
+        )
     )
     return JobEvidence(
         address=record.address,
@@ -155,32 +180,32 @@ def job_evidence(
         declared=declared or record.manifest or None,
         commit=commit,
         forgotten=record.forgotten is not None,
-        attempts=attempts,
+        attempts=tuple(_attempt(number, step, location) for number, step in enumerate(steps, 1)),
     )
 
 
-def _attempt(
-    number: int,
-    name: str,
-    seen: ServiceJob | None,
-    inputs: tuple[InputEvidence, ...],
-    location: str,
-) -> AttemptEvidence:
-    if seen is None:
-        return AttemptEvidence(
-            attempt=number, job_name=name, input_location=location, inputs=inputs
-        )
-    return AttemptEvidence(
+def _attempt(number: int, step: Attempt, location: str) -> AttemptEvidence:
+    recorded = AttemptEvidence(
         attempt=number,
-        job_name=name,
-        job_arn=seen.arn,
-        status=seen.status,
-        created=seen.created,
-        completed=seen.last_updated if seen.status.terminal else None,
-        num_deleted=seen.num_deleted,
-        failure_reason=seen.failure_reason,
-        input_location=seen.data_location or location,
-        inputs=inputs,
+        job_name=step.job_name,
+        input_location=location,
+        inputs=step.inputs,
+        provenance=step.provenance,
+        recovered=step.recovered,
+    )
+    seen = step.seen
+    if seen is None:
+        return recorded
+    return recorded.model_copy(
+        update={
+            "job_arn": seen.arn,
+            "status": seen.status,
+            "created": seen.created,
+            "completed": seen.last_updated if seen.status.terminal else None,
+            "num_deleted": seen.num_deleted,
+            "failure_reason": seen.failure_reason,
+            "input_location": seen.data_location or location,
+        }
     )
 
 
@@ -271,3 +296,30 @@ def to_retrain(
         and s.version_created < last_deletion
     )
     return GroupModels(dataset_group_arn=group, last_deletion=last_deletion, retrain=retrain)
+
+
+def from_service_only(attempt: AttemptEvidence, started: datetime | None) -> bool:
+    """Whether the evidence of `attempt` comes from the service only: it was recovered, or
+    created before the state (`started`) that would have recorded it."""
+    before = started is not None and attempt.created is not None and attempt.created < started
+    return attempt.recovered or before
+
+
+def lineage_note(requests: Iterable[RequestEvidence], started: datetime | None) -> str | None:
+    """What the report says of the state's lineage when some of its evidence comes from the
+    service only (`from_service_only`); None when all of it was recorded at the time."""
+    attempts = [a for r in requests for job in r.jobs for a in job.attempts]
+    if not any(from_service_only(a, started) for a in attempts):
+        return None
+    if started is None:
+        return (
+            "some attempts were recovered from the service (nothing was recorded of them at the "
+            "time) and when this state was started is not recorded; evidence of those attempts "
+            "comes from the service only"
+        )
+    when = started.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    again = " again" if any(a.recovered for a in attempts) else ""
+    return (
+        f"this state was started{again} on {when}; evidence of jobs before it comes from the "
+        "service only"
+    )

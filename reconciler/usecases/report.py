@@ -2,11 +2,13 @@
 from the state (and, with `refresh`, the service), without any user ID, as an `evidence.Report`.
 
 Per request (a job's `request` tag, or its jobName): every job that carries it, each attempt
-with its input's SHA-256 and number of user rows (read before the create, or now where the state
-has none), what the service said (status, times, numDeleted, failure reason), the manifest line
-and the git commit that last changed it; and per dataset group, the custom solutions whose
-latest ACTIVE version predates the group's last completed deletion. It writes nothing to the
-state, and nothing to any file: the caller renders the report and writes it where it wants
+with what the state recorded at its create (its input's identity, rows and keyed digest, its
+provenance) or that it was recovered, what the service said (status, times, numDeleted, failure
+reason), the manifest line and the git commit that last changed it; per dataset group, the
+custom solutions whose latest ACTIVE version predates the group's last completed deletion; and
+the lineage note when some evidence comes from the service only. No input is read here: an
+attempt whose input was not recorded at the time says so. It writes nothing to the state, and
+nothing to any file: the caller renders the report and writes it where it wants
 (`output`, when given, is checked here, before anything is read, against the state's files the
 result names). A broken manifest elsewhere in the tree is a warning: the report is made from
 the settings and the state alone.
@@ -19,24 +21,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from reconciler.digests import digest_inputs
 from reconciler.errors import UsageError
 from reconciler.evidence import (
     GroupModels,
     JobEvidence,
     Report,
-    RequestEvidence,
     by_request,
     job_evidence,
     last_deletions,
+    lineage_note,
     request_of,
     to_retrain,
     unapplied_evidence,
 )
 from reconciler.files import check_output
-from reconciler.models import DatasetGroupRef, DesiredJob, InputEvidence, ServiceJob
+from reconciler.models import DesiredJob, ServiceJob
 from reconciler.provenance import Blame
-from reconciler.providers.inputs import InputError
 from reconciler.providers.interface import NotFound, Provider, ProviderError
 from reconciler.runtime import Runtime
 from reconciler.state.document import JobRecord, StateDocument
@@ -90,15 +90,15 @@ def make_report(inputs: ReportInputs, runtime: Runtime, emit: Emit = ignore) -> 
     refreshed: dict[str, ServiceJob] = {}
     if inputs.refresh and provider is not None:
         refreshed = _refresh(scope.records(), provider, notes)
-    unread = scope.evidence(refreshed, {})  # the inputs the state has no digest of are read next
-    if inputs.request is not None and not by_request(unread, request=inputs.request):
+    jobs = scope.evidence(refreshed)
+    if inputs.request is not None and not by_request(jobs, request=inputs.request):
         raise _unknown_request(inputs.request, known.records)
-    first = by_request(unread, request=inputs.request, since=inputs.since)
-    read_now = _read_inputs(first, provider, runtime, notes) if provider else {}
-    requests = by_request(
-        scope.evidence(refreshed, read_now), request=inputs.request, since=inputs.since
-    )
+    requests = by_request(jobs, request=inputs.request, since=inputs.since)
     models = _models(last_deletions(requests), provider) if provider else []
+    started = document.started if document is not None else None
+    lineage = lineage_note(requests, started)
+    if lineage is not None:
+        notes.append(lineage)
     report = Report(
         generated=runtime.clock(),
         target=target.line() if target else "Target: none (nothing is recorded or declared)",
@@ -109,6 +109,7 @@ def make_report(inputs: ReportInputs, runtime: Runtime, emit: Emit = ignore) -> 
         requests=requests,
         models=tuple(models),
         notes=tuple(notes),
+        state_started=started,
     )
     return Reported(report, protected)
 
@@ -190,16 +191,13 @@ class _Scope:
             if self.request is None or request_of(record.address, record.spec.tags) == self.request
         ]
 
-    def evidence(
-        self, refreshed: dict[str, ServiceJob], read_now: dict[str, tuple[InputEvidence, ...]]
-    ) -> list[JobEvidence]:
+    def evidence(self, refreshed: dict[str, ServiceJob]) -> list[JobEvidence]:
         """The recorded jobs' evidence, then the declared jobs' not applied yet."""
         jobs = [
             job_evidence(
                 record,
                 declared=self._declared(record),
                 commit=self.blame.commit(self._declared(record)),
-                read_now=read_now,
                 refreshed=refreshed.get(record.address),
             )
             for record in self.records()
@@ -258,31 +256,6 @@ def _refresh(
         except NotFound:
             notes.append(f"{record.address}: {record.job_name} is no longer in the service")
     return found
-
-
-def _read_inputs(
-    requests: tuple[RequestEvidence, ...], provider: Provider, runtime: Runtime, notes: list[str]
-) -> dict[str, tuple[InputEvidence, ...]]:
-    """Digests, read now, of the inputs of attempts the state has none for."""
-    wanted: dict[str, str] = {}
-    for request in requests:
-        for job in request.jobs:
-            for attempt in job.attempts:
-                if not attempt.inputs:
-                    region = DatasetGroupRef.parse(job.dataset_group_arn).region
-                    wanted.setdefault(attempt.input_location, region)
-    read: dict[str, tuple[InputEvidence, ...]] = {}
-    reader = provider.input_reader() if wanted else None
-    for location, region in sorted(wanted.items()):
-        assert reader is not None
-        try:
-            read[location] = digest_inputs(location, region, reader, runtime.clock())
-        except InputError as exc:
-            notes.append(f"{location} was not digested: {exc}")
-            continue
-        if not read[location]:
-            notes.append(f"{location} is no longer there: its digest is not known")
-    return read
 
 
 def _models(last: dict[str, datetime], provider: Provider) -> list[GroupModels]:

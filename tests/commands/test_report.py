@@ -96,17 +96,20 @@ def history(project: Project) -> Project:
     return project
 
 
+PLAIN = tuple(hashlib.sha256(text.encode()).hexdigest() for text in (GOOD, BAD))
+
+
 def report(project: Project, *args: str) -> str:
     assert project.run("report", *args) == 0, project.err.getvalue()
     text = project.out.getvalue()
-    for user in USERS:
-        assert user not in text + project.err.getvalue()
+    for secret in USERS + PLAIN:  # a plain hash of a small file gives its users back
+        assert secret not in text + project.err.getvalue()
     return text
 
 
 def test_the_json_report_holds_each_requests_evidence(history: Project) -> None:
     document = json.loads(report(history, "--format", "json"))
-    assert document["reportVersion"] == 1
+    assert document["reportVersion"] == 2
     assert document["target"].startswith("Target: local emulator")
     requests = {r["request"]: r for r in document["requests"]}
     assert {name: r["verdict"] for name, r in requests.items()} == {
@@ -120,10 +123,11 @@ def test_the_json_report_holds_each_requests_evidence(history: Project) -> None:
         ("retried-r2", "COMPLETED"),
     ]
     assert retried[0]["failureReason"] and retried[0]["numDeleted"] is None
-    good, bad = (hashlib.sha256(t.encode()).hexdigest() for t in (GOOD, BAD))
-    assert [a["inputs"][0]["sha256"] for a in retried] == [bad, good]  # what each job was given
-    assert [a["inputs"][0]["rows"] for a in retried] == [1, 3]
-    assert retried[0]["inputs"][0]["at"] == "apply"
+    assert [a["inputs"][0]["rows"] for a in retried] == [1, 3]  # what each job was given
+    assert [a["inputs"][0]["bytes"] for a in retried] == [len(BAD), len(GOOD)]
+    assert not {"sha256", "at"} & {key for a in retried for key in a["inputs"][0]}
+    assert [a["recovered"] for a in retried] == [False, False]
+    assert document["stateStarted"] is None or isinstance(document["stateStarted"], str)
     done = jobs["shop-eu/done"]
     assert (
         done["attempts"][0]["numDeleted"] is not None and done["verdict"] == "completed everywhere"
@@ -150,8 +154,9 @@ def test_one_request_as_markdown_gives_the_whole_answer(history: Project) -> Non
     assert "PRIV-8" not in text
     assert "| `shop-eu/retried` | 1 | `retried` | FAILED (" in text
     assert "| `shop-eu/retried` | 2 | `retried-r2` | COMPLETED |" in text
-    sha = hashlib.sha256(GOOD.encode()).hexdigest()
-    assert f"input `s3://acme-privacy/done.csv`: sha256 `{sha}`, 3 user rows" in text
+    assert f"    - input `s3://acme-privacy/done.csv`: {len(GOOD)} bytes, 3 user rows, " in text
+    assert "    - approval not recorded" in text  # apply was given no --approved-by
+    assert "recovered" not in text
     assert "commit `" in text and "by Dana Protection &lt;dpo@example.com&gt;" in text
     assert "retrain to remove deleted users from these models" in text
     assert "solution `old-model`" in text and "new-model" not in text
@@ -165,7 +170,9 @@ def test_the_csv_report_has_a_row_per_attempt(history: Project) -> None:
         ("shop-eu/retried", "2", "COMPLETED"),
         ("shop-eu/later", "1", "PENDING"),
     ]
-    assert rows[0]["input_rows"] == "3" and len(rows[0]["input_sha256"]) == 64
+    assert rows[0]["input_rows"] == "3" and rows[0]["input_bytes"] == str(len(GOOD))
+    assert "input_sha256" not in rows[0] and rows[0]["approved_by"] == "approval not recorded"
+    assert [r["recovered"] for r in rows] == [""] * 4
 
 
 def test_refresh_reads_the_service_and_filters_by_date(history: Project) -> None:
@@ -191,19 +198,28 @@ def test_a_report_to_a_file_and_an_unknown_request(history: Project) -> None:
     assert "PRIV-7, PRIV-8" in history.err.getvalue()
 
 
-def test_an_input_the_state_has_no_digest_of_is_read_at_report_time(project: Project) -> None:
+def test_an_input_not_recorded_at_the_time_is_said_and_never_read_later(
+    project: Project,
+) -> None:
     for path in (project.root / "manifests").glob("shop-*.yaml"):
         path.unlink()
     project.write_input("done.csv", GOOD)
     project.write_manifest("privacy.yaml", MANIFEST.split("  - jobName: retried")[0])
-    assert project.apply("--skip-preflight") == 0  # nothing read: nothing digested at apply
-    assert project.state().jobs["shop-eu/done"].inputs == ()
+    assert project.apply() == 0
+    state = project.root / ".reconciler" / "state.json"
+    document = json.loads(state.read_text())
+    for record in document["jobs"].values():  # as an older version recorded it: no input
+        record.update(inputs=[], provenance=None)
+    state.write_text(json.dumps(document))
     attempt = json.loads(report(project, "--format", "json"))["requests"][0]["jobs"][0]["attempts"][
         0
     ]
-    assert attempt["inputs"][0]["at"] == "report"
-    assert attempt["inputs"][0]["sha256"] == hashlib.sha256(GOOD.encode()).hexdigest()
-    assert "not in a git checkout" in project.out.getvalue()
+    assert attempt["inputs"] == [] and attempt["provenance"] is None  # the file is still there
+    assert attempt["reviewed"] == "not recorded"
+    text = report(project)
+    assert "- input not recorded at the time" in text and "not in a git checkout" in text
+    rows = list(csv.DictReader(io.StringIO(report(project, "--format", "csv"))))
+    assert rows[0]["input_objects"] == "input not recorded at the time"
 
 
 def test_a_job_forgotten_and_imported_again_is_one_job(project: Project) -> None:

@@ -26,7 +26,7 @@ from reconciler.evidence import (
     Verdict,
 )
 from reconciler.exitcodes import ExitCode
-from reconciler.models import InputEvidence, JobStatus, Target
+from reconciler.models import InputEvidence, JobStatus, Provenance, RunInfo, Target
 from reconciler.planning import attention
 from reconciler.planning.decide import make_plan
 from reconciler.planning.model import (
@@ -206,9 +206,36 @@ def hostile_view(value: str) -> StatusView:
 
 
 def hostile_report(value: str) -> Report:
-    digest = InputEvidence(location=value, hmac="0" * 64, rows=3, bytes=30, read=T0)
+    """A report with `value` wherever an outside value reaches one: an input's location, S3
+    identity, keyed digest and key id; the principal, the run (a GitHub run's URL and commit, a
+    host and user), the change reference and the approvers; the job, its failure reason, git's
+    commit, the solutions, the state's location and the notes."""
+    digest = InputEvidence(
+        location=value,
+        hmac=f"h{value}",
+        key_id=f"k{value}",
+        etag=value,
+        version_id=f"v{value}",
+        last_modified=T0,
+        rows=3,
+        bytes=30,
+        read=T0,
+    )
+    github = RunInfo(kind="github", url=value, run_id=value, sha=f"s{value}", actor=value)
+    made = Provenance(
+        principal=f"arn:{value}",
+        run=github,
+        plan_id=value,
+        plan_digest=f"sha256:{value}",
+        change_ref=f"PR {value}",
+        approved_by=(value, value),
+        recorded=T0,
+    )
+    on_host = made.model_copy(
+        update={"run": RunInfo(kind="host", host=value, user=value), "plan_digest": None}
+    )
     attempt = AttemptEvidence(
-        attempt=1,
+        attempt=2,
         job_name=value,
         job_arn=value,
         status=JobStatus.FAILED,
@@ -217,7 +244,12 @@ def hostile_report(value: str) -> Report:
         failure_reason=value,
         input_location=value,
         inputs=(digest,),
+        provenance=made,
     )
+    recovered = attempt.model_copy(
+        update={"attempt": 1, "inputs": (), "provenance": None, "recovered": True}
+    )
+    on_laptop = attempt.model_copy(update={"attempt": 3, "provenance": on_host})
     commit = Commit(sha="a" * 40, author=value, author_email=value, time=T0, summary=value)
     job = JobEvidence(
         address=value,
@@ -225,7 +257,7 @@ def hostile_report(value: str) -> Report:
         dataset_group_arn=group(),
         declared=f"{value}:1:1",
         commit=commit,
-        attempts=(attempt,),
+        attempts=(recovered, attempt, on_laptop),
     )
     retrain = Retrain(
         solution_arn=value, solution_name=value, version_arn=value, version_created=T0
@@ -241,6 +273,7 @@ def hostile_report(value: str) -> Report:
             GroupModels(dataset_group_arn=group("h"), last_deletion=T0, retrain=(retrain,)),
         ),
         notes=(f"{value} was not digested: {value}",),
+        state_started=T0,
     )
 
 
@@ -295,6 +328,16 @@ def assert_json(value: str) -> None:
     report = json.loads(render_report_json(hostile_report(value)))
     assert report["stateLocation"] == report["requests"][0]["jobs"][0]["commit"]["summary"]
     assert report["stateLocation"] == value
+    attempts = report["requests"][0]["jobs"][0]["attempts"]
+    assert [a["recovered"] for a in attempts] == [True, False, False]
+    made = attempts[1]["provenance"]
+    assert (made["principal"], made["changeRef"], made["approvedBy"]) == (
+        f"arn:{value}",
+        f"PR {value}",
+        [value, value],
+    )
+    assert (made["run"]["url"], attempts[2]["provenance"]["run"]["user"]) == (value, value)
+    assert attempts[1]["inputs"][0]["etag"] == value
     validation = json.loads(validation_json(hostile_diagnostics(value), {"files": 1}))
     assert validation["diagnostics"][0]["file"] == value
     for text in (
@@ -310,8 +353,8 @@ def assert_csv(value: str) -> None:
     plain = render_report_csv(hostile_report(PLAIN))
     assert text.count("\n") == plain.count("\n")  # one line a row
     rows = list(csv.reader(io.StringIO(text)))
-    assert len(rows) == 2 and len(rows[1]) == len(rows[0])
-    assert all(cell[:1] not in ("=", "+", "-", "@") for cell in rows[1])
+    assert len(rows) == 4 and all(len(row) == len(rows[0]) for row in rows)
+    assert all(cell[:1] not in ("=", "+", "-", "@") for row in rows[1:] for cell in row)
     assert not controls(text) and not runner_commands(text)
 
 
