@@ -35,7 +35,7 @@ from reconciler.evidence import (
 )
 from reconciler.files import check_output
 from reconciler.models import DatasetGroupRef, DesiredJob, InputEvidence, ServiceJob
-from reconciler.provenance import Blame
+from reconciler.blame import Blame
 from reconciler.providers.inputs import InputError
 from reconciler.providers.interface import NotFound, Provider, ProviderError
 from reconciler.runtime import Runtime

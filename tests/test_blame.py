@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-import reconciler.provenance
-from reconciler.provenance import Blame, parse_porcelain
+import reconciler.blame
+from reconciler.blame import Blame, parse_porcelain
 
 
 def git(root: Path, *args: str, author: str = "Approver") -> None:
@@ -78,7 +78,7 @@ def test_r2_22_each_manifest_file_is_blamed_once_not_once_per_job(
         runs.append(args)
         return real_run(args, **kwargs)
 
-    monkeypatch.setattr(reconciler.provenance.subprocess, "run", counted)
+    monkeypatch.setattr(reconciler.blame.subprocess, "run", counted)
     blame = Blame(tmp_path)
     for _ in range(2):  # as report asks: for each job, and again once inputs were read
         for n in range(1, 31):
