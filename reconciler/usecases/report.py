@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from reconciler.blame import Blame
 from reconciler.digests import digest_inputs
 from reconciler.errors import UsageError
 from reconciler.evidence import (
@@ -35,7 +36,6 @@ from reconciler.evidence import (
 )
 from reconciler.files import check_output
 from reconciler.models import DatasetGroupRef, DesiredJob, InputEvidence, ServiceJob
-from reconciler.blame import Blame
 from reconciler.providers.inputs import InputError
 from reconciler.providers.interface import NotFound, Provider, ProviderError
 from reconciler.runtime import Runtime
