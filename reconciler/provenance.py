@@ -56,20 +56,15 @@ def run_info(environ: Mapping[str, str], host: str, user: str) -> RunInfo:
     )
     if environ.get("GITHUB_ACTIONS") != "true" or not present:
         return RunInfo(kind="host", host=usable_text(host, MAX_HOST), user=usable_text(user))
-    server = _matching(environ.get("GITHUB_SERVER_URL", "").removesuffix("/"), _SERVER)
     repository = _matching(environ.get("GITHUB_REPOSITORY"), _REPOSITORY)
     if repository is not None and repository.split("/")[1] in (".", ".."):
         repository = None  # not a repository's name, and a path step in the URL
     run_id = _matching(environ.get("GITHUB_RUN_ID"), _DIGITS)
     attempt = _matching(environ.get("GITHUB_RUN_ATTEMPT"), _DIGITS)
-    url = None
-    if server and repository and run_id:
-        url = f"{server}/{repository}/actions/runs/{run_id}"
-        if attempt is not None and int(attempt) > 1:
-            url += f"/attempts/{int(attempt)}"
+    server = _matching(environ.get("GITHUB_SERVER_URL", "").removesuffix("/"), _SERVER)
     return RunInfo(
         kind="github",
-        url=url,
+        url=_page(server, repository, run_id, attempt),
         repository=repository,
         run_id=run_id,
         run_attempt=attempt,
@@ -77,6 +72,18 @@ def run_info(environ: Mapping[str, str], host: str, user: str) -> RunInfo:
         workflow=usable_text(environ.get("GITHUB_WORKFLOW")),
         actor=_matching(environ.get("GITHUB_ACTOR"), _LOGIN),
     )
+
+
+def _page(
+    server: str | None, repository: str | None, run_id: str | None, attempt: str | None
+) -> str | None:
+    """The run's page, from its checked parts; None when one of the three is missing."""
+    if not (server and repository and run_id):
+        return None
+    url = f"{server}/{repository}/actions/runs/{run_id}"
+    if attempt is not None and int(attempt) > 1:
+        url += f"/attempts/{int(attempt)}"
+    return url
 
 
 def approvers(given: Iterable[str]) -> tuple[str, ...]:
