@@ -210,6 +210,21 @@ def plan(runtime: Runtime, /, **options: Any) -> int:
 @retry_option
 @checks_options
 @lock_timeout_option
+@click.option(
+    "--change-ref",
+    "change_ref",
+    metavar="TEXT",
+    help="The change this apply carries out (a pull request's URL, a ticket), recorded with each "
+    "job it creates (env RECONCILER_CHANGE_REF).",
+)
+@click.option(
+    "--approved-by",
+    "approved_by",
+    multiple=True,
+    metavar="NAME",
+    help="Who approved the change, recorded with each job it creates (repeatable, one name "
+    "each; env RECONCILER_APPROVED_BY, comma-separated).",
+)
 @click.option("--no-color", is_flag=True, help="No colours.")
 @click.pass_obj
 def apply(runtime: Runtime, /, **options: Any) -> int:

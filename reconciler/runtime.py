@@ -1,13 +1,15 @@
-"""The world a command runs in: streams, terminal, environment, clocks, and the factories of the
-parts that touch the outside (provider, state backend). `cli` builds the real one; tests pass
-their own streams, clocks and fakes.
+"""The world a command runs in: streams, terminal, environment, clocks, the host and user it
+runs as, and the factories of the parts that touch the outside (provider, state backend). `cli`
+builds the real one; tests pass their own streams, clocks, host, user and fakes.
 """
 
 from __future__ import annotations
 
+import getpass
+import socket
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TextIO
 
@@ -19,6 +21,18 @@ if TYPE_CHECKING:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _host() -> str:
+    return socket.gethostname()
+
+
+def _user() -> str:
+    """Who runs this (LOGNAME, USER or the password database), "" where nothing says."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no such variable, and no entry for the uid
+        return ""
 
 
 def no_checkpoint(point: str, address: str) -> None:
@@ -51,6 +65,8 @@ class Runtime:
     make_provider: Callable[[Settings], Provider] = make_provider
     make_backend: Callable[[StateSettings], StateBackend] = make_backend
     checkpoint: Callable[[str, str], None] = no_checkpoint
+    host: str = field(default_factory=_host)  # as a create's provenance names the run
+    user: str = field(default_factory=_user)
 
     def color(self, no_color: bool = False) -> bool:
         """Colours on a terminal, unless turned off by the option or NO_COLOR."""

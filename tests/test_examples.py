@@ -1,8 +1,9 @@
 """The ready-to-copy GitHub workflows under examples/github/: each is parsed and checked for
 what the README promises (OIDC, one apply at a time, the comment marker, the drift issue), and
-every `run:` step that invokes `reconciler` is executed, in order (pull request, merge, nightly),
-in a temporary checkout against the emulator and moto's S3 server holding the state. Steps that
-only `uses:` an action (checkout, credentials, artifacts, comments) are GitHub's and not run.
+every `run:` step that invokes `reconciler` or reads GitHub with `gh api` is executed, in order
+(pull request, merge, nightly), in a temporary checkout against the emulator, moto's S3 server
+holding the state and a fake `gh` (tests/fakegh.py) answering for GitHub. Steps that only `uses:`
+an action (checkout, credentials, artifacts, comments) are GitHub's and not run.
 
 The steps run in bash as written. In the default lane each `reconciler` they call runs in this
 process (tests/commandserver.py); the process lane (`pytest -m process`) runs one full pass
@@ -18,6 +19,7 @@ import stat
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,8 @@ import yaml
 
 from reconciler.render.github import CHECK_MARKER
 from reconciler.render.plan_markdown import MARKER
+from reconciler.usecases.apply import ApplyInputs
+from tests import fakegh
 from tests.commands.conftest import failing_rows
 from tests.commandserver import command_server
 from tests.conftest import REPO
@@ -33,6 +37,9 @@ from tests.s3server import s3_client
 
 EXAMPLES = REPO / "examples" / "github"
 COMMAND = re.compile(r"^\s*reconciler\s", re.MULTILINE)
+READS_GITHUB = re.compile(r"\bgh api\b")
+REPOSITORY = "acme/privacy"
+SHA = "5e1f" * 10  # the pushed commit
 EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
 
 
@@ -81,8 +88,9 @@ def test_every_workflow_parses_and_keeps_its_promises() -> None:
 
 class Checkout:
     """A repository holding the example's manifests, the state on moto's S3, the emulator
-    answering at once, and `reconciler` in `bin_dir`; `run` executes a workflow step as GitHub's
-    runner would (bash -eo pipefail, the workflow's and the step's env, GITHUB_OUTPUT,
+    answering at once, and `reconciler` and a fake `gh` in `bin_dir` (`github`: what it answers
+    for each API path); `run` executes a workflow step as GitHub's runner would (bash -eo
+    pipefail, the workflow's and the step's env, the event's GITHUB_* variables, GITHUB_OUTPUT,
     GITHUB_STEP_SUMMARY)."""
 
     def __init__(self, root: Path, endpoint: str, bucket: str, bin_dir: Path) -> None:
@@ -99,23 +107,31 @@ class Checkout:
                 f"region: eu-west-1, endpointUrl: '{endpoint}'}}\n"
             )
         self.path = f"{bin_dir}{os.pathsep}{os.environ['PATH']}"
+        fakegh.install(bin_dir)
+        self.github: dict[str, Any] = {}  # API path -> the JSON GitHub answers
+        self.event = "push"
+        self.gh_calls = root.parent / "gh-calls"
         self.outputs: dict[str, dict[str, str]] = {}
         self.logs: dict[str, str] = {}  # each step's stdout, as the runner reads it
+        self.said: dict[str, str] = {}  # step name -> what it printed (stdout, then stderr)
         self.summary = root.parent / "step-summary.md"
 
     def run(self, name: str, only: str | None = None, failing: str | None = None) -> list[str]:
-        """Every step of the workflow `name` that runs reconciler (or just the step `only`);
-        the names of the steps run. Each must succeed, but the step `failing`, which must fail
-        (the runner goes on to the steps that run `always()`)."""
+        """Every step of the workflow `name` that runs reconciler or reads GitHub (or just the
+        step `only`); the names of the steps run. Each must succeed, but the step `failing`,
+        which must fail (the runner goes on to the steps that run `always()`)."""
         flow = workflow(name)
         ran = []
         for step in steps(name):
             script = step.get("run")
-            if not script or not COMMAND.search(script) or (only and step["name"] != only):
+            runs = script and (COMMAND.search(script) or READS_GITHUB.search(script))
+            if not runs or (only and step["name"] != only):
                 continue
             assert not EXPRESSION.search(script), "run: scripts read env, not ${{ }}"
             output = self.root.parent / "github-output"
             output.write_text("")
+            answers = self.root.parent / "github-answers.json"
+            answers.write_text(json.dumps(self.github), encoding="utf-8")
             env = {
                 **os.environ,
                 **{k: str(v) for k, v in flow.get("env", {}).items()},
@@ -125,6 +141,12 @@ class Checkout:
                 "PYTHONPATH": str(REPO),
                 "GITHUB_OUTPUT": str(output),
                 "GITHUB_STEP_SUMMARY": str(self.summary),
+                "GITHUB_EVENT_NAME": self.event,
+                "GITHUB_SERVER_URL": "https://github.com",
+                "GITHUB_REPOSITORY": REPOSITORY,
+                "GITHUB_SHA": SHA,
+                "FAKE_GH_DATA": str(answers),
+                "FAKE_GH_LOG": str(self.gh_calls),
             }
             done = subprocess.run(
                 ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
@@ -136,6 +158,7 @@ class Checkout:
                 check=False,
             )
             said = f"{name}: {step['name']}\n{done.stdout}\n{done.stderr}"
+            self.said[step["name"]] = done.stdout + done.stderr
             assert (done.returncode != 0) == (step["name"] == failing), said
             self.outputs[step.get("id", step["name"])] = dict(
                 line.split("=", 1) for line in output.read_text().splitlines() if "=" in line
@@ -198,7 +221,8 @@ def a_request_from_pull_request_to_nightly_check(checkout: Checkout) -> None:
     reviewed = checkout.root / "reviewed"
     reviewed.mkdir()  # what "Fetch the reviewed plan" downloads from the pull request's run
     shutil.copy(checkout.root / "reconciler.plan", reviewed / "reconciler.plan")
-    assert checkout.run("reconciler-apply.yml") == ["Apply", "Status"]
+    steps_run = ["Fetch the reviewed plan", "Read the approval", "Apply", "Status"]
+    assert checkout.run("reconciler-apply.yml") == steps_run
     assert "Apply incomplete" not in (checkout.root / "apply.err").read_text()
     assert "| `shop-eu/gdpr-2026-w46` |" in checkout.summary.read_text()  # status, recorded
 
@@ -251,3 +275,108 @@ def test_a_broken_manifest_fails_the_pull_request_and_still_replaces_the_comment
     assert comment.rstrip().endswith(MARKER)  # the old comment is replaced, not left standing
     assert checkout.run("reconciler-drift.yml") == ["Check"]  # the step itself never fails
     assert checkout.outputs["check"] == {"exitcode": "1"}  # "Fail unless converged" does
+
+
+def applied_with(checkout: Checkout, monkeypatch: pytest.MonkeyPatch) -> list[ApplyInputs]:
+    """What each `reconciler apply` of the apply workflow's "Read the approval" and "Apply"
+    steps was asked (after its checks), seen in this process (the command server runs it)."""
+    import reconciler.commands.apply
+
+    seen: list[ApplyInputs] = []
+    real = reconciler.commands.apply.prepare
+
+    @contextmanager
+    def spying(inputs: ApplyInputs, runtime: Any, emit: Any) -> Iterator[Any]:
+        with real(inputs, runtime, emit) as prepared:
+            seen.append(prepared.inputs)
+            yield prepared
+
+    monkeypatch.setattr(reconciler.commands.apply, "prepare", spying)
+    assert checkout.run("reconciler-apply.yml", only="Read the approval")
+    assert checkout.run("reconciler-apply.yml", only="Apply") == ["Apply"]
+    return seen
+
+
+def review(login: str, state: str) -> dict[str, Any]:
+    return {"user": {"login": login}, "state": state}
+
+
+@pytest.mark.skipif(not fakegh.has_jq(), reason="the fake gh filters with jq")
+def test_the_merged_pull_requests_reviewers_and_merger_reach_apply(
+    checkout: Checkout, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pulls = f"repos/{REPOSITORY}"
+    checkout.github = {
+        f"{pulls}/commits/{SHA}/pulls": [
+            {"number": 7, "merged_at": None, "merge_commit_sha": "0" * 40},  # open, has it too
+            {"number": 12, "merged_at": "2026-11-20T10:00:00Z", "merge_commit_sha": SHA},
+        ],
+        f"{pulls}/pulls/12": {"number": 12, "merged_by": {"login": "merger-1"}},
+        f"{pulls}/pulls/12/reviews": [
+            review("alice", "APPROVED"),
+            review("bob", "APPROVED"),
+            review("bob", "CHANGES_REQUESTED"),  # bob's last say: not an approval
+            review("carol", "COMMENTED"),
+            review("dave", "APPROVED"),
+            review("dave", "DISMISSED"),
+            review("$(touch pwned)", "APPROVED"),  # hostile: never run, never passed on
+            review("eve;touch pwned", "APPROVED"),
+            review("mallory\n--retry", "APPROVED"),
+            review("renovate[bot]", "APPROVED"),
+            review("alice", "COMMENTED"),  # a comment after approving takes nothing back
+        ],
+    }
+    seen = applied_with(checkout, monkeypatch)
+    assert [(i.change_ref, i.approved_by) for i in seen] == [
+        (
+            f"https://github.com/{REPOSITORY}/pull/12",
+            ("alice", "renovate[bot]", "merged-by:merger-1"),
+        )
+    ]
+    assert not (checkout.root / "pwned").exists()
+    said = checkout.said["Read the approval"]
+    assert "::warning title=Approval::a login GitHub gave for pull request 12 is not a" in said
+    assert "pwned" not in said and "mallory" not in said  # never echoed into the log
+    calls = [json.loads(line) for line in checkout.gh_calls.read_text().splitlines()]
+    assert [call[1] if call[1] != "--paginate" else call[2] for call in calls] == [
+        f"{pulls}/commits/{SHA}/pulls",
+        f"{pulls}/pulls/12",
+        f"{pulls}/pulls/12/reviews",
+    ]
+
+
+@pytest.mark.skipif(not fakegh.has_jq(), reason="the fake gh filters with jq")
+def test_a_direct_push_applies_without_an_approval_and_says_so(
+    checkout: Checkout, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checkout.github = {f"repos/{REPOSITORY}/commits/{SHA}/pulls": []}
+    seen = applied_with(checkout, monkeypatch)
+    assert [(i.change_ref, i.approved_by) for i in seen] == [(None, ())]
+    assert (
+        f"::notice title=Approval not recorded::no merged pull request for {SHA} (a direct push)"
+        in checkout.said["Read the approval"]
+    )
+
+
+def test_the_hourly_run_applies_without_an_approval_and_says_so(
+    checkout: Checkout, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checkout.event = "schedule"
+    seen = applied_with(checkout, monkeypatch)
+    assert [(i.change_ref, i.approved_by) for i in seen] == [(None, ())]
+    assert (
+        "::notice title=Approval not recorded::a schedule run has no pull request"
+        in checkout.said["Read the approval"]
+    )
+    assert not checkout.gh_calls.exists()  # GitHub is not asked
+
+
+def test_a_github_that_does_not_answer_leaves_the_approval_out_and_warns(
+    checkout: Checkout, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen = applied_with(checkout, monkeypatch)  # the fake answers 404 to everything
+    assert [(i.change_ref, i.approved_by) for i in seen] == [(None, ())]
+    assert (
+        "::warning title=Approval not recorded::GitHub did not say which pull request"
+        in (checkout.said["Read the approval"])
+    )

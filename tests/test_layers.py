@@ -149,6 +149,7 @@ ALLOWED: list[tuple[str, tuple[str, ...]]] = [
             "reconciler.refresh",
             "reconciler.digests",
             "reconciler.evidence",
+            "reconciler.blame",
             "reconciler.provenance",
             "reconciler.planfile",
             "reconciler.settings",
@@ -180,7 +181,8 @@ ALLOWED: list[tuple[str, tuple[str, ...]]] = [
     ("reconciler.preflight", ("reconciler.planning", "reconciler.providers.inputs")),
     ("reconciler.digests", ("reconciler.providers.inputs",)),
     ("reconciler.evidence", ("reconciler.state.document",)),
-    ("reconciler.provenance", ("reconciler.evidence",)),
+    ("reconciler.blame", ("reconciler.evidence",)),
+    ("reconciler.provenance", ()),
     (
         "reconciler.providers",
         ("reconciler.providers", "reconciler.settings", "reconciler.emulator"),

@@ -29,6 +29,12 @@ USER_NAME = "emulator"
 USER_ID = "AIDAEMULATOREXAMPLE01"  # the shape of an IAM user's unique ID
 
 
+def caller_arn(*, account: str, partition: str) -> str:
+    """The ARN GetCallerIdentity names: the emulator's one user (the `local` provider gives it
+    as the principal, the same as the HTTP answer)."""
+    return f"arn:{partition}:iam::{account}:user/{USER_NAME}"
+
+
 def answer(form: bytes | str, *, account: str, partition: str) -> tuple[int, bytes]:
     """The status and XML body that answer the query-protocol request `form`."""
     text = form.decode("utf-8", "replace") if isinstance(form, bytes) else form
@@ -45,7 +51,7 @@ def answer(form: bytes | str, *, account: str, partition: str) -> tuple[int, byt
     body = (
         f'<GetCallerIdentityResponse xmlns="{NAMESPACE}">'
         "<GetCallerIdentityResult>"
-        f"<Arn>arn:{partition}:iam::{account}:user/{USER_NAME}</Arn>"
+        f"<Arn>{caller_arn(account=account, partition=partition)}</Arn>"
         f"<UserId>{USER_ID}</UserId>"
         f"<Account>{account}</Account>"
         "</GetCallerIdentityResult>"

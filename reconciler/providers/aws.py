@@ -81,6 +81,9 @@ class AwsProvider(ServiceProvider):
         self._making = threading.Lock()
         self._inputs_endpoint_url = inputs_endpoint_url
         self._target: Target | None = None
+        self._asking = threading.Lock()  # one GetCallerIdentity serves the target and principal
+        self._caller_asked = False
+        self._caller_answer: dict[str, Any] | None = None
         self.attempts: Counter[str] = Counter()  # HTTP requests sent, retries included
 
     def input_reader(self) -> InputReader:
@@ -94,10 +97,9 @@ class AwsProvider(ServiceProvider):
     def target(self, regions: Sequence[str]) -> Target:
         """Where Personalize calls go (the endpoint botocore resolved, named where it is not
         AWS's own, with where it was set), and the credentials' account, asked once of STS
-        GetCallerIdentity: of AWS's STS when Personalize is AWS's; else of that same endpoint,
-        and when it does not answer, the account is left to the manifests (not checked)."""
+        GetCallerIdentity (`_caller`)."""
         if self._target is None:
-            region = regions[0] if regions else (self._session.region_name or "us-east-1")
+            region = self._region(regions)
             endpoint = self.client(region).meta.endpoint_url
             where = None
             if not _is_aws(endpoint):
@@ -105,7 +107,8 @@ class AwsProvider(ServiceProvider):
                 if not self.settings.endpoint_url:
                     how = "set by the AWS environment or config"
                 where = f"{shown_url(endpoint)} ({how})"
-            account = self._account(region, None if where is None else endpoint)
+            caller = self._caller(region)
+            account = None if caller is None else str(caller["Account"])
             profile = self._session.profile_name
             self._target = Target(
                 provider=self.name,
@@ -116,22 +119,40 @@ class AwsProvider(ServiceProvider):
             )
         return self._target.model_copy(update={"regions": tuple(regions)})
 
-    def _account(self, region: str, endpoint: str | None) -> str | None:
-        """The credentials' account: STS as boto3 resolves it (`endpoint` None: Personalize is
-        AWS's), or the `endpoint` Personalize is reached at, once, None if it cannot answer."""
+    def principal(self) -> str | None:
+        """The credentials' ARN, from the same GetCallerIdentity answer as the target's
+        account (asked once); None where the endpoint Personalize is reached at cannot say."""
+        caller = self._caller(self._region(()))
+        return None if caller is None else str(caller.get("Arn") or "") or None
+
+    def _region(self, regions: Sequence[str]) -> str:
+        return regions[0] if regions else (self._session.region_name or "us-east-1")
+
+    def _caller(self, region: str) -> dict[str, Any] | None:
+        """STS GetCallerIdentity, asked once: of STS as boto3 resolves it when Personalize is
+        AWS's; else of the endpoint Personalize is reached at, and when it does not answer, None
+        (the account is then left to the manifests, not checked)."""
+        with self._asking:
+            if not self._caller_asked:
+                self._caller_answer = self._ask_sts(region)
+                self._caller_asked = True
+            return self._caller_answer
+
+    def _ask_sts(self, region: str) -> dict[str, Any] | None:
         with self._counting:
             self.calls["GetCallerIdentity"] += 1
-        if endpoint is None:
+        endpoint = self.client(region).meta.endpoint_url
+        if _is_aws(endpoint):
             with self._making:
                 sts = self._session.client("sts", region_name=region, config=self._config)
-            return str(self._send_to(sts, "GetCallerIdentity", {})["Account"])
+            return self._send_to(sts, "GetCallerIdentity", {})
         once = self._config.merge(Config(retries={"mode": "standard", "total_max_attempts": 1}))
         with self._making:
             sts = self._session.client(
                 "sts", region_name=region, endpoint_url=endpoint, config=once
             )
         try:
-            return str(self._send_to(sts, "GetCallerIdentity", {})["Account"])
+            return self._send_to(sts, "GetCallerIdentity", {})
         except ProviderError:
             return None
 

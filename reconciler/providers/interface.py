@@ -109,3 +109,8 @@ class Provider(Protocol):
         """Where this provider acts for dataset groups in `regions`. The `aws` provider asks STS
         which account the credentials belong to (once)."""
         ...
+
+    def principal(self) -> str | None:
+        """Who the credentials are (the STS GetCallerIdentity ARN), as a create records it;
+        None where it cannot be known. The `aws` provider asks STS once for this and `target`."""
+        ...

@@ -12,7 +12,9 @@ from typing import Any
 
 from reconciler.emulator.config import EmulatorConfig, load_config
 from reconciler.emulator.errors import AnswerLost, EmulatorError, ServiceError
+from reconciler.emulator.resources import partition_of
 from reconciler.emulator.service import EmulatorService
+from reconciler.emulator.sts import caller_arn
 from reconciler.errors import UsageError
 from reconciler.models import Target
 from reconciler.providers.base import ExpiredToken, ServiceProvider
@@ -60,6 +62,11 @@ class LocalProvider(ServiceProvider):
             regions=tuple(regions),
             emulator=str(self.service.config.database),
         )
+
+    def principal(self) -> str | None:
+        """The emulator's own STS answer (its one user), as `emulator serve` gives it to boto3."""
+        config = self.service.config
+        return caller_arn(account=config.account_id, partition=partition_of(config.region))
 
     def _send(self, region: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         try:

@@ -18,7 +18,7 @@ tells the summary first, then raises it).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -33,6 +33,7 @@ from reconciler.exitcodes import ExitCode
 from reconciler.planning.attention import Attention, Concern
 from reconciler.planning.model import Plan
 from reconciler.preflight import preflight_errors
+from reconciler.provenance import approval_problem, approvers, split_approvers
 from reconciler.runtime import Runtime
 from reconciler.state.document import new_state
 from reconciler.usecases.events import Emit, Note, Warned, ignore
@@ -52,6 +53,8 @@ class ApplyInputs:
     skip_preflight: bool = False
     ignore_activity: bool = False
     lock_timeout: float = 0
+    change_ref: str | None = None  # the PR, ticket or change record this apply carries out
+    approved_by: tuple[str, ...] = ()  # who approved it, in the order given
 
 
 @dataclass(frozen=True)
@@ -124,13 +127,28 @@ def checked(inputs: ApplyInputs) -> ApplyInputs:
         raise UsageError(
             f"{flag} goes to `reconciler plan -out`: a saved plan already says what it does"
         )
+    change_ref = inputs.change_ref.strip() if inputs.change_ref is not None else None
+    approved_by = approvers(inputs.approved_by)
+    problem = approval_problem(change_ref, approved_by)
+    if problem is not None:
+        raise UsageError(problem)
+    return replace(inputs, change_ref=change_ref, approved_by=approved_by)
+
+
+def with_environment(inputs: ApplyInputs, environ: Mapping[str, str]) -> ApplyInputs:
+    """The approval the flags do not give, from `RECONCILER_CHANGE_REF` and
+    `RECONCILER_APPROVED_BY` (comma-separated): flags win, each on its own."""
+    if inputs.change_ref is None and environ.get("RECONCILER_CHANGE_REF"):
+        inputs = replace(inputs, change_ref=environ["RECONCILER_CHANGE_REF"])
+    if not inputs.approved_by and environ.get("RECONCILER_APPROVED_BY"):
+        inputs = replace(inputs, approved_by=split_approvers(environ["RECONCILER_APPROVED_BY"]))
     return inputs
 
 
 @contextmanager
 def prepare(inputs: ApplyInputs, runtime: Runtime, emit: Emit = ignore) -> Iterator[Prepared]:
     """Under the state lock (held for the block): the plan to apply."""
-    checked(inputs)
+    inputs = checked(with_environment(inputs, runtime.environ))
     tree = open_tree(inputs.manifests_dir, runtime)
     with locked(tree.backend, "apply", inputs.lock_timeout, runtime, emit):
         workspace = loaded(tree, emit)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from reconciler.blame import Blame
 from reconciler.errors import UsageError
 from reconciler.evidence import (
     GroupModels,
@@ -36,7 +37,6 @@ from reconciler.evidence import (
 )
 from reconciler.files import check_output
 from reconciler.models import DesiredJob, ServiceJob
-from reconciler.provenance import Blame
 from reconciler.providers.interface import NotFound, Provider, ProviderError
 from reconciler.runtime import Runtime
 from reconciler.state.document import JobRecord, StateDocument

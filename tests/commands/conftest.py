@@ -63,6 +63,8 @@ class Project:
             sleep=self.clock.sleep,
             make_provider=self.provider,
             checkpoint=checkpoint,
+            host="test-host",
+            user="tester",
         )
 
     def run(self, *args: str, **runtime: Any) -> int:

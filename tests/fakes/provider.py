@@ -69,6 +69,7 @@ class FakeProvider:
         self.inputs: dict[str, int | str] = {}  # data location -> users deleted, or why it fails
         self.fail_next: defaultdict[str, list[ProviderError]] = defaultdict(list)
         self.account = "123456789012"  # whose the credentials are, as STS would say
+        self.caller = f"arn:aws:iam::{self.account}:role/fake-deployer"  # who, as STS would say
         self.running: defaultdict[str, list[Activity]] = defaultdict(list)  # group -> activity
         self.models: defaultdict[str, list[SolutionModel]] = defaultdict(list)  # group -> them
 
@@ -159,6 +160,9 @@ class FakeProvider:
         return Target(
             provider=self.name, account=self.account, account_checked=True, regions=tuple(regions)
         )
+
+    def principal(self) -> str | None:
+        return self.caller
 
     def describe_dataset_group(self, dataset_group_arn: str) -> DatasetGroupInfo | None:
         self._call("DescribeDatasetGroup")

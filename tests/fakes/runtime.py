@@ -1,5 +1,5 @@
 """A `Runtime` all of whose world is fake: string streams, a fake clock (its sleeps move it, never
-the test), and the provider and state backend the test made."""
+the test), a fixed host and user, and the provider and state backend the test made."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ def fake_runtime(
     out: io.StringIO | None = None,
     err: io.StringIO | None = None,
     environ: Mapping[str, str] | None = None,
+    host: str = "test-host",
+    user: str = "tester",
 ) -> Runtime:
     return Runtime(
         environ=environ or {},
@@ -29,4 +31,6 @@ def fake_runtime(
         sleep=clock.sleep,
         make_provider=make_provider,
         make_backend=make_backend,
+        host=host,
+        user=user,
     )

@@ -23,7 +23,7 @@ from reconciler.providers.interface import (
     TransientError,
 )
 from reconciler.settings import ProviderSettings
-from tests.providers.conftest import World, aws_provider, group_arn, job_spec
+from tests.providers.conftest import ACCOUNT, World, aws_provider, group_arn, job_spec
 
 GROUP = group_arn("shop")
 
@@ -154,3 +154,25 @@ def test_a_tls_failure_names_the_endpoint_without_its_password(make_world: Any) 
         f"ListDataDeletionJobs: SSLError: SSL validation failed for https://***@127.0.0.1:{port}/ "
     )
     assert "hunter2" not in str(failed.value)
+
+
+def test_one_caller_identity_serves_the_target_and_the_principal(make_world: Any) -> None:
+    world: World = make_world("aws")
+    provider = world.provider
+    assert isinstance(provider, AwsProvider)
+    assert provider.principal() == f"arn:aws:iam::{ACCOUNT}:user/emulator"
+    assert provider.target(["eu-west-1"]).account == ACCOUNT
+    assert provider.principal() == f"arn:aws:iam::{ACCOUNT}:user/emulator"
+    assert provider.calls["GetCallerIdentity"] == 1
+
+
+def test_an_endpoint_that_does_not_answer_sts_has_no_principal() -> None:
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))  # bound, never listening: every connection is refused
+    try:
+        provider = aws_provider(f"http://127.0.0.1:{closed.getsockname()[1]}")
+        assert provider.principal() is None
+        assert provider.target(["eu-west-1"]).account is None
+    finally:
+        closed.close()
+    assert provider.calls["GetCallerIdentity"] == 1

@@ -122,3 +122,12 @@ def test_the_tags_of_a_job_are_listed(world: World) -> None:
     assert world.provider.list_tags(untagged) == {}
     with pytest.raises(NotFound):
         world.provider.list_tags(arn.replace("tagged", "absent"))
+
+
+def test_the_principal_is_whom_sts_names(world: World) -> None:
+    """The ARN a create records as who ran it: the emulator's own STS user (in-process and over
+    HTTP alike), the fake's role."""
+    principal = world.provider.principal()
+    assert principal is not None and principal.startswith("arn:aws:iam::")
+    assert principal.split(":")[4] == ACCOUNT
+    assert world.provider.principal() == principal  # asked again: the same answer

@@ -10,7 +10,7 @@ import pytest
 
 from reconciler.models import JobStatus
 from reconciler.providers.interface import InvalidInput, TransientError
-from tests.providers.conftest import World, group_arn
+from tests.providers.conftest import ACCOUNT, World, group_arn
 
 
 @pytest.mark.parametrize(
@@ -150,3 +150,8 @@ def test_r2_13_an_input_the_csv_reader_refuses_fails_its_job_and_the_emulator_se
     emulated.clock.advance(30)
     job = emulated.provider.describe_job(good)
     assert (job.status, job.num_deleted) == (JobStatus.COMPLETED, 1)  # and it goes on working
+
+
+def test_the_principal_is_the_emulators_sts_user(emulated: World) -> None:
+    """In-process or over HTTP, the emulator names the one user its STS answers with."""
+    assert emulated.provider.principal() == f"arn:aws:iam::{ACCOUNT}:user/emulator"
