@@ -27,13 +27,19 @@ from reconciler.applying.executor import Executor, Outcome, Result
 from reconciler.applying.session import StateSession, flushed
 from reconciler.applying.tracker import Progress, Tracker, TrackResult
 from reconciler.applying.verdict import Undone, Unfinished, exit_code, waited
-from reconciler.digests import Digester
 from reconciler.errors import ReconcilerError, UsageError
 from reconciler.exitcodes import ExitCode
+from reconciler.models import InputIdentity, Provenance
 from reconciler.planning.attention import Attention, Concern
 from reconciler.planning.model import Plan
-from reconciler.preflight import preflight_errors
-from reconciler.provenance import approval_problem, approvers, split_approvers
+from reconciler.preflight import identities
+from reconciler.provenance import (
+    approval_problem,
+    approvers,
+    provenance,
+    run_info,
+    split_approvers,
+)
 from reconciler.runtime import Runtime
 from reconciler.state.document import new_state
 from reconciler.usecases.events import Emit, Note, Warned, ignore
@@ -194,6 +200,7 @@ class _Run:
         self.workspace = prepared.workspace
         self.inputs = prepared.inputs
         self.plan = prepared.plan
+        self.plan_digest = prepared.plan_digest
         self.session = session
         self.emit = emit
         self.unfinished: list[Unfinished] = []
@@ -238,25 +245,40 @@ class _Run:
                 self.unfinished.append(Unfinished(undone, counts[key]))
 
     def _executor(self) -> Executor:
-        """The executor of the plan: with the evidence of each input recorded with its job, and
-        the inputs checked again before each create, unless the plan skipped preflight."""
+        """The executor of the plan: each create sent only while its input is still the version
+        the plan read (unless the plan skipped preflight), and recorded with that evidence and
+        who approved and ran it."""
         provider = self.workspace.provider
         settings = self.workspace.settings
         runtime = self.workspace.runtime
-        digest = None
-        checked = None
+        found = None
         if not self.plan.preflight_skipped:
             reader = provider.input_reader()
-            digest = Digester(reader, runtime.clock, lambda text: self.emit(Note(f"{text}.")))
-            checked = preflight_errors(reader, settings.preflight.max_input_bytes)
+
+            def found(location: str, region: str) -> tuple[InputIdentity, ...]:
+                return identities(location, region, reader)
+
         return Executor(
             self.session,
             provider,
             max_pending=settings.quotas.max_pending_jobs_per_dataset_group,
             parallelism=self.inputs.parallelism,
             checkpoint=runtime.checkpoint,
-            digest=digest,
-            preflight=checked,
+            identities=found,
+            provenance=self._provenance() if self.plan.has_changes else None,
+        )
+
+    def _provenance(self) -> Provenance:
+        """Who approved this run's creates (as given), who runs them, and from which plan."""
+        runtime = self.workspace.runtime
+        return provenance(
+            principal=self.workspace.provider.principal(),
+            run=run_info(runtime.environ, runtime.host, runtime.user),
+            plan_id=self.plan.id,
+            plan_digest=self.plan_digest,
+            change_ref=self.inputs.change_ref,
+            approved_by=self.inputs.approved_by,
+            recorded=runtime.clock(),
         )
 
     def _left_waiting(self, outcomes: Sequence[Outcome]) -> None:
