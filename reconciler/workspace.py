@@ -307,12 +307,16 @@ class Workspace:
     def _preflight(self, plan: Plan) -> tuple[dict[str, str], list[PlanDiagnostic]]:
         """Which creates preflight refuses (address -> why), and its warnings."""
         sources = {job.address: job.source for job in self.jobs}
-        findings = preflight(
-            plan.changes, self.provider.input_reader(), self.settings.preflight.max_input_bytes
+        found = preflight(
+            plan.changes,
+            self.provider.input_reader(),
+            self.settings.preflight.max_input_bytes,
+            cache=self.stored.checked if self.stored is not None else {},
+            clock=self.runtime.clock,
         )
         refused: dict[str, str] = {}
         warnings: list[PlanDiagnostic] = []
-        for finding in findings:
+        for finding in found.findings:
             message = printable(finding.message)  # one line: an S3 key may hold a line break
             if finding.error:
                 refused[finding.address] = "\n".join(

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from reconciler.digests import digest_inputs
 from reconciler.errors import UsageError
 from reconciler.evidence import (
     GroupModels,
@@ -35,6 +34,7 @@ from reconciler.evidence import (
 )
 from reconciler.files import check_output
 from reconciler.models import DatasetGroupRef, DesiredJob, InputEvidence, ServiceJob
+from reconciler.preflight import read_evidence  # until the report reads no input (issue 19)
 from reconciler.provenance import Blame
 from reconciler.providers.inputs import InputError
 from reconciler.providers.interface import NotFound, Provider, ProviderError
@@ -276,7 +276,7 @@ def _read_inputs(
     for location, region in sorted(wanted.items()):
         assert reader is not None
         try:
-            read[location] = digest_inputs(location, region, reader, runtime.clock())
+            read[location] = read_evidence(location, region, reader, runtime.clock())
         except InputError as exc:
             notes.append(f"{location} was not digested: {exc}")
             continue
