@@ -39,6 +39,7 @@ class S3Inputs:
         self._making = threading.Lock()
         self._key_setting = digest_key
         self._key: list[DigestKey] = []
+        self.page_size: int | None = None  # keys per ListObjectsV2 page (None: S3's 1000)
 
     def _client(self, region: str) -> Any:
         with self._making:
@@ -64,6 +65,8 @@ class S3Inputs:
     def csv_under(self, bucket: str, prefix: str, region: str) -> list[InputIdentity]:
         found: list[InputIdentity] = []
         params: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix}
+        if self.page_size is not None:
+            params["MaxKeys"] = self.page_size
         while True:
             try:
                 page = self._call(region, "list_objects_v2", "s3:ListBucket", **params)
