@@ -1,4 +1,5 @@
-"""Settings: which provider to use and how, where the state is kept, quotas and polling.
+"""Settings: which provider to use and how, where the state is kept, quotas, polling, preflight
+and the evidence kept of each input (the key of its keyed digest).
 
 Where the state is kept is one model per backend (`LocalState`, `S3State`), chosen by its
 `backend` (`local` without one): the union `StateSettings`. The models live here, not beside

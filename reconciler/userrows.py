@@ -24,6 +24,7 @@ MAX_VALUE = 256  # characters of one USER_ID (Personalize's schemas allow no lon
 MAX_LINE_BYTES = 8192  # no row of one USER_ID of MAX_VALUE characters is longer than this
 _BOM = b"\xef\xbb\xbf"
 _SPECIAL = (b'"', b",", b"\0")
+_SPACES = (b" ", b"\t", b"\r", b"\x0b", b"\x0c")  # what bytes.strip strips, but the newline
 
 
 class Why(Enum):
@@ -153,13 +154,16 @@ class UserRows:
             block.decode("utf-8")
         except UnicodeDecodeError:
             return False
+        if not self.collect and not any(space in block for space in _SPACES):
+            self.rows += len(lines) - lines.count(b"")  # no line to strip: count the empty
+            return True
         values = [line.strip() for line in lines]
         if self.collect:
             found = [value.decode("utf-8") for value in values if value]
             self.rows += len(found)
             self.values += found
         else:
-            self.rows += sum(1 for value in values if value)
+            self.rows += len(values) - values.count(b"")
         return True
 
     def _row(self, line: bytes, number: int) -> None:
