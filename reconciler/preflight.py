@@ -1,36 +1,49 @@
-"""Preflight: what the service would FAIL a job for, found before the job is created.
+"""Preflight: what the service would FAIL a job for, found before the job is created, and the
+evidence of each input (its identity, rows, bytes, keyed digest) that the plan is bound to.
 
-A deletion job whose input is missing, too large or has the wrong header is accepted by the
-service and FAILS hours later, and its name can never be used again. For every job a plan would
-create or retry, its input is read where the service will read it (`InputReader`: S3, or the
-emulator's directory):
+A deletion job whose input is missing, too large or has a bad row is accepted by the service and
+FAILS hours later, and its name can never be used again. For every job a plan would create or
+retry, its input is read where the service will read it (`InputReader`: S3, or the emulator's
+directory):
 
-- `s3://BUCKET/KEY.csv`: the object exists (HeadObject); `s3://BUCKET/PREFIX/`: at least one
-  `.csv` object under the prefix, recursively (ListObjectsV2, every page);
-- all of it together is at most `preflight.maxInputBytes`;
-- each file's first line is the header `USER_ID` (a ranged GET of its first `HEAD_BYTES`); a
-  file with no data rows is a warning;
-- every row in those bytes is blank or one USER_ID, as the service reads them: a row with more
-  than one column (a comma outside quotes), a quote it does not close, a NUL, a carriage return
-  that does not end it, or bytes that are not UTF-8 refuses the job. A row the read cuts short is
-  checked as far as it was read. Rows past the first `HEAD_BYTES` are not read here.
+- which objects, and which version of each (`identities`): `s3://BUCKET/KEY.csv` by HeadObject
+  (ETag, VersionId where the bucket is versioned, size, LastModified); `s3://BUCKET/PREFIX/`
+  every `.csv` object under the prefix, recursively (ListObjectsV2, every page; no VersionId);
+- all of them together are at most `preflight.maxInputBytes`;
+- each object read whole, as a stream, of the version found (GetObject with IfMatch its ETag and
+  its VersionId: an object replaced meanwhile is an error, not a read of the new one), every row
+  checked by `reconciler.userrows` (the emulator FAILs its jobs by the same rules): the header
+  `USER_ID`, then rows that are blank or one USER_ID of at most 256 characters. A file with no
+  data rows is a warning. Where a digest key is configured, its HMAC-SHA256 is computed on the
+  way (never a plain hash).
 
-A file's contents are never quoted: a wrong header is "the first line is not the header
-USER_ID" (in a file without one, the first line is a user ID), a wrong row is named by its number
-(the header is row 1). Each location is read once, however many jobs name it.
+An object is read once per identity: `preflight` takes the checks the state kept (`cache`, by
+object location) and reuses one whose identity is the same as the one found now (and whose
+digest is under the same key), and returns the checks it made for the state to keep. A file's
+contents are never quoted: a wrong header is "the first line is not the header USER_ID" (in a
+file without one, the first line is a user ID), a wrong row is named by its number (the header
+is row 1). Each location is read once per run, however many jobs name it.
 """
 
 from __future__ import annotations
 
-import codecs
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
-from reconciler.models import DatasetGroupRef
+from reconciler.models import DatasetGroupRef, InputCheck, InputEvidence, InputIdentity
 from reconciler.planning.model import Change
-from reconciler.providers.inputs import InputDenied, InputError, InputObject, InputReader
+from reconciler.providers.inputs import (
+    DigestKey,
+    InputChanged,
+    InputDenied,
+    InputError,
+    InputReader,
+    split_location,
+)
+from reconciler.userrows import UserRows
 
-HEAD_BYTES = 4096  # read of each file: its header line and whether a row follows
+NO_ROWS = "has no data rows (only the USER_ID header): its job would delete nobody"
 
 
 @dataclass(frozen=True)
@@ -42,145 +55,176 @@ class Finding:
     message: str
 
 
-def preflight(changes: Iterable[Change], reader: InputReader, max_bytes: int) -> list[Finding]:
-    """The findings of the inputs of every change that creates a job."""
-    checked: dict[str, list[tuple[bool, str]]] = {}
+@dataclass(frozen=True)
+class Preflight:
+    """What preflight found: `findings` by job, `evidence` of each input by its data location
+    (each object as read now, or as the cache had it at the same identity; none where it could
+    not be read), and `checks`: the objects read whole this time, by location, for the state
+    to keep (`StateDocument.checked`)."""
+
+    findings: tuple[Finding, ...] = ()
+    evidence: dict[str, tuple[InputEvidence, ...]] = field(default_factory=dict)
+    checks: dict[str, InputCheck] = field(default_factory=dict)
+
+
+def preflight(
+    changes: Iterable[Change],
+    reader: InputReader,
+    max_bytes: int,
+    cache: Mapping[str, InputCheck] | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> Preflight:
+    """The findings and evidence of the inputs of every change that creates a job."""
+    scan = Scan(reader, max_bytes, cache or {}, clock)
+    found: dict[str, list[tuple[bool, str]]] = {}
     findings: list[Finding] = []
     for change in changes:
         if not change.creates or change.desired is None:
             continue
         location = change.desired.data_location
         region = DatasetGroupRef.parse(change.dataset_group_arn).region
-        if location not in checked:
-            checked[location] = check_location(location, region, reader, max_bytes)
-        findings += [Finding(change.address, error, text) for error, text in checked[location]]
-    return findings
+        if location not in found:
+            found[location] = scan.location(location, region)
+        findings += [Finding(change.address, error, text) for error, text in found[location]]
+    return Preflight(tuple(findings), dict(scan.evidence), dict(scan.checks))
 
 
-def preflight_errors(reader: InputReader, max_bytes: int) -> Callable[[str, str], list[str]]:
-    """What refuses an input now, as a function of (location, region): what apply asks just
-    before each create (a queued one waited, and its input may have gone meanwhile)."""
+def identities(location: str, region: str, reader: InputReader) -> tuple[InputIdentity, ...]:
+    """Which objects `location` names now, each at which version: the object (HeadObject), or
+    every .csv under the prefix (ListObjectsV2); () where there is none (or the location is not
+    on S3). What apply compares with the plan's evidence (`models.same_inputs`) before a create.
+    Raises InputError (InputDenied) when it cannot be told."""
+    if not location.startswith("s3://"):
+        return ()
+    bucket, key = split_location(location)
+    if key.endswith("/"):
+        return tuple(reader.csv_under(bucket, key, region))
+    found = reader.identity(bucket, key, region)
+    return () if found is None else (found,)
 
-    def errors(location: str, region: str) -> list[str]:
-        return [
-            text for error, text in check_location(location, region, reader, max_bytes) if error
-        ]
 
-    return errors
+class Scan:
+    """One run's reads: each object read once per identity (this run's `checks`, then the
+    state's `cache`), the digest key asked for once, where one is needed."""
+
+    def __init__(
+        self,
+        reader: InputReader,
+        max_bytes: int,
+        cache: Mapping[str, InputCheck],
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.reader = reader
+        self.max_bytes = max_bytes
+        self.cache = cache
+        self.clock = clock or _now
+        self.checks: dict[str, InputCheck] = {}  # read whole now, by object location
+        self.evidence: dict[str, tuple[InputEvidence, ...]] = {}  # by data location
+        self._key: list[DigestKey | None] = []
+
+    def location(self, location: str, region: str) -> list[tuple[bool, str]]:
+        """(is it an error, what) of everything wrong with the input at `location`."""
+        if not location.startswith("s3://"):
+            return [(False, f"{location}: preflight reads only s3:// locations; not checked")]
+        try:
+            return self._location(location, region)
+        except InputDenied as exc:
+            return [
+                (
+                    True,
+                    f"{exc}. The job's role may be able to read what these credentials cannot: "
+                    f"grant {exc.permission} to them, or plan with --skip-preflight",
+                )
+            ]
+        except InputError as exc:
+            return [(True, f"{exc}; try again, or plan with --skip-preflight")]
+
+    def _location(self, location: str, region: str) -> list[tuple[bool, str]]:
+        self.evidence.pop(location, None)
+        objects = identities(location, region, self.reader)
+        if not objects:
+            if location.endswith("/"):
+                return [(True, f"{location}: no .csv object under the prefix (ListObjectsV2)")]
+            return [(True, f"{location} does not exist (HeadObject)")]
+        total = sum(o.size for o in objects)
+        if total > self.max_bytes:  # refused whatever it holds: not read
+            files = f" in {len(objects)} files" if len(objects) > 1 else ""
+            return [
+                (
+                    True,
+                    f"{location} holds {total} bytes{files}, over preflight.maxInputBytes "
+                    f"({self.max_bytes}): split it into jobs of at most {self.max_bytes} bytes",
+                )
+            ]
+        found: list[tuple[bool, str]] = []
+        checks = [self.check(item, region) for item in objects]
+        for check in checks:
+            where = check.evidence.location
+            if check.problem is not None:
+                found.append((True, f"{where}: {check.problem}"))
+            elif check.evidence.rows == 0:
+                found.append((False, f"{where}: {NO_ROWS}"))
+        self.evidence[location] = tuple(check.evidence for check in checks)
+        return found
+
+    def check(self, identity: InputIdentity, region: str) -> InputCheck:
+        """The check of one object at `identity`: made this run, kept by the state, or read."""
+        key = self.digest_key(region)
+        for known in (self.checks.get(identity.location), self.cache.get(identity.location)):
+            if known is not None and _reusable(known, identity, key):
+                return known
+        check = self._read(identity, region, key)
+        self.checks[identity.location] = check
+        return check
+
+    def digest_key(self, region: str) -> DigestKey | None:
+        if not self._key:
+            self._key.append(self.reader.digest_key(region))
+        return self._key[0]
+
+    def _read(self, identity: InputIdentity, region: str, key: DigestKey | None) -> InputCheck:
+        rows = UserRows()
+        mac = key.hmac() if key is not None else None
+
+        def feed(chunk: bytes) -> bool:
+            if mac is not None:
+                mac.update(chunk)
+            return rows.feed(chunk)
+
+        if identity.size:  # an empty object: nothing to read
+            self.reader.stream(identity, region, feed)
+        problem = rows.end()
+        if problem is None and rows.bytes != identity.size:
+            raise InputChanged(
+                f"{identity.location} changed while preflight read it ({rows.bytes} bytes read, "
+                f"{identity.size} expected)"
+            )
+        whole = problem is None and mac is not None and key is not None
+        evidence = InputEvidence.of(
+            identity,
+            rows=rows.rows,
+            read=self.clock(),
+            hmac=mac.hexdigest() if whole and mac is not None else None,
+            key_id=key.key_id if whole and key is not None else None,
+        )
+        return InputCheck(evidence=evidence, problem=None if problem is None else str(problem))
+
+
+def _reusable(check: InputCheck, identity: InputIdentity, key: DigestKey | None) -> bool:
+    """Whether `check` was made of this version of the object, and its digest (a file without
+    a problem) under the key in use now."""
+    known = check.evidence.identity
+    if known is None or not known.same(identity):
+        return False
+    return check.problem is not None or check.evidence.key_id == (key.key_id if key else None)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 def check_location(
     location: str, region: str, reader: InputReader, max_bytes: int
 ) -> list[tuple[bool, str]]:
-    """(is it an error, what) of everything wrong with the input at `location`."""
-    if not location.startswith("s3://"):
-        return [(False, f"{location}: preflight reads only s3:// locations; not checked")]
-    bucket, _, key = location.removeprefix("s3://").partition("/")
-    try:
-        return _check(location, bucket, key, region, reader, max_bytes)
-    except InputDenied as exc:
-        return [
-            (
-                True,
-                f"{exc}. The job's role may be able to read what these credentials cannot: "
-                f"grant {exc.permission} to them, or plan with --skip-preflight",
-            )
-        ]
-    except InputError as exc:
-        return [(True, f"{exc}; try again, or plan with --skip-preflight")]
-
-
-def _check(
-    location: str, bucket: str, key: str, region: str, reader: InputReader, max_bytes: int
-) -> list[tuple[bool, str]]:
-    if key.endswith("/"):
-        objects = reader.csv_under(bucket, key, region)
-        if not objects:
-            return [(True, f"{location}: no .csv object under the prefix (ListObjectsV2)")]
-    else:
-        size = reader.size(bucket, key, region)
-        if size is None:
-            return [(True, f"{location} does not exist (HeadObject)")]
-        objects = [InputObject(key=key, size=size)]
-    found: list[tuple[bool, str]] = []
-    total = sum(o.size for o in objects)
-    if total > max_bytes:
-        files = f" in {len(objects)} files" if len(objects) > 1 else ""
-        found.append(
-            (
-                True,
-                f"{location} holds {total} bytes{files}, over preflight.maxInputBytes "
-                f"({max_bytes}): split it into jobs of at most {max_bytes} bytes",
-            )
-        )
-    for item in objects:
-        if item.size == 0:  # no bytes to read (S3 refuses a ranged GET of an empty object)
-            found.append((True, f"s3://{bucket}/{item.key}: the file is empty: no header USER_ID"))
-            continue
-        problem = _header_problem(reader.first_bytes(bucket, item.key, region, HEAD_BYTES), item)
-        if problem is not None:
-            error, why = problem
-            found.append((error, f"s3://{bucket}/{item.key}: {why}"))
-    return found
-
-
-def _header_problem(head: bytes, item: InputObject) -> tuple[bool, str] | None:
-    """What is wrong with a file that begins with `head` (never quoting any of it)."""
-    line, newline, rest = head.partition(b"\n")
-    if not newline and item.size > len(head):
-        return True, "the first line is not the header USER_ID (it is longer than a header)"
-    try:
-        text = line.decode("utf-8-sig").rstrip("\r")
-    except UnicodeDecodeError:
-        return True, "the first line is not UTF-8 text"
-    if text.strip() not in ("USER_ID", '"USER_ID"'):  # one column, quoted or not; nothing else
-        return True, "the first line is not the header USER_ID"
-    bad = first_bad_row(rest, whole=item.size <= len(head))
-    if bad is not None:
-        number, why = bad
-        return True, f"row {number} is not a USER_ID row: {why}"
-    if item.size <= len(head) and not rest.strip():
-        return False, "has no data rows (only the USER_ID header): its job would delete nobody"
-    return None
-
-
-def first_bad_row(rows: bytes, *, whole: bool) -> tuple[int, str] | None:
-    """The number of the first of `rows` (the bytes after the header line: row 2 on) that is
-    neither blank nor one USER_ID, and why; None where each is. `whole` False: the file goes on,
-    and the last row, cut short, is checked as far as it goes."""
-    lines = rows.split(b"\n")
-    for number, line in enumerate(lines, start=2):
-        why = _row_problem(line, complete=whole or number < len(lines) + 1)
-        if why is not None:
-            return number, why
-    return None
-
-
-def _row_problem(line: bytes, *, complete: bool) -> str | None:
-    """Why one line is not a USER_ID row (CRLF ends allowed), or None; never quoting it."""
-    line = line.removesuffix(b"\r")
-    if b"\0" in line:
-        return "it holds a NUL byte"
-    if b"\r" in line:
-        return "it holds a carriage return that does not end it"
-    try:
-        text = codecs.getincrementaldecoder("utf-8")().decode(line, final=complete)
-    except UnicodeDecodeError:
-        return "it is not UTF-8 text"
-    quoted = False
-    index = 0
-    while index < len(text):  # a CSV field: quoted only where a quote opens it
-        char = text[index]
-        if quoted and char == '"':
-            if text.startswith('"', index + 1):
-                index += 1  # "" inside quotes is one quote
-            else:
-                quoted = False
-        elif not quoted and char == '"' and index == 0:
-            quoted = True
-        elif not quoted and char == ",":
-            return "it has more than one column"
-        index += 1
-    if quoted and complete:
-        return "a quote in it is not closed"
-    return None
+    """(is it an error, what) of everything wrong with the input at `location`, read now."""
+    return Scan(reader, max_bytes, {}).location(location, region)

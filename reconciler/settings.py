@@ -1,4 +1,5 @@
-"""Settings: which provider to use and how, where the state is kept, quotas and polling.
+"""Settings: which provider to use and how, where the state is kept, quotas, polling, preflight
+and the evidence kept of each input (the key of its keyed digest).
 
 Where the state is kept is one model per backend (`LocalState`, `S3State`), chosen by its
 `backend` (`local` without one): the union `StateSettings`. The models live here, not beside
@@ -285,12 +286,63 @@ class PreflightSettings(_Config):
     ] = None
 
 
+class DigestKeySettings(_Config):
+    """Where the key of the inputs' keyed digests is read: exactly one of `env`, `ssm`,
+    `secretsManager`. Read once per run; only a fingerprint of it is ever stored or shown."""
+
+    env: Annotated[
+        str | None, Field(min_length=1, description="an environment variable that holds the key")
+    ] = None
+    ssm: Annotated[
+        str | None,
+        Field(
+            min_length=1,
+            description="an SSM parameter (a SecureString) that holds the key, read with "
+            "GetParameter WithDecryption (needs ssm:GetParameter and kms:Decrypt)",
+        ),
+    ] = None
+    secrets_manager: Annotated[
+        str | None,
+        Field(
+            min_length=1,
+            description="a Secrets Manager secret (its id or ARN) that holds the key, as its "
+            "SecretString or SecretBinary (needs secretsmanager:GetSecretValue)",
+        ),
+    ] = None
+    region: Annotated[
+        str | None,
+        Field(
+            description="ssm and secretsManager: the parameter's or secret's region; default: "
+            "the region of the first dataset group a plan creates a job in"
+        ),
+    ] = None
+
+    @model_validator(mode="after")
+    def _one(self) -> DigestKeySettings:
+        if sum(v is not None for v in (self.env, self.ssm, self.secrets_manager)) != 1:
+            raise ValueError("evidence.digestKey needs exactly one of env, ssm, secretsManager")
+        return self
+
+
+class EvidenceSettings(_Config):
+    """What is recorded of a job's input beside its identity, bytes and rows. A plain hash of an
+    input is never kept (a file of a few users gives their IDs back to whoever guesses them): a
+    keyed digest (HMAC-SHA256) is, where `digestKey` names a key. The `local` provider (the
+    emulator) uses a key file of its own beside its database when none is named."""
+
+    digest_key: Annotated[
+        DigestKeySettings | None,
+        Field(description="the key of the keyed digests; default: no digest (aws)"),
+    ] = None
+
+
 class Settings(_Config):
     provider: ProviderSettings = ProviderSettings()
     state: StateSettings = LocalState()
     quotas: Quotas = Quotas()
     polling: Polling = Polling()
     preflight: PreflightSettings = PreflightSettings()
+    evidence: EvidenceSettings = EvidenceSettings()
 
 
 def with_environment(settings: Settings, environ: Mapping[str, str]) -> Settings:

@@ -330,8 +330,8 @@ class Workspace:
             plan.changes,
             self.provider.input_reader(),
             self.settings.preflight.max_input_bytes,
-            cache=self.stored.checked if self.stored else {},
-            key=self.provider.digest_key(self.settings.evidence),
+            cache=self.stored.checked if self.stored is not None else {},
+            clock=self.runtime.clock,
         )
         refused: dict[str, str] = {}
         warnings: list[PlanDiagnostic] = []
@@ -351,7 +351,7 @@ class Workspace:
                         source=sources.get(finding.address),
                     )
                 )
-        return _Read(refused, warnings, found.evidence, tuple(found.checks))
+        return _Read(refused, warnings, found.evidence, tuple(found.checks.values()))
 
     def _activity(self, groups: Iterable[str]) -> dict[str, str]:
         """The groups (of those given) where something runs now, with what runs there."""

@@ -240,8 +240,12 @@ def a_request_from_pull_request_to_nightly_check(checkout: Checkout) -> None:
 
 
 def test_a_failed_deletion_makes_the_nightly_check_open_the_issue(checkout: Checkout) -> None:
+    # Preflight reads every row, so a bad row never gets this far: the service's own limit on a
+    # job's input, lower than preflight.maxInputBytes, FAILs this one (the older 50 MB limit)
     data = checkout.root / "example-data" / "s3" / "acme-privacy" / "shop-eu"
-    (data / "2026-w46.csv").write_text(failing_rows())  # preflight passes; the service FAILS it
+    (data / "2026-w46.csv").write_text("USER_ID\n" + "".join(f"eu-{n:05}\n" for n in range(60)))
+    with (checkout.root / "example-data" / "emulator.yaml").open("a") as emulator:
+        emulator.write("inputBytesLimit: 500\n")  # the other inputs hold less
     assert checkout.run("reconciler-pr.yml", only="Plan") == ["Plan"]
     (checkout.root / "reviewed").mkdir()
     shutil.copy(checkout.root / "reconciler.plan", checkout.root / "reviewed")

@@ -197,3 +197,30 @@ def test_the_environment_keeps_the_state_its_backend(tmp_path: Path) -> None:
     state = S3State(backend="s3", bucket="b", key="k")
     merged = with_environment(Settings(state=state), {"RECONCILER_PROVIDER": "local"})
     assert merged.provider.name == "local" and merged.state is state
+
+
+@pytest.mark.parametrize(
+    "fields",
+    ["{}", "{env: K, ssm: /p}", "{ssm: /p, secretsManager: s}"],
+    ids=["none", "env-and-ssm", "ssm-and-secret"],
+)
+def test_a_digest_key_names_exactly_one_source(tmp_path: Path, fields: str) -> None:
+    from reconciler.manifest.loader import check_manifests
+
+    (tmp_path / "settings.yaml").write_text(
+        f"apiVersion: reconciler/v1\nkind: Settings\nevidence:\n  digestKey: {fields}\n"
+    )
+    [problem] = check_manifests([tmp_path]).diagnostics
+    assert str(problem).endswith(
+        "settings.yaml:4:14: evidence.digestKey: evidence.digestKey needs exactly one of env, "
+        "ssm, secretsManager"
+    )
+
+
+def test_a_digest_key_from_the_environment(tmp_path: Path) -> None:
+    (tmp_path / "settings.yaml").write_text(
+        "apiVersion: reconciler/v1\nkind: Settings\nevidence: {digestKey: {env: DIGEST_KEY}}\n"
+    )
+    key = load_settings(tmp_path, {}).evidence.digest_key
+    assert key is not None and (key.env, key.ssm, key.secrets_manager) == ("DIGEST_KEY", None, None)
+    assert Settings().evidence.digest_key is None

@@ -4,21 +4,24 @@ and the emulator's seed files (a CSV with a USER_ID column: one record per row).
 `s3://BUCKET/KEY` is read from `S3_ROOT/BUCKET/KEY`. Failure reasons name locations, sizes and
 row numbers, never the user IDs themselves (they are personal data).
 
-A row (the header is row 1) is blank, or one USER_ID: more than one column, a NUL, a line break
-inside a quoted value (a quote left open), a carriage return that does not end its line or a value
-longer than the CSV reader takes FAILs the job, as does a file that is not UTF-8 or cannot be read.
+A row (the header is row 1) is blank, or one USER_ID of at most 256 characters: more than one
+column, a NUL, a quote left open, a carriage return that does not end its line or a longer value
+FAILs the job, as does a file that is not UTF-8 or cannot be read. The rules are preflight's
+(`reconciler.userrows`, the one checker both use), so a job preflight passes is not FAILed for
+its rows here, and one it refuses would be.
 Whatever is wrong with an input FAILs its job and nothing else: the emulator goes on serving.
 """
 
 from __future__ import annotations
 
 import csv
-import io
-import itertools
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from reconciler.emulator.errors import EmulatorError
+from reconciler.userrows import MAX_LINE_BYTES, MAX_VALUE, RowProblem, UserRows, Why
+
+CHUNK = 1 << 20  # bytes read at once
 
 
 class InputFailure(Exception):
@@ -60,62 +63,36 @@ def _resolve(data_location: str, s3_root: Path) -> list[tuple[str, Path]]:
 
 
 def _read_csv(location: str, path: Path) -> set[str]:
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputFailure(f"Input file {location} is not UTF-8 text.") from None
-    rows = _rows(location, text)
-    header = next(rows, None)
-    if header is None or [h.strip() for h in header[1]] != ["USER_ID"]:
-        raise InputFailure(
-            f"Input file {location} must be a CSV file with a single USER_ID column header."
-        )
+    """The USER_IDs of one input file, read as a stream, by the rows preflight checks
+    (`reconciler.userrows`): the first bad row FAILs the job, in the service's words."""
+    rows = UserRows(collect=True)
     user_ids: set[str] = set()
-    for number, row in rows:
-        if not row or (len(row) == 1 and not row[0].strip()):
-            continue
-        if len(row) != 1:
-            raise InputFailure(
-                f"Input file {location}: row {number} has {len(row)} columns; "
-                "expected only USER_ID."
-            )
-        problem = _value_problem(row[0])
-        if problem:
-            raise InputFailure(f"Input file {location}: row {number} {problem}.")
-        user_ids.add(row[0].strip())
+    with path.open("rb") as file:
+        while (chunk := file.read(CHUNK)) and rows.feed(chunk):
+            user_ids.update(rows.take())
+    problem = rows.end()
+    if problem is not None:
+        raise InputFailure(_reason(location, problem))
+    user_ids.update(rows.take())
     return user_ids
 
 
-def _rows(location: str, text: str) -> Iterator[tuple[int, list[str]]]:
-    """Each CSV row of `text` with its number; a row the CSV reader refuses is an InputFailure."""
-    rows = csv.reader(io.StringIO(text))
-    for number in itertools.count(1):
-        try:
-            row = next(rows)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise InputFailure(
-                f"Input file {location}: row {number} is not valid CSV: {_csv_problem(exc)}."
-            ) from None
-        yield number, row
-
-
-def _value_problem(value: str) -> str | None:
-    if "\x00" in value:
-        return "contains a NUL character"
-    if "\n" in value or "\r" in value:
-        return "has a line break inside a quoted value (a quote is not closed)"
-    return None
-
-
-def _csv_problem(error: csv.Error) -> str:
-    """What the CSV reader refused, in the service's words (its message is Python's)."""
-    if "field limit" in str(error):
-        return f"it has a value longer than {csv.field_size_limit()} characters"
-    if "new-line" in str(error):
-        return "it has a carriage return that does not end the line"
-    return "it cannot be parsed"
+def _reason(location: str, problem: RowProblem) -> str:
+    """The failureReason of a job whose input has `problem` (never quoting the file)."""
+    why = problem.why
+    if why in (Why.EMPTY, Why.HEADER, Why.LONG_HEADER):
+        return f"Input file {location} must be a CSV file with a single USER_ID column header."
+    if why in (Why.HEADER_NOT_UTF8, Why.NOT_UTF8):
+        return f"Input file {location} is not UTF-8 text."
+    said = {
+        Why.COLUMNS: f"has {problem.columns} columns; expected only USER_ID",
+        Why.NUL: "contains a NUL character",
+        Why.QUOTE: "has a line break inside a quoted value (a quote is not closed)",
+        Why.CR: "is not valid CSV: it has a carriage return that does not end the line",
+        Why.TOO_LONG: f"has a USER_ID longer than {MAX_VALUE} characters",
+        Why.LONG_LINE: f"is longer than {MAX_LINE_BYTES} bytes: more than one USER_ID can be",
+    }[why]
+    return f"Input file {location}: row {problem.row} {said}."
 
 
 def read_seed_records(path: Path) -> list[str]:

@@ -39,7 +39,7 @@ from reconciler.providers.interface import (
     ProviderError,
     TransientError,
 )
-from reconciler.settings import ProviderSettings, shown_url
+from reconciler.settings import DigestKeySettings, ProviderSettings, shown_url
 
 _UNREACHABLE = (
     EndpointConnectionError,
@@ -60,6 +60,7 @@ class AwsProvider(ServiceProvider):
         session: boto3.session.Session | None = None,
         *,
         inputs_endpoint_url: str | None = None,
+        digest_key: DigestKeySettings | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
@@ -80,6 +81,8 @@ class AwsProvider(ServiceProvider):
         self._clients: dict[str, Any] = {}
         self._making = threading.Lock()
         self._inputs_endpoint_url = inputs_endpoint_url
+        self._digest_key = digest_key
+        self._inputs: InputReader | None = None
         self._target: Target | None = None
         self._asking = threading.Lock()  # one GetCallerIdentity serves the target and principal
         self._caller_asked = False
@@ -87,12 +90,17 @@ class AwsProvider(ServiceProvider):
         self.attempts: Counter[str] = Counter()  # HTTP requests sent, retries included
 
     def input_reader(self) -> InputReader:
+        """One reader per provider: the digest key is fetched once per run."""
         from reconciler.providers.s3_inputs import S3Inputs
 
-        config = self._config
-        if self._inputs_endpoint_url:  # an S3-compatible server: paths, not bucket host names
-            config = config.merge(Config(s3={"addressing_style": "path"}))
-        return S3Inputs(self._session, config, self._inputs_endpoint_url)
+        if self._inputs is None:
+            config = self._config
+            if self._inputs_endpoint_url:  # an S3-compatible server: paths, not bucket host names
+                config = config.merge(Config(s3={"addressing_style": "path"}))
+            self._inputs = S3Inputs(
+                self._session, config, self._inputs_endpoint_url, self._digest_key
+            )
+        return self._inputs
 
     def target(self, regions: Sequence[str]) -> Target:
         """Where Personalize calls go (the endpoint botocore resolved, named where it is not

@@ -1,11 +1,13 @@
 """The `local` provider: the emulator in-process, over its SQLite store, with no network.
 
 The emulator's own settings (dataset groups, timings, where `s3://` is read from) come from the
-file `provider.emulatorConfig` names; without one, the emulator's defaults apply.
+file `provider.emulatorConfig` names; without one, the emulator's defaults apply. Its inputs'
+keyed digests use `evidence.digestKey`, or a key file of its own beside the database.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -18,9 +20,11 @@ from reconciler.emulator.sts import caller_arn
 from reconciler.errors import UsageError
 from reconciler.models import Target
 from reconciler.providers.base import ExpiredToken, ServiceProvider
+from reconciler.providers.digestkey import configured_key, key_file
 from reconciler.providers.errors import translate
-from reconciler.providers.inputs import DirectoryInputs, InputReader
+from reconciler.providers.inputs import DigestKey, DirectoryInputs, InputReader
 from reconciler.providers.interface import ProviderError, TransientError
+from reconciler.settings import DigestKeySettings
 
 
 def emulator_config(path: Path | None) -> EmulatorConfig:
@@ -48,12 +52,27 @@ class LocalProvider(ServiceProvider):
     polling_defaults = (1.0, 5.0)  # emulated jobs take seconds
     parallel_reads = 1  # in-process: threads would only wait on each other
 
-    def __init__(self, service: EmulatorService) -> None:
+    def __init__(
+        self, service: EmulatorService, digest_key: DigestKeySettings | None = None
+    ) -> None:
         super().__init__()
         self.service = service
+        self._digest_key = digest_key
+        self._inputs: InputReader | None = None
 
     def input_reader(self) -> InputReader:
-        return DirectoryInputs(self.service.config.s3_root)
+        """One reader per provider: the digest key is read once per run."""
+        if self._inputs is None:
+            self._inputs = DirectoryInputs(self.service.config.s3_root, self._key)
+        return self._inputs
+
+    def _key(self, region: str) -> DigestKey:
+        """`evidence.digestKey` where it is set, else the emulator's own key file beside its
+        database (made 0600 on first use): the emulator always shows a keyed digest."""
+        if self._digest_key is not None:
+            return configured_key(self._digest_key, region, os.environ)
+        database = self.service.config.database
+        return key_file(database.with_name(f"{database.name}.digest-key"))
 
     def target(self, regions: Sequence[str]) -> Target:
         return Target(

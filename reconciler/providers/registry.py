@@ -13,13 +13,20 @@ from reconciler.settings import Settings
 def _local(settings: Settings) -> Provider:
     from reconciler.providers.local import LocalProvider, emulator_config, start_emulator
 
-    return LocalProvider(start_emulator(emulator_config(settings.provider.emulator_config)))
+    return LocalProvider(
+        start_emulator(emulator_config(settings.provider.emulator_config)),
+        digest_key=settings.evidence.digest_key,
+    )
 
 
 def _aws(settings: Settings) -> Provider:
     from reconciler.providers.aws import AwsProvider
 
-    return AwsProvider(settings.provider, inputs_endpoint_url=settings.preflight.s3_endpoint_url)
+    return AwsProvider(
+        settings.provider,
+        inputs_endpoint_url=settings.preflight.s3_endpoint_url,
+        digest_key=settings.evidence.digest_key,
+    )
 
 
 PROVIDERS: dict[str, Callable[[Settings], Provider]] = {"local": _local, "aws": _aws}

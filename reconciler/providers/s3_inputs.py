@@ -1,23 +1,45 @@
 """The `aws` provider's inputs: S3 through boto3, in the job's region, with the provider's
 credentials (and `preflight.s3EndpointUrl` for an S3-compatible server). Errors name the S3
-permission that is missing."""
+permission that is missing. The digest key (`evidence.digestKey`) is fetched here too, with the
+same credentials, once."""
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from typing import Any
 
-from reconciler.providers.inputs import CHUNK, InputDenied, InputError, InputObject, Tally
+from reconciler.models import InputIdentity
+from reconciler.providers.digestkey import configured_key
+from reconciler.providers.inputs import (
+    CHUNK,
+    DigestKey,
+    Feed,
+    InputChanged,
+    InputDenied,
+    InputError,
+    split_location,
+)
+from reconciler.settings import DigestKeySettings
 
 
 class S3Inputs:
-    def __init__(self, session: Any, config: Any, endpoint_url: str | None = None) -> None:
+    def __init__(
+        self,
+        session: Any,
+        config: Any,
+        endpoint_url: str | None = None,
+        digest_key: DigestKeySettings | None = None,
+    ) -> None:
         self._session = session
         self._config = config
         self._endpoint_url = endpoint_url
         self._clients: dict[str, Any] = {}
         self._making = threading.Lock()
+        self._key_setting = digest_key
+        self._key: list[DigestKey] = []
+        self.page_size: int | None = None  # keys per ListObjectsV2 page (None: S3's 1000)
 
     def _client(self, region: str) -> Any:
         with self._making:
@@ -27,16 +49,24 @@ class S3Inputs:
                 )
             return self._clients[region]
 
-    def size(self, bucket: str, key: str, region: str) -> int | None:
+    def identity(self, bucket: str, key: str, region: str) -> InputIdentity | None:
         try:
             answer = self._call(region, "head_object", "s3:GetObject", Bucket=bucket, Key=key)
         except _Missing:
             return None
-        return int(answer["ContentLength"])
+        return InputIdentity(
+            location=f"s3://{bucket}/{key}",
+            etag=str(answer["ETag"]),
+            version_id=_version(answer.get("VersionId")),
+            size=int(answer["ContentLength"]),
+            last_modified=answer["LastModified"],
+        )
 
-    def csv_under(self, bucket: str, prefix: str, region: str) -> list[InputObject]:
-        found: list[InputObject] = []
+    def csv_under(self, bucket: str, prefix: str, region: str) -> list[InputIdentity]:
+        found: list[InputIdentity] = []
         params: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix}
+        if self.page_size is not None:
+            params["MaxKeys"] = self.page_size
         while True:
             try:
                 page = self._call(region, "list_objects_v2", "s3:ListBucket", **params)
@@ -44,41 +74,54 @@ class S3Inputs:
                 return found  # no such bucket: nothing under the prefix
             for item in page.get("Contents", []):
                 if str(item["Key"]).lower().endswith(".csv"):
-                    found.append(InputObject(key=item["Key"], size=int(item["Size"])))
+                    found.append(
+                        InputIdentity(
+                            location=f"s3://{bucket}/{item['Key']}",
+                            etag=str(item["ETag"]),
+                            size=int(item["Size"]),
+                            last_modified=item["LastModified"],
+                        )
+                    )
             token = page.get("NextContinuationToken")
             if not page.get("IsTruncated") or not token:
                 return found
             params["ContinuationToken"] = token
 
-    def first_bytes(self, bucket: str, key: str, region: str, count: int) -> bytes:
+    def stream(self, identity: InputIdentity, region: str, feed: Feed) -> None:
+        bucket, key = split_location(identity.location)
+        versioned = {"VersionId": identity.version_id} if identity.version_id else {}
+
+        def read(answer: Any) -> None:
+            body = answer["Body"]
+            try:
+                for chunk in body.iter_chunks(CHUNK):
+                    if not feed(chunk):
+                        return
+            finally:
+                body.close()
+
         try:
-            body: bytes = self._call(
+            self._call(
                 region,
                 "get_object",
-                "s3:GetObject",
-                read=lambda answer: answer["Body"].read(count),
+                "s3:GetObject" + ("Version" if versioned else ""),
+                read=read,
                 Bucket=bucket,
                 Key=key,
-                Range=f"bytes=0-{count - 1}",
+                IfMatch=identity.etag,
+                **versioned,
             )
         except _Missing:
-            return b""
-        return body
+            raise InputChanged(f"{identity.location} went away while preflight read it") from None
 
-    def digest(self, bucket: str, key: str, region: str) -> tuple[str, int, int] | None:
-        def tally(answer: Any) -> tuple[str, int, int]:
-            counted = Tally()
-            for chunk in answer["Body"].iter_chunks(CHUNK):
-                counted.feed(chunk)
-            return counted.result()
-
-        try:
-            result: tuple[str, int, int] = self._call(
-                region, "get_object", "s3:GetObject", read=tally, Bucket=bucket, Key=key
-            )
-        except _Missing:
+    def digest_key(self, region: str) -> DigestKey | None:
+        if self._key_setting is None:
             return None
-        return result
+        if not self._key:
+            self._key.append(
+                configured_key(self._key_setting, region, os.environ, self._session, self._config)
+            )
+        return self._key[0]
 
     def _call(
         self,
@@ -104,8 +147,13 @@ class S3Inputs:
         except ClientError as exc:
             code = str(exc.response.get("Error", {}).get("Code", ""))
             status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
-            if code in ("404", "NoSuchKey", "NoSuchBucket", "NotFound"):
+            if code in ("404", "NoSuchKey", "NoSuchBucket", "NotFound", "NoSuchVersion"):
                 raise _Missing() from None
+            if status == 412 or code == "PreconditionFailed":
+                raise InputChanged(
+                    f"{where} changed while preflight read it (its ETag is no longer "
+                    f"{params.get('IfMatch')})"
+                ) from None
             if status == 403 or code in ("403", "AccessDenied", "Forbidden"):
                 missing = (  # without s3:ListBucket, S3 answers a missing object with 403
                     "; or the object does not exist and they lack s3:ListBucket on the bucket"
@@ -136,3 +184,8 @@ class S3Inputs:
 
 class _Missing(Exception):
     """No such object or bucket."""
+
+
+def _version(value: Any) -> str | None:
+    """A VersionId where the bucket is versioned ("null": versioning was never on)."""
+    return str(value) if value and value != "null" else None

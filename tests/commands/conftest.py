@@ -14,8 +14,9 @@ import pytest
 
 from reconciler.cli import main
 from reconciler.emulator.service import EmulatorService
+from reconciler.models import InputIdentity
 from reconciler.planning.model import Plan
-from reconciler.preflight import HEAD_BYTES
+from reconciler.providers.inputs import DigestKey, Feed, InputReader
 from reconciler.providers.interface import Provider
 from reconciler.providers.local import LocalProvider, emulator_config
 from reconciler.runtime import Runtime, no_checkpoint
@@ -39,13 +40,19 @@ class Project:
     err: io.StringIO = field(default_factory=io.StringIO)
     faults: dict[str, Any] = field(default_factory=dict)
     environ: dict[str, str] = field(default_factory=dict)
+    # inputs whose bad row only the service finds: preflight reads a good file of their size
+    fails_in_service: set[str] = field(default_factory=set)
 
     def provider(self, settings: Settings) -> Provider:
         emulator = emulator_config(settings.provider.emulator_config)
         config = emulator.model_copy(
             update={"faults": emulator.faults.model_copy(update=self.faults)}
         )
-        return LocalProvider(EmulatorService(config, clock=self.clock, sleep=self.clock.sleep))
+        local = LocalProvider(EmulatorService(config, clock=self.clock, sleep=self.clock.sleep))
+        if self.fails_in_service:
+            reader = ServiceOnlyProblems(local.input_reader(), self.fails_in_service)
+            local.input_reader = lambda: reader  # type: ignore[method-assign]
+        return local
 
     def runtime(
         self, *, tty: bool = False, checkpoint: Callable[[str, str], None] = no_checkpoint
@@ -117,16 +124,51 @@ class Project:
         the service FAILS); its s3:// location."""
         text = failing_rows() if text is None else text
         (self.root / "example-data" / "s3" / "acme-privacy" / name).write_text(text)
-        return f"s3://acme-privacy/{name}"
+        location = f"s3://acme-privacy/{name}"
+        if FAILING in text:
+            self.fails_in_service.add(location)
+        else:
+            self.fails_in_service.discard(location)
+        return location
 
     def write_manifest(self, name: str, text: str) -> None:
         (self.root / "manifests" / name).write_text(text, encoding="utf-8")
 
 
+FAILING = " " * 4096 + ","
+
+
 def failing_rows(first: str = "eu-00001", second: str = "eu-00002") -> str:
-    """A CSV preflight passes and the service FAILS ("row 2 has 2 columns"): the comma of its
-    second row lies beyond the first bytes preflight reads."""
-    return f"USER_ID\n{first}{' ' * HEAD_BYTES},{second}\n"
+    """A CSV the service FAILS ("row 2 has 2 columns"). Preflight reads every row and would
+    refuse it: written with `Project.write_input`, preflight is shown a good file in its place
+    (`ServiceOnlyProblems`), as for a problem only the service can find (a role that may not
+    read the file, a file changed after its job was created)."""
+    return f"USER_ID\n{first}{FAILING}{second}\n"
+
+
+class ServiceOnlyProblems:
+    """An input reader that shows preflight a good CSV of the same size (and identity) in place
+    of each of `hidden`'s files: their problems are the service's to find."""
+
+    def __init__(self, reader: InputReader, hidden: set[str]) -> None:
+        self.reader = reader
+        self.hidden = hidden
+
+    def identity(self, bucket: str, key: str, region: str) -> InputIdentity | None:
+        return self.reader.identity(bucket, key, region)
+
+    def csv_under(self, bucket: str, prefix: str, region: str) -> list[InputIdentity]:
+        return self.reader.csv_under(bucket, prefix, region)
+
+    def stream(self, identity: InputIdentity, region: str, feed: Feed) -> None:
+        if identity.location not in self.hidden:
+            self.reader.stream(identity, region, feed)
+            return
+        good = b"USER_ID\n" + b"u\n" * identity.size
+        feed(good[: identity.size - 1] + b"\n")
+
+    def digest_key(self, region: str) -> DigestKey | None:
+        return self.reader.digest_key(region)
 
 
 def copy_example(root: Path) -> None:

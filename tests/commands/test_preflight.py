@@ -77,10 +77,19 @@ ROWS = {  # job name -> (its input, what preflight says of it, or None: it passe
         f"USER_ID\n{USERS[0]}\r{USERS[1]}\n",
         "row 2 is not a USER_ID row: it holds a carriage return that does not end it",
     ),
-    "cut-short": (  # the read (4096 bytes) ends inside row 2044, after its comma
-        "USER_ID\n" + "u\n" * 2042 + f"u,{USERS[0]}\n",
-        "row 2044 is not a USER_ID row: it has more than one column",
+    "far-down": (  # every row is read, not only the first bytes
+        "USER_ID\n" + "u\n" * 20_000 + f"u,{USERS[0]}\n",
+        "row 20002 is not a USER_ID row: it has more than one column",
     ),
+    "row-7": (
+        "USER_ID\n" + "u\n" * 5 + f"{USERS[0]},{USERS[1]}\n" + "u\n",
+        "row 7 is not a USER_ID row: it has more than one column",
+    ),
+    "value-257": (
+        "USER_ID\nu\n" + "x" * 257 + "\n",
+        "row 3 is not a USER_ID row: its USER_ID is longer than 256 characters",
+    ),
+    "value-256": ("USER_ID\nu\n" + "x" * 256 + "\n", None),
     "blank-rows-and-crlf": (f'USER_ID\r\n\r\n"{USERS[0]}"\r\n  \r\n{USERS[1]}\r\n', None),
 }
 
@@ -155,6 +164,9 @@ def through_boto3(project: Project, s3_endpoint: str, s3_credentials: None) -> I
     client.create_bucket(
         Bucket="acme-privacy", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
     )
+    client.put_bucket_versioning(
+        Bucket="acme-privacy", VersioningConfiguration={"Status": "Enabled"}
+    )
     for key, text in inputs().items():
         client.put_object(Bucket="acme-privacy", Key=key, Body=body(text))
     for path in (project.root / "example-data" / "s3" / "acme-privacy").rglob("*.csv"):
@@ -171,11 +183,15 @@ def through_boto3(project: Project, s3_endpoint: str, s3_credentials: None) -> I
         )
 
     project.provider = over_http  # type: ignore[method-assign]
+    project.s3_endpoint = s3_endpoint  # type: ignore[attr-defined]
     yield project
     for stop in stops:
         next(stop, None)
-    for item in client.list_objects_v2(Bucket="acme-privacy").get("Contents", []):
-        client.delete_object(Bucket="acme-privacy", Key=item["Key"])
+    for page in client.get_paginator("list_object_versions").paginate(Bucket="acme-privacy"):
+        for item in page.get("Versions", []) + page.get("DeleteMarkers", []):
+            client.delete_object(
+                Bucket="acme-privacy", Key=item["Key"], VersionId=item["VersionId"]
+            )
     client.delete_bucket(Bucket="acme-privacy")  # the next test makes its own
 
 
@@ -310,20 +326,30 @@ def test_check_does_not_pass_with_a_job_preflight_refuses(project: Project) -> N
     assert "ListDatasets" not in str(project.provider(load_settings(Path("manifests"), {})).calls)
 
 
-def test_apply_through_boto3_records_each_inputs_digest_read_from_s3(
+def test_apply_through_boto3_records_each_inputs_version_and_never_a_plain_hash(
     through_boto3: Project,
 ) -> None:
     assert through_boto3.apply() == 0
     record = through_boto3.state().jobs["shop-eu/closed-accounts-2026-11"]
     folder = through_boto3.root / "example-data" / "s3" / "acme-privacy"
-    expected = {
-        f"s3://acme-privacy/{path.relative_to(folder).as_posix()}": hashlib.sha256(
-            path.read_bytes()
-        ).hexdigest()
-        for path in (folder / "shop-eu" / "closed-accounts" / "2026-11").glob("*.csv")
+    parts = sorted((folder / "shop-eu" / "closed-accounts" / "2026-11").glob("*.csv"))
+    client = s3_client(str(through_boto3.s3_endpoint))
+    heads = {
+        f"s3://acme-privacy/{path.relative_to(folder).as_posix()}": client.head_object(
+            Bucket="acme-privacy", Key=path.relative_to(folder).as_posix()
+        )
+        for path in parts
     }
-    assert {d.location: d.sha256 for d in record.inputs} == expected  # both parts of the prefix
-    assert all(d.rows > 0 and d.at == "apply" for d in record.inputs)
+    assert {e.location: (e.etag, e.version_id) for e in record.inputs} == {
+        location: (head["ETag"], None) for location, head in heads.items()
+    }  # both parts of the prefix (ListObjectsV2 gives no VersionId)
+    assert all(e.rows > 0 and e.bytes > 0 for e in record.inputs)
+    [single] = through_boto3.state().jobs["shop-eu/gdpr-2026-w46"].inputs
+    head = client.head_object(Bucket="acme-privacy", Key="shop-eu/2026-w46.csv")
+    assert (single.etag, single.version_id) == (head["ETag"], head["VersionId"])
+    stored = (through_boto3.root / ".reconciler" / "state.json").read_text()
+    for path in parts:
+        assert hashlib.sha256(path.read_bytes()).hexdigest() not in stored
 
 
 def check_row_refusals(project: Project) -> None:
@@ -348,7 +374,7 @@ def check_row_refusals(project: Project) -> None:
         )
         assert (block in out) is (said is not None), name
     assert "shop-eu/blank-rows-and-crlf will be created" in out
-    assert "Refused by preflight: 6 jobs (not created)." in out
+    assert "Refused by preflight: 8 jobs (not created)." in out
     for user in USERS:
         assert user not in out + project.err.getvalue()
 

@@ -212,4 +212,5 @@ def test_checking_loads_neither_botocore_nor_sqlite_nor_the_service(tmp_path: Pa
         "reconciler.emulator.config",
         "reconciler.emulator.errors",
         "reconciler.emulator.inputs",
+        "reconciler.userrows",  # the row checker the inputs share with preflight (stdlib only)
     ]

@@ -15,8 +15,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from reconciler.models import Activity, JobSpec, JobStatus, ServiceJob, SolutionModel, Target
-from reconciler.providers.inputs import InputObject, InputReader, Tally
+from reconciler.models import (
+    Activity,
+    InputIdentity,
+    JobSpec,
+    JobStatus,
+    ServiceJob,
+    SolutionModel,
+    Target,
+)
+from reconciler.providers.inputs import DigestKey, Feed, InputReader
 from reconciler.providers.interface import (
     AlreadyExists,
     DatasetGroupInfo,
@@ -223,24 +231,29 @@ class FakeProvider:
 class _FakeInputs:
     """The fake's inputs: a location it knows (`inputs`) is a small CSV with its header; any
     other is missing. What the service does with one (`inputs`' failure reasons) is another
-    matter: preflight only reads."""
+    matter: preflight only reads. No digest key."""
 
     CSV = b"USER_ID\nuser-1\nuser-2\n"
+    MODIFIED = datetime(2026, 1, 1, tzinfo=UTC)
 
     def __init__(self, inputs: dict[str, int | str]) -> None:
         self.inputs = inputs
 
-    def size(self, bucket: str, key: str, region: str) -> int | None:
-        return len(self.CSV) if f"s3://{bucket}/{key}" in self.inputs else None
+    def _identity(self, location: str) -> InputIdentity:
+        return InputIdentity(
+            location=location, etag='"fake"', size=len(self.CSV), last_modified=self.MODIFIED
+        )
 
-    def csv_under(self, bucket: str, prefix: str, region: str) -> list[InputObject]:
+    def identity(self, bucket: str, key: str, region: str) -> InputIdentity | None:
+        location = f"s3://{bucket}/{key}"
+        return self._identity(location) if location in self.inputs else None
+
+    def csv_under(self, bucket: str, prefix: str, region: str) -> list[InputIdentity]:
         known = f"s3://{bucket}/{prefix}" in self.inputs
-        return [InputObject(key=f"{prefix}users.csv", size=len(self.CSV))] if known else []
+        return [self._identity(f"s3://{bucket}/{prefix}users.csv")] if known else []
 
-    def first_bytes(self, bucket: str, key: str, region: str, count: int) -> bytes:
-        return self.CSV[:count]
+    def stream(self, identity: InputIdentity, region: str, feed: Feed) -> None:
+        feed(self.CSV)
 
-    def digest(self, bucket: str, key: str, region: str) -> tuple[str, int, int] | None:
-        tally = Tally()
-        tally.feed(self.CSV)
-        return tally.result()
+    def digest_key(self, region: str) -> DigestKey | None:
+        return None

@@ -115,8 +115,12 @@ def test_server_errors_are_transient(make_world: Any) -> None:
     ("content", "reason"),
     [
         (
+            "USER_ID\nu1\n" + "x" * 257 + "\nu2\n",
+            "row 3 has a USER_ID longer than 256 characters.",
+        ),
+        (
             "USER_ID\nu1\n" + "x" * (128 * 1024 + 1) + "\nu2\n",
-            "row 3 is not valid CSV: it has a value longer than 131072 characters.",
+            "row 3 is longer than 8192 bytes: more than one USER_ID can be.",
         ),
         (
             "USER_ID\nu1\ru2\n",
@@ -128,7 +132,7 @@ def test_server_errors_are_transient(make_world: Any) -> None:
             "row 3 has a line break inside a quoted value (a quote is not closed).",
         ),
     ],
-    ids=["field-over-128KiB", "bare-CR", "NUL", "unclosed-quote"],
+    ids=["value-over-256", "row-over-8KiB", "bare-CR", "NUL", "unclosed-quote"],
 )
 def test_r2_13_an_input_the_csv_reader_refuses_fails_its_job_and_the_emulator_serves_on(
     emulated: World, content: str, reason: str
