@@ -30,7 +30,6 @@ from reconciler.render.github import CHECK_MARKER
 from reconciler.render.plan_markdown import MARKER
 from reconciler.usecases.apply import ApplyInputs
 from tests import fakegh
-from tests.commands.conftest import failing_rows
 from tests.commandserver import command_server
 from tests.conftest import REPO
 from tests.s3server import s3_client
@@ -239,13 +238,17 @@ def a_request_from_pull_request_to_nightly_check(checkout: Checkout) -> None:
     assert CHECK_MARKER in checkout.summary.read_text()
 
 
-def test_a_failed_deletion_makes_the_nightly_check_open_the_issue(checkout: Checkout) -> None:
-    # Preflight reads every row, so a bad row never gets this far: the service's own limit on a
-    # job's input, lower than preflight.maxInputBytes, FAILs this one (the older 50 MB limit)
+def failing_in_service(checkout: Checkout) -> None:
+    """Preflight reads every row, so a bad row never gets this far: the service's own limit on a
+    job's input, lower than preflight.maxInputBytes, FAILs w46 (the older 50 MB limit)."""
     data = checkout.root / "example-data" / "s3" / "acme-privacy" / "shop-eu"
     (data / "2026-w46.csv").write_text("USER_ID\n" + "".join(f"eu-{n:05}\n" for n in range(60)))
     with (checkout.root / "example-data" / "emulator.yaml").open("a") as emulator:
         emulator.write("inputBytesLimit: 500\n")  # the other inputs hold less
+
+
+def test_a_failed_deletion_makes_the_nightly_check_open_the_issue(checkout: Checkout) -> None:
+    failing_in_service(checkout)
     assert checkout.run("reconciler-pr.yml", only="Plan") == ["Plan"]
     (checkout.root / "reviewed").mkdir()
     shutil.copy(checkout.root / "reconciler.plan", checkout.root / "reviewed")
@@ -256,10 +259,10 @@ def test_a_failed_deletion_makes_the_nightly_check_open_the_issue(checkout: Chec
 
 
 def test_a_failed_deletion_fails_the_hourly_apply_with_an_annotation(checkout: Checkout) -> None:
-    data = checkout.root / "example-data" / "s3" / "acme-privacy" / "shop-eu"
-    (data / "2026-w46.csv").write_text(failing_rows())  # preflight passes; the service FAILS it
+    failing_in_service(checkout)
     assert checkout.run("reconciler-apply.yml", only="Apply") == ["Apply"]  # created: exit 0
-    assert checkout.run("reconciler-apply.yml", failing="Apply") == ["Apply", "Status"]
+    steps = checkout.run("reconciler-apply.yml", failing="Apply")
+    assert steps == ["Fetch the reviewed plan", "Read the approval", "Apply", "Status"]
     log = checkout.logs["Apply"]
     assert "Apply incomplete: 0 created, 0 imported, 0 forgotten; 1 job needs attention." in log
     assert (

@@ -37,7 +37,6 @@ from reconciler.models import (
 from reconciler.planning.conflicts import service_differences
 from reconciler.planning.model import Action, Change, Plan
 from reconciler.planning.quota import free_slots
-from reconciler.providers.inputs import InputError
 from reconciler.providers.interface import (
     AlreadyExists,
     Provider,
@@ -77,7 +76,7 @@ class Executor:
         max_pending: int,
         parallelism: int = 4,
         checkpoint: Checkpoint | None = None,
-        identities: Callable[[str, str], tuple[InputIdentity, ...]] | None = None,
+        identities: Callable[[str, str], tuple[InputIdentity, ...] | str] | None = None,
         provenance: Provenance | None = None,
     ) -> None:
         self.session = session
@@ -85,8 +84,8 @@ class Executor:
         self.max_pending = max_pending
         self.parallelism = max(1, parallelism)
         self.checkpoint = checkpoint or (lambda point, address: None)  # where tests crash it
-        # (location, region) -> which version each object of the input is now (InputError:
-        # it cannot be told); None: the plan did not read the inputs (--skip-preflight)
+        # (location, region) -> which version each object of the input is now, or why that
+        # cannot be told; None: the plan did not read the inputs (--skip-preflight)
         self.identities = identities
         self.provenance = provenance  # who approved and ran this run's creates
 
@@ -194,10 +193,7 @@ class Executor:
             location = change.desired.data_location
             if location not in found:
                 region = DatasetGroupRef.parse(change.dataset_group_arn).region
-                try:
-                    found[location] = self.identities(location, region)
-                except InputError as exc:
-                    found[location] = f"its input cannot be identified now ({exc})"
+                found[location] = self.identities(location, region)
             why = _changed(change, found[location])
             if why:
                 refused.append(

@@ -40,6 +40,7 @@ from reconciler.provenance import (
     run_info,
     split_approvers,
 )
+from reconciler.providers.inputs import InputError
 from reconciler.runtime import Runtime
 from reconciler.state.document import new_state
 from reconciler.usecases.events import Emit, Note, Warned, ignore
@@ -255,8 +256,11 @@ class _Run:
         if not self.plan.preflight_skipped:
             reader = provider.input_reader()
 
-            def found(location: str, region: str) -> tuple[InputIdentity, ...]:
-                return identities(location, region, reader)
+            def found(location: str, region: str) -> tuple[InputIdentity, ...] | str:
+                try:
+                    return identities(location, region, reader)
+                except InputError as exc:
+                    return f"its input cannot be identified now ({exc})"
 
         return Executor(
             self.session,

@@ -60,7 +60,7 @@ def import_job(inputs: ImportInputs, runtime: Runtime, emit: Emit = ignore) -> I
         found = provider.describe_job(inputs.job_arn)
         tags = provider.list_tags(inputs.job_arn)
         listed = Observed({group: ObservedGroup(group, True, tuple(provider.list_jobs(group)))})
-        document = workspace.stored or new_state()
+        document = workspace.stored or new_state(runtime.clock())
         existing = document.jobs.get(inputs.address)
         if existing is not None:
             raise ReconcilerError(

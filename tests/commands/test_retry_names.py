@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 from reconciler.workspace import load_settings
-from tests.commands.conftest import STATE, Project
+from tests.commands.conftest import STATE, Project, failing_rows
 from tests.commands.test_fanout import ACCOUNT, EU, create_group
 
 GROUP = f"{EU}shop-eu"
@@ -49,6 +49,9 @@ def test_r2_02_a_retry_never_takes_another_declared_jobs_name(project: Project) 
     )
     assert project.run("validate") == 0
     assert project.apply(wait=True) == 5  # x FAILED; x-r2 COMPLETED
+    assert project.run("plan") == 0
+    assert "will be retried" not in project.out.getvalue()  # the same file would fail again
+    project.write_input("x.csv", failing_rows("eu-00003", "eu-00004"))  # another, failing too
     assert project.run("plan") == 0  # one retry of x, under a name that is not x-r2's
     assert project.apply(wait=True) == 5  # the retry FAILED too: its users were not deleted
     names = jobs_in(project, GROUP)
@@ -98,6 +101,7 @@ def test_r2_01_a_group_created_later_never_stops_the_tree_on_a_retry_name(
 ) -> None:
     selected_gdpr(project, max_attempts=2)  # its input makes the service FAIL it
     assert project.apply(wait=True) == 5  # gdpr-shop-eu FAILED
+    project.write_input("w48.csv", failing_rows("eu-00003", "eu-00004"))  # another bad file
     assert project.apply(wait=True) == 5  # and its retry, gdpr-shop-eu-r2
     assert project.state().jobs["shop-eu/gdpr"].job_name == "gdpr-shop-eu-r2"
     create_group(project, "shop-eu-r2")  # someone creates a group whose derived name is taken

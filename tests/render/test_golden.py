@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from reconciler.diagnostics import Location
-from reconciler.models import JobStatus
+from reconciler.models import InputEvidence, InputIdentity, JobStatus
 from reconciler.planning.decide import make_plan
 from reconciler.planning.model import Expansion, Limits, Origin, Plan
 from reconciler.render.plan_json import render_json
@@ -64,9 +65,22 @@ def every_action() -> Plan:
     origin = Origin(
         target=EMULATOR, state_location=".reconciler/state.json", manifests_digest="sha256:abc"
     )
-    return make_plan(
+    plan = make_plan(
         [*created, adopted, retried, done, changed], stored, view, Limits(max_pending=5), origin
     )
+    read = InputIdentity(
+        location="s3://b/new-0.csv",
+        etag='"9b2cf535f27731c974343645a3985328"',
+        version_id="3HL4kqtJlcpXroDTDmJ-rmSpXd3dIbrHY",
+        size=5210,
+        last_modified=datetime(2026, 11, 27, 9, 30, tzinfo=UTC),
+    )
+    evidence = InputEvidence.of(read, rows=412, read=datetime(2026, 11, 27, 10, 0, tzinfo=UTC))
+    changes = tuple(  # the first create shows the input preflight read
+        c.model_copy(update={"inputs": (evidence,)}) if c.address == created[0].address else c
+        for c in plan.changes
+    )
+    return plan.model_copy(update={"id": "plan-golden", "changes": changes})
 
 
 RENDERINGS = {

@@ -149,8 +149,16 @@ def hostile_plan(value: str) -> Plan:
     )
     origin = Origin(target=target, state_location=value, manifests_digest="sha256:abc")
     plan = make_plan([created, failed, retried], stored, view, Limits(max_pending=5), origin)
+    read = InputEvidence(  # what S3 says of the object: its key and ETag are outside values
+        location=f"s3://b/{value}", bytes=10, rows=1, read=T0, etag=value, version_id=value
+    )
     changes = tuple(
-        c.model_copy(update={"held": f"solution version {value} is CREATE IN_PROGRESS"})
+        c.model_copy(
+            update={
+                "held": f"solution version {value} is CREATE IN_PROGRESS",
+                "inputs": (read,),
+            }
+        )
         if c.address == created.address
         else c
         for c in plan.changes
@@ -414,7 +422,7 @@ def test_r2_06_outside_values_write_no_html_mention_or_marker_into_the_comment()
     assert "<img" not in comment and "@team" not in comment
     assert "&lt;img src=x onerror=alert(1)&gt; @<!-- -->team &lt;/details&gt;" in comment
     rows = [line for line in comment.split("\n") if line.startswith("| ")]
-    assert [markdown_shape(row)[0]["|"] for row in rows] == [6] * 4 + [4] * 2  # cells intact
+    assert [markdown_shape(row)[0]["|"] for row in rows] == [7] * 4 + [4] * 2  # cells intact
     assert markdown_problems(comment, render_markdown(hostile_plan(PLAIN))) == []
     # The report's Markdown: commit summaries and authors from git, reasons from the service.
     report = render_report_markdown(hostile_report(value))

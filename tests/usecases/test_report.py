@@ -83,7 +83,7 @@ def test_recorded_and_declared_jobs_by_request_with_nothing_read_later(world: Wo
     (attempt,) = priv1.jobs[0].attempts
     assert attempt.status is JobStatus.COMPLETED and attempt.input_location == "s3://bucket/w46.csv"
     assert attempt.inputs == () and attempt.provenance is None  # the import recorded none
-    assert not attempt.recovered
+    assert attempt.recovered  # found in the service: nothing was recorded at the time
     assert priv1.jobs[0].declared == f"{world.manifests / 'shop.yaml'}:6:5"
     (w47,) = priv2.jobs  # declared, never applied
     assert (w47.address, w47.latest.status, priv2.verdict) == ("shop/w47", None, Verdict.PENDING)
@@ -91,7 +91,13 @@ def test_recorded_and_declared_jobs_by_request_with_nothing_read_later(world: Wo
     assert models.dataset_group_arn == GROUP and models.last_deletion is not None
     assert result.report.target.startswith("Target: ") and result.report.state_location == "memory"
     assert result.jobs == 2 and result.protected == (Path(".reconciler/state.json"),)
-    assert result.report.notes == (NO_GIT,) and result.report.state_started is None
+    started = result.report.state_started
+    assert started is not None and started > attempt.created  # the import started the state
+    assert result.report.notes == (
+        NO_GIT,
+        f"this state was started again on {started:%Y-%m-%d %H:%M:%S} UTC; evidence of jobs "
+        "before it comes from the service only",
+    )
     assert world.events == [] and world.silent()
 
 
