@@ -173,12 +173,15 @@ def through_boto3(project: Project, s3_endpoint: str, s3_credentials: None) -> I
         key = path.relative_to(project.root / "example-data" / "s3" / "acme-privacy").as_posix()
         client.put_object(Bucket="acme-privacy", Key=key, Body=path.read_bytes())
     stops: list[Iterator[str]] = []
+    endpoints: list[str] = []  # one emulator for every run: a saved plan names its endpoint
 
     def over_http(settings: Settings) -> AwsProvider:
-        config = emulator_config(settings.provider.emulator_config)
-        stops.append(serve(EmulatorService(config, clock=project.clock)))
+        if not endpoints:
+            config = emulator_config(settings.provider.emulator_config)
+            stops.append(serve(EmulatorService(config, clock=project.clock)))
+            endpoints.append(next(stops[-1]))
         return AwsProvider(
-            ProviderSettings(name="aws", endpoint_url=next(stops[-1]), max_attempts=1),
+            ProviderSettings(name="aws", endpoint_url=endpoints[0], max_attempts=1),
             inputs_endpoint_url=s3_endpoint,
         )
 
