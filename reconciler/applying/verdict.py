@@ -22,7 +22,6 @@ from reconciler.models import DesiredJob, JobStatus
 from reconciler.planning import attention
 from reconciler.planning.attention import Attention, Concern
 from reconciler.planning.model import Plan
-from reconciler.state.document import JobRecord
 
 
 class Undone(StrEnum):
@@ -98,13 +97,21 @@ def waited(
 ) -> Waited:
     """What tracking came to for the declared `jobs`: a job the plan found no longer listed,
     never followed, counts against the run too. A FAILED job keeps the plan's words where the
-    plan saw it FAILED; one that FAILED while waiting on an input recorded with it is not
-    retried by `onFailure: retry` until that input changes, and says so."""
+    plan saw it FAILED (it knows whether its input changed since)."""
     declared = {job.address: job for job in jobs}
     records = [r for r in result.records if r.address in declared]
     seen = {a.address: a for a in plan.attention if a.concern is Concern.FAILED}
     failed = tuple(
-        seen.get(record.address) or _failed_now(record, declared[record.address])
+        seen.get(record.address)
+        or attention.failed(
+            record.address,
+            record.spec,
+            record.job_name,
+            record.attempt,
+            record.seen.failure_reason if record.seen else None,
+            declared[record.address].source,
+            declared[record.address].retry,
+        )
         for record in records
         if record.status is JobStatus.FAILED
     )
@@ -123,19 +130,3 @@ def waited(
         timeout=timeout,
         unreachable=result.unreachable,
     )
-
-
-def _failed_now(record: JobRecord, job: DesiredJob) -> Attention:
-    """A job that FAILED while this run waited for it."""
-    item = attention.failed(
-        record.address,
-        record.spec,
-        record.job_name,
-        record.attempt,
-        record.seen.failure_reason if record.seen else None,
-        job.source,
-        job.retry,
-    )
-    retrying = job.retry.on_failure == "retry" and record.attempt < job.retry.max_attempts
-    known = bool(record.inputs) and all(e.identity is not None for e in record.inputs)
-    return attention.same_input(item, record.address) if retrying and known else item

@@ -219,7 +219,8 @@ class JobEntry(_Document):
         OnFailure | None,
         Field(
             description="report (default): a FAILED job is reported; retry: a new job is "
-            "created under the name NAME-rN, up to maxAttempts jobs in all"
+            "created under the name NAME-rN, up to maxAttempts jobs in all, once its input is "
+            "another file than the one that FAILED (the same file would fail again)"
         ),
     ] = None
     max_attempts: Annotated[

@@ -60,9 +60,9 @@ def failed(
     retrying = policy is not None and policy.on_failure == "retry"
     if policy is not None and retrying and attempt < policy.max_attempts:
         step = (
-            f"fix the input; the next `reconciler apply` retries it as "
-            f"{retry_name} (onFailure: retry, attempt {attempt + 1} of "
-            f"{policy.max_attempts})"
+            f"fix the input; once the file is replaced, the next `reconciler apply` retries it "
+            f"as {retry_name} (onFailure: retry, attempt {attempt + 1} of "
+            f"{policy.max_attempts}; the same file is not retried)"
         )
     elif attempt >= MAX_ATTEMPTS:
         step = (

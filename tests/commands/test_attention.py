@@ -136,14 +136,16 @@ def test_status_gives_the_plans_next_step_for_a_job_its_manifest_retries(
     step = (
         "shop-eu/no-input: no-input FAILED (Input file s3://acme-privacy/bad-rows.csv: row 2 has 2 "
         "columns; expected only USER_ID.). "
-        "Next: fix the input; the next `reconciler apply` retries it as no-input-r2 (onFailure: "
-        "retry, attempt 2 of 3)\n"
+        "Next: fix the input; once the file is replaced, the next `reconciler apply` retries it "
+        "as no-input-r2 (onFailure: retry, attempt 2 of 3; the same file is not retried)\n"
     )
     assert step in project.err.getvalue()
     assert project.status() == 0
     assert f"  {step}" in project.out.getvalue()  # as apply said it, not "add onFailure"
-    assert project.check() == 2  # the retry is a change not yet applied
+    assert project.check() == 2  # check reads no input: the retry is a change not applied
     assert "not applied: shop-eu/no-input: retry" in project.out.getvalue()
+    assert project.apply() == 5  # which apply, reading the file, leaves to a person
+    assert "the same file would fail again" in project.out.getvalue()
 
 
 def test_a_queued_retry_says_it_must_be_asked_again(project: Project) -> None:

@@ -11,7 +11,7 @@ import json
 import shutil
 from pathlib import Path
 
-from tests.commands.conftest import STATE, Project, failing_rows
+from tests.commands.conftest import STATE, Project
 from tests.commands.test_preflight import through_boto3  # noqa: F401 (a fixture)
 from tests.s3server import s3_client
 
