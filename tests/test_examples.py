@@ -19,7 +19,6 @@ import stat
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ from reconciler.render.github import CHECK_MARKER
 from reconciler.render.plan_markdown import MARKER
 from reconciler.usecases.apply import ApplyInputs
 from tests import fakegh
+from tests.commands.conftest import spy_on_apply
 from tests.commandserver import command_server
 from tests.conftest import REPO
 from tests.s3server import s3_client
@@ -287,18 +287,7 @@ def test_a_broken_manifest_fails_the_pull_request_and_still_replaces_the_comment
 def applied_with(checkout: Checkout, monkeypatch: pytest.MonkeyPatch) -> list[ApplyInputs]:
     """What each `reconciler apply` of the apply workflow's "Read the approval" and "Apply"
     steps was asked (after its checks), seen in this process (the command server runs it)."""
-    import reconciler.commands.apply
-
-    seen: list[ApplyInputs] = []
-    real = reconciler.commands.apply.prepare
-
-    @contextmanager
-    def spying(inputs: ApplyInputs, runtime: Any, emit: Any) -> Iterator[Any]:
-        with real(inputs, runtime, emit) as prepared:
-            seen.append(prepared.inputs)
-            yield prepared
-
-    monkeypatch.setattr(reconciler.commands.apply, "prepare", spying)
+    seen = spy_on_apply(monkeypatch)
     assert checkout.run("reconciler-apply.yml", only="Read the approval")
     assert checkout.run("reconciler-apply.yml", only="Apply") == ["Apply"]
     return seen

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import shutil
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from reconciler.runtime import Runtime, no_checkpoint
 from reconciler.settings import Settings
 from reconciler.state.document import StateDocument
 from reconciler.state.local import LocalBackend
+from reconciler.usecases.apply import ApplyInputs
 from reconciler.workspace import load_settings, open_tree
 from tests.conftest import REPO
 from tests.fakes.clock import FakeClock
@@ -196,3 +198,21 @@ DECLARED = sorted(
     ]
 )
 GROUP_EU = "arn:aws:personalize:eu-west-1:123456789012:dataset-group/shop-eu"
+
+
+def spy_on_apply(monkeypatch: pytest.MonkeyPatch) -> list[ApplyInputs]:
+    """The inputs each `reconciler apply` run in this process prepares with (after their checks),
+    in order."""
+    import reconciler.commands.apply
+
+    seen: list[ApplyInputs] = []
+    real = reconciler.commands.apply.prepare
+
+    @contextmanager
+    def spying(inputs: ApplyInputs, runtime: Any, emit: Any) -> Iterator[Any]:
+        with real(inputs, runtime, emit) as prepared:
+            seen.append(prepared.inputs)
+            yield prepared
+
+    monkeypatch.setattr(reconciler.commands.apply, "prepare", spying)
+    return seen

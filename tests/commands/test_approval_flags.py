@@ -4,31 +4,16 @@ cannot be recorded with one message and exit 1, before anything is created."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
 import pytest
 
-import reconciler.commands.apply
 from reconciler.usecases.apply import ApplyInputs
-from tests.commands.conftest import Project
+from tests.commands.conftest import Project, spy_on_apply
 
 
 @pytest.fixture
 def seen(monkeypatch: pytest.MonkeyPatch) -> list[ApplyInputs]:
     """The inputs each apply prepared with, after their checks."""
-    found: list[ApplyInputs] = []
-    real = reconciler.commands.apply.prepare
-
-    @contextmanager
-    def spying(inputs: ApplyInputs, runtime: Any, emit: Any) -> Iterator[Any]:
-        with real(inputs, runtime, emit) as prepared:
-            found.append(prepared.inputs)
-            yield prepared
-
-    monkeypatch.setattr(reconciler.commands.apply, "prepare", spying)
-    return found
+    return spy_on_apply(monkeypatch)
 
 
 def test_the_flags_reach_the_apply(project: Project, seen: list[ApplyInputs]) -> None:
