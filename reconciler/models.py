@@ -192,7 +192,7 @@ class InputEvidence(Frozen):
     bytes: int
     rows: int  # non-blank lines after the USER_ID header
     read: UtcTime  # when it was read
-    etag: str | None = None  # None: recorded before identities were (reconciler < 0.5)
+    etag: str | None = None  # None: recorded by a reconciler before 0.3 (state version 3)
     version_id: str | None = None
     last_modified: UtcTime | None = None
     hmac: str | None = None  # hex HMAC-SHA256 of the bytes under the key `key_id` names
