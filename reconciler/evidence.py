@@ -52,6 +52,9 @@ class Review(StrEnum):
     """Whether the input an attempt was created with is the one that was reviewed."""
 
     SAVED_PLAN = "reviewed saved plan"  # applied from a saved plan, its inputs checked unchanged
+    # applied from a saved plan that did not read the input (--skip-preflight, not on S3): the
+    # plan was reviewed, the file it would be given was not bound to it
+    INPUT_NOT_BOUND = "reviewed saved plan, input not bound"
     SAME_RUN = "same run"  # planned and applied in one run: no saved plan was reviewed
     NOT_RECORDED = "not recorded"  # created before provenance was recorded, or recovered
 
@@ -74,7 +77,9 @@ class AttemptEvidence(Frozen):
     def review(self) -> Review:
         if self.provenance is None:
             return Review.NOT_RECORDED
-        return Review.SAVED_PLAN if self.provenance.plan_digest else Review.SAME_RUN
+        if not self.provenance.plan_digest:
+            return Review.SAME_RUN
+        return Review.SAVED_PLAN if self.inputs else Review.INPUT_NOT_BOUND
 
 
 class JobEvidence(Frozen):
@@ -300,7 +305,10 @@ def to_retrain(
 
 def from_service_only(attempt: AttemptEvidence, started: datetime | None) -> bool:
     """Whether the evidence of `attempt` comes from the service only: it was recovered, or
-    created before the state (`started`) that would have recorded it."""
+    created before the state (`started`) that would have recorded it, and nothing was recorded
+    of its create (an attempt with provenance was recorded at the time, whatever its date)."""
+    if attempt.provenance is not None:
+        return False
     before = started is not None and attempt.created is not None and attempt.created < started
     return attempt.recovered or before
 
@@ -312,14 +320,13 @@ def lineage_note(requests: Iterable[RequestEvidence], started: datetime | None) 
     if not any(from_service_only(a, started) for a in attempts):
         return None
     if started is None:
+        since = "when this state was started is not recorded"
+    else:
+        since = f"this state was started on {started.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+    if any(a.recovered for a in attempts):
         return (
-            "some attempts were recovered from the service (nothing was recorded of them at the "
-            "time) and when this state was started is not recorded; evidence of those attempts "
-            "comes from the service only"
+            "some attempts were recovered from the service (found there, not recorded at the "
+            "time: a state rebuilt, or jobs imported); their evidence comes from the service "
+            f"only; {since}"
         )
-    when = started.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    again = " again" if any(a.recovered for a in attempts) else ""
-    return (
-        f"this state was started{again} on {when}; evidence of jobs before it comes from the "
-        "service only"
-    )
+    return f"{since}; evidence of jobs created before it comes from the service only"

@@ -13,9 +13,9 @@ import re
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from reconciler.diagnostics import Location
 
@@ -156,47 +156,75 @@ def hashed_name(name: str, longest: int, turn: int = 0) -> str:
 
 
 class InputIdentity(Frozen):
-    """Which version of one input object: what S3 says of it (its ETag, its VersionId where the
-    bucket is versioned, its size and LastModified), or the emulator's equivalent. Two reads of
+    """Which version of one input object: what S3 says of it (its VersionId where the bucket is
+    versioned, its size and LastModified, its ETag), or the emulator's equivalent. Two reads of
     the same identity read the same bytes; a file replaced, even by one of the same size, has
-    another. Nothing of the file's contents can be told from it."""
+    another.
+
+    S3's ETag of an object uploaded in one part is the MD5 of its bytes: of a file of one user,
+    it gives the user ID back to whoever guesses it. So `etag` lives only in the process that
+    asked S3 (to read exactly that version, and to compare with a HeadObject made now); what is
+    stored or shown is `tag`, its HMAC under the digest key (`evidence.digestKey`), where one is
+    configured. Without a key, a stored identity is the VersionId, size and LastModified."""
 
     location: str  # s3://BUCKET/KEY of the object (each .csv under a prefix is one)
-    etag: str
+    etag: str | None = None  # S3's ETag, as read by this process; never stored or shown
+    tag: str | None = None  # hex HMAC-SHA256 of the ETag under the digest key (first 32)
     version_id: str | None = None
     size: int
     last_modified: UtcTime
 
     def same(self, other: InputIdentity) -> bool:
-        """Whether `other` is this version of the object (VersionIds compared where both were
-        read: a listing of a prefix does not give them)."""
-        versions = (self.version_id, other.version_id)
-        return (
-            (self.location, self.etag, self.size, self.last_modified)
-            == (other.location, other.etag, other.size, other.last_modified)
-        ) and (None in versions or versions[0] == versions[1])
+        """Whether `other` is this version of the object: the same size and LastModified, the
+        same VersionId where both were read (a listing of a prefix does not give them), and the
+        same ETag where both hold it, else the same keyed tag where both hold one."""
+        if (self.location, self.size, self.last_modified) != (
+            other.location,
+            other.size,
+            other.last_modified,
+        ):
+            return False
+        if None not in (self.version_id, other.version_id) and self.version_id != other.version_id:
+            return False
+        if self.etag is not None and other.etag is not None:
+            return self.etag == other.etag
+        if self.tag is not None and other.tag is not None:
+            return self.tag == other.tag
+        return True
 
     def short(self) -> str:
-        """A short name of this version for people: the ETag's first 8 characters (and the
-        VersionId's)."""
-        etag = self.etag.strip('"')[:8]
-        return f"{etag} v{self.version_id[:8]}" if self.version_id else etag
+        """A short name of this version for people: its VersionId's first 8 characters, else
+        its keyed tag's, else when it was last modified (never anything of the ETag)."""
+        if self.version_id:
+            return f"version {self.version_id[:8]}"
+        if self.tag:
+            return f"tag {self.tag[:8]}"
+        return f"modified {self.last_modified.strftime('%Y-%m-%dT%H:%M:%SZ')}"
 
 
 class InputEvidence(Frozen):
-    """What one input object held when it was read whole: its identity, its user rows, and a
-    keyed digest (HMAC-SHA256) where a digest key is configured. Never a plain hash of it: a file
-    of a few users would give their IDs back to whoever guesses them."""
+    """What one input object held when it was read whole: its identity (never its ETag: see
+    `InputIdentity`), its user rows, and a keyed digest (HMAC-SHA256) where a digest key is
+    configured. Never a plain hash of it: a file of a few users would give their IDs back to
+    whoever guesses them."""
 
     location: str
     bytes: int
     rows: int  # non-blank lines after the USER_ID header
     read: UtcTime  # when it was read
-    etag: str | None = None  # None: recorded by a reconciler before 0.3 (state version 3)
+    tag: str | None = None  # the keyed tag of its ETag (`InputIdentity.tag`)
     version_id: str | None = None
-    last_modified: UtcTime | None = None
+    last_modified: UtcTime | None = None  # None: recorded before 0.3 (state version 3)
     hmac: str | None = None  # hex HMAC-SHA256 of the bytes under the key `key_id` names
-    key_id: str | None = None  # which key: a fingerprint of it, never the key
+    key_id: str | None = None  # which key `tag` and `hmac` are under: a fingerprint, never the key
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_etag(cls, data: Any) -> Any:
+        """Drops the plain ETag an early 0.3.0 stored (gone from the state at its next write)."""
+        if isinstance(data, dict) and "etag" in data:
+            data = {k: v for k, v in data.items() if k != "etag"}
+        return data
 
     @classmethod
     def of(
@@ -212,7 +240,7 @@ class InputEvidence(Frozen):
             bytes=identity.size,
             rows=rows,
             read=read,
-            etag=identity.etag,
+            tag=identity.tag,
             version_id=identity.version_id,
             last_modified=identity.last_modified,
             hmac=hmac,
@@ -221,15 +249,20 @@ class InputEvidence(Frozen):
 
     @property
     def identity(self) -> InputIdentity | None:
-        if self.etag is None or self.last_modified is None:
+        if self.last_modified is None:
             return None
         return InputIdentity(
             location=self.location,
-            etag=self.etag,
+            tag=self.tag,
             version_id=self.version_id,
             size=self.bytes,
             last_modified=self.last_modified,
         )
+
+    def same_content(self, other: InputEvidence) -> bool:
+        """Whether both were read whole and hold the same bytes (the same keyed digest under
+        the same key): a file uploaded again unchanged."""
+        return self.hmac is not None and (self.hmac, self.key_id) == (other.hmac, other.key_id)
 
 
 class InputCheck(Frozen):

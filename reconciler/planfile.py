@@ -135,7 +135,7 @@ def _decisions(plan: Plan) -> dict[str, _Decision]:
             change.observed.arn if change.action is Action.IMPORT and change.observed else None,
             tuple(
                 sorted(
-                    (e.location, e.etag, e.version_id, e.bytes, str(e.last_modified))
+                    (e.location, e.tag, e.version_id, e.bytes, str(e.last_modified))
                     for e in change.inputs
                 )
             ),

@@ -199,24 +199,23 @@ class Scan:
                 f"{identity.location} changed while preflight read it ({rows.bytes} bytes read, "
                 f"{identity.size} expected)"
             )
-        whole = problem is None and mac is not None and key is not None
         evidence = InputEvidence.of(
             identity,
             rows=rows.rows,
             read=self.clock(),
-            hmac=mac.hexdigest() if whole and mac is not None else None,
-            key_id=key.key_id if whole and key is not None else None,
+            hmac=mac.hexdigest() if problem is None and mac is not None else None,
+            key_id=key.key_id if key is not None else None,
         )
         return InputCheck(evidence=evidence, problem=None if problem is None else str(problem))
 
 
 def _reusable(check: InputCheck, identity: InputIdentity, key: DigestKey | None) -> bool:
-    """Whether `check` was made of this version of the object, and its digest (a file without
-    a problem) under the key in use now."""
+    """Whether `check` was made of this version of the object, under the key in use now (its
+    tag and its digest are under that key, or both were made without one)."""
     known = check.evidence.identity
     if known is None or not known.same(identity):
         return False
-    return check.problem is not None or check.evidence.key_id == (key.key_id if key else None)
+    return check.evidence.key_id == (key.key_id if key else None)
 
 
 def _now() -> datetime:

@@ -293,6 +293,12 @@ class Executor:
             message = f"{exc}; the next look finds out whose job it is"
             return _outcome(change, Result.UNKNOWN, message), intent
         if described is not None and not service_differences(spec, described):
+            said = "it already existed with this spec"
+            if _before(described, intent):  # not this create's: what it was given is not known
+                said += " (created before this run asked for it: recorded as recovered)"
+                intent = intent.model_copy(
+                    update={"inputs": (), "provenance": None, "recovered": True}
+                )
             record = adopted(
                 intent,
                 address=change.address,
@@ -301,12 +307,22 @@ class Executor:
                 found=described,
                 now=self.session.clock(),
             )
-            return _outcome(change, Result.IMPORTED, "it already existed with this spec"), record
+            return _outcome(change, Result.IMPORTED, said), record
         message = (
             f"the name {spec.job_name!r} is already used in this account and region by another "
             "job: rename the job in the manifest"
         )
         return _outcome(change, Result.FAILED, message), None
+
+
+def _before(found: ServiceJob, intent: JobRecord) -> bool:
+    """Whether the service created `found` before `intent` was decided: another run's or
+    someone's job of the same name and spec, not an answer of this create that was lost."""
+    return (
+        found.created is not None
+        and intent.intended is not None
+        and found.created < intent.intended
+    )
 
 
 class _Stopped(Exception):

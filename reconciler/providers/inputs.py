@@ -6,7 +6,8 @@ An input object is known by its identity (`InputIdentity`: what HeadObject or Li
 says of it, or a file's metadata), read cheaply; its bytes are streamed only for that version
 (`stream`: GetObject with IfMatch, and VersionId where known), and only to whoever checks them:
 nothing here keeps or prints them. The keyed digest's key (`DigestKey`) is the reader's too:
-fetched once, never shown.
+fetched once, never shown; it also makes each identity's `tag` (the ETag, keyed), the only form
+of the ETag that leaves the process.
 """
 
 from __future__ import annotations
@@ -66,6 +67,14 @@ class DigestKey:
         return hmac.new(self.secret, digestmod=hashlib.sha256)
 
 
+def etag_tag(etag: str, key: DigestKey | None) -> str | None:
+    """The form of an ETag that may be stored and shown: its HMAC under the digest key (the
+    first 32 hex); None without a key (S3's ETag may be the MD5 of the object's bytes)."""
+    if key is None:
+        return None
+    return hmac.new(key.secret, b"etag\n" + etag.encode(), hashlib.sha256).hexdigest()[:32]
+
+
 Feed = Callable[[bytes], bool]  # takes a chunk; False: stop reading
 
 
@@ -115,17 +124,18 @@ class DirectoryInputs:
         path = self._path(bucket, key)
         if path is None or not path.is_file():
             return None
-        return file_identity(f"s3://{bucket}/{key}", path.stat())
+        return file_identity(f"s3://{bucket}/{key}", path.stat(), self.digest_key(region))
 
     def csv_under(self, bucket: str, prefix: str, region: str) -> list[InputIdentity]:
         base = self._path(bucket, "")
         if base is None or not base.is_dir():
             return []
         found = []
+        digest = self.digest_key(region)
         for path in sorted(base.rglob("*")):
             key = path.relative_to(base).as_posix()
             if path.is_file() and key.startswith(prefix) and key.lower().endswith(".csv"):
-                found.append(file_identity(f"s3://{bucket}/{key}", path.stat()))
+                found.append(file_identity(f"s3://{bucket}/{key}", path.stat(), digest))
         return found
 
     def stream(self, identity: InputIdentity, region: str, feed: Feed) -> None:
@@ -134,7 +144,8 @@ class DirectoryInputs:
             if path is None:
                 raise FileNotFoundError
             with path.open("rb") as file:
-                if not file_identity(identity.location, os.fstat(file.fileno())).same(identity):
+                now = file_identity(identity.location, os.fstat(file.fileno()), None)
+                if not now.same(identity):
                     raise InputChanged(f"{identity.location} changed while preflight read it")
                 while (chunk := file.read(CHUNK)) and feed(chunk):
                     pass
@@ -152,12 +163,14 @@ class DirectoryInputs:
         return self._fetched[0]
 
 
-def file_identity(location: str, stat: os.stat_result) -> InputIdentity:
+def file_identity(location: str, stat: os.stat_result, key: DigestKey | None) -> InputIdentity:
     """A file's identity, from its metadata only (never its contents)."""
     made = f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}:{stat.st_ino}"
+    etag = f'"{hashlib.sha256(made.encode()).hexdigest()[:32]}"'
     return InputIdentity(
         location=location,
-        etag=f'"{hashlib.sha256(made.encode()).hexdigest()[:32]}"',
+        etag=etag,
+        tag=etag_tag(etag, key),
         size=stat.st_size,
         last_modified=datetime.fromtimestamp(stat.st_mtime_ns / 1e9, UTC),
     )

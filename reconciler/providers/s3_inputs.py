@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from reconciler.models import InputIdentity
@@ -19,6 +20,7 @@ from reconciler.providers.inputs import (
     InputChanged,
     InputDenied,
     InputError,
+    etag_tag,
     split_location,
 )
 from reconciler.settings import DigestKeySettings
@@ -54,16 +56,19 @@ class S3Inputs:
             answer = self._call(region, "head_object", "s3:GetObject", Bucket=bucket, Key=key)
         except _Missing:
             return None
+        etag = str(answer["ETag"])
         return InputIdentity(
             location=f"s3://{bucket}/{key}",
-            etag=str(answer["ETag"]),
+            etag=etag,
+            tag=etag_tag(etag, self.digest_key(region)),
             version_id=_version(answer.get("VersionId")),
             size=int(answer["ContentLength"]),
-            last_modified=answer["LastModified"],
+            last_modified=_second(answer["LastModified"]),
         )
 
     def csv_under(self, bucket: str, prefix: str, region: str) -> list[InputIdentity]:
         found: list[InputIdentity] = []
+        digest = self.digest_key(region)
         params: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix}
         if self.page_size is not None:
             params["MaxKeys"] = self.page_size
@@ -74,12 +79,14 @@ class S3Inputs:
                 return found  # no such bucket: nothing under the prefix
             for item in page.get("Contents", []):
                 if str(item["Key"]).lower().endswith(".csv"):
+                    etag = str(item["ETag"])
                     found.append(
                         InputIdentity(
                             location=f"s3://{bucket}/{item['Key']}",
-                            etag=str(item["ETag"]),
+                            etag=etag,
+                            tag=etag_tag(etag, digest),
                             size=int(item["Size"]),
-                            last_modified=item["LastModified"],
+                            last_modified=_second(item["LastModified"]),
                         )
                     )
             token = page.get("NextContinuationToken")
@@ -90,6 +97,7 @@ class S3Inputs:
     def stream(self, identity: InputIdentity, region: str, feed: Feed) -> None:
         bucket, key = split_location(identity.location)
         versioned = {"VersionId": identity.version_id} if identity.version_id else {}
+        matched = {"IfMatch": identity.etag} if identity.etag else {}
 
         def read(answer: Any) -> None:
             body = answer["Body"]
@@ -108,7 +116,7 @@ class S3Inputs:
                 read=read,
                 Bucket=bucket,
                 Key=key,
-                IfMatch=identity.etag,
+                **matched,
                 **versioned,
             )
         except _Missing:
@@ -150,10 +158,7 @@ class S3Inputs:
             if code in ("404", "NoSuchKey", "NoSuchBucket", "NotFound", "NoSuchVersion"):
                 raise _Missing() from None
             if status == 412 or code == "PreconditionFailed":
-                raise InputChanged(
-                    f"{where} changed while preflight read it (its ETag is no longer "
-                    f"{params.get('IfMatch')})"
-                ) from None
+                raise InputChanged(f"{where} changed while preflight read it") from None
             if status == 403 or code in ("403", "AccessDenied", "Forbidden"):
                 missing = (  # without s3:ListBucket, S3 answers a missing object with 403
                     "; or the object does not exist and they lack s3:ListBucket on the bucket"
@@ -184,6 +189,11 @@ class S3Inputs:
 
 class _Missing(Exception):
     """No such object or bucket."""
+
+
+def _second(value: datetime) -> datetime:
+    """LastModified to the second: HeadObject gives seconds, a listing may give milliseconds."""
+    return value.replace(microsecond=0)
 
 
 def _version(value: Any) -> str | None:

@@ -199,7 +199,7 @@ def _input(change: Change) -> str:
         return f"{code(change.desired.data_location)} (not read)"
     shown = [
         f"{code(e.location)} {e.bytes} bytes, {plural(e.rows, 'row')}"
-        + (f", {code(e.etag.strip(chr(34))[:8])}" if e.etag is not None else "")
+        + (f", {code(e.identity.short())}" if e.identity is not None else "")
         for e in change.inputs[:2]
     ]
     more = len(change.inputs) - 2

@@ -14,7 +14,8 @@ are.
 
 Version 2 of the JSON dropped each input's `sha256` and `at` (version 1), and added
 `stateStarted`, and per attempt `recovered`, `reviewed` and `provenance`, and per input its
-identity (`etag`, `versionId`, `lastModified`, `identity`), `hmac` and `keyId`.
+identity (`tag`: its ETag keyed, never the ETag; `versionId`, `lastModified`, `identity`),
+`hmac` and `keyId`.
 """
 
 from __future__ import annotations
@@ -223,8 +224,11 @@ def _reviewed(attempt: AttemptEvidence, quote: Callable[[str], str]) -> str:
     if attempt.review is Review.SAME_RUN:
         return SAME_RUN
     digest = quote(_short_digest(made.plan_digest or ""))
-    if not attempt.inputs:
-        return f"applied from the reviewed saved plan {digest}; its input was not recorded"
+    if attempt.review is Review.INPUT_NOT_BOUND:
+        return (
+            f"applied from the reviewed saved plan {digest}; its input was not bound to it (the "
+            "plan did not read it: --skip-preflight, or not on S3)"
+        )
     return (
         f"the input of the reviewed saved plan {digest}, checked unchanged just before the create"
     )

@@ -24,9 +24,8 @@ def spec_values(spec: JobSpec, job_name: str | None = None) -> dict[str, Any]:
 def input_text(evidence: InputEvidence) -> str:
     """One object of a job's input as a plan shows it: where, how big, and which version (never
     anything of its contents)."""
-    version = f"etag {evidence.etag.strip(chr(34))[:8]}" if evidence.etag else "version unknown"
-    if evidence.version_id:
-        version += f", version {evidence.version_id[:8]}"
+    identity = evidence.identity
+    version = identity.short() if identity is not None else "version unknown"
     rows = plural(evidence.rows, "row")
     return f"{evidence.location} ({evidence.bytes} bytes, {rows}, {version})"
 
@@ -37,7 +36,7 @@ def input_values(evidence: InputEvidence) -> dict[str, Any]:
         "location": evidence.location,
         "bytes": evidence.bytes,
         "rows": evidence.rows,
-        "etag": evidence.etag,
+        "etagHmac": evidence.tag,
         "versionId": evidence.version_id,
         "lastModified": evidence.last_modified.isoformat() if evidence.last_modified else None,
         "read": evidence.read.isoformat(),

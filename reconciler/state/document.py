@@ -24,7 +24,7 @@ Persisted as JSON by a state backend (version 4):
           },                                  # what the service last said of the job
           "history": [{"status": "PENDING", "seen": "…"}, …],
           "inputs": [{"location": "s3://…/w47.csv", "bytes": 5210, "rows": 412, "read": "…",
-                      "etag": "…", "version_id": "…", "last_modified": "…",
+                      "tag": "…", "version_id": "…", "last_modified": "…",
                       "hmac": "…", "key_id": "…"}],   # the input its create was given
           "provenance": {"principal": "arn:aws:sts::…", "run": {…}, "plan_id": …,
                          "plan_digest": …, "change_ref": …, "approved_by": […], "recorded": …},

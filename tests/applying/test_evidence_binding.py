@@ -10,6 +10,7 @@ from reconciler.applying.executor import Result
 from reconciler.applying.records import adopted
 from reconciler.models import InputEvidence, InputIdentity, Provenance, RunInfo
 from reconciler.planning.model import Action, Change, Plan
+from reconciler.providers.inputs import DigestKey, etag_tag
 from tests.applying.conftest import World
 
 T0 = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
@@ -24,8 +25,14 @@ PROVENANCE = Provenance(
 )
 
 
+KEY = DigestKey(b"k" * 32, "test")
+
+
 def identity(location: str, etag: str = '"aaaa1111"', size: int = 120) -> InputIdentity:
-    return InputIdentity(location=location, etag=etag, size=size, last_modified=T0)
+    """What a reader with a digest key gives: the ETag (in process only) and its keyed tag."""
+    return InputIdentity(
+        location=location, etag=etag, tag=etag_tag(etag, KEY), size=size, last_modified=T0
+    )
 
 
 def bound(plan: Plan, *found: InputIdentity) -> Plan:
@@ -55,7 +62,8 @@ def test_a_create_goes_with_the_plans_evidence_and_the_runs_provenance(world: Wo
     record = world.session.get("g/a")
     assert record is not None and record.provenance == PROVENANCE
     [evidence] = record.inputs
-    assert (evidence.etag, evidence.rows, evidence.hmac) == ('"aaaa1111"', 9, "ff" * 32)
+    assert (evidence.tag, evidence.rows, evidence.hmac) == (read.tag, 9, "ff" * 32)
+    assert "aaaa1111" not in record.model_dump_json()  # the ETag itself is never recorded
     assert not record.recovered
 
 
@@ -67,7 +75,8 @@ def test_an_input_replaced_since_the_plan_is_not_sent(world: World) -> None:
     [outcome] = executor.execute(bound(world.plan([job]), planned))
     assert outcome.result is Result.FAILED
     assert "its input changed since the plan was made" in outcome.message
-    assert "aaaa1111" in outcome.message and "bbbb2222" in outcome.message
+    assert planned.short() in outcome.message and swapped.short() in outcome.message
+    assert "aaaa1111" not in outcome.message and "bbbb2222" not in outcome.message
     assert world.provider.jobs == {}  # no name used
     assert world.session.get("g/a") is None
 
@@ -124,8 +133,8 @@ def test_a_retry_keeps_the_failed_attempts_evidence_and_provenance(world: World)
     record = world.session.get("g/a")
     assert record is not None and record.job_name == "a-r2"
     [earlier] = record.attempts
-    assert earlier.provenance == PROVENANCE and earlier.inputs[0].etag == '"aaaa1111"'
-    assert record.provenance == later and record.inputs[0].etag == '"dddd4444"'
+    assert earlier.provenance == PROVENANCE and earlier.inputs[0].tag == first.tag
+    assert record.provenance == later and record.inputs[0].tag == fixed.tag
 
 
 def test_a_job_found_only_in_the_service_is_recovered_not_recorded(world: World) -> None:
@@ -151,3 +160,31 @@ def test_the_plan_made_from_an_intent_keeps_the_change_inputs_empty(world: World
     [outcome] = world.executor().execute(world.plan([job]))
     record = world.session.get("g/a")
     assert outcome.result is Result.CREATED and record is not None and record.inputs == ()
+
+
+def test_a_job_of_the_name_made_before_the_create_was_decided_is_not_given_its_evidence(
+    world: World,
+) -> None:
+    job = world.job("a")
+    read = identity(job.spec.data_location)
+    plan = bound(world.plan([job]), read)
+    world.provider.create_job(job.spec)  # someone else's job, same name and spec, earlier
+    world.clock.advance(60)
+    executor = world.executor(identities=lambda loc, reg: (read,), provenance=PROVENANCE)
+    [outcome] = executor.execute(plan)
+    assert outcome.result is Result.IMPORTED and "recorded as recovered" in outcome.message
+    record = world.session.get("g/a")
+    assert record is not None and record.recovered
+    assert (record.provenance, record.inputs) == (None, ())  # not what this run approved
+
+
+def test_a_lost_answer_of_this_create_keeps_its_evidence(world: World) -> None:
+    job = world.job("a")
+    read = identity(job.spec.data_location)
+    plan = bound(world.plan([job]), read)
+    world.provider.create_job(job.spec)  # the create's own answer lost: made as it was decided
+    executor = world.executor(identities=lambda loc, reg: (read,), provenance=PROVENANCE)
+    [outcome] = executor.execute(plan)
+    assert outcome.result is Result.IMPORTED and "recovered" not in outcome.message
+    record = world.session.get("g/a")
+    assert record is not None and not record.recovered and record.provenance == PROVENANCE

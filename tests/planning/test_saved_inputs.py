@@ -15,9 +15,9 @@ from tests.planning.test_decide import ORIGIN
 T0 = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 
 
-def read(location: str, etag: str, version: str | None = None) -> InputEvidence:
+def read(location: str, tag: str, version: str | None = None) -> InputEvidence:
     identity = InputIdentity(
-        location=location, etag=etag, version_id=version, size=120, last_modified=T0
+        location=location, tag=tag, version_id=version, size=120, last_modified=T0
     )
     return InputEvidence.of(identity, rows=9, read=T0)
 
@@ -50,3 +50,30 @@ def test_identities_compare_version_ids_only_where_both_were_read() -> None:
     assert not same_inputs([headed], [other])
     assert not same_inputs([None], [None])  # a version not known is never the same
     assert not same_inputs([headed], [])
+
+
+def test_an_identity_compares_etags_in_process_and_only_keyed_tags_once_stored() -> None:
+    def now(etag: str, tag: str | None) -> InputIdentity:
+        return InputIdentity(
+            location="s3://b/k.csv", etag=etag, tag=tag, size=120, last_modified=T0
+        )
+
+    assert now('"e1"', None).same(now('"e1"', None))
+    assert not now('"e1"', None).same(now('"e2"', None))  # both read now: their ETags
+    stored = InputEvidence.of(now('"e1"', "t1"), rows=9, read=T0)
+    assert '"e1"' not in stored.model_dump_json()  # never stored
+    assert stored.identity is not None and stored.identity.short() == "tag t1"
+    assert stored.identity.same(now('"e1"', "t1"))
+    assert not stored.identity.same(now('"e2"', "t2"))  # keyed: a replaced file differs
+    unkeyed = InputEvidence.of(now('"e1"', None), rows=9, read=T0).identity
+    assert unkeyed is not None and unkeyed.short() == "modified 2026-11-27T10:00:00Z"
+    # without a key nor a version, only the size and LastModified tell versions apart
+    assert unkeyed.same(now('"e2"', None))
+    moved = now('"e2"', None).model_copy(update={"last_modified": T0.replace(second=1)})
+    assert not unkeyed.same(moved)
+
+
+def test_an_early_0_3_0_evidence_loses_its_plain_etag_when_read() -> None:
+    old = {"location": "s3://b/k.csv", "bytes": 120, "rows": 9, "read": T0.isoformat()}
+    evidence = InputEvidence.model_validate({**old, "etag": '"9b2cf535"'})
+    assert "9b2cf535" not in evidence.model_dump_json()

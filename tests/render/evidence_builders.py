@@ -36,6 +36,7 @@ def identity(location: str = "s3://acme-privacy/w47.csv") -> InputIdentity:
     return InputIdentity(
         location=location,
         etag='"9b2cf535f27731c974343645a3985328"',
+        tag="5d0c1f7e2a9b4c83e6f1a2b3c4d5e6f7",
         version_id="3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY",
         size=len(CONTENT),
         last_modified=T0 - timedelta(hours=2),

@@ -71,6 +71,7 @@ def every_action() -> Plan:
     read = InputIdentity(
         location="s3://b/new-0.csv",
         etag='"9b2cf535f27731c974343645a3985328"',
+        tag="5d0c1f7e2a9b4c83e6f1a2b3c4d5e6f7",
         version_id="3HL4kqtJlcpXroDTDmJ-rmSpXd3dIbrHY",
         size=5210,
         last_modified=datetime(2026, 11, 27, 9, 30, tzinfo=UTC),

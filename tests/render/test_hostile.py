@@ -149,8 +149,8 @@ def hostile_plan(value: str) -> Plan:
     )
     origin = Origin(target=target, state_location=value, manifests_digest="sha256:abc")
     plan = make_plan([created, failed, retried], stored, view, Limits(max_pending=5), origin)
-    read = InputEvidence(  # what S3 says of the object: its key and ETag are outside values
-        location=f"s3://b/{value}", bytes=10, rows=1, read=T0, etag=value, version_id=value
+    read = InputEvidence(  # what S3 says of the object: its key and version are outside values
+        location=f"s3://b/{value}", bytes=10, rows=1, read=T0, tag=value, version_id=value
     )
     changes = tuple(
         c.model_copy(
@@ -222,7 +222,7 @@ def hostile_report(value: str) -> Report:
         location=value,
         hmac=f"h{value}",
         key_id=f"k{value}",
-        etag=value,
+        tag=value,
         version_id=f"v{value}",
         last_modified=T0,
         rows=3,
@@ -345,7 +345,7 @@ def assert_json(value: str) -> None:
         [value, value],
     )
     assert (made["run"]["url"], attempts[2]["provenance"]["run"]["user"]) == (value, value)
-    assert attempts[1]["inputs"][0]["etag"] == value
+    assert attempts[1]["inputs"][0]["tag"] == value
     validation = json.loads(validation_json(hostile_diagnostics(value), {"files": 1}))
     assert validation["diagnostics"][0]["file"] == value
     for text in (

@@ -128,7 +128,7 @@ def test_the_markdown_answers_each_question_per_attempt() -> None:
         "and run are not known)",
         "  - attempt 2 `w47-r2`",
         "    - input `s3://acme-privacy/w47.csv`: 20 bytes, 1 user row, identity "
-        "`9b2cf535 v3HL4kqtJ` (VersionId `3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY`), "
+        "`version 3HL4kqtJ` (VersionId `3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY`), "
         f"HMAC-SHA256 `{KEYED}` (key `{KEY_ID}`), read 2026-11-28 22:49:00 UTC",
         "    - reviewed: the input of the reviewed saved plan `5e5e5e5e5e5e`, checked unchanged "
         "just before the create",
@@ -165,16 +165,17 @@ def test_the_markdown_table_labels_recovered_attempts_and_unrecorded_inputs() ->
         ("1", "`s3://acme-privacy/w45.csv`: input not recorded at the time"),
         ("1", "`s3://acme-privacy/w46.csv`: 1 user row"),
         ("1 (recovered)", "`s3://acme-privacy/w47.csv`: recovered: not recorded at the time"),
-        ("2", "`s3://acme-privacy/w47.csv`: 1 user row, `9b2cf535 v3HL4kqtJ`"),
-        ("1", "`s3://acme-privacy/w48.csv`: 1 user row, `9b2cf535 v3HL4kqtJ`"),
+        ("2", "`s3://acme-privacy/w47.csv`: 1 user row, `version 3HL4kqtJ`"),
+        ("1", "`s3://acme-privacy/w48.csv`: 1 user row, `version 3HL4kqtJ`"),
         ("1", "`s3://acme-privacy/w49.csv`: not created yet"),
     ]
 
 
 def test_the_lineage_note_in_every_format() -> None:
     note = (
-        "this state was started again on 2026-11-27 22:50:00 UTC; evidence of jobs before it "
-        "comes from the service only"
+        "some attempts were recovered from the service (found there, not recorded at the time: "
+        "a state rebuilt, or jobs imported); their evidence comes from the service only; this "
+        "state was started on 2026-11-27 22:50:00 UTC"
     )
     report = sample()
     assert report.notes == (note,)
@@ -190,6 +191,7 @@ def test_the_lineage_note_in_every_format() -> None:
 def test_a_recovered_attempt_without_a_known_start_is_still_said() -> None:
     (note,) = sample(started=None).notes
     assert note.startswith("some attempts were recovered from the service")
+    assert note.endswith("; when this state was started is not recorded")
     assert json.loads(render_report_json(sample(started=None)))["stateStarted"] is None
 
 
@@ -198,9 +200,11 @@ def test_no_lineage_note_when_everything_was_recorded_after_the_state_started() 
     assert lineage_note(by_request([recorded]), STARTED) is None
     before = job("w48", attempt(1, "w48", created=-timedelta(days=2)))  # imported, not recovered
     assert lineage_note(by_request([before]), STARTED) == (
-        "this state was started on 2026-11-27 22:50:00 UTC; evidence of jobs before it comes "
-        "from the service only"
+        "this state was started on 2026-11-27 22:50:00 UTC; evidence of jobs created before it "
+        "comes from the service only"
     )
+    carried = attempt(1, "w48", provenance=reviewed(), created=-timedelta(days=2))
+    assert lineage_note(by_request([job("w48", carried)]), STARTED) is None  # recorded then
 
 
 def test_the_json_is_version_2_with_provenance_and_identities() -> None:
@@ -215,7 +219,7 @@ def test_the_json_is_version_2_with_provenance_and_identities() -> None:
         None,
     )
     (item,) = second["inputs"]
-    assert item["identity"] == "9b2cf535 v3HL4kqtJ" and item["versionId"].startswith("3HL4")
+    assert item["identity"] == "version 3HL4kqtJ" and item["versionId"].startswith("3HL4")
     assert (item["hmac"], item["keyId"], item["rows"], item["bytes"]) == (KEYED, KEY_ID, 1, 20)
     assert "sha256" not in item and "at" not in item
     made = second["provenance"]
@@ -240,7 +244,7 @@ def test_the_csv_has_the_evidence_columns_for_each_attempt() -> None:
     rows = {r["job_name"]: r for r in csv.DictReader(io.StringIO(render_report_csv(sample())))}
     retry = rows["w47-r2"]
     assert (retry["input_identity"], retry["input_hmac"], retry["input_key_id"]) == (
-        "9b2cf535 v3HL4kqtJ",
+        "version 3HL4kqtJ",
         KEYED,
         KEY_ID,
     )
@@ -273,3 +277,23 @@ def test_no_format_holds_the_plain_sha256_of_an_input() -> None:
     for render in (render_report_markdown, render_report_json, render_report_csv):
         text = render(report)
         assert KEYED in text and PLAIN_SHA256 not in text and 'sha256"' not in text
+
+
+def test_a_saved_plan_that_did_not_read_the_input_is_not_said_to_bind_it() -> None:
+    unbound = attempt(1, "w50", provenance=reviewed())  # --skip-preflight: no input recorded
+    assert unbound.review is Review.INPUT_NOT_BOUND
+    report = Report(
+        generated=T0,
+        target="Target: AWS account 123456789012, eu-west-1",
+        state_location="s3://acme-state/reconciler.json",
+        requests=by_request([job("w50", unbound)]),
+    )
+    said = (
+        "applied from the reviewed saved plan `5e5e5e5e5e5e`; its input was not bound to it "
+        "(the plan did not read it: --skip-preflight, or not on S3)"
+    )
+    assert f"reviewed: {said}" in render_report_markdown(report)
+    [shown] = json.loads(render_report_json(report))["requests"][0]["jobs"][0]["attempts"]
+    assert shown["reviewed"] == "reviewed saved plan, input not bound"
+    [row] = csv.DictReader(io.StringIO(render_report_csv(report)))
+    assert row["reviewed"] == said.replace("`", "")

@@ -95,8 +95,9 @@ def test_recorded_and_declared_jobs_by_request_with_nothing_read_later(world: Wo
     assert started is not None and started > attempt.created  # the import started the state
     assert result.report.notes == (
         NO_GIT,
-        f"this state was started again on {started:%Y-%m-%d %H:%M:%S} UTC; evidence of jobs "
-        "before it comes from the service only",
+        "some attempts were recovered from the service (found there, not recorded at the time: "
+        "a state rebuilt, or jobs imported); their evidence comes from the service only; "
+        f"this state was started on {started:%Y-%m-%d %H:%M:%S} UTC",
     )
     assert world.events == [] and world.silent()
 
@@ -149,8 +150,9 @@ def test_recovered_attempts_are_labelled_and_the_lineage_is_noted(world: World) 
     assert result.report.state_started == started is not None
     when = started.strftime("%Y-%m-%d %H:%M:%S UTC")
     assert result.report.notes[-1] == (
-        f"this state was started again on {when}; evidence of jobs before it comes from the "
-        "service only"
+        "some attempts were recovered from the service (found there, not recorded at the time: "
+        "a state rebuilt, or jobs imported); their evidence comes from the service only; "
+        f"this state was started on {when}"
     )
 
 
