@@ -284,13 +284,37 @@ def test_a_broken_manifest_fails_the_pull_request_and_still_replaces_the_comment
     assert checkout.outputs["check"] == {"exitcode": "1"}  # "Fail unless converged" does
 
 
-def applied_with(checkout: Checkout, monkeypatch: pytest.MonkeyPatch) -> list[ApplyInputs]:
+def applied_with(
+    checkout: Checkout, monkeypatch: pytest.MonkeyPatch, reviewed: bool = False
+) -> list[ApplyInputs]:
     """What each `reconciler apply` of the apply workflow's "Read the approval" and "Apply"
-    steps was asked (after its checks), seen in this process (the command server runs it)."""
+    steps was asked (after its checks), seen in this process (the command server runs it);
+    `reviewed`: the pull request's saved plan was fetched."""
+    if reviewed:
+        saved_plan_of_the_pull_request(checkout)
     seen = spy_on_apply(monkeypatch)
     assert checkout.run("reconciler-apply.yml", only="Read the approval")
     assert checkout.run("reconciler-apply.yml", only="Apply") == ["Apply"]
     return seen
+
+
+def saved_plan_of_the_pull_request(checkout: Checkout) -> None:
+    """What "Fetch the reviewed plan" downloads: the PR workflow's saved plan."""
+    assert checkout.run("reconciler-pr.yml", only="Plan") == ["Plan"]
+    (checkout.root / "reviewed").mkdir()
+    shutil.copy(checkout.root / "reconciler.plan", checkout.root / "reviewed")
+
+
+def merged_pull_request(checkout: Checkout) -> None:
+    """GitHub's answers for the pushed commit: pull request 12, approved by alice, merged."""
+    pulls = f"repos/{REPOSITORY}"
+    checkout.github = {
+        f"{pulls}/commits/{SHA}/pulls": [
+            {"number": 12, "merged_at": "2026-11-20T10:00:00Z", "merge_commit_sha": SHA}
+        ],
+        f"{pulls}/pulls/12": {"number": 12, "merged_by": {"login": "merger-1"}},
+        f"{pulls}/pulls/12/reviews": [review("alice", "APPROVED")],
+    }
 
 
 def review(login: str, state: str) -> dict[str, Any]:
@@ -322,13 +346,14 @@ def test_the_merged_pull_requests_reviewers_and_merger_reach_apply(
             review("alice", "COMMENTED"),  # a comment after approving takes nothing back
         ],
     }
-    seen = applied_with(checkout, monkeypatch)
+    seen = applied_with(checkout, monkeypatch, reviewed=True)
     assert [(i.change_ref, i.approved_by) for i in seen] == [
         (
             f"https://github.com/{REPOSITORY}/pull/12",
             ("alice", "renovate[bot]", "merged-by:merger-1"),
         )
     ]
+    assert seen[0].plan_file is not None  # the reviewed plan: its approval goes with it
     assert not (checkout.root / "pwned").exists()
     said = checkout.said["Read the approval"]
     assert "::warning title=Approval::a login GitHub gave for pull request 12 is not a" in said
@@ -376,3 +401,56 @@ def test_a_github_that_does_not_answer_leaves_the_approval_out_and_warns(
         "::warning title=Approval not recorded::GitHub did not say which pull request"
         in (checkout.said["Read the approval"])
     )
+
+
+@pytest.mark.skipif(not fakegh.has_jq(), reason="the fake gh filters with jq")
+def test_a_fresh_plan_is_applied_with_its_change_but_not_its_reviewers_names(
+    checkout: Checkout, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    merged_pull_request(checkout)
+    seen = applied_with(checkout, monkeypatch)  # the saved plan was not found
+    assert [(i.plan_file, i.change_ref, i.approved_by) for i in seen] == [
+        (None, f"https://github.com/{REPOSITORY}/pull/12", ())
+    ]
+    assert (
+        "::warning title=Not the reviewed plan::the pull request's saved plan was not found: "
+        "applying a fresh plan of main; its approvers are not recorded as approving it"
+    ) in checkout.said["Apply"]
+
+
+@pytest.mark.skipif(not fakegh.has_jq(), reason="the fake gh filters with jq")
+def test_a_stale_reviewed_plan_falls_back_to_a_fresh_one_without_the_approval(
+    checkout: Checkout, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    merged_pull_request(checkout)
+    saved_plan_of_the_pull_request(checkout)
+    assert checkout.run("reconciler-apply.yml", only="Apply") == ["Apply"]  # applied: now stale
+    seen = applied_with(checkout, monkeypatch)
+    assert "Saved plan is stale" in (checkout.root / "apply.err").read_text()  # refused first
+    assert [(i.plan_file, i.change_ref, i.approved_by) for i in seen] == [
+        (None, f"https://github.com/{REPOSITORY}/pull/12", ())  # the change, not the names
+    ]
+    assert "::warning title=Not the reviewed plan::the reviewed plan is stale" in (
+        checkout.said["Apply"]
+    )
+
+
+@pytest.mark.skipif(not fakegh.has_jq(), reason="the fake gh filters with jq")
+def test_an_input_replaced_after_the_review_fails_the_apply_and_creates_nothing(
+    checkout: Checkout, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    merged_pull_request(checkout)
+    saved_plan_of_the_pull_request(checkout)
+    w47 = checkout.root / "example-data" / "s3" / "acme-privacy" / "shop-eu" / "2026-w47.csv"
+    w47.write_text(w47.read_text().replace("eu-", "xx-"))  # same size, other users
+    seen = spy_on_apply(monkeypatch)
+    assert checkout.run("reconciler-apply.yml", only="Read the approval")
+    assert checkout.run("reconciler-apply.yml", only="Apply", failing="Apply") == ["Apply"]
+    assert seen == []  # the reviewed plan was refused, and no fresh plan applied after it
+    assert "its input is not the file the plan read" in (checkout.root / "apply.err").read_text()
+    assert (
+        "::error title=Reviewed input replaced::an input changed after the pull request's plan "
+        "was reviewed: nothing was applied"
+    ) in checkout.said["Apply"]
+    assert checkout.run("reconciler-drift.yml") == ["Check"]
+    assert checkout.outputs["check"]["exitcode"] == "2"  # nothing was created: not applied
