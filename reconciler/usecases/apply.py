@@ -134,6 +134,8 @@ def checked(inputs: ApplyInputs) -> ApplyInputs:
         raise UsageError(
             f"{flag} goes to `reconciler plan -out`: a saved plan already says what it does"
         )
+    if any(not name.strip() for name in inputs.approved_by):  # `--approved-by "$EMPTY"`
+        raise UsageError("--approved-by was given no name: name who approved, or leave it out")
     change_ref = inputs.change_ref.strip() if inputs.change_ref is not None else None
     approved_by = approvers(inputs.approved_by)
     problem = approval_problem(change_ref, approved_by)

@@ -46,6 +46,7 @@ def test_the_environment_gives_them_for_ci(project: Project, seen: list[ApplyInp
             [arg for i in range(21) for arg in ("--approved-by", f"a{i}")],
             "names 21 approvers: at most 20",
         ),
+        (["--approved-by", "alice", "--approved-by", " "], "--approved-by was given no name"),
     ],
 )
 def test_what_cannot_be_recorded_is_refused_and_nothing_created(
