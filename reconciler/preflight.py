@@ -66,6 +66,26 @@ class Preflight:
     evidence: dict[str, tuple[InputEvidence, ...]] = field(default_factory=dict)
     checks: dict[str, InputCheck] = field(default_factory=dict)
 
+    @property
+    def weakly_identified(self) -> int:
+        """The objects read known by their size and LastModified only: no VersionId (an
+        unversioned bucket, or listed under a prefix) and no keyed tag (no digest key)."""
+        return sum(
+            1
+            for read in self.evidence.values()
+            for item in read
+            if item.tag is None and item.version_id is None
+        )
+
+
+WEAK_IDENTITY = (
+    "neither a VersionId (bucket versioning, and a key rather than a prefix) nor a digest key "
+    "(evidence.digestKey: the ETag is then kept keyed) tells their versions apart, and the ETag "
+    "itself is never stored (it may be the MD5 of the file): a file replaced by one of the same "
+    "size within the same second would not make a saved plan stale. Set evidence.digestKey, or "
+    "turn versioning on"
+)
+
 
 def preflight(
     changes: Iterable[Change],

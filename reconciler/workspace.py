@@ -54,7 +54,7 @@ from reconciler.planning.model import (
     RecordedJob,
     RecordedState,
 )
-from reconciler.preflight import preflight
+from reconciler.preflight import WEAK_IDENTITY, preflight
 from reconciler.refresh import refresh
 from reconciler.settings import Settings, with_environment
 from reconciler.state.document import JobRecord, StateDocument, decisions_digest
@@ -351,6 +351,16 @@ class Workspace:
                         source=sources.get(finding.address),
                     )
                 )
+        weak = found.weakly_identified
+        if weak:
+            objects = "1 input object is" if weak == 1 else f"{weak} input objects are"
+            warnings.append(
+                PlanDiagnostic(
+                    severity=Severity.WARNING,
+                    summary=f"Preflight: {objects} known by size and LastModified only",
+                    detail=WEAK_IDENTITY,
+                )
+            )
         return _Read(refused, warnings, found.evidence, tuple(found.checks.values()))
 
     def _activity(self, groups: Iterable[str]) -> dict[str, str]:

@@ -43,6 +43,7 @@ def test_a_saved_plan_is_stale_once_an_input_is_replaced_and_creates_nothing(
     assert project.run("plan", "-out", "plan.json") == 0
     shown = project.out.getvalue()
     assert "input           = s3://acme-privacy/shop-eu/2026-w47.csv (" in shown  # its version
+    assert "known by size and LastModified only" not in shown  # the emulator's key tags them
     same_size_other_users(W47)
     assert project.apply(plan_file=Path("plan.json")) == 1
     err = project.err.getvalue()

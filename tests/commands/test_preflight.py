@@ -335,7 +335,9 @@ def test_apply_through_boto3_records_each_inputs_version_and_never_a_plain_hash(
     said = []
     for args in (("plan", "-out", "plan.json"), ("plan", "--format", "json")):
         assert through_boto3.run(*args) == 0
-        said.append(through_boto3.out.getvalue())
+        said.append(through_boto3.out.getvalue() + through_boto3.err.getvalue())
+    # no digest key, and the prefixes hold three objects, listed (no VersionId): said once
+    assert said[0].count("3 input objects are known by size and LastModified only") == 1
     assert through_boto3.run("plan", "--format", "markdown") == 0
     said.append(through_boto3.out.getvalue())
     assert through_boto3.apply(plan_file=Path("plan.json")) == 0

@@ -240,8 +240,12 @@ class _FakeInputs:
         self.inputs = inputs
 
     def _identity(self, location: str) -> InputIdentity:
-        return InputIdentity(
-            location=location, etag='"fake"', size=len(self.CSV), last_modified=self.MODIFIED
+        return InputIdentity(  # as a reader with a digest key has it: its ETag keyed
+            location=location,
+            etag='"fake"',
+            tag="fa4e",
+            size=len(self.CSV),
+            last_modified=self.MODIFIED,
         )
 
     def identity(self, bucket: str, key: str, region: str) -> InputIdentity | None:
