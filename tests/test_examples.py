@@ -430,8 +430,9 @@ def test_a_stale_reviewed_plan_falls_back_to_a_fresh_one_without_the_approval(
     assert [(i.plan_file, i.change_ref, i.approved_by) for i in seen] == [
         (None, f"https://github.com/{REPOSITORY}/pull/12", ())  # the change, not the names
     ]
-    assert "::warning title=Not the reviewed plan::the reviewed plan is stale" in (
-        checkout.said["Apply"]
+    assert (
+        "::warning title=Not the reviewed plan::the reviewed plan is stale"
+        in (checkout.said["Apply"])
     )
 
 

@@ -33,7 +33,9 @@ from reconciler.models import (
 )
 from reconciler.planning.attention import Attention
 
-FORMAT_VERSION = "1.4"
+# 1.5: each create's `reconciler.inputs[]` holds `etagHmac` (the ETag keyed) where 1.4 held
+# `etag` (S3's ETag may be the MD5 of the file)
+FORMAT_VERSION = "1.5"
 
 
 class Action(StrEnum):
