@@ -225,6 +225,27 @@ def plan(runtime: Runtime, /, **options: Any) -> int:
     help="Who approved the change, recorded with each job it creates (repeatable, one name "
     "each; env RECONCILER_APPROVED_BY, comma-separated).",
 )
+@click.option(
+    "--reviewed",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="PLANFILE",
+    help="Apply this reviewed saved plan while it is current; else a fresh plan, saying how it "
+    "differs (settings apply.requireReviewedPlan: refuse instead), never one whose input was "
+    "replaced since the review.",
+)
+@click.option(
+    "--queued-only",
+    is_flag=True,
+    help="Create only what earlier applies queued or held (recorded in the state, on the same "
+    "input), and retries; leave every other change to another apply (the scheduled run).",
+)
+@click.option(
+    "--fresh-note",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
+    help="With --reviewed: when a fresh plan is applied, write why and how it differs there, as "
+    "Markdown (for the pull request).",
+)
 @click.option("--no-color", is_flag=True, help="No colours.")
 @click.pass_obj
 def apply(runtime: Runtime, /, **options: Any) -> int:

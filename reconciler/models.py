@@ -170,6 +170,7 @@ class InputIdentity(Frozen):
     location: str  # s3://BUCKET/KEY of the object (each .csv under a prefix is one)
     etag: str | None = None  # S3's ETag, as read by this process; never stored or shown
     tag: str | None = None  # hex HMAC-SHA256 of the ETag under the digest key (first 32)
+    key_id: str | None = None  # the digest key's fingerprint, where `tag` is set
     version_id: str | None = None
     size: int
     last_modified: UtcTime
@@ -177,7 +178,8 @@ class InputIdentity(Frozen):
     def same(self, other: InputIdentity) -> bool:
         """Whether `other` is this version of the object: the same size and LastModified, the
         same VersionId where both were read (a listing of a prefix does not give them), and the
-        same ETag where both hold it, else the same keyed tag where both hold one."""
+        same ETag where both hold it, else the same keyed tag where both hold one made under
+        the same key."""
         if (self.location, self.size, self.last_modified) != (
             other.location,
             other.size,
@@ -188,8 +190,8 @@ class InputIdentity(Frozen):
             return False
         if self.etag is not None and other.etag is not None:
             return self.etag == other.etag
-        if self.tag is not None and other.tag is not None:
-            return self.tag == other.tag
+        if None not in (self.tag, other.tag) and self.key_id == other.key_id:
+            return self.tag == other.tag  # tags under another key (rotated) tell nothing
         return True
 
     def short(self) -> str:
@@ -244,7 +246,7 @@ class InputEvidence(Frozen):
             version_id=identity.version_id,
             last_modified=identity.last_modified,
             hmac=hmac,
-            key_id=key_id,
+            key_id=key_id or identity.key_id,
         )
 
     @property
@@ -254,15 +256,11 @@ class InputEvidence(Frozen):
         return InputIdentity(
             location=self.location,
             tag=self.tag,
+            key_id=self.key_id if self.tag else None,
             version_id=self.version_id,
             size=self.bytes,
             last_modified=self.last_modified,
         )
-
-    def same_content(self, other: InputEvidence) -> bool:
-        """Whether both were read whole and hold the same bytes (the same keyed digest under
-        the same key): a file uploaded again unchanged."""
-        return self.hmac is not None and (self.hmac, self.key_id) == (other.hmac, other.key_id)
 
 
 class InputCheck(Frozen):

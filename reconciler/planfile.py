@@ -2,7 +2,7 @@
 
 A JSON document:
 
-    {"format": "reconciler-plan", "format_version": 5, "created": "2026-11-27T10:00:00Z",
+    {"format": "reconciler-plan", "format_version": 6, "created": "2026-11-27T10:00:00Z",
      "plan": {…the Plan value: lineage and serial of the state it was made from, the digest of
               the manifests, every change with its spec, the flags it was made with
               (`retries`, `preflight_skipped`, `activity_ignored`)…},
@@ -16,8 +16,9 @@ against what the manifests, the state and the service call for now (`usecases/sa
 
 A saved plan is stale once the state's lineage or decisions, the manifests digest or the target
 moved on, or when what it says differs from the plan made now (`differences`), its inputs too:
-a create is bound to the version of each object of its input that the plan read (ETag,
-VersionId, size, LastModified), so a file replaced after the review makes the plan stale.
+a create is bound to the version of each object of its input that the plan read (VersionId,
+size, LastModified and, with a digest key, the ETag keyed: `InputIdentity.same`), so a file
+replaced after the review makes the plan stale.
 `reconciler show FILE` renders one; `reconciler apply FILE` applies it without asking (the
 review was the approval). A file of an older format is refused with "make the plan again".
 """
@@ -37,16 +38,26 @@ from reconciler import boundedjson
 from reconciler.errors import ReconcilerError
 from reconciler.escaping import printable
 from reconciler.files import write_output
+from reconciler.models import InputIdentity, same_inputs
 from reconciler.planning.model import Action, Plan
 
 FORMAT = "reconciler-plan"
-# 5: bound to its inputs' identities; 4: sealed by a digest; 3: bound to the state's decisions;
-# 2: changes name their parts
-FORMAT_VERSION = 5
+# 6: its inputs' identities without S3's ETag (keyed, where a key is set), a queued create's
+# approval; 5: bound to its inputs' identities; 4: sealed by a digest; 3: bound to the state's
+# decisions; 2: changes name their parts
+FORMAT_VERSION = 6
 
 
 class PlanFileError(ReconcilerError):
     """A saved plan that cannot be read."""
+
+
+class PlanFileMissing(PlanFileError):
+    """No file at the path."""
+
+
+class PlanFileOutdated(PlanFileError):
+    """A plan saved by a reconciler that writes another format."""
 
 
 def save_plan(
@@ -93,13 +104,13 @@ def load_saved(path: Path) -> Saved:
     try:
         document = boundedjson.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise PlanFileError(f"{path}: no such plan file") from None
+        raise PlanFileMissing(f"{path}: no such plan file") from None
     except (OSError, ValueError) as exc:
         raise PlanFileError(f"{path}: not a readable plan file ({exc})") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise PlanFileError(f"{path}: not a plan saved by `reconciler plan -out`")
     if document.get("format_version") != FORMAT_VERSION:
-        raise PlanFileError(
+        raise PlanFileOutdated(
             f"{path}: plan format {document.get('format_version')} is not supported by this "
             f"reconciler (it reads {FORMAT_VERSION}); make the plan again"
         )
@@ -121,28 +132,45 @@ def load_saved(path: Path) -> Saved:
         ) from None
 
 
-_Decision = tuple[str, str, str | None, str | None, tuple[tuple[object, ...], ...]]
+_Decision = tuple[str, str, str | None, str | None]
 
 
-def _decisions(plan: Plan) -> dict[str, _Decision]:
-    """What applying `plan` would do to each job: the action, the job name, the spec, the job
-    an import records, and the version of each object of a create's input."""
+def _decisions(plan: Plan) -> dict[str, tuple[_Decision, tuple[InputIdentity | None, ...]]]:
+    """What applying `plan` would do to each job: the action, the job name, the spec and the
+    job an import records; and the version of each object of a create's input."""
     return {
         change.address: (
-            change.action.value,
-            change.job_name,
-            change.desired.digest() if change.desired else None,
-            change.observed.arn if change.action is Action.IMPORT and change.observed else None,
-            tuple(
-                sorted(
-                    (e.location, e.tag, e.version_id, e.bytes, str(e.last_modified))
-                    for e in change.inputs
-                )
+            (
+                change.action.value,
+                change.job_name,
+                change.desired.digest() if change.desired else None,
+                change.observed.arn if change.action is Action.IMPORT and change.observed else None,
             ),
+            tuple(e.identity for e in change.inputs),
         )
         for change in plan.changes
         if not change.in_sync
     }
+
+
+def _same_inputs(
+    then: tuple[InputIdentity | None, ...], now: tuple[InputIdentity | None, ...]
+) -> bool:
+    """Both read nothing, or the same versions of the same objects (`models.same_inputs`)."""
+    return then == now == () or same_inputs(then, now)
+
+
+def inputs_replaced(saved: Plan, fresh: Plan) -> list[str]:
+    """The addresses whose create both plans decide alike, on inputs that are not the same
+    versions: a file replaced, added or removed since the `saved` plan read it."""
+    before, now = _decisions(saved), _decisions(fresh)
+    return sorted(
+        address
+        for address, (decided, read) in before.items()
+        if (later := now.get(address)) is not None
+        and decided == later[0]
+        and not _same_inputs(read, later[1])
+    )
 
 
 def differences(saved: Plan, fresh: Plan) -> list[str]:
@@ -151,16 +179,17 @@ def differences(saved: Plan, fresh: Plan) -> list[str]:
     before, now = _decisions(saved), _decisions(fresh)
     lines = []
     for address in sorted(set(before) | set(now)):
-        if before.get(address) != now.get(address):
-            then, later = before.get(address), now.get(address)
-            was = " ".join(filter(None, then[:2] if then else ("nothing",)))
-            will = " ".join(filter(None, later[:2] if later else ("nothing",)))
-            same = ""
-            if was == will and then and later:
-                same = (
-                    " (its input is not the file the plan read: replaced, added or removed since)"
-                    if then[:4] == later[:4]
-                    else " (with another spec)"
-                )
-            lines.append(f"  {address}: the plan says {was}, now it is {will}{same}")
+        then, later = before.get(address), now.get(address)
+        if then and later and then[0] == later[0] and _same_inputs(then[1], later[1]):
+            continue
+        was = " ".join(filter(None, then[0][:2] if then else ("nothing",)))
+        will = " ".join(filter(None, later[0][:2] if later else ("nothing",)))
+        same = ""
+        if was == will and then and later:
+            same = (
+                " (its input is not the file the plan read: replaced, added or removed since)"
+                if then[0] == later[0]
+                else " (with another spec)"
+            )
+        lines.append(f"  {address}: the plan says {was}, now it is {will}{same}")
     return lines

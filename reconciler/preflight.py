@@ -235,6 +235,8 @@ def _reusable(check: InputCheck, identity: InputIdentity, key: DigestKey | None)
     known = check.evidence.identity
     if known is None or not known.same(identity):
         return False
+    if (check.evidence.tag is None) != (key is None):  # made without the key, or with one
+        return False
     return check.evidence.key_id == (key.key_id if key else None)
 
 

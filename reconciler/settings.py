@@ -336,6 +336,19 @@ class EvidenceSettings(_Config):
     ] = None
 
 
+class ApplySettings(_Config):
+    """How `apply` treats a plan that was not the one reviewed."""
+
+    require_reviewed_plan: Annotated[
+        bool,
+        Field(
+            description="`apply --reviewed PLANFILE` refuses, and applies nothing, when the "
+            "reviewed plan is stale or missing, instead of applying a fresh plan and saying how "
+            "it differs"
+        ),
+    ] = False
+
+
 class Settings(_Config):
     provider: ProviderSettings = ProviderSettings()
     state: StateSettings = LocalState()
@@ -343,6 +356,7 @@ class Settings(_Config):
     polling: Polling = Polling()
     preflight: PreflightSettings = PreflightSettings()
     evidence: EvidenceSettings = EvidenceSettings()
+    apply: ApplySettings = ApplySettings()
 
 
 def with_environment(settings: Settings, environ: Mapping[str, str]) -> Settings:

@@ -28,6 +28,7 @@ from reconciler.models import (
     InputCheck,
     InputEvidence,
     InputIdentity,
+    Provenance,
     Target,
     describe_activity,
     same_inputs,
@@ -258,9 +259,12 @@ class Workspace:
         jobs at the addresses `retry` names once). The creates are then checked: their inputs
         (preflight, unless `skip_preflight`) and what runs in their groups (unless
         `ignore_activity`); a create whose input would make it FAIL is refused, one in a group
-        that imports or trains is held."""
+        that imports or trains is held. A create an earlier apply queued, still declared the
+        same and on the same input, carries that apply's approval; with `queued_only`, the plan
+        leaves out every other create and every forget (`apply --queued-only`)."""
         skip_preflight = checks.get("skip_preflight", False)
         ignore_activity = checks.get("ignore_activity", False)
+        queued_only = checks.get("queued_only", False)
         before = Counter(self.provider.calls)
         target = self.target()
         recorded = recorded_state(self.stored)
@@ -273,7 +277,12 @@ class Workspace:
             per_region=self.provider.parallel_reads,
         )
 
-        def decide(refused: dict[str, str], held: dict[str, str], unchanged: set[str]) -> Plan:
+        def decide(
+            refused: dict[str, str],
+            held: dict[str, str],
+            unchanged: set[str],
+            left_out: dict[str, str],
+        ) -> Plan:
             return make_plan(
                 self.jobs,
                 recorded,
@@ -290,28 +299,31 @@ class Workspace:
                 fanout=fanout,
                 new=new,
                 unchanged=unchanged,
+                left_out=left_out,
             )
 
         unmatched = [
             attention.unmatched(str(e.source), e.how, e.jobs) for e in fanout if not e.groups
         ]
-        plan = decide({}, {}, set())
+        plan = decide({}, {}, set(), {})
         read = _Read() if skip_preflight else self._preflight(plan)
         refused, unchanged = read.refused, read.unchanged(plan)
+        approvals = self._approvals(plan, read)
+        left_out = _unapproved(plan, approvals, self.stored) if queued_only else {}
         creating = {
             c.dataset_group_arn
             for c in plan.changes
-            if c.creates and c.address not in refused and c.address not in unchanged
+            if c.creates and all(c.address not in x for x in (refused, unchanged, left_out))
         }
         held = {} if ignore_activity else self._activity(creating)
-        if refused or held or unchanged:
-            plan = decide(refused, held, unchanged)
+        if refused or held or unchanged or left_out:
+            plan = decide(refused, held, unchanged, left_out)
         calls = Counter(self.provider.calls)
         calls.subtract(before)
         calls.pop("GetCallerIdentity", None)  # the target's, not the plan's
         return plan.model_copy(
             update={
-                "changes": read.bound(plan.changes),
+                "changes": _approved(read.bound(plan.changes), approvals),
                 "checked": read.checks,
                 "diagnostics": (*self._resolved.refused, *plan.diagnostics, *read.warnings),
                 "attention": (*plan.attention, *unmatched),
@@ -320,6 +332,27 @@ class Workspace:
                 "api_calls": {k: v for k, v in calls.items() if v},
             }
         )
+
+    def _approvals(self, plan: Plan, read: _Read) -> dict[str, Provenance]:
+        """The approval of each create an earlier apply left queued (`StateDocument.queued`)
+        that is still declared with the spec it was approved with, on an input preflight found
+        to be the very version that apply's plan read (address -> that plan's approval)."""
+        queued = self.stored.queued if self.stored is not None else {}
+        found: dict[str, Provenance] = {}
+        for change in plan.changes:
+            entry = queued.get(change.address)
+            if entry is None or change.action is not Action.CREATE or change.desired is None:
+                continue
+            now = read.evidence.get(change.desired.data_location, ())
+            approved = [e.identity for e in entry.inputs]
+            if (
+                entry.spec_digest == change.desired.digest()
+                and approved
+                and now
+                and same_inputs(approved, [e.identity for e in now])
+            ):
+                found[change.address] = entry.provenance
+        return found
 
     def _preflight(self, plan: Plan) -> _Read:
         """What preflight read of the creates' inputs: which creates it refuses (address ->
@@ -496,3 +529,44 @@ def _identities(record: JobRecord) -> tuple[InputIdentity, ...]:
     """The version of each object of the current attempt's input, where every one is known."""
     found = tuple(e.identity for e in record.inputs)
     return () if any(i is None for i in found) else tuple(i for i in found if i is not None)
+
+
+_WAITS = "the apply of a merge, or an operator's"
+
+
+def _approved(changes: Sequence[Change], approvals: Mapping[str, Provenance]) -> tuple[Change, ...]:
+    """The changes, each create an earlier apply queued with the approval it carries over."""
+    return tuple(
+        change.model_copy(update={"approval": approvals[change.address]})
+        if change.address in approvals and change.action is Action.CREATE
+        else change
+        for change in changes
+    )
+
+
+def _unapproved(
+    plan: Plan, approvals: Mapping[str, Provenance], stored: StateDocument | None
+) -> dict[str, str]:
+    """What `apply --queued-only` leaves for another apply (address -> why): every create no
+    earlier apply decided (a create one queued, still approved, or one whose intent one
+    recorded, goes), and every forget."""
+    queued = stored.queued if stored is not None else {}
+    left: dict[str, str] = {}
+    for change in plan.changes:
+        if change.action is Action.FORGET:
+            left[change.address] = "no longer declared: forgetting it waits for " + _WAITS
+        elif (  # approved, or an intent an earlier apply recorded: it goes
+            change.action is not Action.CREATE
+            or change.address in approvals
+            or change.recorded is not None
+        ):
+            continue
+        elif change.address not in queued:
+            left[change.address] = "no earlier apply decided it: it waits for " + _WAITS
+        elif change.desired is not None and (
+            queued[change.address].spec_digest != change.desired.digest()
+        ):
+            left[change.address] = "declared otherwise since an apply queued it"
+        else:
+            left[change.address] = "its input is not the version the apply that queued it read"
+    return left

@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 
 from reconciler.applying.records import forgotten, observe
 from reconciler.errors import ReconcilerError, Terminated
 from reconciler.models import InputCheck
-from reconciler.state.document import JobRecord, StateDocument
+from reconciler.state.document import JobRecord, QueuedCreate, StateDocument
 from reconciler.state.interface import LockInfo, StateBackend, StateLocked
 
 WRITE_EVERY = 20.0  # seconds between writes while only observations change
@@ -103,6 +103,19 @@ class StateSession:
             update = {"jobs": jobs, "forgotten": (*self.document.forgotten, *gone)}
             self.document = self.document.model_copy(update=update)
             self._dirty = self._dirty or bool(self._staged) or bool(gone)
+
+    def queue(
+        self, queued: Mapping[str, QueuedCreate], keep: Callable[[str, QueuedCreate], bool]
+    ) -> None:
+        """Stage the creates left queued (address -> what they were decided on), over the ones
+        the state kept, of which only those `keep` says are still wanted stay (a create that
+        was sent, or is no longer declared so, is not queued any more)."""
+        with self._lock:
+            kept = {a: q for a, q in self.document.queued.items() if keep(a, q)}
+            now = {**kept, **queued}
+            if now != self.document.queued:
+                self.document = self.document.model_copy(update={"queued": now})
+                self._dirty = True
 
     def write(self) -> None:
         """Store everything staged, now."""

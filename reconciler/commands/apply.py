@@ -5,18 +5,29 @@ plan, execute, wait) and the exit code it comes to are `usecases.apply`'s."""
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from pathlib import Path
 
 import reconciler.applying.display as display
 from reconciler.applying.verdict import Waited
 from reconciler.commands.events import show
-from reconciler.commands.github import annotated
-from reconciler.errors import Cancelled, ReconcilerError
+from reconciler.commands.github import annotated, step_summary
+from reconciler.errors import Cancelled, ReconcilerError, UsageError
+from reconciler.escaping import printable, printable_lines
 from reconciler.exitcodes import ExitCode
+from reconciler.files import check_output, write_output
 from reconciler.formats import OutputFormat
-from reconciler.render.github import apply_github
+from reconciler.models import Target
+from reconciler.render.github import (
+    FRESH_TITLE,
+    apply_github,
+    command,
+    fresh_headline,
+    fresh_markdown,
+)
 from reconciler.render.plan_text import render_text
 from reconciler.runtime import Runtime
 from reconciler.usecases.apply import ApplyInputs, JobDone, Polled, execute, prepare
+from reconciler.usecases.saved_plans import FreshInstead
 
 
 class ApplyRefused(ReconcilerError):
@@ -30,13 +41,23 @@ class ApplyOptions(ApplyInputs):
     auto_approve: bool = False
     no_color: bool = False
     output_format: OutputFormat = OutputFormat.TEXT  # GITHUB: the text, and annotations
+    fresh_note: Path | None = None  # where to write the Markdown of a fresh plan applied
 
 
 def apply(options: ApplyOptions, runtime: Runtime) -> int:
     inputs = ApplyInputs(**{f.name: getattr(options, f.name) for f in fields(ApplyInputs)})
-    github, shown = options.output_format is OutputFormat.GITHUB, _Shown(runtime)
+    github = options.output_format is OutputFormat.GITHUB
+    shown = _Shown(runtime, github, options.fresh_note)
+    if options.fresh_note is not None:
+        if options.reviewed is None:
+            raise UsageError(
+                "--fresh-note goes with --reviewed PLANFILE: only it applies a fresh plan"
+            )
+        check_output(options.fresh_note, "--fresh-note", example="fresh-plan.md")
     with annotated(runtime, github), prepare(inputs, runtime, shown) as prepared:
         plan = prepared.plan
+        if shown.instead is not None:
+            shown.fresh(shown.instead, plan.target)
         runtime.out.write(render_text(plan, color=runtime.color(options.no_color) and not github))
         if plan.errored:
             runtime.out.write(apply_github(plan) if github else "")
@@ -59,12 +80,35 @@ def apply(options: ApplyOptions, runtime: Runtime) -> int:
 class _Shown:
     """Apply's events on the terminal: outcomes and progress on stdout, the rest on stderr."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, github: bool = False, note: Path | None = None) -> None:
         self.runtime, self.out, self.err = runtime, runtime.out, runtime.err
         self.progress = display.ProgressDisplay(runtime.out, tty=runtime.out_tty)
+        self.github, self.note = github, note
+        self.instead: FreshInstead | None = None
+
+    def fresh(self, instead: FreshInstead, target: Target) -> None:
+        """A fresh plan is applied, not the reviewed one: said on stderr (and, `--format
+        github`, as a warning annotation and in the step summary); in `--fresh-note`."""
+        headline = fresh_headline(instead.reason, instead.differences)
+        lines = "".join(f"  {line}\n" for line in instead.differences or ())
+        self.err.write(f"Warning: {printable(headline)}:\n{printable_lines(lines)}")
+        text = fresh_markdown(instead.reason, instead.differences, target, instead.run)
+        if self.github:
+            self.out.write(command("warning", headline, title=FRESH_TITLE) + "\n")
+            step_summary(self.runtime, text)
+        if self.note is not None:
+            try:
+                write_output(self.note, text.encode(), "--fresh-note", example="fresh-plan.md")
+            except OSError as exc:
+                self.err.write(
+                    f"Note: could not write {printable(str(self.note))} (--fresh-note): "
+                    f"{exc.strerror or exc}.\n"
+                )
 
     def __call__(self, event: object) -> None:
-        if isinstance(event, Polled):
+        if isinstance(event, FreshInstead):
+            self.instead = event  # told with the plan's target, once it is made
+        elif isinstance(event, Polled):
             self.progress(event.progress)
         elif isinstance(event, JobDone):
             self.out.write(display.outcome_line(event.outcome) + "\n")

@@ -122,6 +122,27 @@ class _Planner:
             )
         )
 
+    def leave_out(self, left_out: Mapping[str, str]) -> None:
+        """Take the changes `left_out` names out of the plan (not applied, not forgotten: a
+        later plan decides them again), and say which, and why, in one warning."""
+        out = [c for c in self.changes if c.address in left_out and not c.in_sync]
+        if not out:
+            return
+        self.changes = [c for c in self.changes if c not in out]
+        shown = [f"{c.address} ({c.action.value}: {left_out[c.address]})" for c in out[:10]]
+        more = f"; and {len(out) - 10} more" if len(out) > 10 else ""
+        self.diagnostics.append(
+            PlanDiagnostic(
+                severity=Severity.WARNING,
+                summary=(
+                    f"{len(out)} changes the manifests call for are left out of this plan"
+                    if len(out) > 1
+                    else "1 change the manifests call for is left out of this plan"
+                ),
+                detail="; ".join(shown) + more,
+            )
+        )
+
     def name_taken(self, job: DesiredJob, name: str, detail: str) -> None:
         """The name `job` needs is another job's in the service: this job is refused alone (a
         name someone else took must not stop every other erasure)."""
@@ -460,6 +481,7 @@ def make_plan(
     fanout: Sequence[Expansion] = (),
     new: Collection[str] = (),
     unchanged: Collection[str] = (),
+    left_out: Mapping[str, str] | None = None,
 ) -> Plan:
     """The plan. `retry`: addresses of FAILED jobs to retry once whatever their onFailure;
     `refused`: creates preflight refuses (address -> why), shown as errors of their own jobs;
@@ -467,7 +489,9 @@ def make_plan(
     runs there); `fanout`: how the documents with targets spread their jobs, where `new` are
     the addresses of jobs in groups a selector matches since the last apply; `unchanged`: the
     FAILED jobs whose input is still the version their failed attempt was given (`onFailure:
-    retry` does not retry them: the same file would fail again)."""
+    retry` does not retry them: the same file would fail again); `left_out`: the changes this
+    plan leaves for another (address -> why: `apply --queued-only` takes only approved creates),
+    said in one warning and given no PENDING slot."""
     records = recorded.jobs if recorded else {}
     claims = claimed_names(desired, records.values())
     planner = _Planner(observed, claims, retry, refused or {}, unchanged)
@@ -497,6 +521,8 @@ def make_plan(
         if address not in declared:
             planner.changes.append(_forget(record))
     planner.diagnostics += unmanaged(observed, desired, records.values(), planner.changes)
+    if left_out:
+        planner.leave_out(left_out)
     changes, quotas = allocate(planner.changes, observed, limits.max_pending, held)
     return Plan(
         target=origin.target,

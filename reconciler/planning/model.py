@@ -28,6 +28,7 @@ from reconciler.models import (
     InputIdentity,
     JobSpec,
     JobStatus,
+    Provenance,
     ServiceJob,
     Target,
 )
@@ -176,6 +177,9 @@ class Change(Frozen):
     # create/retry: each object of its input as preflight read it; the create is sent only while
     # each is still this version (a saved plan is bound to them)
     inputs: tuple[InputEvidence, ...] = ()
+    # create: the approval of the earlier plan that decided it and left it queued (its plan,
+    # change reference and approvers), carried over while the spec and the input are the same
+    approval: Provenance | None = None
 
     @property
     def creates(self) -> bool:

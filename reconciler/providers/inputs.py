@@ -171,6 +171,7 @@ def file_identity(location: str, stat: os.stat_result, key: DigestKey | None) ->
         location=location,
         etag=etag,
         tag=etag_tag(etag, key),
+        key_id=key.key_id if key is not None else None,
         size=stat.st_size,
         last_modified=datetime.fromtimestamp(stat.st_mtime_ns / 1e9, UTC),
     )

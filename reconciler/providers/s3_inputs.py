@@ -56,11 +56,12 @@ class S3Inputs:
             answer = self._call(region, "head_object", "s3:GetObject", Bucket=bucket, Key=key)
         except _Missing:
             return None
-        etag = str(answer["ETag"])
+        etag, digest = str(answer["ETag"]), self.digest_key(region)
         return InputIdentity(
             location=f"s3://{bucket}/{key}",
             etag=etag,
-            tag=etag_tag(etag, self.digest_key(region)),
+            tag=etag_tag(etag, digest),
+            key_id=digest.key_id if digest is not None else None,
             version_id=_version(answer.get("VersionId")),
             size=int(answer["ContentLength"]),
             last_modified=_second(answer["LastModified"]),
@@ -85,6 +86,7 @@ class S3Inputs:
                             location=f"s3://{bucket}/{item['Key']}",
                             etag=etag,
                             tag=etag_tag(etag, digest),
+                            key_id=digest.key_id if digest is not None else None,
                             size=int(item["Size"]),
                             last_modified=_second(item["LastModified"]),
                         )

@@ -1,13 +1,15 @@
 """The state document: what this tool did and last saw, one record per managed job.
 
-Persisted as JSON by a state backend (version 4):
+Persisted as JSON by a state backend (version 5):
 
     {
-      "version": 4,
+      "version": 5,
       "lineage": "5b0e…",          # set once when the state is created; never changes
       "serial": 7,                 # bumped by every write; a saved plan records the one it saw
       "lineages": [{"lineage": "5b0e…", "started": "…", "note": "new state"}],  # its history
       "checked": {"s3://…/w47.csv": {"evidence": {…}, "problem": null}},  # preflight's reads
+      "queued": {"shop-eu/gdpr-2026-w48": {      # creates an apply decided and could not send
+        "spec_digest": "sha256:…", "inputs": […], "provenance": {…}, "queued": "…"}},
       "jobs": {
         "shop-eu/gdpr-2026-w47": {
           "address": "shop-eu/gdpr-2026-w47",
@@ -48,7 +50,11 @@ does not know, says "written by a newer reconciler: upgrade" instead of calling 
 corrupt. Version 4 added provenance, identities, `recovered`, `lineages` and `checked`, and
 no longer keeps a plain SHA-256 of an input: reading a version 3 state drops the `sha256` (and
 `at`) of each input, so they are neither shown nor written back (a plain hash of a file of one
-user gives the user's ID back to whoever guesses it).
+user gives the user's ID back to whoever guesses it). Version 5 added `queued`: the creates an
+apply decided and left queued or held, with the evidence and approval of the plan that decided
+them, so that a later run sends each only while the job and its input are still the ones
+approved (`apply --queued-only` sends nothing else). A version 4 state is read as one with
+nothing queued.
 """
 
 from __future__ import annotations
@@ -121,6 +127,19 @@ class JobRecord(Frozen):
         return len(self.attempts) + 1
 
 
+class QueuedCreate(Frozen):
+    """A create an apply decided and could not send (the PENDING quota, its group busy), kept
+    with what it was decided on: its spec, the evidence of its input as that plan read it, and
+    that plan's approval (`provenance`: the plan, its change reference and approvers, and the
+    run that queued it). A later run carries the approval over only while the job is declared
+    with that spec and its input is still that version."""
+
+    spec_digest: str
+    inputs: tuple[InputEvidence, ...] = ()
+    provenance: Provenance
+    queued: UtcTime
+
+
 class LineageMark(Frozen):
     """When a lineage of the state began: the state's history, so that evidence read from the
     service after a state was started again is told from evidence recorded at the time."""
@@ -131,13 +150,14 @@ class LineageMark(Frozen):
 
 
 class StateDocument(Frozen):
-    version: Literal[4] = 4
+    version: Literal[5] = 5
     lineage: Annotated[str, Field(min_length=1)]
     serial: Annotated[int, Field(ge=0)]
     lineages: tuple[LineageMark, ...] = ()  # empty: started before version 4 kept it
     jobs: dict[str, JobRecord] = Field(default_factory=dict)
     forgotten: tuple[JobRecord, ...] = ()
     checked: dict[str, InputCheck] = Field(default_factory=dict)  # by object location
+    queued: dict[str, QueuedCreate] = Field(default_factory=dict)  # by address
 
     @property
     def started(self) -> datetime | None:
@@ -232,7 +252,7 @@ def decisions_digest(document: StateDocument) -> str:
 
 
 def parse_document(raw: bytes) -> StateDocument:
-    """A stored state: version 4, or version 3, 2 or 1 upgraded. Raises UnsupportedVersion for a
+    """A stored state: version 5, or version 4, 3, 2 or 1 upgraded. Raises UnsupportedVersion for a
     newer version, TooDeep for JSON nested too deeply, and pydantic's ValidationError (for an
     older version, the error of the upgraded document) when it is neither."""
     check_depth(raw)
@@ -245,10 +265,12 @@ def parse_document(raw: bytes) -> StateDocument:
             raise exc from None
         version = data.get("version") if isinstance(data, dict) else None
         if version == 1:
-            return StateDocument.model_validate({**upgrade_v1(data), "version": 4})
+            return StateDocument.model_validate({**upgrade_v1(data), "version": 5})
         if version in (2, 3):
-            return StateDocument.model_validate({**upgrade_v3(data), "version": 4})
-        if isinstance(version, int) and not isinstance(version, bool) and version > 4:
+            return StateDocument.model_validate({**upgrade_v3(data), "version": 5})
+        if version == 4:  # the same, with nothing queued
+            return StateDocument.model_validate({**data, "version": 5})
+        if isinstance(version, int) and not isinstance(version, bool) and version > 5:
             raise UnsupportedVersion(version) from None
         raise
 

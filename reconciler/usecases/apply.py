@@ -30,8 +30,9 @@ from reconciler.applying.verdict import Undone, Unfinished, exit_code, waited
 from reconciler.errors import ReconcilerError, UsageError
 from reconciler.exitcodes import ExitCode
 from reconciler.models import InputIdentity, Provenance
+from reconciler.planfile import Saved
 from reconciler.planning.attention import Attention, Concern
-from reconciler.planning.model import Plan
+from reconciler.planning.model import Action, Plan
 from reconciler.preflight import identities
 from reconciler.provenance import (
     approval_problem,
@@ -42,10 +43,10 @@ from reconciler.provenance import (
 )
 from reconciler.providers.inputs import InputError
 from reconciler.runtime import Runtime
-from reconciler.state.document import new_state
+from reconciler.state.document import QueuedCreate, new_state
 from reconciler.usecases.events import Emit, Note, Warned, ignore
 from reconciler.usecases.opening import loaded, locked
-from reconciler.usecases.saved_plans import current_plan
+from reconciler.usecases.saved_plans import current_plan, reviewed_or_fresh
 from reconciler.workspace import Workspace, open_tree
 
 
@@ -62,6 +63,10 @@ class ApplyInputs:
     lock_timeout: float = 0
     change_ref: str | None = None  # the PR, ticket or change record this apply carries out
     approved_by: tuple[str, ...] = ()  # who approved it, in the order given
+    # the reviewed saved plan: applied while current, else a fresh plan (FreshInstead) unless
+    # the settings require the reviewed one
+    reviewed: Path | None = None
+    queued_only: bool = False  # only the creates earlier applies queued, retries and imports
 
 
 @dataclass(frozen=True)
@@ -86,12 +91,14 @@ class Prepared:
     inputs: ApplyInputs
     plan: Plan
     plan_digest: str | None = None  # the saved plan's: the one reviewed
+    reviewed: bool = False  # `--reviewed`: the reviewed plan itself is applied
 
     @property
     def asks(self) -> bool:
         """Whether carrying it out needs a person's yes: it changes something and is not a
         saved plan (a reviewed plan's apply is the approval)."""
-        return self.plan.has_changes and self.inputs.plan_file is None
+        saved = self.inputs.plan_file is not None or self.reviewed
+        return self.plan.has_changes and not saved
 
 
 @dataclass(frozen=True)
@@ -129,10 +136,20 @@ def checked(inputs: ApplyInputs) -> ApplyInputs:
     if inputs.timeout is not None and not inputs.wait:
         raise UsageError("--timeout limits --wait: give --wait too, or leave --timeout out")
     given = [f for f in ("retry", "skip_preflight", "ignore_activity") if getattr(inputs, f)]
-    if given and inputs.plan_file is not None:
+    if given and (inputs.plan_file is not None or inputs.reviewed is not None):
         flag = "--" + given[0].replace("_", "-")
         raise UsageError(
             f"{flag} goes to `reconciler plan -out`: a saved plan already says what it does"
+        )
+    if inputs.reviewed is not None and inputs.plan_file is not None:
+        raise UsageError(
+            "give the saved plan once: PLANFILE applies it or nothing, --reviewed PLANFILE "
+            "applies it or a fresh plan"
+        )
+    if inputs.queued_only and (inputs.plan_file or inputs.reviewed or inputs.retry):
+        raise UsageError(
+            "--queued-only makes its own plan of what earlier applies queued: give no saved "
+            "plan, --reviewed or --retry with it"
         )
     if any(not name.strip() for name in inputs.approved_by):  # `--approved-by "$EMPTY"`
         raise UsageError("--approved-by was given no name: name who approved, or leave it out")
@@ -165,10 +182,22 @@ def prepare(inputs: ApplyInputs, runtime: Runtime, emit: Emit = ignore) -> Itera
             saved = current_plan(workspace, inputs.plan_file)
             yield Prepared(workspace, inputs, saved.plan, saved.digest)
             return
+        if inputs.reviewed is not None:
+            require = workspace.settings.apply.require_reviewed_plan
+            plan, came = reviewed_or_fresh(workspace, inputs.reviewed, require)
+            if isinstance(came, Saved):
+                yield Prepared(workspace, inputs, plan, came.digest, reviewed=True)
+                return
+            run = run_info(runtime.environ, runtime.host, runtime.user)
+            emit(replace(came, run=run.describe()))
+            # its approvers reviewed another plan: the change it carries out stays
+            yield Prepared(workspace, replace(inputs, approved_by=()), plan)
+            return
         plan = workspace.plan(
             retry=inputs.retry,
             skip_preflight=inputs.skip_preflight,
             ignore_activity=inputs.ignore_activity,
+            queued_only=inputs.queued_only,
         )
         yield Prepared(workspace, inputs, plan)
 
@@ -208,6 +237,7 @@ class _Run:
         self.emit = emit
         self.unfinished: list[Unfinished] = []
         self.attention: list[Attention] = []
+        self.provenance = self._provenance() if self.plan.has_changes else None
 
     def carry_out(self) -> Applied:
         plan, wait = self.plan, self.inputs.wait
@@ -224,9 +254,44 @@ class _Run:
         else:
             self._left_waiting(outcomes)
         self._queued_retries(outcomes)
+        self._keep_queued(final)
         if plan.refused:  # never created: what preflight found is shown at each manifest line
             self._refusals()
         return Applied(tuple(final.values()), tuple(self.unfinished), wait, tuple(self.attention))
+
+    def _keep_queued(self, final: Mapping[str, Outcome]) -> None:
+        """Record in the state the creates this run decided and left queued or held, with the
+        evidence of their input and this run's approval (one carried over stays as it was), so
+        that a later run sends each only while it is still that job on that input; forget the
+        ones sent now, and the ones no longer declared so."""
+        declared = {job.address: job.spec.digest() for job in self.workspace.jobs}
+        now = self.workspace.runtime.clock()
+        entries: dict[str, QueuedCreate] = {}
+        for change in self.plan.changes:
+            outcome = final.get(change.address)
+            if (
+                outcome is None
+                or outcome.result is not Result.QUEUED
+                or change.action is not Action.CREATE
+                or change.desired is None
+                or not change.inputs  # not read (--skip-preflight): nothing to bind it to
+                or self.provenance is None
+                or change.approval is not None  # carried over: its entry stands
+            ):
+                continue
+            entries[change.address] = QueuedCreate(
+                spec_digest=change.desired.digest(),
+                inputs=change.inputs,
+                provenance=self.provenance,
+                queued=now,
+            )
+
+        def keep(address: str, entry: QueuedCreate) -> bool:
+            outcome = final.get(address)
+            still = outcome is None or outcome.result is Result.QUEUED
+            return still and declared.get(address) == entry.spec_digest
+
+        self.session.queue(entries, keep)
 
     def _queued_retries(self, outcomes: Sequence[Outcome]) -> None:
         """A `--retry` queued for a PENDING slot is asked by this run only: say so."""
@@ -271,7 +336,7 @@ class _Run:
             parallelism=self.inputs.parallelism,
             checkpoint=runtime.checkpoint,
             identities=found,
-            provenance=self._provenance() if self.plan.has_changes else None,
+            provenance=self.provenance,
         )
 
     def _provenance(self) -> Provenance:

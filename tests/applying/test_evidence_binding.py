@@ -31,14 +31,19 @@ KEY = DigestKey(b"k" * 32, "test")
 def identity(location: str, etag: str = '"aaaa1111"', size: int = 120) -> InputIdentity:
     """What a reader with a digest key gives: the ETag (in process only) and its keyed tag."""
     return InputIdentity(
-        location=location, etag=etag, tag=etag_tag(etag, KEY), size=size, last_modified=T0
+        location=location,
+        etag=etag,
+        tag=etag_tag(etag, KEY),
+        key_id=KEY.key_id,
+        size=size,
+        last_modified=T0,
     )
 
 
 def bound(plan: Plan, *found: InputIdentity) -> Plan:
     """The plan with each create bound to the evidence preflight read (`found`)."""
     evidence = tuple(
-        InputEvidence.of(i, rows=9, read=T0, hmac="ff" * 32, key_id="k1") for i in found
+        InputEvidence.of(i, rows=9, read=T0, hmac="ff" * 32, key_id=KEY.key_id) for i in found
     )
     changes = tuple(
         c.model_copy(update={"inputs": evidence}) if c.creates else c for c in plan.changes

@@ -346,13 +346,13 @@ def test_r2_07_a_plan_saved_in_the_format_before_the_seal_is_made_again(
 ) -> None:
     assert project.run("plan", "-out", "plan.json") == 0
     document = json.loads(Path("plan.json").read_text())
-    assert document["format_version"] == 5 and document["digest"] == seal(document)
+    assert document["format_version"] == 6 and document["digest"] == seal(document)
     del document["digest"]
     document["format_version"] = 4
     Path("plan.json").write_text(json.dumps(document))
     assert project.apply(plan_file=Path("plan.json")) == 1
     assert project.err.getvalue() == (
-        "Error: plan.json: plan format 4 is not supported by this reconciler (it reads 5); "
+        "Error: plan.json: plan format 4 is not supported by this reconciler (it reads 6); "
         "make the plan again\n"
     )
     assert project.live_names() == []

@@ -272,7 +272,7 @@ V1_RECORD = {
 }
 
 
-def test_a_version_1_state_is_read_and_written_back_as_version_4(local: LocalBackend) -> None:
+def test_a_version_1_state_is_read_and_written_back_as_version_5(local: LocalBackend) -> None:
     spec = {**SPEC.model_dump(), "job_name": "k"}
     intent = {**V1_RECORD, "address": "g/k", "spec": spec, "job_name": "k", "arn": None}
     intent["status"] = None
@@ -280,7 +280,7 @@ def test_a_version_1_state_is_read_and_written_back_as_version_4(local: LocalBac
     v1 = {"version": 1, "lineage": "L", "serial": 4, "jobs": {"g/j": V1_RECORD, "g/k": intent}}
     local.path.write_text(json.dumps(v1))
     loaded = local.load()
-    assert loaded is not None and (loaded.version, loaded.serial) == (4, 4)
+    assert loaded is not None and (loaded.version, loaded.serial) == (5, 4)
     record = loaded.jobs["g/j"]
     assert record.seen is not None
     assert (record.arn, record.status, record.seen.num_deleted) == (
@@ -298,7 +298,7 @@ def test_a_version_1_state_is_read_and_written_back_as_version_4(local: LocalBac
     )
     assert loaded.jobs["g/k"].seen is None  # an intent stays an intent
     stored = local.save(loaded)
-    assert json.loads(local.path.read_text())["version"] == 4
+    assert json.loads(local.path.read_text())["version"] == 5
     assert local.load() == stored
     assert json.loads(local.backup.read_text()) == v1  # the version 1 file is the backup
 
@@ -309,12 +309,12 @@ def test_a_version_2_state_is_read_with_no_input_digests(local: LocalBackend) ->
     v2["version"] = 2
     local.path.write_text(json.dumps(v2))
     loaded = local.load()
-    assert loaded is not None and loaded.version == 4 and loaded.lineage == written.lineage
+    assert loaded is not None and loaded.version == 5 and loaded.lineage == written.lineage
 
 
 def test_a_newer_state_is_refused_with_upgrade(local: LocalBackend) -> None:
     local.path.parent.mkdir(parents=True, exist_ok=True)
-    local.path.write_text(json.dumps({"version": 5, "lineage": "L", "serial": 1, "jobs": {}}))
+    local.path.write_text(json.dumps({"version": 6, "lineage": "L", "serial": 1, "jobs": {}}))
     with pytest.raises(ReconcilerError, match="upgrade reconciler"):
         local.load()
 
@@ -417,9 +417,26 @@ def test_a_version_3_state_loses_the_plain_sha256_of_its_inputs(local: LocalBack
     local.path.parent.mkdir(parents=True, exist_ok=True)
     local.path.write_text(json.dumps(v3))
     loaded = local.load()
-    assert loaded is not None and loaded.version == 4
+    assert loaded is not None and loaded.version == 5
     read = loaded.jobs["g/j"]
     assert [(i.location, i.rows, i.bytes) for i in read.inputs] == [("s3://b/k.csv", 1, 12)]
     assert [i.rows for i in read.attempts[0].inputs] == [1]
     local.save(loaded)
     assert "ab" * 32 not in local.path.read_text()
+
+
+def test_a_version_4_state_is_read_with_nothing_queued_and_without_etags(
+    local: LocalBackend,
+) -> None:
+    written = local.save(new_state())
+    v4 = json.loads(local.path.read_text())
+    v4["version"] = 4
+    del v4["queued"]
+    read = {"location": "s3://b/k.csv", "bytes": 12, "rows": 1, "read": "2026-11-27T09:00:00Z"}
+    v4["checked"] = {"s3://b/k.csv": {"evidence": {**read, "etag": '"9b2cf535"'}}}
+    local.path.write_text(json.dumps(v4))
+    loaded = local.load()
+    assert loaded is not None and (loaded.version, loaded.queued) == (5, {})
+    assert loaded.lineage == written.lineage
+    local.save(loaded)
+    assert "9b2cf535" not in local.path.read_text()  # an early 0.3.0's plain ETag is gone

@@ -94,7 +94,7 @@ def test_defect_10_another_lineage_put_in_place_is_refused_until_the_user_says_s
 
 def test_defect_10_a_newer_version_is_not_called_corrupt(tmp_path: Path) -> None:
     path = tmp_path / "state.json"
-    path.write_text(json.dumps({"version": 5, "lineage": "L", "serial": 1, "jobs": {}}))
+    path.write_text(json.dumps({"version": 6, "lineage": "L", "serial": 1, "jobs": {}}))
     with pytest.raises(StateError, match="written by a newer reconciler") as info:
         LocalBackend(path).load()
     assert not isinstance(info.value, CorruptState)
