@@ -77,7 +77,8 @@ def lock_timeout_option(func: F) -> F:
         default="0s",
         show_default=True,
         metavar="DURATION",
-        help="While another run holds the state lock, wait this long for it (90s, 10m).",
+        help="While another run holds the state lock, wait this long for it (90s, 10m), saying "
+        "every 10 s who holds it.",
     )(func)
 
 

@@ -21,15 +21,18 @@ from urllib.parse import urlsplit
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
     Tag,
     ValidationError,
+    WithJsonSchema,
     model_validator,
 )
 from pydantic.alias_generators import to_camel
 
+from reconciler.durations import parse_duration
 from reconciler.errors import UsageError
 
 ProviderName = Literal["local", "aws"]
@@ -111,7 +114,46 @@ class ProviderSettings(_Config):
     ] = 60.0
 
 
+def _duration(value: object) -> object:
+    """A duration as people write it (`30m`, `2h`, `1h30m`, `90s`) in seconds; a number is
+    seconds already."""
+    if isinstance(value, str):
+        try:
+            return parse_duration(value)
+        except UsageError as exc:
+            raise ValueError(str(exc)) from None
+    return value
+
+
+# `parse_duration`'s forms, for editors that check a document against the schema
+_DURATION_PATTERN = r"^\s*([0-9]+(\.[0-9]+)?|([0-9]+(\.[0-9]+)?[smhdSMHD])+)\s*$"
+Duration = Annotated[
+    float,
+    BeforeValidator(_duration),
+    Field(gt=0),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": _DURATION_PATTERN},
+                {"type": "number", "exclusiveMinimum": 0},
+            ]
+        }
+    ),
+]
+
 DEFAULT_STATE_PATH = Path(".reconciler/state.json")
+DEFAULT_LOCK_STALE_AFTER = 2 * 3600.0  # seconds: `state.lockStaleAfter`'s default, 2h
+# A lock older than this is shown as probably stale, with the `force-unlock` command that
+# removes it; it is never removed automatically. Every backend has the setting.
+_LockStaleAfter = Annotated[
+    Duration,
+    Field(
+        description="a lock older than this is shown as probably stale, with the "
+        "`reconciler force-unlock ID` command that removes it (never removed automatically): "
+        "a duration (`30m`, `2h`, `1h30m`) or seconds",
+        json_schema_extra={"default": "2h"},
+    ),
+]
 
 _T = TypeVar("_T")
 # Before each backend had a model of its own, one model held every backend's fields, and a
@@ -133,6 +175,7 @@ class LocalState(_Config):
         Literal["local"], Field(description="local (the default): a file on this machine")
     ] = "local"
     path: Annotated[Path, Field(description="the state file")] = DEFAULT_STATE_PATH
+    lock_stale_after: _LockStaleAfter = DEFAULT_LOCK_STALE_AFTER
     bucket: _Ignored[str] = None
     key: _Ignored[str] = None
     region: _Ignored[str] = None
@@ -162,6 +205,7 @@ class S3State(_Config):
         str | None, Field(description="encrypt with this KMS key (default: SSE-S3)")
     ] = None
     profile: Annotated[str | None, Field(description="a named AWS profile for the bucket")] = None
+    lock_stale_after: _LockStaleAfter = DEFAULT_LOCK_STALE_AFTER
     path: Annotated[
         Path,
         Field(

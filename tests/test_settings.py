@@ -224,3 +224,19 @@ def test_a_digest_key_from_the_environment(tmp_path: Path) -> None:
     key = load_settings(tmp_path, {}).evidence.digest_key
     assert key is not None and (key.env, key.ssm, key.secrets_manager) == ("DIGEST_KEY", None, None)
     assert Settings().evidence.digest_key is None
+
+
+@pytest.mark.parametrize(
+    ("written", "seconds"), [("30m", 1800), ("1h30m", 5400), ("2H", 7200), (90, 90), ("45", 45)]
+)
+def test_lock_stale_after_is_a_duration_on_every_backend(written: object, seconds: float) -> None:
+    assert (
+        LocalState().lock_stale_after
+        == S3State(backend="s3", bucket="b", key="k").lock_stale_after
+        == 7200
+    )
+    for backend in ({}, {"backend": "s3", "bucket": "b", "key": "k"}):
+        read = Settings.model_validate({"state": {**backend, "lockStaleAfter": written}})
+        assert read.state.lock_stale_after == seconds
+    with pytest.raises(ValidationError, match="greater than 0"):
+        LocalState.model_validate({"lockStaleAfter": "0s"})

@@ -1,6 +1,7 @@
 """How the command line shows the events every use case may emit (`reconciler.usecases.events`),
 each at once: `Said` as a line on stdout, `Note` and `Warned` on stderr as `Note: …` and
-`Warning: …`. Each text is shown `printable` (use cases escape outside values where they enter a
+`Warning: …`, `LockWaiting` on stderr as `Waiting: …` (a line when the wait starts, then one
+every 10 s). Each text is shown `printable` (use cases escape outside values where they enter a
 text; doing it again changes nothing). A command whose use case emits events of its own handles
 those first and hands the rest to `show`; an event of no kind known here is a programming error
 (TypeError), never dropped.
@@ -12,7 +13,7 @@ from functools import partial
 
 from reconciler.escaping import printable
 from reconciler.runtime import Runtime
-from reconciler.usecases.events import Emit, Note, Said, Warned
+from reconciler.usecases.events import Emit, LockWaiting, Note, Said, Warned
 
 
 def show(runtime: Runtime, event: object) -> None:
@@ -23,6 +24,8 @@ def show(runtime: Runtime, event: object) -> None:
         runtime.err.write(f"Note: {printable(event.text)}\n")
     elif isinstance(event, Warned):
         runtime.err.write(f"Warning: {printable(event.text)}\n")
+    elif isinstance(event, LockWaiting):
+        runtime.err.write(f"Waiting: {printable(event.text)}\n")
     else:
         raise TypeError(f"no way to show {event!r} on the command line")
 

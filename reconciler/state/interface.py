@@ -6,6 +6,12 @@ pins the lineage its place holds and refuses a state of another one (`LineageMis
 `state push --force` stores the new one. A lock whose details cannot be read is still a lock:
 one of an unknown holder (`LockInfo.unknown`), with an ID of the backend's choosing that
 `force-unlock` takes.
+
+A lock's details name the run that took it (`run`: a GitHub Actions run's page, or the host and
+user), and a refusal says how old the lock is and what removes it (`force-unlock`), with "probably
+stale" once it is older than the settings' `lockStaleAfter` (`StateLocked`, `lock_advice`). A
+lock is never removed automatically. Everything in a lock's details was written by another run:
+each value is shown `printable`, and long ones cut short.
 """
 
 from __future__ import annotations
@@ -21,10 +27,20 @@ from typing import Protocol
 from pydantic import Field, ValidationError
 
 from reconciler.boundedjson import TooDeep, loads
+from reconciler.durations import format_duration
 from reconciler.errors import ReconcilerError
 from reconciler.escaping import printable
-from reconciler.models import Frozen
+from reconciler.models import Frozen, RunInfo
 from reconciler.state.document import StateDocument, UnsupportedVersion, parse_document
+
+SHOWN_LENGTH = 200  # characters of a value from a lock's details shown in a line
+
+
+def _shown(value: str) -> str:
+    """A value from a lock's details (another run wrote it) for a terminal line: escaped, and
+    cut short past SHOWN_LENGTH characters."""
+    cut = value if len(value) <= SHOWN_LENGTH else value[:SHOWN_LENGTH] + "…"
+    return printable(cut)
 
 
 class LockInfo(Frozen):
@@ -35,6 +51,7 @@ class LockInfo(Frozen):
     operation: str
     created: datetime
     pid: int | None = None
+    run: RunInfo | None = None  # the run that took it (None: a lock of an older version)
     unreadable: bool = Field(default=False, exclude=True)  # never written: see `unknown`
 
     @classmethod
@@ -49,7 +66,41 @@ class LockInfo(Frozen):
         if self.unreadable:
             return f"an unknown holder (the lock's details are unreadable) {since}"
         pid = f", pid {self.pid}" if self.pid else ""
-        return f"{printable(self.who)} ({printable(self.operation)}{pid}) {since}"
+        run = f", {_shown(self.run.describe())}" if self.run and self.run.kind == "github" else ""
+        return f"{_shown(self.who)} ({_shown(self.operation)}{pid}{run}) {since}"
+
+    def age(self, now: datetime) -> float:
+        """Seconds since the lock was taken (0 where its holder's clock is ahead of ours)."""
+        return max(0.0, (now - self.created).total_seconds())
+
+
+def lock_age(holder: LockInfo, now: datetime, stale_after: float) -> str:
+    """How old the lock is, and "probably stale" once it is older than `stale_after` seconds
+    (`state.lockStaleAfter`)."""
+    age = holder.age(now)
+    said = f"the lock is {format_duration(age)} old"
+    if age > stale_after:
+        said += (
+            f", older than state.lockStaleAfter ({format_duration(stale_after)}): probably stale "
+            "(a run that was killed or hangs; a lock is never removed automatically)"
+        )
+    return said
+
+
+def lock_advice(
+    holder: LockInfo | None, now: datetime | None = None, stale_after: float | None = None
+) -> str:
+    """What removes the lock: `reconciler force-unlock ID`; with `now` and `stale_after`,
+    after how old the lock is (`lock_age`). A lock is never removed here."""
+    if holder is None:
+        return (
+            "if no run holds it, `reconciler force-unlock LOCK_ID` removes it (the ID shows "
+            "once the lock's details can be read)"
+        )
+    removes = f"if no run holds it, `reconciler force-unlock {printable(holder.id)}` removes it"
+    if now is None or stale_after is None:
+        return removes
+    return f"{lock_age(holder, now, stale_after)}; {removes}"
 
 
 class StateError(ReconcilerError):
@@ -70,21 +121,26 @@ class LineageMismatch(StateError):
 
 
 class StateLocked(StateError):
-    """Another run holds the lock."""
+    """Another run holds the lock. With `now` (and `stale_after`, seconds), the refusal says how
+    old the lock is and whether it is probably stale; it always names `force-unlock`."""
 
-    def __init__(self, holder: LockInfo | None, where: str, waited: float = 0) -> None:
+    def __init__(
+        self,
+        holder: LockInfo | None,
+        where: str,
+        waited: float = 0,
+        *,
+        now: datetime | None = None,
+        stale_after: float | None = None,
+    ) -> None:
         self.holder = holder
         self.where = where
         who = holder.describe() if holder else "another process (no lock details were readable)"
-        after = f" (waited {waited:g}s)" if waited else ""
-        stuck = (
-            f"; if no run holds it, `reconciler force-unlock {printable(holder.id)}` removes it"
-            if holder is not None and holder.unreadable
-            else ""
-        )
+        after = f" (waited {format_duration(waited)})" if waited else ""
+        longer = "a longer --lock-timeout" if waited else "--lock-timeout"
         super().__init__(
             f"the state at {printable(where)} is locked by {who}{after}; wait for that run to "
-            f"finish, or give --lock-timeout to wait for it{stuck}"
+            f"finish, or give {longer} to wait for it; {lock_advice(holder, now, stale_after)}"
         )
 
 
@@ -103,7 +159,10 @@ class StateBackend(Protocol):
         """Store `document` (loaded at its serial) as the next serial; return what was stored."""
         ...
 
-    def lock(self, operation: str) -> LockInfo: ...
+    def lock(self, operation: str, run: RunInfo | None = None) -> LockInfo:
+        """Take the lock for `operation`, its details naming `run` (StateLocked: another run
+        holds it)."""
+        ...
 
     def unlock(self, lock: LockInfo) -> None: ...
 
@@ -146,14 +205,15 @@ def check_successor(current: StateDocument | None, document: StateDocument, wher
         )
 
 
-def new_lock(operation: str, clock: Callable[[], datetime]) -> LockInfo:
-    """The details a lock taken now by this process holds."""
+def new_lock(operation: str, clock: Callable[[], datetime], run: RunInfo | None = None) -> LockInfo:
+    """The details a lock taken now by this process (for `run`) holds."""
     return LockInfo(
         id=str(uuid.uuid4()),
         who=f"{_user()}@{socket.gethostname()}",
         operation=operation,
         created=clock(),
         pid=os.getpid(),
+        run=run,
     )
 
 
@@ -200,8 +260,15 @@ def parse_holder(raw: bytes) -> LockInfo | None:
         details = loads(raw)
         known = {k: v for k, v in details.items() if k in LockInfo.model_fields}
         known.pop("unreadable", None)
+    except (ValueError, AttributeError):
+        return None
+    try:
         return LockInfo.model_validate(known)
-    except (ValueError, AttributeError, ValidationError):
+    except ValidationError:
+        pass
+    try:  # a run this version cannot read (a newer one's) does not hide the holder
+        return LockInfo.model_validate({k: v for k, v in known.items() if k != "run"})
+    except ValidationError:
         return None
 
 

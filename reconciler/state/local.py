@@ -35,6 +35,7 @@ from pathlib import Path
 from reconciler.boundedjson import loads
 from reconciler.escaping import printable
 from reconciler.files import stale_temporaries, write_atomically
+from reconciler.models import RunInfo
 from reconciler.state.document import StateDocument, UnsupportedVersion, parse_document
 from reconciler.state.interface import (
     CorruptState,
@@ -206,7 +207,7 @@ class LocalBackend:
     def notices(self) -> list[str]:
         return []
 
-    def lock(self, operation: str) -> LockInfo:
+    def lock(self, operation: str, run: RunInfo | None = None) -> LockInfo:
         fd = self._open_lock_file()
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -218,7 +219,7 @@ class LocalBackend:
             raise StateLocked(holder, str(self.shown)) from None
         try:
             self._details(fd)  # a file that is not our lock is refused; what a dead run left is not
-            info = new_lock(operation, self._clock)
+            info = new_lock(operation, self._clock, run)
             details = info.model_dump_json().encode()
             os.ftruncate(fd, 0)
             if os.pwrite(fd, details, 0) != len(details):

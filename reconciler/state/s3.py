@@ -35,6 +35,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from reconciler.escaping import printable
+from reconciler.models import RunInfo
 from reconciler.settings import S3State
 from reconciler.state.document import StateDocument, UnsupportedVersion, parse_document
 from reconciler.state.interface import (
@@ -233,8 +234,8 @@ class S3Backend:
 
     # the lock
 
-    def lock(self, operation: str) -> LockInfo:
-        info = new_lock(operation, self._clock)
+    def lock(self, operation: str, run: RunInfo | None = None) -> LockInfo:
+        info = new_lock(operation, self._clock, run)
         try:
             etag = self._bucket.put(
                 self.lock_key, info.model_dump_json().encode(), {"IfNoneMatch": "*"}

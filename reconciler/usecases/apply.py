@@ -176,7 +176,8 @@ def prepare(inputs: ApplyInputs, runtime: Runtime, emit: Emit = ignore) -> Itera
     """Under the state lock (held for the block): the plan to apply."""
     inputs = checked(with_environment(inputs, runtime.environ))
     tree = open_tree(inputs.manifests_dir, runtime)
-    with locked(tree.backend, "apply", inputs.lock_timeout, runtime, emit):
+    stale_after = tree.settings.state.lock_stale_after
+    with locked(tree.backend, "apply", inputs.lock_timeout, stale_after, runtime, emit):
         workspace = loaded(tree, emit)
         if inputs.plan_file is not None:
             saved = current_plan(workspace, inputs.plan_file)

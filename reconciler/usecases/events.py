@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from reconciler.state.locking import LockWait
+
 
 @dataclass(frozen=True)
 class Said:
@@ -31,6 +33,19 @@ class Warned:
     """Something a person should look at (stderr: `Warning: …`)."""
 
     text: str
+
+
+@dataclass(frozen=True)
+class LockWaiting:
+    """The run waits for the state lock another run holds (stderr, at once and then every
+    10 s): who holds it, its run and age, "probably stale" past `state.lockStaleAfter` with the
+    `force-unlock` command, and how long this run still waits (`wait.describe()`)."""
+
+    wait: LockWait
+
+    @property
+    def text(self) -> str:
+        return self.wait.describe()
 
 
 Emit = Callable[[object], None]

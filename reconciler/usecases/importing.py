@@ -51,7 +51,8 @@ class Imported:
 
 def import_job(inputs: ImportInputs, runtime: Runtime, emit: Emit = ignore) -> Imported:
     tree = open_tree(inputs.manifests_dir, runtime)
-    with locked(tree.backend, "import", inputs.lock_timeout, runtime, emit):
+    stale_after = tree.settings.state.lock_stale_after
+    with locked(tree.backend, "import", inputs.lock_timeout, stale_after, runtime, emit):
         workspace = loaded(tree, emit)
         job = _declared(workspace, inputs.address)
         provider = workspace.provider

@@ -1,8 +1,9 @@
 """Opening what a use case works on — a manifests tree, the state as stored, the state lock —
 with what they have to say emitted as events instead of written to a stream: the backend's
 notices (`Note`), a broken manifest beside the settings a recovery use case goes on with
-(`Warned`), a lock that could not be released (`Note`). The words are those of
-the command line has always used.
+(`Warned`), a lock another run holds while this one waits for it (`LockWaiting`, at once and
+then every 10 s), a lock that could not be released (`Note`). The words are those the command
+line has always used.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from pathlib import Path
 
 from reconciler.errors import ReconcilerError
 from reconciler.escaping import printable
+from reconciler.provenance import run_info
 from reconciler.runtime import Runtime
 from reconciler.state.document import StateDocument
-from reconciler.state.interface import StateBackend
+from reconciler.state.interface import LockInfo, StateBackend
 from reconciler.state.locking import acquire
-from reconciler.usecases.events import Emit, Note, Warned
+from reconciler.usecases.events import Emit, LockWaiting, Note, Warned
 from reconciler.workspace import Tree, TreeRead, Workspace, read_tree
 
 
@@ -70,15 +72,42 @@ def recovery_backend(manifests_dir: Path, runtime: Runtime, emit: Emit) -> State
     return recovery(manifests_dir, runtime, emit)[1]
 
 
+def take_lock(
+    backend: StateBackend,
+    operation: str,
+    timeout: float,
+    stale_after: float,
+    runtime: Runtime,
+    emit: Emit,
+) -> LockInfo:
+    """The state lock for `operation`, its details naming this run (`provenance.run_info`),
+    waiting up to `timeout` seconds for another run's and saying so (`LockWaiting`); a lock
+    older than `stale_after` seconds (`state.lockStaleAfter`) is said probably stale."""
+    return acquire(
+        backend,
+        operation,
+        timeout=timeout,
+        sleep=runtime.sleep,
+        monotonic=runtime.monotonic,
+        clock=runtime.clock,
+        run=run_info(runtime.environ, runtime.host, runtime.user),
+        stale_after=stale_after,
+        waiting=lambda wait: emit(LockWaiting(wait)),
+    )
+
+
 @contextmanager
 def locked(
-    backend: StateBackend, operation: str, timeout: float, runtime: Runtime, emit: Emit
+    backend: StateBackend,
+    operation: str,
+    timeout: float,
+    stale_after: float,
+    runtime: Runtime,
+    emit: Emit,
 ) -> Iterator[None]:
-    """The state lock, held for the block (waiting up to `timeout` seconds for another run's);
-    a lock that cannot be released is a note: the run's own result (or error) is what counts."""
-    lock = acquire(
-        backend, operation, timeout=timeout, sleep=runtime.sleep, monotonic=runtime.monotonic
-    )
+    """The state lock, held for the block (see `take_lock`); a lock that cannot be released is
+    a note: the run's own result (or error) is what counts."""
+    lock = take_lock(backend, operation, timeout, stale_after, runtime, emit)
     try:
         yield
     finally:

@@ -82,7 +82,8 @@ def remove(inputs: StateInputs, runtime: Runtime, emit: Emit) -> tuple[Removed, 
     """Forget the jobs at `inputs.addresses` (each once), under the lock."""
     tree, backend = recovery(inputs.manifests_dir, runtime, emit)
     addresses = list(dict.fromkeys(inputs.addresses))
-    with locked(backend, "state rm", inputs.lock_timeout, runtime, emit):
+    stale_after = tree.settings.state.lock_stale_after
+    with locked(backend, "state rm", inputs.lock_timeout, stale_after, runtime, emit):
         document = _load(backend, emit)
         gone = [forgotten(_record(document, a), runtime.clock()) for a in addresses]
         jobs = {k: v for k, v in document.jobs.items() if k not in addresses}
@@ -98,8 +99,9 @@ def push(inputs: StateInputs, runtime: Runtime, emit: Emit) -> Pushed:
     """Store the state document of `inputs.file` in place of the state, under the lock."""
     assert inputs.file is not None
     pushed = _read_file(inputs.file)
-    backend = recovery_backend(inputs.manifests_dir, runtime, emit)
-    with locked(backend, "state push", inputs.lock_timeout, runtime, emit):
+    tree, backend = recovery(inputs.manifests_dir, runtime, emit)
+    stale_after = tree.settings.state.lock_stale_after
+    with locked(backend, "state push", inputs.lock_timeout, stale_after, runtime, emit):
         try:
             current = backend.load()
         except (CorruptState, LineageMismatch):

@@ -37,9 +37,8 @@ from reconciler.runtime import Runtime
 from reconciler.settings import Settings
 from reconciler.state.document import JobRecord, StateDocument
 from reconciler.state.interface import StateBackend
-from reconciler.state.locking import acquire
 from reconciler.usecases.events import Emit, Note
-from reconciler.usecases.opening import recovery, stored
+from reconciler.usecases.opening import recovery, stored, take_lock
 from reconciler.workspace import checked_target, recorded_job, recorded_state
 
 
@@ -94,7 +93,8 @@ def read_status(inputs: StatusInputs, runtime: Runtime, emit: Emit) -> Status | 
     document = stored(backend, emit)  # without the lock: each write takes it briefly
     if document is None:
         return None
-    session = _session(backend, document, inputs, runtime, emit)
+    stale_after = tree.settings.state.lock_stale_after
+    session = _session(backend, document, inputs, stale_after, runtime, emit)
     target, missing, watched = None, frozenset[str](), Watched.NOT_WATCHED
     groups = {record.spec.dataset_group_arn for record in document.jobs.values()}
     if document.jobs:
@@ -115,6 +115,7 @@ def _session(
     backend: StateBackend,
     document: StateDocument,
     inputs: StatusInputs,
+    stale_after: float,
     runtime: Runtime,
     emit: Emit,
 ) -> ObservingSession:
@@ -123,12 +124,8 @@ def _session(
         backend,
         document,
         runtime.clock,
-        take_lock=lambda: acquire(
-            backend,
-            "status",
-            timeout=inputs.lock_timeout,
-            sleep=runtime.sleep,
-            monotonic=runtime.monotonic,
+        take_lock=lambda: take_lock(
+            backend, "status", inputs.lock_timeout, stale_after, runtime, emit
         ),
         note=lambda text: emit(Note(printable(text) + ".")),
         monotonic=runtime.monotonic,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from datetime import UTC, datetime
 
+from reconciler.models import RunInfo
 from reconciler.state.document import StateDocument
 from reconciler.state.interface import LockInfo, StaleState, StateError, StateLocked
 
@@ -14,7 +16,8 @@ _ids = itertools.count(1)
 class MemoryBackend:
     name = "memory"
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.clock = clock  # when a lock is taken
         self.document: StateDocument | None = None
         self.held: LockInfo | None = None
         self.saves = 0
@@ -59,15 +62,16 @@ class MemoryBackend:
     def notices(self) -> list[str]:
         return []
 
-    def lock(self, operation: str) -> LockInfo:
+    def lock(self, operation: str, run: RunInfo | None = None) -> LockInfo:
         if self.held is not None:
             raise StateLocked(self.held, "memory")
         self.held = LockInfo(
             id=f"lock-{next(_ids)}",
             who="test@memory",
             operation=operation,
-            created=datetime.now(UTC),
+            created=self.clock(),
             pid=1,
+            run=run,
         )
         return self.held
 

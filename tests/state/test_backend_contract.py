@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.errors import ReconcilerError
-from reconciler.models import JobSpec
+from reconciler.models import JobSpec, RunInfo
 from reconciler.settings import LocalState, StateSettings
 from reconciler.state.document import JobRecord, StateDocument, new_state
 from reconciler.state.interface import (
@@ -29,6 +29,7 @@ from reconciler.state.interface import (
     StateLocked,
 )
 from reconciler.state.local import LocalBackend
+from reconciler.state.locking import LockWait
 from reconciler.state.registry import BACKENDS, make_backend
 from tests.conftest import REPO
 from tests.fakes.state import MemoryBackend
@@ -206,6 +207,54 @@ def test_r2_19_a_lock_holder_is_described_with_its_controls_escaped(
     for said in (holder.describe(), str(StateLocked(holder, backend.describe()))):
         assert not any(c in said for c in "\x1b\x07\n\r\u202e"), said
         assert "\\x1b[31mroot\\n::error::pwned (apply\\r\\u202e, pid 7)" in said
+
+
+def test_a_lock_names_the_run_that_took_it(backend: StateBackend) -> None:
+    run = RunInfo(
+        kind="github",
+        url="https://github.com/acme/erasure/actions/runs/77/attempts/2",
+        repository="acme/erasure",
+        run_id="77",
+        run_attempt="2",
+        actor="octocat",
+    )
+    held = backend.lock("apply", run)
+    holder = backend.holder()
+    assert holder is not None and holder.run == run
+    assert f"(apply, pid {held.pid}, GitHub run {run.url}) since" in holder.describe()
+    backend.unlock(held)
+    local = backend.lock("state rm", RunInfo(kind="host", host="laptop", user="ana"))
+    shown = backend.holder()
+    assert shown is not None and shown.run is not None and shown.run.host == "laptop"
+    assert f"(state rm, pid {local.pid}) since" in shown.describe()  # who@host says it already
+    backend.unlock(local)
+
+
+def test_a_lock_run_from_another_run_is_shown_escaped_and_never_hides_the_holder(
+    backend: StateBackend,
+) -> None:
+    planted = {
+        "id": "5d1c",
+        "who": "ci@runner-7" + "x" * 5000,
+        "operation": "apply",
+        "created": "2026-11-27T00:00:00Z",
+        "run": {"kind": "github", "url": "https://e.example/\x1b[2J\n::error::pwned\u202e"},
+    }
+    put_raw(backend, "lock", json.dumps(planted).encode())
+    holder = backend.holder()
+    assert holder is not None and not holder.unreadable and holder.run is not None
+    for said in (
+        holder.describe(),
+        str(StateLocked(holder, backend.describe())),
+        LockWait(holder, "here", datetime(2026, 11, 28, tzinfo=UTC), 10, 20, 3600).describe(),
+    ):
+        assert not any(c in said for c in "\x1b\n\u202e"), said
+        assert "GitHub run https://e.example/\\x1b[2J\\n::error::pwned\\u202e)" in said
+        assert planted["who"][:200] + "… (apply" in said and "x" * 190 not in said  # cut short
+    planted["run"] = {"kind": "a kind of a newer version", "url": 7}
+    put_raw(backend, "lock", json.dumps(planted).encode())
+    holder = backend.holder()
+    assert holder is not None and holder.id == "5d1c" and holder.run is None
 
 
 # Local-file specifics: corrupt files, the backup, permissions, locks across processes.

@@ -163,21 +163,32 @@ def test_defect_07_atomic_files_are_private_and_named_at_random(tmp_path: Path) 
 
 
 def test_lock_timeout_waits_with_backoff_then_gives_up_naming_the_holder() -> None:
-    backend = MemoryBackend()
-    held = backend.lock("apply")
     clock = FakeClock()
+    backend = MemoryBackend(clock.datetime)
+    held = backend.lock("apply")
     with pytest.raises(StateLocked, match=r"\(apply, pid 1\).*\(waited 40s\)"):
-        acquire(backend, "apply", timeout=40, sleep=clock.sleep, monotonic=clock)
-    assert clock.slept == [1, 2, 4, 8, 16, 9]
+        acquire(
+            backend, "apply", timeout=40, sleep=clock.sleep, monotonic=clock, clock=clock.datetime
+        )
+    assert clock.slept == [1, 2, 4, 3, 10, 10, 10]  # backing off, never past the next line
 
     def release_then_sleep(seconds: float) -> None:
         clock.sleep(seconds)
         backend.unlock(held)
 
-    lock = acquire(backend, "apply", timeout=40, sleep=release_then_sleep, monotonic=clock)
+    lock = acquire(
+        backend,
+        "apply",
+        timeout=40,
+        sleep=release_then_sleep,
+        monotonic=clock,
+        clock=clock.datetime,
+    )
     assert lock.operation == "apply"
     with pytest.raises(StateLocked):  # no timeout: one try
-        acquire(backend, "status", timeout=0, sleep=clock.sleep, monotonic=clock)
+        acquire(
+            backend, "status", timeout=0, sleep=clock.sleep, monotonic=clock, clock=clock.datetime
+        )
 
 
 def test_defect_04_a_state_directory_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:

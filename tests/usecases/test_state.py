@@ -3,13 +3,16 @@ under the lock, and that they work beside a broken manifest. Nothing is written 
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from reconciler.errors import ReconcilerError, UsageError
-from reconciler.state.interface import LockInfo, StateError
-from reconciler.usecases.events import Note, Warned
+from reconciler.models import RunInfo
+from reconciler.state.interface import LockInfo, StateError, StateLocked
+from reconciler.usecases.events import LockWaiting, Note, Warned
 from reconciler.usecases.state import StateInputs, push, read_state, records, remove
 from tests.fakes.state import MemoryBackend
 from tests.usecases.fakeworld import MANIFESTS, W46, W47, World
@@ -72,6 +75,69 @@ def test_a_lock_that_cannot_be_released_is_a_note(world: World) -> None:
     [note] = world.events
     assert isinstance(note, Note) and "could not be released (the lock object is gone)" in note.text
     assert note.text.endswith(f"`reconciler force-unlock {world.backend.held.id}` removes it.")
+
+
+def test_a_wait_for_the_lock_is_told_as_events_naming_the_holder_and_its_age(
+    world: World,
+) -> None:
+    stored = world.applied()
+    world.backend = MemoryBackend(lambda: world.clock.datetime() - timedelta(minutes=45))
+    world.backend.document = stored
+    held = world.backend.lock(
+        "apply", RunInfo(kind="github", url="https://github.com/a/b/actions/runs/1")
+    )
+    inputs = StateInputs(MANIFESTS, addresses=(W46,), lock_timeout=35)
+    with pytest.raises(StateLocked) as refused:
+        remove(inputs, world.runtime, world.emit)
+    assert all(isinstance(event, LockWaiting) for event in world.events)
+    said = [event.text for event in world.events if isinstance(event, LockWaiting)]
+    assert len(said) == 4 and world.written() == ""  # events only: the command writes them
+    for text in said:
+        assert (
+            "test@memory (apply, pid 1, GitHub run https://github.com/a/b/actions/runs/1)" in text
+        )
+        assert "the lock is 45m" in text and "probably stale" not in text
+    assert f"`reconciler force-unlock {held.id}` removes it" in str(refused.value)
+
+    settings = MANIFESTS / "settings.yaml"  # the settings, read on their own: 30 minutes
+    settings.write_text(settings.read_text() + "state:\n  lockStaleAfter: 30m\n")
+    world.events.clear()
+    with pytest.raises(StateLocked, match="probably stale"):
+        remove(dataclasses.replace(inputs, lock_timeout=5), world.runtime, world.emit)
+    [waiting] = world.events
+    assert isinstance(waiting, LockWaiting) and waiting.wait.stale
+    assert "older than state.lockStaleAfter (30m00s): probably stale" in waiting.text
+    assert f"`reconciler force-unlock {held.id}` removes it" in waiting.text
+    assert world.backend.held == held  # never removed automatically
+
+
+class _Recording(MemoryBackend):
+    def __init__(self) -> None:
+        super().__init__()
+        self.taken: list[LockInfo] = []
+
+    def lock(self, operation: str, run: RunInfo | None = None) -> LockInfo:
+        self.taken.append(super().lock(operation, run))
+        return self.taken[-1]
+
+
+def test_the_lock_names_the_github_run_that_took_it(world: World) -> None:
+    stored = world.applied()
+    world.backend = _Recording()
+    world.backend.document = stored
+    github = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_SERVER_URL": "https://github.com",
+        "GITHUB_REPOSITORY": "acme/erasure",
+        "GITHUB_RUN_ID": "991",
+    }
+    runtime = dataclasses.replace(world.runtime, environ=github)
+    remove(StateInputs(MANIFESTS, addresses=(W46,)), runtime, world.emit)
+    [taken] = world.backend.taken
+    assert taken.operation == "state rm" and taken.run is not None
+    assert taken.run.url == "https://github.com/acme/erasure/actions/runs/991"
+    remove(StateInputs(MANIFESTS, addresses=(W47,)), world.runtime, world.emit)
+    assert world.backend.taken[1].run == RunInfo(kind="host", host="test-host", user="tester")
 
 
 def _pull(world: World, path: str) -> Path:
