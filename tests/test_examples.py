@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 import yaml
 
-from reconciler.render.github import CHECK_MARKER
+from reconciler.render.github import CHECK_MARKER, FRESH_MARKER
 from reconciler.render.plan_markdown import MARKER
 from reconciler.usecases.apply import ApplyInputs
 from tests import fakegh
@@ -73,8 +73,11 @@ def test_every_workflow_parses_and_keeps_its_promises() -> None:
     assert "--lock-timeout" in json.dumps(steps("reconciler-apply.yml"))
     [applying] = [s for s in steps("reconciler-apply.yml") if s.get("name") == "Apply"]
     assert "continue-on-error" not in applying and "if" not in applying  # its failure shows
-    applies = re.findall(r"^\s*reconciler apply .*$", applying["run"], re.MULTILINE)
+    joined = applying["run"].replace("\\\n", " ")  # one line per command
+    applies = re.findall(r"^\s*reconciler apply .*$", joined, re.MULTILINE)
     assert len(applies) == 2 and all("--format github" in line for line in applies)
+    assert "--reviewed reviewed/reconciler.plan" in applies[0]  # the merge: what was reviewed
+    assert "--queued-only" in applies[1]  # the hour: only what an apply queued
     assert "|| true" not in applying["run"]  # exit 5 (a FAILED job) fails the step
     drift = workflow("reconciler-drift.yml")
     assert drift["on"]["schedule"]
@@ -220,14 +223,27 @@ def a_request_from_pull_request_to_nightly_check(checkout: Checkout) -> None:
     reviewed = checkout.root / "reviewed"
     reviewed.mkdir()  # what "Fetch the reviewed plan" downloads from the pull request's run
     shutil.copy(checkout.root / "reconciler.plan", reviewed / "reconciler.plan")
-    steps_run = ["Fetch the reviewed plan", "Read the approval", "Apply", "Status"]
+    steps_run = [
+        "Fetch the reviewed plan",
+        "Read the approval",
+        "Apply",
+        "Tell the pull request",
+        "Status",
+    ]
     assert checkout.run("reconciler-apply.yml") == steps_run
-    assert "Apply incomplete" not in (checkout.root / "apply.err").read_text()
+    assert "Apply incomplete" not in checkout.said["Apply"]
+    assert "Not the reviewed plan" not in checkout.said["Apply"]  # the reviewed plan, applied
     assert "| `shop-eu/gdpr-2026-w46` |" in checkout.summary.read_text()  # status, recorded
 
-    # The same reviewed plan again is stale (the state moved on): planned and applied afresh.
+    # The same reviewed plan again is stale (the state moved on): a fresh plan, and it says so.
     assert checkout.run("reconciler-apply.yml", only="Apply") == ["Apply"]
-    assert "Saved plan is stale" in (checkout.root / "apply.err").read_text()
+    assert (
+        "::warning title=Not the reviewed plan::Applied a fresh plan, not the reviewed one: "
+        "5 changes differ (the state changed since the plan was made"
+    ) in checkout.said["Apply"]
+    assert "Applied a fresh plan, not the reviewed one: 5 changes differ" in (
+        checkout.summary.read_text()
+    )
 
     assert checkout.run("reconciler-drift.yml") == ["Check"]
     assert checkout.outputs["check"] == {"exitcode": "0"}  # every deletion COMPLETED
@@ -262,7 +278,13 @@ def test_a_failed_deletion_fails_the_hourly_apply_with_an_annotation(checkout: C
     failing_in_service(checkout)
     assert checkout.run("reconciler-apply.yml", only="Apply") == ["Apply"]  # created: exit 0
     steps = checkout.run("reconciler-apply.yml", failing="Apply")
-    assert steps == ["Fetch the reviewed plan", "Read the approval", "Apply", "Status"]
+    assert steps == [
+        "Fetch the reviewed plan",
+        "Read the approval",
+        "Apply",
+        "Tell the pull request",
+        "Status",
+    ]
     log = checkout.logs["Apply"]
     assert "Apply incomplete: 0 created, 0 imported, 0 forgotten; 1 job needs attention." in log
     assert (
@@ -353,7 +375,7 @@ def test_the_merged_pull_requests_reviewers_and_merger_reach_apply(
             ("alice", "renovate[bot]", "merged-by:merger-1"),
         )
     ]
-    assert seen[0].plan_file is not None  # the reviewed plan: its approval goes with it
+    assert seen[0].reviewed is not None  # the reviewed plan, applied: its approval goes with it
     assert not (checkout.root / "pwned").exists()
     said = checkout.said["Read the approval"]
     assert "::warning title=Approval::a login GitHub gave for pull request 12 is not a" in said
@@ -409,31 +431,54 @@ def test_a_fresh_plan_is_applied_with_its_change_but_not_its_reviewers_names(
 ) -> None:
     merged_pull_request(checkout)
     seen = applied_with(checkout, monkeypatch)  # the saved plan was not found
-    assert [(i.plan_file, i.change_ref, i.approved_by) for i in seen] == [
-        (None, f"https://github.com/{REPOSITORY}/pull/12", ())
+    assert [(i.change_ref, i.approved_by) for i in seen] == [
+        (f"https://github.com/{REPOSITORY}/pull/12", ())
     ]
     assert (
-        "::warning title=Not the reviewed plan::the pull request's saved plan was not found: "
-        "applying a fresh plan of main; its approvers are not recorded as approving it"
+        "::warning title=Not the reviewed plan::Applied a fresh plan, not the reviewed one: the "
+        "reviewed plan could not be read to compare (reviewed/reconciler.plan: no such plan file)"
     ) in checkout.said["Apply"]
 
 
 @pytest.mark.skipif(not fakegh.has_jq(), reason="the fake gh filters with jq")
-def test_a_stale_reviewed_plan_falls_back_to_a_fresh_one_without_the_approval(
+def test_a_stale_reviewed_plan_gives_way_to_a_fresh_one_said_on_the_pull_request(
     checkout: Checkout, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     merged_pull_request(checkout)
+    checkout.github[f"repos/{REPOSITORY}/issues/12/comments"] = {}
     saved_plan_of_the_pull_request(checkout)
     assert checkout.run("reconciler-apply.yml", only="Apply") == ["Apply"]  # applied: now stale
     seen = applied_with(checkout, monkeypatch)
-    assert "Saved plan is stale" in (checkout.root / "apply.err").read_text()  # refused first
-    assert [(i.plan_file, i.change_ref, i.approved_by) for i in seen] == [
-        (None, f"https://github.com/{REPOSITORY}/pull/12", ())  # the change, not the names
+    assert [(i.change_ref, i.approved_by) for i in seen] == [
+        (f"https://github.com/{REPOSITORY}/pull/12", ())  # the change, not the names
     ]
-    assert (
-        "::warning title=Not the reviewed plan::the reviewed plan is stale"
-        in (checkout.said["Apply"])
-    )
+    headline = "Applied a fresh plan, not the reviewed one: 5 changes differ"
+    assert f"::warning title=Not the reviewed plan::{headline}" in checkout.said["Apply"]
+    assert headline in checkout.summary.read_text()
+    assert checkout.run("reconciler-apply.yml", only="Tell the pull request")
+    calls = [json.loads(line) for line in checkout.gh_calls.read_text().splitlines()]
+    [posted] = [call for call in calls if isinstance(call, dict)]
+    assert (posted["method"], posted["path"]) == ("POST", f"repos/{REPOSITORY}/issues/12/comments")
+    assert posted["fields"]["body"].startswith(f"⚠️ **{headline}")
+    assert posted["fields"]["body"].rstrip().endswith(FRESH_MARKER)
+
+
+@pytest.mark.skipif(not fakegh.has_jq(), reason="the fake gh filters with jq")
+def test_a_stale_reviewed_plan_fails_the_run_when_the_settings_require_it(
+    checkout: Checkout, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    merged_pull_request(checkout)
+    with (checkout.root / "manifests" / "settings.yaml").open("a", encoding="utf-8") as settings:
+        settings.write("apply: {requireReviewedPlan: true}\n")
+    saved_plan_of_the_pull_request(checkout)
+    assert checkout.run("reconciler-apply.yml", only="Apply") == ["Apply"]  # applied: now stale
+    assert checkout.run("reconciler-apply.yml", only="Apply", failing="Apply") == ["Apply"]
+    said = checkout.said["Apply"]
+    assert "::error title=Reviewed plan not applied::The reviewed plan was not applied" in said
+    assert "apply.requireReviewedPlan is true, so nothing was applied" in said
+    assert "The reviewed plan was not applied" in checkout.summary.read_text()
+    assert checkout.run("reconciler-apply.yml", only="Tell the pull request")  # nothing to tell
+    assert not (checkout.root / "fresh-plan.md").exists()
 
 
 @pytest.mark.skipif(not fakegh.has_jq(), reason="the fake gh filters with jq")
@@ -448,10 +493,12 @@ def test_an_input_replaced_after_the_review_fails_the_apply_and_creates_nothing(
     assert checkout.run("reconciler-apply.yml", only="Read the approval")
     assert checkout.run("reconciler-apply.yml", only="Apply", failing="Apply") == ["Apply"]
     assert seen == []  # the reviewed plan was refused, and no fresh plan applied after it
-    assert "its input is not the file the plan read" in (checkout.root / "apply.err").read_text()
     assert (
-        "::error title=Reviewed input replaced::an input changed after the pull request's plan "
-        "was reviewed: nothing was applied"
+        "::error title=Reviewed plan not applied::The reviewed plan was not applied, nor a fresh "
+        "one: an input of shop-eu/gdpr-2026-w47 is not the file the reviewed plan read"
     ) in checkout.said["Apply"]
+    checkout.event = "schedule"  # the next hour creates nothing no apply decided either
+    assert checkout.run("reconciler-apply.yml", only="Apply") == ["Apply"]
+    assert "gdpr-2026-w47: created" not in checkout.said["Apply"]
     assert checkout.run("reconciler-drift.yml") == ["Check"]
     assert checkout.outputs["check"]["exitcode"] == "2"  # nothing was created: not applied

@@ -4,6 +4,8 @@ plan, execute, wait) and the exit code it comes to are `usecases.apply`'s."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -17,8 +19,10 @@ from reconciler.exitcodes import ExitCode
 from reconciler.files import check_output, write_output
 from reconciler.formats import OutputFormat
 from reconciler.models import Target
+from reconciler.render.escape import markdown
 from reconciler.render.github import (
     FRESH_TITLE,
+    REFUSED_TITLE,
     apply_github,
     command,
     fresh_headline,
@@ -27,7 +31,7 @@ from reconciler.render.github import (
 from reconciler.render.plan_text import render_text
 from reconciler.runtime import Runtime
 from reconciler.usecases.apply import ApplyInputs, JobDone, Polled, execute, prepare
-from reconciler.usecases.saved_plans import FreshInstead
+from reconciler.usecases.saved_plans import FreshInstead, InputReplaced, ReviewedPlanRequired
 
 
 class ApplyRefused(ReconcilerError):
@@ -54,7 +58,11 @@ def apply(options: ApplyOptions, runtime: Runtime) -> int:
                 "--fresh-note goes with --reviewed PLANFILE: only it applies a fresh plan"
             )
         check_output(options.fresh_note, "--fresh-note", example="fresh-plan.md")
-    with annotated(runtime, github), prepare(inputs, runtime, shown) as prepared:
+    with (
+        annotated(runtime, github),
+        _refusal_told(runtime, github),
+        prepare(inputs, runtime, shown) as prepared,
+    ):
         plan = prepared.plan
         if shown.instead is not None:
             shown.fresh(shown.instead, plan.target)
@@ -75,6 +83,19 @@ def apply(options: ApplyOptions, runtime: Runtime) -> int:
         if applied.unsaved is not None:
             raise applied.unsaved
         return applied.exit_code
+
+
+@contextmanager
+def _refusal_told(runtime: Runtime, github: bool) -> Iterator[None]:
+    """`--format github`: a reviewed plan not applied, and nothing else either (its input was
+    replaced, or the settings require it), as an ::error and in the step summary too."""
+    try:
+        yield
+    except (InputReplaced, ReviewedPlanRequired) as exc:
+        if github:
+            runtime.out.write(command("error", str(exc), title=REFUSED_TITLE) + "\n")
+            step_summary(runtime, f"❌ **{markdown(str(exc))}**\n")
+        raise
 
 
 class _Shown:

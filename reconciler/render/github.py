@@ -22,6 +22,7 @@ from reconciler.render.escape import command_data, command_property, markdown
 CHECK_MARKER = "<!-- reconciler-check -->"
 FRESH_MARKER = "<!-- reconciler-fresh-plan -->"
 FRESH_TITLE = "Not the reviewed plan"
+REFUSED_TITLE = "Reviewed plan not applied"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
