@@ -52,49 +52,57 @@ def failed(
 ) -> Attention:
     """A FAILED job (attempt `attempt` of the declared `spec`, named `job_name`): the next apply
     retries it (its `policy` says so) as `next_name` (the planner knows which name is free; by
-    default `NAME-rN`), or retry it once (`apply --retry`), or at every apply (`onFailure:
-    retry`)."""
+    default `NAME-rN`); else the step that works from a pull request first (`onFailure: retry`,
+    `maxAttempts`, at the job's manifest line), then an operator's `apply --retry`."""
     detail = f"{job_name} FAILED ({reason or 'no reason given'})"
     shown = _unquoted(address)
     retry_name = _unquoted(next_name or spec.derived_name(attempt + 1))
     retrying = policy is not None and policy.on_failure == "retry"
+    where = f" at {_unquoted(str(source))}" if source else ""
+    operator = f"an operator can instead run `reconciler apply --retry {shown}` once"
     if policy is not None and retrying and attempt < policy.max_attempts:
         step = (
-            f"fix the input; once the file is replaced, the next `reconciler apply` retries it "
-            f"as {retry_name} (onFailure: retry, attempt {attempt + 1} of "
+            f"replace the file at its location with a fixed one: the next `reconciler apply` "
+            f"retries it as {retry_name} (onFailure: retry, attempt {attempt + 1} of "
             f"{policy.max_attempts}; the same file is not retried)"
         )
     elif attempt >= MAX_ATTEMPTS:
         step = (
-            f"no attempts are left ({MAX_ATTEMPTS} jobs): fix the input and declare a new job "
-            "with another jobName"
+            f"no attempts are left ({MAX_ATTEMPTS} jobs): fix the input and, in a pull request, "
+            f"declare a new job with another jobName{where}"
+        )
+    elif policy is None:  # the manifests were not read: their policy and place are not known
+        step = (
+            "fix the input and, in a pull request, add `onFailure: retry` to the job in its "
+            f"manifest (`reconciler plan` says where): the next apply retries it as {retry_name}; "
+            f"{operator}"
+        )
+    elif retrying:
+        step = (
+            f"fix the input and, in a pull request, raise its maxAttempts{where}: the next "
+            f"apply retries it as {retry_name}; {operator}"
         )
     else:
-        where = f" ({_unquoted(str(source))})" if source else ""
-        if policy is None:  # the manifests were not read: their policy is not known
-            always = "unless its manifest retries it (`reconciler plan` says)"
-        elif retrying:
-            always = f"or raise its maxAttempts{where}"
-        else:
-            always = f"or add `onFailure: retry` to it{where}"
         step = (
-            f"fix the input, then `reconciler apply --retry {shown}` creates one more attempt "
-            f"({retry_name}); {always}"
+            f"fix the input and, in a pull request, add `onFailure: retry` to it{where}: the "
+            f"next apply retries it as {retry_name}; {operator}"
         )
     return Attention(address=address, concern=Concern.FAILED, detail=detail, next_step=step)
 
 
-def same_input(item: Attention, address: str) -> Attention:
+def same_input(item: Attention, address: str, source: Location | None = None) -> Attention:
     """`item`, a FAILED job that `onFailure: retry` would retry, but whose input is still the
     very version its failed attempt was given: a retry would fail again and burn a name."""
+    where = f" at {_unquoted(str(source))}" if source else ""
     return item.model_copy(
         update={
             "next_step": (
-                "fix the input; the same file would fail again (it is unchanged since the "
-                "failed attempt, so onFailure: retry does not retry it); once the file is "
-                "replaced, the next `reconciler apply` retries it. If the failure was not the "
-                f"input's (the role, the service), `reconciler apply --retry {_unquoted(address)}` "
-                "retries it as it is"
+                "replace the file at its location with a fixed one: the same file would fail "
+                "again (it is unchanged since the failed attempt, so onFailure: retry does not "
+                "retry it), a replaced one is retried by the next `reconciler apply`. If the "
+                "failure was not the input's (the role, the service): in a pull request, declare "
+                f"the job again with another jobName{where}; an operator can instead run "
+                f"`reconciler apply --retry {_unquoted(address)}` to retry it as it is"
             )
         }
     )
@@ -140,9 +148,10 @@ def missing(address: str, job_name: str) -> Attention:
         concern=Concern.MISSING,
         detail=f"{job_name} is no longer listed by the service (drift)",
         next_step=(
-            "check whether the job or its dataset group was deleted out of band; then "
-            f"`reconciler state rm {_unquoted(address)}` lets the next plan create it again, or "
-            "remove it from the manifests and apply forgets it"
+            "check whether the job or its dataset group was deleted out of band; then, in a "
+            "pull request, remove the job from the manifests (the apply forgets it) or declare "
+            "it again with another jobName; an operator can instead run "
+            f"`reconciler state rm {_unquoted(address)}` so that the next plan creates it again"
         ),
     )
 
@@ -153,8 +162,8 @@ def unmatched(source: str, how: str, jobs: int) -> Attention:
         address=source,
         concern=Concern.UNMATCHED,
         detail=f"{how} matches no dataset group, so none of its {jobs} jobs is created anywhere",
-        next_step="check the selector's account, regions and namePattern against the dataset "
-        "groups ListDatasetGroups lists",
+        next_step="in a pull request, fix the selector's account, regions or namePattern to "
+        "match the dataset groups ListDatasetGroups lists",
     )
 
 

@@ -417,7 +417,7 @@ class _Planner:
         if found.status is JobStatus.FAILED:
             item = self.failed(job, found, record.attempt)
             if same_input:
-                item = attention.same_input(item, job.address)
+                item = attention.same_input(item, job.address, job.source)
             self.attention.append(item)
         self.change(
             job,

@@ -186,9 +186,9 @@ def test_failed_job_makes_apply_wait_exit_5_and_retry_recovers(project: Project)
     assert project.apply(wait=True) == 5  # a declared job FAILED: the run is red at once
     assert (
         "Error: shop-eu/late-file: late-file FAILED (Input file s3://acme-privacy/late.csv: row 2 "
-        "has 2 columns; expected only USER_ID.). Next: fix the input; once the file is replaced, "
-        "the next `reconciler apply` retries it as late-file-r2 (onFailure: retry, attempt 2 of "
-        "2; the same file is not retried)\n"
+        "has 2 columns; expected only USER_ID.). Next: replace the file at its location with a "
+        "fixed one: the next `reconciler apply` retries it as late-file-r2 (onFailure: retry, "
+        "attempt 2 of 2; the same file is not retried)\n"
     ) in project.err.getvalue()
     out = project.out.getvalue()
     assert "Apply complete" not in out

@@ -16,8 +16,9 @@ ABSENT = (  # created with --skip-preflight, the service FAILS it: its input is 
 )
 FAILED_LINE = (
     "shop-eu/absent: absent FAILED (Input data not found at s3://acme-privacy/absent.csv.). "
-    "Next: fix the input, then `reconciler apply --retry shop-eu/absent` creates one more "
-    "attempt (absent-r2); or add `onFailure: retry` to it (manifests/absent.yaml:6:5)"
+    "Next: fix the input and, in a pull request, add `onFailure: retry` to it at "
+    "manifests/absent.yaml:6:5: the next apply retries it as absent-r2; an operator can instead "
+    "run `reconciler apply --retry shop-eu/absent` once"
 )
 
 
@@ -87,8 +88,8 @@ def test_a_selector_that_matches_nothing_makes_apply_exit_5(project: Project) ->
         "::error file=manifests/privacy.yaml,line=4,col=3,title=reconciler%3A "
         "manifests/privacy.yaml%3A4%3A3 needs attention::targets.select: account 123456789012, "
         "eu-west-1 + us-east-1, names matching 'nothing-*' matches no dataset group, so none of "
-        "its 1 jobs is created anywhere. Next: check the selector's account, regions and "
-        "namePattern against the dataset groups ListDatasetGroups lists\n"
+        "its 1 jobs is created anywhere. Next: in a pull request, fix the selector's account, "
+        "regions or namePattern to match the dataset groups ListDatasetGroups lists\n"
     )
     assert project.apply(wait=True) == 5  # waiting follows no job of its: still said
 

@@ -17,13 +17,16 @@ BROKEN = (
 )
 FAILED_STEP = (
     "no-input FAILED (Input file s3://acme-privacy/bad-rows.csv: row 2 has 2 columns; expected "
-    "only USER_ID.). Next: fix the input, "
-    "then `reconciler apply --retry shop-eu/no-input` creates one more attempt (no-input-r2)"
+    "only USER_ID.). Next: fix the input and, in a pull request, add `onFailure: retry` to it "
+    "at manifests/broken.yaml:6:5: the next apply retries it as no-input-r2; an operator can "
+    "instead run `reconciler apply --retry shop-eu/no-input` once"
 )
 MISSING_STEP = (
     "ccpa-2026-w47 is no longer listed by the service (drift). Next: check whether the job or "
-    "its dataset group was deleted out of band; then `reconciler state rm shop-us/ccpa-2026-w47` "
-    "lets the next plan create it again, or remove it from the manifests and apply forgets it"
+    "its dataset group was deleted out of band; then, in a pull request, remove the job from "
+    "the manifests (the apply forgets it) or declare it again with another jobName; an operator "
+    "can instead run `reconciler state rm shop-us/ccpa-2026-w47` so that the next plan creates "
+    "it again"
 )
 
 
@@ -136,8 +139,9 @@ def test_status_gives_the_plans_next_step_for_a_job_its_manifest_retries(
     step = (
         "shop-eu/no-input: no-input FAILED (Input file s3://acme-privacy/bad-rows.csv: row 2 has 2 "
         "columns; expected only USER_ID.). "
-        "Next: fix the input; once the file is replaced, the next `reconciler apply` retries it "
-        "as no-input-r2 (onFailure: retry, attempt 2 of 3; the same file is not retried)\n"
+        "Next: replace the file at its location with a fixed one: the next `reconciler apply` "
+        "retries it as no-input-r2 (onFailure: retry, attempt 2 of 3; the same file is not "
+        "retried)\n"
     )
     assert step in project.err.getvalue()
     assert project.status() == 0

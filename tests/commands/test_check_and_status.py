@@ -38,10 +38,10 @@ def test_failed_wins_over_running(project: Project) -> None:
     assert project.check() == FAILED
     assert (
         "failed: shop-eu/no-input: no-input FAILED (Input file s3://acme-privacy/bad-rows.csv: row "
-        "2 has 2 columns; expected only USER_ID.). Next: fix the input, then `reconciler apply "
-        "--retry shop-eu/no-input` creates one more attempt (no-input-r2); or add `onFailure: "
-        "retry` to "
-        "it (manifests/broken.yaml:6:5)\n"
+        "2 has 2 columns; expected only USER_ID.). Next: fix the input and, in a pull request, "
+        "add `onFailure: retry` to it at manifests/broken.yaml:6:5: the next apply retries it as "
+        "no-input-r2; an operator can instead run `reconciler apply --retry shop-eu/no-input` "
+        "once\n"
     ) in project.out.getvalue()
 
 
@@ -63,8 +63,10 @@ def test_drift_when_a_recorded_job_is_missing(project: Project) -> None:
     assert (
         "drift: shop-eu/gdpr-2026-w46: gdpr-2026-w46-r2 is no longer listed by the service "
         "(drift). "
-        "Next: check whether the job or its dataset group was deleted out of band; "
-        "then `reconciler state rm shop-eu/gdpr-2026-w46` lets the next plan create it again"
+        "Next: check whether the job or its dataset group was deleted out of band; then, in a "
+        "pull request, remove the job from the manifests (the apply forgets it) or declare it "
+        "again with another jobName; an operator can instead run `reconciler state rm "
+        "shop-eu/gdpr-2026-w46` so that the next plan creates it again"
     ) in project.out.getvalue()
 
 

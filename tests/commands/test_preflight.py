@@ -312,7 +312,7 @@ def test_a_refused_retry_keeps_its_failed_job_in_attention_and_check_red(
     out = project.out.getvalue()
     assert "Attention: 1 failed" in out  # the FAILED job is not hidden by the refused retry
     assert "shop-eu/retried: retried FAILED" in out
-    assert "Next: preflight refuses the retry (see its error); fix the input" in out
+    assert "Next: preflight refuses the retry (see its error); replace the file at its" in out
     assert project.check() == 2  # its retry is not applied: never "converged"
     assert "not applied: shop-eu/retried: retry" in project.out.getvalue()
     for user in USERS:

@@ -147,7 +147,11 @@ def test_a_failed_job_nothing_retries_needs_attention_and_retry_asked_retries_it
     assert not p.has_changes and p.needs_attention  # not "no changes"
     [item] = p.attention
     assert (item.address, item.concern.value) == ("g/a", "failed")
-    assert "`reconciler apply --retry g/a` creates one more attempt (a-r2)" in item.next_step
+    assert item.next_step.startswith(
+        "fix the input and, in a pull request, add `onFailure: retry` to it at m.yaml:1:1: the "
+        "next apply retries it as a-r2; an operator can instead run `reconciler apply --retry "
+        "g/a` once"
+    )
 
     asked = make_plan([job], stored, live([failed]), Limits(), ORIGIN, retry=["g/a"])
     assert actions(asked) == [("g/a", "retry", "a-r2")]
@@ -169,7 +173,8 @@ def test_a_recorded_job_the_service_no_longer_lists_needs_attention() -> None:
         "missing",
         "a is no longer listed by the service (drift)",
     )
-    assert "`reconciler state rm g/a` lets the next plan create it again" in item.next_step
+    assert "in a pull request, remove the job from the manifests" in item.next_step
+    assert "`reconciler state rm g/a` so that the next plan creates it again" in item.next_step
     [change] = p.changes
     assert change.after is not None and change.after.status is JobStatus.COMPLETED  # as before
 
@@ -431,8 +436,11 @@ def test_i19_on_failure_retry_does_not_retry_an_input_unchanged_since_it_failed(
     assert not p.has_changes and actions(p) == [("g/a", "no-op", "a")]
     [item] = p.attention
     assert item.concern.value == "failed"
-    assert "fix the input; the same file would fail again" in item.next_step
-    assert "`reconciler apply --retry g/a` retries it as it is" in item.next_step
+    assert item.next_step.startswith(
+        "replace the file at its location with a fixed one: the same file would fail again"
+    )
+    assert "declare the job again with another jobName at m.yaml:1:1" in item.next_step
+    assert "`reconciler apply --retry g/a` to retry it as it is" in item.next_step
 
     asked = make_plan(
         [job], stored, live([failed]), Limits(), ORIGIN, retry=["g/a"], unchanged={"g/a"}
