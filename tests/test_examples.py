@@ -79,6 +79,8 @@ def test_every_workflow_parses_and_keeps_its_promises() -> None:
     assert "--reviewed reviewed/reconciler.plan" in applies[0]  # the merge: what was reviewed
     assert "--queued-only" in applies[1]  # the hour: only what an apply queued
     assert "|| true" not in applying["run"]  # exit 5 (a FAILED job) fails the step
+    for name in names:  # no failure is hidden: each fallback is said
+        assert "|| true" not in (EXAMPLES / name).read_text(encoding="utf-8"), name
     drift = workflow("reconciler-drift.yml")
     assert drift["on"]["schedule"]
     opened = next(s for s in steps("reconciler-drift.yml") if s.get("name", "").startswith("Open"))
