@@ -169,6 +169,7 @@ def inputs_replaced(saved: Plan, fresh: Plan) -> list[str]:
         for address, (decided, read) in before.items()
         if (later := now.get(address)) is not None
         and decided == later[0]
+        and read  # a plan that did not read the input (--skip-preflight) bound none
         and not _same_inputs(read, later[1])
     )
 

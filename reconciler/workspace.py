@@ -333,25 +333,34 @@ class Workspace:
             }
         )
 
-    def _approvals(self, plan: Plan, read: _Read) -> dict[str, Provenance]:
-        """The approval of each create an earlier apply left queued (`StateDocument.queued`)
-        that is still declared with the spec it was approved with, on an input preflight found
-        to be the very version that apply's plan read (address -> that plan's approval)."""
+    def _approvals(self, plan: Plan, read: _Read) -> dict[str, Provenance | None]:
+        """The creates an earlier apply decided, still declared with the spec it decided them
+        with, on an input preflight found to be the very version that apply's plan read
+        (address -> that apply's approval, to carry over): a create it left queued
+        (`StateDocument.queued`), or one whose intent it recorded and never saw created."""
         queued = self.stored.queued if self.stored is not None else {}
-        found: dict[str, Provenance] = {}
+        intents = self.stored.jobs if self.stored is not None else {}
+        found: dict[str, Provenance | None] = {}
         for change in plan.changes:
-            entry = queued.get(change.address)
-            if entry is None or change.action is not Action.CREATE or change.desired is None:
+            if change.action is not Action.CREATE or change.desired is None:
                 continue
-            now = read.evidence.get(change.desired.data_location, ())
-            approved = [e.identity for e in entry.inputs]
-            if (
-                entry.spec_digest == change.desired.digest()
-                and approved
-                and now
-                and same_inputs(approved, [e.identity for e in now])
+            now = [e.identity for e in read.evidence.get(change.desired.data_location, ())]
+            entry, intent = queued.get(change.address), intents.get(change.address)
+            for digest, inputs, approval in (
+                (entry.spec_digest, entry.inputs, entry.provenance) if entry else (None, (), None),
+                (intent.spec_digest, intent.inputs, intent.provenance)
+                if intent is not None and intent.seen is None
+                else (None, (), None),
             ):
-                found[change.address] = entry.provenance
+                decided = [e.identity for e in inputs]
+                if (
+                    digest == change.desired.digest()
+                    and decided
+                    and now
+                    and same_inputs(decided, now)
+                ):
+                    found[change.address] = approval
+                    break
         return found
 
     def _preflight(self, plan: Plan) -> _Read:
@@ -534,39 +543,37 @@ def _identities(record: JobRecord) -> tuple[InputIdentity, ...]:
 _WAITS = "the apply of a merge, or an operator's"
 
 
-def _approved(changes: Sequence[Change], approvals: Mapping[str, Provenance]) -> tuple[Change, ...]:
-    """The changes, each create an earlier apply queued with the approval it carries over."""
+def _approved(
+    changes: Sequence[Change], approvals: Mapping[str, Provenance | None]
+) -> tuple[Change, ...]:
+    """The changes, each create an earlier apply decided with the approval it carries over."""
     return tuple(
         change.model_copy(update={"approval": approvals[change.address]})
-        if change.address in approvals and change.action is Action.CREATE
+        if approvals.get(change.address) is not None and change.action is Action.CREATE
         else change
         for change in changes
     )
 
 
 def _unapproved(
-    plan: Plan, approvals: Mapping[str, Provenance], stored: StateDocument | None
+    plan: Plan, approvals: Mapping[str, Provenance | None], stored: StateDocument | None
 ) -> dict[str, str]:
     """What `apply --queued-only` leaves for another apply (address -> why): every create no
-    earlier apply decided (a create one queued, still approved, or one whose intent one
-    recorded, goes), and every forget."""
+    earlier apply decided on its input as it is now (`Workspace._approvals`), and every forget."""
     queued = stored.queued if stored is not None else {}
+    intents = stored.jobs if stored is not None else {}
     left: dict[str, str] = {}
     for change in plan.changes:
         if change.action is Action.FORGET:
             left[change.address] = "no longer declared: forgetting it waits for " + _WAITS
-        elif (  # approved, or an intent an earlier apply recorded: it goes
-            change.action is not Action.CREATE
-            or change.address in approvals
-            or change.recorded is not None
-        ):
+        elif change.action is not Action.CREATE or change.address in approvals:
             continue
-        elif change.address not in queued:
-            left[change.address] = "no earlier apply decided it: it waits for " + _WAITS
-        elif change.desired is not None and (
-            queued[change.address].spec_digest != change.desired.digest()
-        ):
-            left[change.address] = "declared otherwise since an apply queued it"
+        elif change.address in queued or change.address in intents:
+            entry = queued.get(change.address) or intents[change.address]
+            if change.desired is not None and entry.spec_digest != change.desired.digest():
+                left[change.address] = "declared otherwise since an apply decided it"
+            else:
+                left[change.address] = "its input is not the version the apply that decided it read"
         else:
-            left[change.address] = "its input is not the version the apply that queued it read"
+            left[change.address] = "no earlier apply decided it: it waits for " + _WAITS
     return left

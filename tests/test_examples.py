@@ -69,14 +69,17 @@ def test_every_workflow_parses_and_keeps_its_promises() -> None:
     comment = next(s for s in steps("reconciler-pr.yml") if "github-script" in s.get("uses", ""))
     assert MARKER in comment["with"]["script"]  # finds its own comment to update it in place
     apply = workflow("reconciler-apply.yml")
-    assert apply["concurrency"] == {"group": "reconciler-apply", "cancel-in-progress": False}
+    assert apply["concurrency"] == {  # a merge's run is never the waiting one replaced
+        "group": "reconciler-apply-${{ github.event_name == 'push' && github.sha || 'queued' }}",
+        "cancel-in-progress": False,
+    }
     assert "--lock-timeout" in json.dumps(steps("reconciler-apply.yml"))
     [applying] = [s for s in steps("reconciler-apply.yml") if s.get("name") == "Apply"]
     assert "continue-on-error" not in applying and "if" not in applying  # its failure shows
     joined = applying["run"].replace("\\\n", " ")  # one line per command
     applies = re.findall(r"^\s*reconciler apply .*$", joined, re.MULTILINE)
     assert len(applies) == 2 and all("--format github" in line for line in applies)
-    assert "--reviewed reviewed/reconciler.plan" in applies[0]  # the merge: what was reviewed
+    assert '--reviewed "$RUNNER_TEMP/reviewed/reconciler.plan"' in applies[0]  # the merge
     assert "--queued-only" in applies[1]  # the hour: only what an apply queued
     assert "|| true" not in applying["run"]  # exit 5 (a FAILED job) fails the step
     for name in names:  # no failure is hidden: each fallback is said
@@ -119,6 +122,8 @@ class Checkout:
         self.logs: dict[str, str] = {}  # each step's stdout, as the runner reads it
         self.said: dict[str, str] = {}  # step name -> what it printed (stdout, then stderr)
         self.summary = root.parent / "step-summary.md"
+        self.temp = root.parent / "runner-temp"  # $RUNNER_TEMP: what steps hand each other
+        self.temp.mkdir(exist_ok=True)
 
     def run(self, name: str, only: str | None = None, failing: str | None = None) -> list[str]:
         """Every step of the workflow `name` that runs reconciler or reads GitHub (or just the
@@ -145,6 +150,7 @@ class Checkout:
                 "PYTHONPATH": str(REPO),
                 "GITHUB_OUTPUT": str(output),
                 "GITHUB_STEP_SUMMARY": str(self.summary),
+                "RUNNER_TEMP": str(self.temp),
                 "GITHUB_EVENT_NAME": self.event,
                 "GITHUB_SERVER_URL": "https://github.com",
                 "GITHUB_REPOSITORY": REPOSITORY,
@@ -222,7 +228,7 @@ def a_request_from_pull_request_to_nightly_check(checkout: Checkout) -> None:
     assert json.loads((checkout.root / "plan.json").read_text())["summary"]["create"] == 5
     assert "**Plan: 5 to create" in checkout.summary.read_text()  # the step summary too
 
-    reviewed = checkout.root / "reviewed"
+    reviewed = checkout.temp / "reviewed"
     reviewed.mkdir()  # what "Fetch the reviewed plan" downloads from the pull request's run
     shutil.copy(checkout.root / "reconciler.plan", reviewed / "reconciler.plan")
     steps_run = [
@@ -268,8 +274,8 @@ def failing_in_service(checkout: Checkout) -> None:
 def test_a_failed_deletion_makes_the_nightly_check_open_the_issue(checkout: Checkout) -> None:
     failing_in_service(checkout)
     assert checkout.run("reconciler-pr.yml", only="Plan") == ["Plan"]
-    (checkout.root / "reviewed").mkdir()
-    shutil.copy(checkout.root / "reconciler.plan", checkout.root / "reviewed")
+    (checkout.temp / "reviewed").mkdir()
+    shutil.copy(checkout.root / "reconciler.plan", checkout.temp / "reviewed")
     assert checkout.run("reconciler-apply.yml", only="Apply") == ["Apply"]
     assert checkout.run("reconciler-drift.yml") == ["Check"]
     assert checkout.outputs["check"] == {"exitcode": "5"}  # the "Open or update" step's if
@@ -325,8 +331,8 @@ def applied_with(
 def saved_plan_of_the_pull_request(checkout: Checkout) -> None:
     """What "Fetch the reviewed plan" downloads: the PR workflow's saved plan."""
     assert checkout.run("reconciler-pr.yml", only="Plan") == ["Plan"]
-    (checkout.root / "reviewed").mkdir()
-    shutil.copy(checkout.root / "reconciler.plan", checkout.root / "reviewed")
+    (checkout.temp / "reviewed").mkdir()
+    shutil.copy(checkout.root / "reconciler.plan", checkout.temp / "reviewed")
 
 
 def merged_pull_request(checkout: Checkout) -> None:
@@ -438,7 +444,7 @@ def test_a_fresh_plan_is_applied_with_its_change_but_not_its_reviewers_names(
     ]
     assert (
         "::warning title=Not the reviewed plan::Applied a fresh plan, not the reviewed one: the "
-        "reviewed plan could not be read to compare (reviewed/reconciler.plan: no such plan file)"
+        "reviewed plan could not be read to compare ("
     ) in checkout.said["Apply"]
 
 
@@ -480,7 +486,7 @@ def test_a_stale_reviewed_plan_fails_the_run_when_the_settings_require_it(
     assert "apply.requireReviewedPlan is true, so nothing was applied" in said
     assert "The reviewed plan was not applied" in checkout.summary.read_text()
     assert checkout.run("reconciler-apply.yml", only="Tell the pull request")  # nothing to tell
-    assert not (checkout.root / "fresh-plan.md").exists()
+    assert not (checkout.temp / "fresh-plan.md").exists()
 
 
 @pytest.mark.skipif(not fakegh.has_jq(), reason="the fake gh filters with jq")

@@ -240,17 +240,18 @@ class Executor:
     def _provenance_of(self, change: Change) -> Provenance | None:
         """Who approved and runs `change`'s create: this run's provenance; for a create an
         earlier plan approved and left queued, that plan's approval (its id and digest, change
-        reference and approvers) where this run was given none, run by this run."""
+        reference and approvers: the approval of the decision, whatever later plan also shows
+        the create), run by this run."""
         mine, earlier = self.provenance, change.approval
-        if mine is None or earlier is None or mine.plan_digest or mine.approved_by:
+        if mine is None or earlier is None:
             return mine
-        if not (earlier.plan_digest or earlier.approved_by):  # nothing more to carry over
-            return mine
+        if not (earlier.plan_digest or earlier.approved_by or earlier.change_ref):
+            return mine  # nothing to carry over
         return mine.model_copy(
             update={
                 "plan_id": earlier.plan_id,
                 "plan_digest": earlier.plan_digest,
-                "change_ref": earlier.change_ref or mine.change_ref,
+                "change_ref": earlier.change_ref,
                 "approved_by": earlier.approved_by,
             }
         )

@@ -4,7 +4,7 @@ plan, execute, wait) and the exit code it comes to are `usecases.apply`'s."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -13,10 +13,10 @@ import reconciler.applying.display as display
 from reconciler.applying.verdict import Waited
 from reconciler.commands.events import show
 from reconciler.commands.github import annotated, step_summary
-from reconciler.errors import Cancelled, ReconcilerError, UsageError
+from reconciler.errors import Cancelled, ReconcilerError
 from reconciler.escaping import printable, printable_lines
 from reconciler.exitcodes import ExitCode
-from reconciler.files import check_output, write_output
+from reconciler.files import write_output
 from reconciler.formats import OutputFormat
 from reconciler.models import Target
 from reconciler.render.escape import markdown
@@ -45,37 +45,34 @@ class ApplyOptions(ApplyInputs):
     auto_approve: bool = False
     no_color: bool = False
     output_format: OutputFormat = OutputFormat.TEXT  # GITHUB: the text, and annotations
-    fresh_note: Path | None = None  # where to write the Markdown of a fresh plan applied
 
 
 def apply(options: ApplyOptions, runtime: Runtime) -> int:
     inputs = ApplyInputs(**{f.name: getattr(options, f.name) for f in fields(ApplyInputs)})
     github = options.output_format is OutputFormat.GITHUB
-    shown = _Shown(runtime, github, options.fresh_note)
-    if options.fresh_note is not None:
-        if options.reviewed is None:
-            raise UsageError(
-                "--fresh-note goes with --reviewed PLANFILE: only it applies a fresh plan"
-            )
-        check_output(options.fresh_note, "--fresh-note", example="fresh-plan.md")
+    shown = _Shown(runtime, github)
     with (
         annotated(runtime, github),
         _refusal_told(runtime, github),
         prepare(inputs, runtime, shown) as prepared,
     ):
         plan = prepared.plan
-        if shown.instead is not None:
-            shown.fresh(shown.instead, plan.target)
         runtime.out.write(render_text(plan, color=runtime.color(options.no_color) and not github))
-        if plan.errored:
-            runtime.out.write(apply_github(plan) if github else "")
-            return ExitCode.ERROR
-        if prepared.asks and not options.auto_approve:
-            _confirm(runtime)
+        started = False
         try:
-            applied = execute(prepared, shown)
+            if plan.errored:
+                runtime.out.write(apply_github(plan) if github else "")
+                return ExitCode.ERROR
+            if prepared.asks and not options.auto_approve:
+                _confirm(runtime)
+            started = True
+            try:
+                applied = execute(prepared, shown)
+            finally:
+                shown.progress.close()
         finally:
-            shown.progress.close()
+            if shown.instead is not None:
+                shown.fresh(shown.instead, plan.target, prepared.protected, started)
         told = display.summary(applied.results, applied.wait, applied.unfinished, applied.created)
         if github:
             told += apply_github(plan, applied.attention, display.failures(applied.outcomes))
@@ -101,34 +98,45 @@ def _refusal_told(runtime: Runtime, github: bool) -> Iterator[None]:
 class _Shown:
     """Apply's events on the terminal: outcomes and progress on stdout, the rest on stderr."""
 
-    def __init__(self, runtime: Runtime, github: bool = False, note: Path | None = None) -> None:
+    def __init__(self, runtime: Runtime, github: bool = False) -> None:
         self.runtime, self.out, self.err = runtime, runtime.out, runtime.err
         self.progress = display.ProgressDisplay(runtime.out, tty=runtime.out_tty)
-        self.github, self.note = github, note
+        self.github = github
         self.instead: FreshInstead | None = None
 
-    def fresh(self, instead: FreshInstead, target: Target) -> None:
-        """A fresh plan is applied, not the reviewed one: said on stderr (and, `--format
-        github`, as a warning annotation and in the step summary); in `--fresh-note`."""
-        headline = fresh_headline(instead.reason, instead.differences)
+    def planned_fresh(self, instead: FreshInstead) -> None:
+        """Before the plan is shown: it is a fresh plan, not the reviewed one, and how it
+        differs."""
+        headline = fresh_headline(instead.reason, instead.differences, None)
         lines = "".join(f"  {line}\n" for line in instead.differences or ())
         self.err.write(f"Warning: {printable(headline)}:\n{printable_lines(lines)}")
-        text = fresh_markdown(instead.reason, instead.differences, target, instead.run)
+
+    def fresh(
+        self, instead: FreshInstead, target: Target, protected: Sequence[Path], applied: bool
+    ) -> None:
+        """Once the run is over: a fresh plan was applied (or nothing was), not the reviewed
+        one: with `--format github` a warning annotation and the step summary; `--fresh-note`."""
+        headline = fresh_headline(instead.reason, instead.differences, applied)
+        text = fresh_markdown(headline, instead.differences, target, instead.run)
         if self.github:
             self.out.write(command("warning", headline, title=FRESH_TITLE) + "\n")
             step_summary(self.runtime, text)
-        if self.note is not None:
+        if instead.note is not None:
             try:
-                write_output(self.note, text.encode(), "--fresh-note", example="fresh-plan.md")
-            except OSError as exc:
+                write_output(
+                    instead.note, text.encode(), "--fresh-note", protected, example="fresh-plan.md"
+                )
+            except (OSError, ReconcilerError) as exc:
+                why = exc.strerror or exc if isinstance(exc, OSError) else exc
                 self.err.write(
-                    f"Note: could not write {printable(str(self.note))} (--fresh-note): "
-                    f"{exc.strerror or exc}.\n"
+                    f"Note: could not write {printable(str(instead.note))} (--fresh-note): "
+                    f"{printable(str(why))}.\n"
                 )
 
     def __call__(self, event: object) -> None:
         if isinstance(event, FreshInstead):
-            self.instead = event  # told with the plan's target, once it is made
+            self.instead = event  # and told again once the run is over
+            self.planned_fresh(event)
         elif isinstance(event, Polled):
             self.progress(event.progress)
         elif isinstance(event, JobDone):

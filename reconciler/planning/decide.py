@@ -107,6 +107,7 @@ class _Planner:
         self.drift: list[Drift] = []
         self.refreshed: list[Refreshed] = []
         self.new_groups: set[str] = set()  # addresses of jobs in groups a selector matches since
+        self.left_out: tuple[str, ...] = ()  # changes left for another plan (`leave_out`)
 
     def error(self, summary: str, detail: str, job: DesiredJob, *, blocking: bool = True) -> None:
         """An error at `job`'s line: one that stops the whole plan, or (not `blocking`) one that
@@ -129,6 +130,7 @@ class _Planner:
         if not out:
             return
         self.changes = [c for c in self.changes if c not in out]
+        self.left_out = tuple(c.address for c in out)
         shown = [f"{c.address} ({c.action.value}: {left_out[c.address]})" for c in out[:10]]
         more = f"; and {len(out) - 10} more" if len(out) > 10 else ""
         self.diagnostics.append(
@@ -540,6 +542,7 @@ def make_plan(
         attention=tuple(planner.attention),
         retries=tuple(sorted(retry)),
         api_calls=dict(observed.api_calls),
+        left_out=planner.left_out,
     )
 
 

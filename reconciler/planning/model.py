@@ -245,6 +245,7 @@ class Plan(Frozen):
     activity_ignored: bool = False  # `--ignore-activity`: creates go even while groups train
     api_calls: dict[str, int] = Field(default_factory=dict)
     checked: tuple[InputCheck, ...] = ()  # what preflight read whole, for the state to keep
+    left_out: tuple[str, ...] = ()  # changes the manifests call for that this plan leaves out
 
     @property
     def provider(self) -> str:
@@ -288,4 +289,5 @@ class Plan(Frozen):
         counts["queued"] = sum(1 for c in self.changes if c.queued and not c.held)
         counts["held"] = sum(1 for c in self.changes if c.held)
         counts["refused"] = len(self.refused)
+        counts["left_out"] = len(self.left_out)
         return counts

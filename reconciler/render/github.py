@@ -136,31 +136,33 @@ def check_markdown(verdict: str, lines: Sequence[str], target: Target, ok: bool)
     return "\n".join([*body, "", CHECK_MARKER]) + "\n"
 
 
-def fresh_headline(reason: str, differences: Sequence[str] | None) -> str:
-    """What `apply --reviewed` says when it applies a fresh plan instead of the reviewed one."""
+def fresh_headline(reason: str, differences: Sequence[str] | None, applied: bool | None) -> str:
+    """What `apply --reviewed` says of a fresh plan made instead of the reviewed one: before it
+    runs (`applied` None), once it applied it, or once it applied nothing."""
     if differences is None:
         differ = "the reviewed plan could not be read to compare"
     else:
         count = len(differences)
         differ = f"{count} change{'s' if count != 1 else ''} differ{'s' if count == 1 else ''}"
-    return f"Applied a fresh plan, not the reviewed one: {differ} ({reason.rstrip('.')})"
+    done = {
+        None: "A fresh plan is applied, not the reviewed one",
+        True: "Applied a fresh plan, not the reviewed one",
+        False: "Made a fresh plan, not the reviewed one, and applied nothing",
+    }[applied]
+    return f"{done}: {differ} ({reason.rstrip('.')})"
 
 
 def fresh_markdown(
-    reason: str, differences: Sequence[str] | None, target: Target, run: str | None
+    headline: str, differences: Sequence[str] | None, target: Target, run: str | None
 ) -> str:
     """The same for a step summary and the pull request: the headline, the target, each change
     that differs from the reviewed plan, and the run."""
     shown = ["- " + markdown(line) for line in (differences or ())[:200]]
     if differences and len(differences) > 200:
         shown.append(f"- … and {len(differences) - 200} more")
-    body = [
-        f"⚠️ **{markdown(fresh_headline(reason, differences))}**",
-        "",
-        f"**{markdown(target.line())}**",
-    ]
+    body = [f"⚠️ **{markdown(headline)}**", "", f"**{markdown(target.line())}**"]
     if shown:
-        body += ["", "How the plan applied differs from the reviewed one:", "", *shown]
+        body += ["", "How this plan differs from the reviewed one:", "", *shown]
     if run:
         body += ["", f"Run: {markdown(run)}"]
     return "\n".join([*body, "", FRESH_MARKER]) + "\n"

@@ -94,6 +94,11 @@ def headline(plan: Plan) -> str:
         line = "❌ **Nothing to apply**: the jobs left to create are refused"
     elif not plan.has_changes and attention:
         line = f"⚠️ **No changes · {attention}**"
+    elif not plan.has_changes and plan.left_out:
+        line = (
+            f"⚠️ **Nothing to apply in this plan**: {plural(len(plan.left_out), 'change')} the "
+            "manifests call for left out"
+        )
     elif not plan.has_changes:
         line = "✅ **No changes.** Every declared job is in the state and the service"
     else:

@@ -179,12 +179,19 @@ def _summary(plan: Plan, paint: _Paint) -> str:
         text = f"No changes to apply, but {' and '.join(said)}."
     elif not plan.has_changes and plan.refused:
         text = "Nothing to apply: the jobs left to create are refused (see the errors above)."
+    elif not plan.has_changes and plan.left_out:
+        text = (
+            f"Nothing to apply in this plan: {plural(len(plan.left_out), 'change')} the "
+            "manifests call for left out (see the warning above)."
+        )
     elif not plan.has_changes:
         text = "No changes. Every declared job is in the state and the service."
     elif imports and not any(c.action is not Action.IMPORT for c in plan.changes if not c.in_sync):
         text = f"{imports}."
     else:
         text = f"Plan: {summary_sentence(plan)}." + (f" {imports}." if imports else "")
+        if plan.left_out:
+            text += f" Left out: {len(plan.left_out)} (see the warning above)."
     health = Counter(c.health.value for c in plan.changes if c.in_sync)
     if health:
         shown = ", ".join(f"{name} {count}" for name, count in sorted(health.items()))

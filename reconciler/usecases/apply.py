@@ -29,6 +29,7 @@ from reconciler.applying.tracker import Progress, Tracker, TrackResult
 from reconciler.applying.verdict import Undone, Unfinished, exit_code, waited
 from reconciler.errors import ReconcilerError, UsageError
 from reconciler.exitcodes import ExitCode
+from reconciler.files import check_output
 from reconciler.models import InputIdentity, Provenance
 from reconciler.planfile import Saved
 from reconciler.planning.attention import Attention, Concern
@@ -66,6 +67,7 @@ class ApplyInputs:
     # the reviewed saved plan: applied while current, else a fresh plan (FreshInstead) unless
     # the settings require the reviewed one
     reviewed: Path | None = None
+    fresh_note: Path | None = None  # `--reviewed`: where to say that a fresh plan was applied
     queued_only: bool = False  # only the creates earlier applies queued, retries and imports
 
 
@@ -92,6 +94,7 @@ class Prepared:
     plan: Plan
     plan_digest: str | None = None  # the saved plan's: the one reviewed
     reviewed: bool = False  # `--reviewed`: the reviewed plan itself is applied
+    protected: tuple[Path, ...] = ()  # the state's files: no output is written over them
 
     @property
     def asks(self) -> bool:
@@ -146,6 +149,8 @@ def checked(inputs: ApplyInputs) -> ApplyInputs:
             "give the saved plan once: PLANFILE applies it or nothing, --reviewed PLANFILE "
             "applies it or a fresh plan"
         )
+    if inputs.fresh_note is not None and inputs.reviewed is None:
+        raise UsageError("--fresh-note goes with --reviewed PLANFILE: only it applies a fresh plan")
     if inputs.queued_only and (inputs.plan_file or inputs.reviewed or inputs.retry):
         raise UsageError(
             "--queued-only makes its own plan of what earlier applies queued: give no saved "
@@ -176,23 +181,26 @@ def prepare(inputs: ApplyInputs, runtime: Runtime, emit: Emit = ignore) -> Itera
     """Under the state lock (held for the block): the plan to apply."""
     inputs = checked(with_environment(inputs, runtime.environ))
     tree = open_tree(inputs.manifests_dir, runtime)
+    protected = tree.settings.state.protected_files()  # never written over by --fresh-note
+    if inputs.fresh_note is not None:
+        check_output(inputs.fresh_note, "--fresh-note", protected, example="fresh-plan.md")
     stale_after = tree.settings.state.lock_stale_after
     with locked(tree.backend, "apply", inputs.lock_timeout, stale_after, runtime, emit):
         workspace = loaded(tree, emit)
         if inputs.plan_file is not None:
             saved = current_plan(workspace, inputs.plan_file)
-            yield Prepared(workspace, inputs, saved.plan, saved.digest)
+            yield Prepared(workspace, inputs, saved.plan, saved.digest, protected=protected)
             return
         if inputs.reviewed is not None:
             require = workspace.settings.apply.require_reviewed_plan
             plan, came = reviewed_or_fresh(workspace, inputs.reviewed, require)
             if isinstance(came, Saved):
-                yield Prepared(workspace, inputs, plan, came.digest, reviewed=True)
+                yield Prepared(workspace, inputs, plan, came.digest, True, protected)
                 return
             run = run_info(runtime.environ, runtime.host, runtime.user)
-            emit(replace(came, run=run.describe()))
+            emit(replace(came, run=run.describe(), note=inputs.fresh_note))
             # its approvers reviewed another plan: the change it carries out stays
-            yield Prepared(workspace, replace(inputs, approved_by=()), plan)
+            yield Prepared(workspace, replace(inputs, approved_by=()), plan, protected=protected)
             return
         plan = workspace.plan(
             retry=inputs.retry,
@@ -200,7 +208,7 @@ def prepare(inputs: ApplyInputs, runtime: Runtime, emit: Emit = ignore) -> Itera
             ignore_activity=inputs.ignore_activity,
             queued_only=inputs.queued_only,
         )
-        yield Prepared(workspace, inputs, plan)
+        yield Prepared(workspace, inputs, plan, protected=protected)
 
 
 def execute(prepared: Prepared, emit: Emit) -> Applied:
@@ -244,6 +252,7 @@ class _Run:
         plan, wait = self.plan, self.inputs.wait
         executor = self._executor()
         outcomes = executor.execute(plan)
+        self._keep_queued({o.address: o for o in outcomes})  # saved even if the run is stopped
         for outcome in outcomes:
             if outcome.result is not Result.QUEUED or not wait:
                 self.emit(JobDone(outcome))

@@ -49,6 +49,7 @@ class FreshInstead:
     reason: str
     differences: tuple[str, ...] | None = None
     run: str | None = None  # the run that applies it, described
+    note: Path | None = None  # `--fresh-note`: where the command writes what it says of it
 
 
 def reviewed_or_fresh(

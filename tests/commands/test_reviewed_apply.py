@@ -58,7 +58,7 @@ def test_a_stale_reviewed_plan_gives_way_to_a_fresh_one_said_everywhere(
         "the plan was made"
     )
     err, out = project.err.getvalue(), project.out.getvalue()
-    assert f"Warning: {headline}" in err
+    assert "Warning: A fresh plan is applied, not the reviewed one: 2 changes differ" in err
     assert "  shop-eu/gdpr-2026-w46: the plan says create gdpr-2026-w46, now it is nothing" in err
     assert f"::warning title=Not the reviewed plan::{headline}" in out
     note = Path("fresh.md").read_text()
@@ -76,7 +76,7 @@ def test_a_stale_reviewed_plan_gives_way_to_a_fresh_one_said_everywhere(
 def test_a_missing_reviewed_plan_gives_way_to_a_fresh_one(project: Project) -> None:
     assert project.apply("--reviewed", "nowhere.json") == 0
     assert (
-        "Warning: Applied a fresh plan, not the reviewed one: the reviewed plan could not be "
+        "Warning: A fresh plan is applied, not the reviewed one: the reviewed plan could not be "
         "read to compare (nowhere.json: no such plan file)"
     ) in project.err.getvalue()
     assert len(project.live_names()) == 5
@@ -163,7 +163,8 @@ def test_queued_only_leaves_a_queued_create_whose_input_changed(project: Project
     settle(project)
     assert project.apply("--queued-only") == 0
     assert (
-        "shop-eu/gdpr-2026-w47 (create: its input is not the version the apply that queued it read)"
+        "shop-eu/gdpr-2026-w47 (create: its input is not the version the apply that decided it "
+        "read)"
     ) in project.out.getvalue()
     assert "gdpr-2026-w47" not in project.live_names()
 
@@ -184,3 +185,85 @@ def test_what_cannot_go_together_is_refused(
     assert project.apply(*flags) == 1
     assert said in project.err.getvalue()
     assert project.live_names() == []
+
+
+def test_a_fresh_note_is_never_written_over_the_state(project: Project) -> None:
+    assert project.apply() == 0
+    state = Path(".reconciler/state.json").read_bytes()
+    assert (
+        project.apply("--reviewed", "nowhere.json", "--fresh-note", ".reconciler/state.json") == 1
+    )
+    assert "--fresh-note" in project.err.getvalue()
+    assert Path(".reconciler/state.json").read_bytes() == state
+
+
+def test_a_fresh_plan_that_cannot_be_applied_says_nothing_was_applied(project: Project) -> None:
+    assert project.run("plan", "-out", "plan.json") == 0
+    assert project.apply() == 0  # the reviewed plan is stale now
+    manifest = project.root / "manifests" / "shop-eu.yaml"
+    manifest.write_text(manifest.read_text().replace("request: PRIV-1201", "request: PRIV-9"))
+    assert project.apply("--reviewed", "plan.json", "--fresh-note", "fresh.md") == 1  # immutable
+    note = Path("fresh.md").read_text()
+    assert note.startswith("⚠️ **Made a fresh plan, not the reviewed one, and applied nothing")
+    assert "Applied a fresh plan" not in note
+
+
+def test_the_approval_of_the_apply_that_queued_a_create_stays_with_it(project: Project) -> None:
+    one_pending_per_group(project)
+    assert project.run("plan", "-out", "first.json") == 0
+    assert project.apply("--reviewed", "first.json", *APPROVAL) == 0  # queues w47
+    settle(project)
+    assert project.run("plan", "-out", "second.json") == 0  # another pull request's plan
+    later = ("--change-ref", "https://github.com/acme/privacy/pull/99", "--approved-by", "mallory")
+    assert project.apply("--reviewed", "second.json", *later) == 0
+    made = project.state().jobs["shop-eu/gdpr-2026-w47"].provenance
+    assert made is not None and (made.change_ref, made.approved_by) == (PR, ("alice",))
+
+
+def test_a_stale_plan_saved_without_preflight_gives_way_instead_of_refusing(
+    project: Project,
+) -> None:
+    assert project.run("plan", "--skip-preflight", "-out", "plan.json") == 0
+    one_pending_per_group(project)
+    assert project.apply() == 0
+    settle(project)
+    assert project.apply("--reviewed", "plan.json") == 0  # no input was bound: nothing replaced
+    assert "A fresh plan is applied, not the reviewed one" in project.err.getvalue()
+
+
+class Crash(BaseException):
+    """The process dying: nothing after it runs."""
+
+
+def test_queued_only_creates_an_interrupted_create_only_on_the_input_it_decided_on(
+    project: Project,
+) -> None:
+    def crash(point: str, address: str) -> None:
+        if point == "after_intent":
+            raise Crash(address)
+
+    with pytest.raises(Crash):  # the wave's intents are stored; no create is sent
+        project.apply("--parallelism", "1", *APPROVAL, checkpoint=crash)
+    intents = {a for a, r in project.state().jobs.items() if r.seen is None}
+    assert {"shop-eu/gdpr-2026-w46", "shop-eu/gdpr-2026-w47"} <= intents
+    same_size_other_users(W47)  # replaced since that apply decided it
+    assert project.apply("--queued-only") == 0
+    assert (
+        "shop-eu/gdpr-2026-w47 (create: its input is not the version the apply that decided it "
+        "read)"
+    ) in project.out.getvalue()
+    live = project.live_names()
+    assert "gdpr-2026-w47" not in live and "gdpr-2026-w46" in live
+    made = project.state().jobs["shop-eu/gdpr-2026-w46"].provenance
+    assert made is not None and made.approved_by == ("alice",)  # the decision's approval
+
+
+def test_the_queue_is_kept_when_a_waiting_run_is_stopped(project: Project) -> None:
+    one_pending_per_group(project)
+
+    def stop(point: str, address: str) -> None:
+        if (point, address) == ("after_intent", "shop-eu/gdpr-2026-w47"):
+            raise KeyboardInterrupt  # Ctrl-C while waiting, as w47 gets its slot
+
+    assert project.apply(*APPROVAL, wait=True, checkpoint=stop) != 0
+    assert "shop-eu/closed-accounts-2026-11" in project.state().queued

@@ -255,6 +255,7 @@ def test_creates_queue_behind_the_pending_quota_counting_live_pending_jobs() -> 
         "queued": 4,
         "held": 0,
         "refused": 0,
+        "left_out": 0,
     }
 
 
