@@ -330,6 +330,35 @@ class SolutionModel(Frozen):
     version_created: UtcTime | None = None
 
 
+class CampaignModel(Frozen):
+    """A campaign of a dataset group and the solution version it serves (ListCampaigns,
+    DescribeCampaign; the version's creation time from DescribeSolutionVersion): recommendations
+    come from a model trained on the data as it was when that version was created."""
+
+    arn: str
+    name: str
+    status: str  # as the service says it, e.g. ACTIVE
+    solution_version_arn: str | None = None
+    version_created: UtcTime | None = None
+    solution_arn: str | None = None
+    # the solution's automatic training (performAutoTraining): its schedule, e.g. "rate(7 days)"
+    auto_training: str | None = None
+    last_updated: UtcTime | None = None
+
+
+class DatasetImport(Frozen):
+    """A dataset import job of one of a dataset group's datasets (ListDatasetImportJobs,
+    DescribeDatasetImportJob): a FULL import replaces the dataset, and one that overlaps or
+    follows a deletion can bring erased users back."""
+
+    arn: str
+    name: str
+    status: str  # e.g. ACTIVE, CREATE IN_PROGRESS, CREATE FAILED
+    mode: Literal["FULL", "INCREMENTAL"] | None = None  # importMode (None: not said)
+    created: UtcTime
+    completed: UtcTime | None = None  # when it became ACTIVE (lastUpdatedDateTime)
+
+
 class Activity(Frozen):
     """Something that runs in a dataset group and that a deletion should not overlap: a dataset
     import, a solution version in training, a batch inference or batch segment job."""
