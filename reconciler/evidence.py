@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from reconciler.lifecycle import Deletion, GroupLifecycle
 from reconciler.models import (
     DesiredJob,
     Frozen,
@@ -110,6 +111,21 @@ class RequestEvidence(Frozen):
     verdict: Verdict  # of all the request's jobs, those before --since too
     jobs: tuple[JobEvidence, ...]
     earlier: int = 0  # the request's jobs created before --since: in the verdict, not listed
+    # per dataset group its jobs touched: deleted when, the campaigns retrained since or not,
+    # the imports that may have brought its users back (empty: the service was not asked)
+    lifecycle: tuple[GroupLifecycle, ...] = ()
+
+    @property
+    def data_deleted(self) -> bool:
+        """Every group's deletion COMPLETED (as the request's latest attempts say)."""
+        return bool(self.jobs) and all(d.completed is not None for d in deletions(self))
+
+    def campaigns(self) -> tuple[int, int]:
+        """(retrained, all) of the campaigns of the groups the request touched."""
+        return (
+            sum(len(g.retrained) for g in self.lifecycle),
+            sum(g.campaigns for g in self.lifecycle),
+        )
 
     @property
     def num_deleted(self) -> int:
@@ -269,6 +285,27 @@ def _verdict(jobs: Sequence[JobEvidence]) -> Verdict:
     if Verdict.PENDING in verdicts:
         return Verdict.PENDING
     return Verdict.COMPLETED
+
+
+def deletions(request: RequestEvidence) -> list[Deletion]:
+    """Per dataset group the request's (still declared) jobs are in: when its first job there
+    was created, and when the last COMPLETED, if every one did."""
+    latest: dict[str, list[AttemptEvidence]] = {}
+    for job in _counted(request.jobs):
+        latest.setdefault(job.dataset_group_arn, []).append(job.latest)
+    found = []
+    for group, attempts in sorted(latest.items()):
+        created = [a.created for a in attempts if a.created is not None]
+        completed = [a.completed for a in attempts if a.status is JobStatus.COMPLETED]
+        done = len(completed) == len(attempts) and all(c is not None for c in completed)
+        found.append(
+            Deletion(
+                dataset_group_arn=group,
+                created=min(created) if created else None,
+                completed=max(c for c in completed if c is not None) if done else None,
+            )
+        )
+    return found
 
 
 def last_deletions(requests: Iterable[RequestEvidence]) -> dict[str, datetime]:

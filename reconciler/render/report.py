@@ -38,6 +38,7 @@ from reconciler.evidence import (
     from_service_only,
     lineage_note,
 )
+from reconciler.lifecycle import retrain_step
 from reconciler.models import InputEvidence, Provenance
 from reconciler.render.diagnostics import plural
 from reconciler.render.escape import code, csv_cell, json_text, markdown
@@ -84,16 +85,23 @@ CSV_COLUMNS = (
     "commit_author",
     "commit_time",
     "commit_summary",
+    "group_data_deleted",  # when the request's deletion COMPLETED in the job's group
+    "group_models_retrained",  # campaigns there serving a model trained after it: "N of M"
+    "group_brought_back",  # imports there that may have brought the users back
     "note",
 )
 
 
 def report_document(report: Report) -> dict[str, Any]:
     """The JSON report: every model field in camelCase, plus each job's and request's verdict,
-    each request's `numDeleted` total, each attempt's `reviewed` and each input's `identity`."""
+    each request's `numDeleted` total, `dataDeleted` and `modelsRetrained` (its `lifecycle`
+    per group), each attempt's `reviewed` and each input's `identity`."""
     document: dict[str, Any] = _camel(report.model_dump(mode="json"))
     for request, shown in zip(report.requests, document["requests"], strict=True):
         shown["numDeleted"] = request.num_deleted
+        retrained, campaigns = request.campaigns()
+        shown["dataDeleted"] = request.data_deleted
+        shown["modelsRetrained"] = {"retrained": retrained, "campaigns": campaigns}
         for job, job_shown in zip(request.jobs, shown["jobs"], strict=True):
             job_shown["verdict"] = job.verdict.value
             for attempt, attempt_shown in zip(job.attempts, job_shown["attempts"], strict=True):
@@ -145,10 +153,24 @@ def render_report_csv(report: Report) -> str:
                         *_csv_provenance(attempt),
                         job.declared,
                         *_csv_commit(job),
+                        *_csv_lifecycle(request, job.dataset_group_arn),
                         lineage if from_service_only(attempt, report.state_started) else None,
                     )
                 )
     return out.getvalue()
+
+
+def _csv_lifecycle(request: RequestEvidence, group: str) -> tuple[object, ...]:
+    """group_data_deleted, _models_retrained, _brought_back (empty: not examined)."""
+    found = next((g for g in request.lifecycle if g.dataset_group_arn == group), None)
+    if found is None:
+        return (None, None, None)
+    return (
+        _time(found.deleted) or "not yet",
+        None if found.note else f"{len(found.retrained)} of {found.campaigns}",
+        found.note
+        or _joined(f"{i.name} ({i.mode or 'mode not said'})" for i in found.brought_back),
+    )
 
 
 def _csv_inputs(attempt: AttemptEvidence) -> tuple[object, ...]:
@@ -266,14 +288,14 @@ def render_report_markdown(report: Report) -> str:
     if not report.requests:
         lines += ["No deletion job matches.", ""]
     for request in report.requests:
-        lines += _request(request)
+        lines += _request(request, report.generated)
     lines += _models(report)
     for note in report.notes:
         lines += [f"> Note: {markdown(note)}", ""]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def _request(request: RequestEvidence) -> list[str]:
+def _request(request: RequestEvidence, now: datetime) -> list[str]:
     groups = {job.dataset_group_arn for job in request.jobs}
     lines = [
         f"## {markdown(request.request)}: {_ICON[request.verdict]} {request.verdict.value}",
@@ -305,7 +327,50 @@ def _request(request: RequestEvidence) -> list[str]:
     for job in request.jobs:
         lines += _job_lines(job)
     lines.append("")
+    lines += _lifecycle(request, now)
     return lines
+
+
+def _lifecycle(request: RequestEvidence, now: datetime) -> list[str]:
+    """After the deletion: data deleted in each group, the campaigns retrained since (or the
+    ones still serving older models, with the next step), the imports that may have brought
+    the users back."""
+    if not request.lifecycle:
+        return []
+    lines = []
+    for group in request.lifecycle:
+        name = code(short_group(group.dataset_group_arn))
+        if group.deleted is None:
+            lines.append(f"- {name}: ⏳ data not deleted yet")
+            continue
+        lines.append(f"- {name}: ✅ data deleted {_time(group.deleted)}")
+        if group.note:
+            lines.append(f"  - {markdown(group.note)}")
+            continue
+        said = f"models retrained: {len(group.retrained)} of {group.campaigns} campaigns"
+        icon = "✅" if not group.stale else "⚠️"
+        lines.append(f"  - {icon} {said}")
+        for campaign in group.stale:
+            trained = _time(campaign.version_created) or "at a time not known"
+            lines.append(
+                f"    - campaign {code(campaign.name)} serves a model trained {trained}, before "
+                f"the deletion: {markdown(retrain_step(campaign, now))}"
+            )
+        for item in group.brought_back:
+            lines.append(
+                f"  - ⚠️ dataset import job {code(item.name)} "
+                f"({markdown(item.mode or 'mode not said')}) completed {_time(item.completed)}: "
+                "an import after the deletion may have brought erased users back; run the "
+                "deletion again"
+            )
+    retrained, campaigns = request.campaigns()
+    head = "data deleted in every group" if request.data_deleted else "data not deleted everywhere"
+    return [
+        f"After the deletion: {head}; models retrained: {retrained} of {campaigns} campaigns.",
+        "",
+        *lines,
+        "",
+    ]
 
 
 def _input_cell(attempt: AttemptEvidence) -> str:

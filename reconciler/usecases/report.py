@@ -16,7 +16,7 @@ the settings and the state alone.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,7 +27,9 @@ from reconciler.evidence import (
     GroupModels,
     JobEvidence,
     Report,
+    RequestEvidence,
     by_request,
+    deletions,
     job_evidence,
     last_deletions,
     lineage_note,
@@ -36,7 +38,8 @@ from reconciler.evidence import (
     unapplied_evidence,
 )
 from reconciler.files import check_output
-from reconciler.models import DesiredJob, ServiceJob
+from reconciler.lifecycle import lifecycle
+from reconciler.models import CampaignModel, DatasetImport, DesiredJob, ServiceJob
 from reconciler.providers.interface import NotFound, Provider, ProviderError
 from reconciler.runtime import Runtime
 from reconciler.state.document import JobRecord, StateDocument
@@ -94,6 +97,8 @@ def make_report(inputs: ReportInputs, runtime: Runtime, emit: Emit = ignore) -> 
     if inputs.request is not None and not by_request(jobs, request=inputs.request):
         raise _unknown_request(inputs.request, known.records)
     requests = by_request(jobs, request=inputs.request, since=inputs.since)
+    if provider is not None:
+        requests = _with_lifecycle(requests, provider)
     models = _models(last_deletions(requests), provider) if provider else []
     started = document.started if document is not None else None
     lineage = lineage_note(requests, started)
@@ -256,6 +261,36 @@ def _refresh(
         except NotFound:
             notes.append(f"{record.address}: {record.job_name} is no longer in the service")
     return found
+
+
+def _with_lifecycle(
+    requests: Sequence[RequestEvidence], provider: Provider
+) -> tuple[RequestEvidence, ...]:
+    """Each request with what became of its erasure in each group it touched: the campaigns
+    (retrained since its deletion or not) and the imports that may have brought its users back,
+    each group's read once (a group whose are refused is said, not fatal)."""
+    read: dict[str, tuple[list[CampaignModel] | None, list[DatasetImport] | None, str | None]] = {}
+    for request in requests:
+        for deletion in deletions(request):
+            group = deletion.dataset_group_arn
+            if group in read or deletion.created is None:
+                continue
+            try:
+                read[group] = (provider.campaigns(group), provider.imports(group), None)
+            except ProviderError as exc:
+                read[group] = (None, None, f"campaigns and imports not examined: {exc}")
+    return tuple(
+        request.model_copy(
+            update={
+                "lifecycle": tuple(
+                    lifecycle(d, *read[d.dataset_group_arn])
+                    for d in deletions(request)
+                    if d.dataset_group_arn in read
+                )
+            }
+        )
+        for request in requests
+    )
 
 
 def _models(last: dict[str, datetime], provider: Provider) -> list[GroupModels]:

@@ -297,3 +297,66 @@ def test_a_saved_plan_that_did_not_read_the_input_is_not_said_to_bind_it() -> No
     assert shown["reviewed"] == "reviewed saved plan, input not bound"
     [row] = csv.DictReader(io.StringIO(render_report_csv(report)))
     assert row["reviewed"] == said.replace("`", "")
+
+
+def test_what_became_of_the_erasure_after_the_deletion_in_every_format() -> None:
+    from reconciler.lifecycle import Deletion, lifecycle
+    from reconciler.models import CampaignModel, DatasetImport
+
+    done = T0 + timedelta(hours=1)
+    stale = CampaignModel(
+        arn="arn:aws:personalize:eu-west-1:123456789012:campaign/recs",
+        name="recs",
+        status="ACTIVE",
+        solution_version_arn="arn:aws:personalize:eu-west-1:123456789012:solution/s/v1",
+        version_created=T0 - timedelta(days=3),
+        solution_arn="arn:aws:personalize:eu-west-1:123456789012:solution/shop-recs",
+        auto_training="rate(7 days)",
+    )
+    full = DatasetImport(
+        arn="arn:aws:personalize:eu-west-1:123456789012:dataset-import-job/nightly",
+        name="nightly",
+        status="ACTIVE",
+        mode="FULL",
+        created=done + timedelta(hours=2),
+        completed=done + timedelta(hours=3),
+    )
+    group = lifecycle(
+        Deletion(dataset_group_arn=GROUP, created=T0, completed=done), [stale], [full]
+    )
+    request = by_request([job("w47", attempt(1, "w47", inputs=(evidence(),)))])[0]
+    request = request.model_copy(update={"lifecycle": (group,)})
+    report = Report(
+        generated=T0 + timedelta(days=1),
+        target="Target: AWS account 123456789012, eu-west-1",
+        state_location="s3://acme-state/reconciler.json",
+        requests=(request,),
+    )
+    text = render_report_markdown(report)
+    assert (
+        "After the deletion: data deleted in every group; models retrained: 0 of 1 campaigns."
+        in (text)
+    )
+    assert "- `shop`: ✅ data deleted 2026-11-28 23:50:00 UTC" in text
+    assert "  - ⚠️ models retrained: 0 of 1 campaigns" in text
+    assert (
+        "    - campaign `recs` serves a model trained 2026-11-25 22:50:00 UTC, before the "
+        "deletion: train a new solution version of shop-recs (CreateSolutionVersion), then "
+        "update campaign recs to it (UpdateCampaign); or wait for its automatic training "
+        "(rate(7 days), next about 2026-12-02)"
+    ) in text
+    assert (
+        "  - ⚠️ dataset import job `nightly` (FULL) completed 2026-11-29 02:50:00 UTC: an import "
+        "after the deletion may have brought erased users back; run the deletion again"
+    ) in text
+    shown = json.loads(render_report_json(report))["requests"][0]
+    assert (shown["dataDeleted"], shown["modelsRetrained"]) == (
+        True,
+        {"retrained": 0, "campaigns": 1},
+    )
+    assert shown["lifecycle"][0]["broughtBack"][0]["name"] == "nightly"
+    [row] = csv.DictReader(io.StringIO(render_report_csv(report)))
+    assert (row["group_models_retrained"], row["group_brought_back"]) == (
+        "0 of 1",
+        "nightly (FULL)",
+    )
