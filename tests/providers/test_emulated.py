@@ -159,3 +159,45 @@ def test_r2_13_an_input_the_csv_reader_refuses_fails_its_job_and_the_emulator_se
 def test_the_principal_is_the_emulators_sts_user(emulated: World) -> None:
     """In-process or over HTTP, the emulator names the one user its STS answers with."""
     assert emulated.provider.principal() == f"arn:aws:iam::{ACCOUNT}:user/emulator"
+
+
+def test_campaigns_describe_each_solution_and_version_once(emulated: World) -> None:
+    group = emulated.create_group("shop")
+    solution = emulated.add_solution(group, "sol")
+    emulated.add_solution(group, "undeployed")
+    version = emulated.train(solution)
+    emulated.deploy("recs", version)
+    emulated.deploy("recs-2", version)
+    emulated.provider.calls.clear()
+    campaigns = emulated.provider.campaigns(group)
+    assert sorted(c.name for c in campaigns) == ["recs", "recs-2"]
+    calls = emulated.provider.calls
+    assert (calls["ListSolutions"], calls["ListCampaigns"]) == (1, 2)
+    assert (calls["DescribeSolution"], calls["DescribeCampaign"]) == (1, 2)
+    assert calls["DescribeSolutionVersion"] == 1
+
+
+def test_an_import_listed_without_its_mode_is_described(
+    emulated: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An older answer of ListDatasetImportJobs has no importMode: Describe says it; where the
+    List says it, nothing is described."""
+    group = emulated.create_group("shop")
+    emulated.add_import(group, "nightly", mode="INCREMENTAL")
+    emulated.provider.calls.clear()
+    [listed] = emulated.provider.imports(group)
+    assert listed.mode == "INCREMENTAL"
+    assert emulated.provider.calls["DescribeDatasetImportJob"] == 0
+
+    send = emulated.provider._send  # type: ignore[attr-defined]
+
+    def older(region: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        body: dict[str, Any] = send(region, operation, params)
+        for job in body.get("datasetImportJobs", []):
+            job.pop("importMode", None)
+        return body
+
+    monkeypatch.setattr(emulated.provider, "_send", older)
+    [described] = emulated.provider.imports(group)
+    assert described == listed
+    assert emulated.provider.calls["DescribeDatasetImportJob"] == 1
