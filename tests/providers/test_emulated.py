@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from reconciler.models import JobStatus
+from reconciler.providers.base import auto_training
 from reconciler.providers.interface import InvalidInput, TransientError
-from tests.providers.conftest import ACCOUNT, World, group_arn
+from tests.providers.conftest import ACCOUNT, RECIPE, World, group_arn
 
 
 @pytest.mark.parametrize(
@@ -201,3 +202,44 @@ def test_an_import_listed_without_its_mode_is_described(
     [described] = emulated.provider.imports(group)
     assert described == listed
     assert emulated.provider.calls["DescribeDatasetImportJob"] == 1
+
+
+def test_a_solution_that_does_not_name_its_schedule_trains_weekly(emulated: World) -> None:
+    """performAutoTraining is true unless said otherwise, every 7 days unless
+    autoTrainingConfig says; a solution that does not say it trains is not assumed to."""
+    group = emulated.create_group("shop")
+    assert emulated.service is not None
+    params = {"name": "sol", "datasetGroupArn": group, "recipeArn": RECIPE}
+    solution = emulated.service.handle("CreateSolution", params, region="eu-west-1")
+    emulated.clock.advance(30)
+    emulated.deploy("recs", emulated.train(solution["solutionArn"]))
+    [campaign] = emulated.provider.campaigns(group)
+    assert campaign.auto_training == "rate(7 days)"
+    assert auto_training({"performAutoTraining": False}) is None
+    assert auto_training({}) is None
+
+
+def test_a_campaign_that_follows_the_latest_version_serves_it(
+    emulated: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A campaign deployed as SOLUTION/$LATEST with syncWithLatestSolutionVersion (which the
+    emulator does not play: its answer is rewritten here) serves the solution's latest version."""
+    group = emulated.create_group("shop")
+    solution = emulated.add_solution(group, "sol", auto_training="rate(1 day)")
+    emulated.deploy("recs", emulated.train(solution))
+    trained = emulated.clock.now
+    latest = emulated.train(solution)
+    send = emulated.provider._send  # type: ignore[attr-defined]
+
+    def following(region: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        body: dict[str, Any] = send(region, operation, params)
+        if operation == "DescribeCampaign":
+            body["campaign"]["solutionVersionArn"] = f"{solution}/$LATEST"
+            body["campaign"]["campaignConfig"] = {"syncWithLatestSolutionVersion": True}
+        return body
+
+    monkeypatch.setattr(emulated.provider, "_send", following)
+    [campaign] = emulated.provider.campaigns(group)
+    assert (campaign.solution_version_arn, campaign.follows_latest) == (latest, True)
+    assert campaign.version_created is not None
+    assert campaign.version_created.timestamp() == pytest.approx(trained)
