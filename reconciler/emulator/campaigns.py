@@ -120,14 +120,14 @@ class Campaigns(Activity):
         is done puts its version (and solution) in the campaign's place. Kept, as statuses are."""
         self._advance(conn)
         now = self._clock()
-        rows = conn.execute(
-            "SELECT arn, details FROM resources WHERE kind = ?"
-            " AND json_extract(details, '$.update.phase') IN ('pending', 'running')",
-            (CAMPAIGN.key,),
+        rows = conn.execute(  # campaigns are few: read in Python (no JSON1 needed)
+            "SELECT arn, details FROM resources WHERE kind = ?", (CAMPAIGN.key,)
         ).fetchall()
         for row in rows:
             details = json.loads(row["details"])
-            update = details["update"]
+            update = details.get("update")
+            if update is None or update["phase"] == "done":
+                continue
             phase = "done" if update["finishes"] <= now else update["phase"]
             if phase == "pending" and update["started"] <= now:
                 phase = "running"
