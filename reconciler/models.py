@@ -344,6 +344,12 @@ class CampaignModel(Frozen):
     # the solution's automatic training (performAutoTraining): its schedule, e.g. "rate(7 days)"
     auto_training: str | None = None
     last_updated: UtcTime | None = None
+    # campaignConfig.syncWithLatestSolutionVersion: the campaign deploys each new version itself
+    # (auto-training then retrains and redeploys without anyone's update)
+    follows_latest: bool = False
+    # the version an UpdateCampaign in progress deploys (latestCampaignUpdate, pending or in
+    # progress): until it is ACTIVE the campaign serves `solution_version_arn`
+    updating_to: str | None = None
 
 
 class DatasetImport(Frozen):
@@ -355,6 +361,7 @@ class DatasetImport(Frozen):
     name: str
     status: str  # e.g. ACTIVE, CREATE IN_PROGRESS, CREATE FAILED
     mode: Literal["FULL", "INCREMENTAL"] | None = None  # importMode (None: not said)
+    dataset_arn: str | None = None  # the dataset it imports into (its type ends the ARN)
     created: UtcTime
     completed: UtcTime | None = None  # when it became ACTIVE (lastUpdatedDateTime)
 

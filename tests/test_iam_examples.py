@@ -100,7 +100,12 @@ ACCEPTS: dict[str, tuple[str, ...]] = {
     "ListSolutionVersions": (),
     "ListBatchInferenceJobs": (),
     "ListBatchSegmentJobs": (),
+    "ListCampaigns": (),
     "DescribeDataDeletionJob": ("dataDeletionJob",),
+    "DescribeCampaign": ("campaign",),
+    "DescribeSolution": ("solution",),
+    "DescribeSolutionVersion": ("solution",),  # a version's ARN is solution/NAME/ID
+    "DescribeDatasetImportJob": ("datasetImportJob",),
     "DescribeDatasetGroup": ("datasetGroup",),
     "ListTagsForResource": tuple(TAGGABLE),
     "CreateDataDeletionJob": ("dataDeletionJob", "datasetGroup"),  # both required
@@ -114,6 +119,10 @@ CHECKED_ON = {
     "ListTagsForResource": ("job",),
     "DescribeDatasetGroup": ("group",),
     "CreateDataDeletionJob": ("group", "job"),
+    "DescribeCampaign": ("campaign",),
+    "DescribeSolution": ("solution",),
+    "DescribeSolutionVersion": ("version",),
+    "DescribeDatasetImportJob": ("import",),
 }
 ALSO_NEEDS = {"CreateDataDeletionJob": ("TagResource",)}
 
@@ -259,7 +268,17 @@ def needs(role: str) -> list[Need]:
 def personalize_requests(operation: str, job: DesiredJob) -> list[Need]:
     """(action, resource) pairs one call of `operation` about `job` is authorized on, as the
     reference's tables say: "*" for an action that accepts no resource type."""
-    on = {"job": job_arn(job), "group": job.spec.dataset_group_arn}
+    region = job.spec.dataset_group_arn.split(":")[3]
+    resource = f"arn:aws:personalize:{region}:{ACCOUNT}"
+    on = {
+        "job": job_arn(job),
+        "group": job.spec.dataset_group_arn,
+        # what the erasure lifecycle describes in the job's group (any name)
+        "campaign": f"{resource}:campaign/recommendations",
+        "solution": f"{resource}:solution/user-personalization",
+        "version": f"{resource}:solution/user-personalization/4fd30a35",
+        "import": f"{resource}:dataset-import-job/nightly-2026-12-01",
+    }
     found: list[Need] = []
     for action in (operation, *ALSO_NEEDS.get(operation, ())):
         if not ACCEPTS[action]:

@@ -18,6 +18,8 @@ The service's rules, beyond the model's shapes (checked before any of this, by `
   ResourceInUseException (the service wants each ACTIVE before the next step);
 - ListSolutionVersions of an unknown solution is ResourceNotFoundException (the one List whose
   model names that error); the other Lists of an unknown parent are empty.
+
+Campaigns and their updates are in `campaigns`, over the same store and rules.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from reconciler.emulator.errors import ServiceError, invalid_input, not_found
 from reconciler.emulator.resources import (
     BATCH_INFERENCE_JOB,
     BATCH_SEGMENT_JOB,
+    CAMPAIGN,
     DATASET,
     IMPORT_JOB,
     KINDS,
@@ -239,7 +242,7 @@ class Activity:
         else:
             running = (
                 self.config.in_progress_seconds
-                if kind in (DATASET, SOLUTION)
+                if kind in (DATASET, SOLUTION, CAMPAIGN)
                 else self.config.activity_seconds
             )
             phase, started = "pending", now + self.config.pending_seconds

@@ -13,6 +13,7 @@ Each kind words them as the service's documentation (botocore's model) does:
 | solution-version    | CREATE PENDING | CREATE IN_PROGRESS | ACTIVE | solution/NAME/VERSION_ID |
 | batch-inference-job | PENDING        | IN PROGRESS        | ACTIVE | batch-inference-job/NAME |
 | batch-segment-job   | PENDING        | IN PROGRESS        | ACTIVE | batch-segment-job/NAME   |
+| campaign            | CREATE PENDING | CREATE IN_PROGRESS | ACTIVE | campaign/NAME            |
 
 A dataset's TYPE in its ARN is its type in capitals (`dataset/shop/INTERACTIONS`). The JSON of a
 resource is its row and its `details`, cut to the members of the model's shape for a Describe
@@ -121,6 +122,16 @@ BATCH_SEGMENT_JOB = Kind(
     "BatchSegmentJobSummary",
     BATCH,
 )
+CAMPAIGN = Kind(
+    "campaign",
+    "Campaign",
+    "campaignArn",
+    "name",
+    "solutionArn",  # the solution of the version it serves: ListCampaigns filters by it
+    "Campaign",
+    "CampaignSummary",
+    CREATE,
+)
 KINDS = {
     kind.key: kind
     for kind in (
@@ -131,6 +142,7 @@ KINDS = {
         SOLUTION_VERSION,
         BATCH_INFERENCE_JOB,
         BATCH_SEGMENT_JOB,
+        CAMPAIGN,
     )
 }
 PHASES = ("pending", "running", "done")

@@ -1,5 +1,5 @@
 """The emulated service: Personalize's deletion-job, dataset-group and tagging operations over
-the store, and the activity side's (`activity`: schemas, datasets, imports, solutions,
+the store, and the activity side's (`activity`, `campaigns`: schemas, datasets, imports, solutions,
 trainings, batch jobs).
 
 `EmulatorService.handle(operation, params, region=...)` takes and returns the JSON bodies of the
@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from reconciler.emulator import activity, tagging
+from reconciler.emulator import activity, campaigns, tagging
 from reconciler.emulator.config import EmulatorConfig
 from reconciler.emulator.errors import AnswerLost, ServiceError, not_found
 from reconciler.emulator.inputs import InputFailure, read_seed_records, read_user_ids
@@ -42,6 +42,7 @@ OPERATIONS = (
     "TagResource",
     "UntagResource",
     *activity.OPERATIONS,
+    *campaigns.OPERATIONS,
 )
 
 
@@ -58,7 +59,7 @@ class EmulatorService:
         self._clock = clock
         self._sleep = sleep
         self._random = random.Random(config.faults.seed)
-        self._activity_handlers = activity.Activity(self.store, config, clock).handlers()
+        self._activity_handlers = campaigns.Campaigns(self.store, config, clock).handlers()
         self._seed_dataset_groups()
 
     def handle(

@@ -10,10 +10,11 @@ Tables (times are Unix seconds; `tags` is a JSON list of {tagKey, tagValue}):
   IN_PROGRESS.
 - `records(dataset_group_arn, user_id)`: seeded records that deletion jobs remove.
 - `resources(arn, kind, name, region, account, parent_arn, phase, created, started, finishes,
-  details, tags)`: the activity side (see `activity`), one row per schema, dataset, dataset
-  import job, solution, solution version, batch inference or batch segment job; `kind` names
-  which (`resources.KINDS`), `parent_arn` is what it belongs to (a dataset's group, an import's
-  dataset, a version's solution, a batch job's solution version; none for a schema); `phase` is
+  details, tags)`: the activity side (see `activity`, `campaigns`), one row per schema,
+  dataset, dataset import job, solution, solution version, batch inference or batch segment
+  job, campaign; `kind` names which (`resources.KINDS`), `parent_arn` is what it belongs to (a
+  dataset's group, an import's dataset, a version's solution, a batch job's solution version, a
+  campaign's solution: that of the version it serves; none for a schema); `phase` is
   `pending`, `running` or `done`, left at `started` and `finishes`; `details` is a JSON object
   of the members the service echoes (the request's, and defaults).
 

@@ -34,6 +34,7 @@ _TABLES = {
     "solution": "resources",  # and a solution version: solution/NAME/VERSION_ID
     "batch-inference-job": "resources",
     "batch-segment-job": "resources",
+    "campaign": "resources",
 }
 
 Tags = list[dict[str, str]]

@@ -12,7 +12,14 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
-from reconciler.models import Activity, JobSpec, ServiceJob, SolutionModel
+from reconciler.models import (
+    Activity,
+    CampaignModel,
+    DatasetImport,
+    JobSpec,
+    ServiceJob,
+    SolutionModel,
+)
 from reconciler.providers.interface import (
     DatasetGroupInfo,
     InvalidInput,
@@ -149,6 +156,83 @@ class ServiceProvider(ABC):
             )
         return found
 
+    def campaigns(self, dataset_group_arn: str) -> list[CampaignModel]:
+        region = region_of(dataset_group_arn)
+        found = []
+        versions: dict[str, dict[str, Any]] = {}  # each version described once
+        group = {"datasetGroupArn": dataset_group_arn}
+        for solution in self._every(region, "ListSolutions", group, "solutions"):
+            of = {"solutionArn": solution["solutionArn"]}
+            listed = self._every(region, "ListCampaigns", of, "campaigns")
+            if not listed:
+                continue
+            described = self._call(region, "DescribeSolution", of)["solution"]
+            schedule = auto_training(described)
+            for summary in listed:
+                campaign = self._call(
+                    region, "DescribeCampaign", {"campaignArn": summary["campaignArn"]}
+                )["campaign"]
+                version_arn = campaign.get("solutionVersionArn")
+                if version_arn and version_arn.endswith("/$LATEST"):  # it follows the latest
+                    version_arn = described.get("latestSolutionVersion", {}).get(
+                        "solutionVersionArn"
+                    )
+                if version_arn and version_arn not in versions:
+                    versions[version_arn] = self._call(
+                        region, "DescribeSolutionVersion", {"solutionVersionArn": version_arn}
+                    )["solutionVersion"]
+                update = campaign.get("latestCampaignUpdate") or {}
+                found.append(
+                    CampaignModel(
+                        arn=campaign["campaignArn"],
+                        name=campaign["name"],
+                        status=campaign["status"],
+                        solution_version_arn=version_arn,
+                        version_created=versions[version_arn]["creationDateTime"]
+                        if version_arn
+                        else None,
+                        solution_arn=solution["solutionArn"],
+                        auto_training=schedule,
+                        follows_latest=bool(
+                            (campaign.get("campaignConfig") or {}).get(
+                                "syncWithLatestSolutionVersion"
+                            )
+                        ),
+                        updating_to=update.get("solutionVersionArn")
+                        if running(str(update.get("status", "")))
+                        else None,
+                        last_updated=campaign.get("lastUpdatedDateTime"),
+                    )
+                )
+        return found
+
+    def imports(self, dataset_group_arn: str) -> list[DatasetImport]:
+        region = region_of(dataset_group_arn)
+        found = []
+        group = {"datasetGroupArn": dataset_group_arn}
+        for dataset in self._every(region, "ListDatasets", group, "datasets"):
+            of = {"datasetArn": dataset["datasetArn"]}
+            for job in self._every(region, "ListDatasetImportJobs", of, "datasetImportJobs"):
+                if "importMode" not in job:  # an older answer: Describe says it
+                    job = self._call(
+                        region,
+                        "DescribeDatasetImportJob",
+                        {"datasetImportJobArn": job["datasetImportJobArn"]},
+                    )["datasetImportJob"]
+                status = str(job["status"])
+                found.append(
+                    DatasetImport(
+                        arn=job["datasetImportJobArn"],
+                        name=job["jobName"],
+                        status=status,
+                        mode=job.get("importMode"),
+                        dataset_arn=dataset["datasetArn"],
+                        created=job["creationDateTime"],
+                        completed=job.get("lastUpdatedDateTime") if status == "ACTIVE" else None,
+                    )
+                )
+        return found
+
     def _every(
         self, region: str, operation: str, params: dict[str, Any], key: str
     ) -> list[dict[str, Any]]:
@@ -197,6 +281,19 @@ def running(status: str) -> bool:
     IN_PROGRESS, IN PROGRESS (batch jobs), CREATE_STOPPING…"""
     words = status.upper().replace("_", " ")
     return any(word in words for word in ("PENDING", "IN PROGRESS", "STOPPING"))
+
+
+DEFAULT_AUTO_TRAINING = "rate(7 days)"  # the service's schedule where the solution names none
+
+
+def auto_training(solution: dict[str, Any]) -> str | None:
+    """The schedule of a solution's automatic training (DescribeSolution), or None where it
+    does not train on its own. Only `performAutoTraining: true` counts: a solution that does not
+    say (one created before automatic training existed) is not assumed to."""
+    if solution.get("performAutoTraining") is not True:
+        return None
+    config = (solution.get("solutionConfig") or {}).get("autoTrainingConfig") or {}
+    return str(config.get("schedulingExpression") or DEFAULT_AUTO_TRAINING)
 
 
 def _activity(kind: str, name: str, item: dict[str, Any]) -> Activity:

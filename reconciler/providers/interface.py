@@ -12,7 +12,16 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from reconciler.errors import ReconcilerError
-from reconciler.models import Activity, Frozen, JobSpec, ServiceJob, SolutionModel, Target
+from reconciler.models import (
+    Activity,
+    CampaignModel,
+    DatasetImport,
+    Frozen,
+    JobSpec,
+    ServiceJob,
+    SolutionModel,
+    Target,
+)
 from reconciler.providers.inputs import InputReader
 
 
@@ -99,6 +108,21 @@ class Provider(Protocol):
     def solutions(self, dataset_group_arn: str) -> list[SolutionModel]:
         """The group's solutions, each with its latest ACTIVE version (ListSolutions,
         ListSolutionVersions): deletions reach a custom model only through a new version."""
+        ...
+
+    def campaigns(self, dataset_group_arn: str) -> list[CampaignModel]:
+        """The campaigns of the group's solutions, each with the solution version it serves and
+        when that version was created, its solution's automatic training schedule, and any
+        update in progress (ListSolutions, ListCampaigns per solution, DescribeSolution,
+        DescribeCampaign, DescribeSolutionVersion once per version): a campaign serving a
+        version created before a deletion COMPLETED still recommends from the deleted data."""
+        ...
+
+    def imports(self, dataset_group_arn: str) -> list[DatasetImport]:
+        """Every dataset import job of the group's datasets, whatever its status, with its mode
+        (ListDatasets, ListDatasetImportJobs per dataset; DescribeDatasetImportJob where the
+        List does not say the mode): a FULL import, or one overlapping a deletion, can bring
+        erased users back."""
         ...
 
     def input_reader(self) -> InputReader:

@@ -2,8 +2,9 @@
 `aws` command is a process of its own, and what the emulator answers is tested through boto3 in
 process (test_http, test_tags, test_activity, test_sts). Each part below runs on an emulator of
 its own: the README's commands and the CLI's paging against `reconciler emulator serve` on
-another port; tags, import jobs, the account and a deletion job's round trip against an emulator
-served by this process on a fake clock. Nothing of this machine's AWS settings is used.
+another port; tags, import jobs, a campaign deployed and updated, the account and a deletion
+job's round trip against an emulator served by this process on a fake clock. Nothing of this
+machine's AWS settings is used.
 
 The CLI signs every request, so it wants a region and credentials before it sends anything (any
 values do: the emulator checks no signature and takes the region from it). botocore has no
@@ -25,7 +26,7 @@ import boto3
 import pytest
 
 from tests.emulator.conftest import AWS, Served, aws_env, emulator_served, needs_aws_cli, run_aws
-from tests.emulator.test_activity import PREFIX, active_dataset, import_job
+from tests.emulator.test_activity import PREFIX, active_dataset, active_version, import_job
 from tests.emulator.test_processes import serving
 from tests.emulator.test_tags import tags
 
@@ -53,6 +54,7 @@ def test_the_aws_cli_against_the_emulator(tmp_path: Path) -> None:
     served_parts = {
         "tags": the_cli_tags_a_dataset_group,
         "imports": the_cli_lists_import_jobs,
+        "campaigns": the_cli_deploys_and_updates_a_campaign,
         "account": the_cli_gets_the_emulators_account,
         "round-trip": the_cli_creates_and_describes_a_deletion_job,
     }
@@ -185,6 +187,36 @@ def the_cli_lists_import_jobs(served: Served, tmp_path: Path) -> None:
     arn = f"{PREFIX}:dataset-import-job/first"
     described = cli("describe-dataset-import-job", "--dataset-import-job-arn", arn)
     assert described["datasetImportJob"]["status"] == "ACTIVE"
+    assert described["datasetImportJob"]["importMode"] == "FULL"  # the service's default
+
+
+def the_cli_deploys_and_updates_a_campaign(served: Served, tmp_path: Path) -> None:
+    """create-campaign, update-campaign and describe-campaign: the campaign serves its old
+    version until the update is ACTIVE."""
+    client = served.client()
+    group = client.create_dataset_group(name="shop")["datasetGroupArn"]
+    old = active_version(served, client, group)
+    new = client.create_solution_version(solutionArn=f"{PREFIX}:solution/sol")
+    served.clock.advance(70)
+    env = aws_env(tmp_path)
+    where = ["--region", "eu-west-1", "--endpoint-url", served.url, "--output", "json"]
+
+    def cli(*args: str) -> Any:
+        result = run_aws(["personalize", *args, *where], env)
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+
+    arn = cli("create-campaign", "--name", "recs", "--solution-version-arn", old)["campaignArn"]
+    assert arn == f"{PREFIX}:campaign/recs"
+    served.clock.advance(30)
+    version = new["solutionVersionArn"]
+    cli("update-campaign", "--campaign-arn", arn, "--solution-version-arn", version)
+    campaign = cli("describe-campaign", "--campaign-arn", arn)["campaign"]
+    assert (campaign["status"], campaign["solutionVersionArn"]) == ("ACTIVE", old)
+    assert campaign["latestCampaignUpdate"]["status"] == "CREATE PENDING"
+    served.clock.advance(30)
+    client_view = client.describe_campaign(campaignArn=arn)["campaign"]
+    assert client_view["solutionVersionArn"] == version
 
 
 def the_cli_gets_the_emulators_account(served: Served, tmp_path: Path) -> None:

@@ -114,7 +114,7 @@ def test_every_served_operation_is_validated_from_the_model(tmp_path: Path) -> N
 
     model = service_description()["operations"]
     service = EmulatorService(EmulatorConfig(database=tmp_path / "e.sqlite3", s3_root=tmp_path))
-    assert len(set(OPERATIONS)) == len(OPERATIONS) == 30
+    assert len(set(OPERATIONS)) == len(OPERATIONS) == 34
     for operation in OPERATIONS:
         assert _types_reachable(model[operation]["input"]["shape"], set()) <= CHECKED_TYPES
         with pytest.raises(ServiceError) as info:

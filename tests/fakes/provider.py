@@ -6,6 +6,12 @@ group, List newest first in pages of `page_size`, Describe with the data source,
 numDeleted, PENDING > IN_PROGRESS > COMPLETED or FAILED on the clock. A job's outcome is what
 `inputs` says of its data location: a number of users deleted, or a failure reason; a location
 it does not know fails as the service fails a missing input. `fail_next` injects errors.
+
+What the erasure lifecycle reads, set up by tests: solutions (`add_solution`), their versions
+(`train`: created now), campaigns (`deploy`, `redeploy`) and dataset imports (`add_import`). A
+campaign or its update moves CREATE PENDING > CREATE IN_PROGRESS > ACTIVE in `pending_seconds`
+and `in_progress_seconds`, an import in `pending_seconds` and `activity_seconds`, as the
+emulator's do; the campaign serves its old version until its update is ACTIVE.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ from datetime import UTC, datetime
 
 from reconciler.models import (
     Activity,
+    CampaignModel,
+    DatasetImport,
     InputIdentity,
     JobSpec,
     JobStatus,
@@ -42,6 +50,28 @@ class _Job:
     created: float
 
 
+@dataclass
+class _Campaign:
+    arn: str
+    name: str
+    solution_arn: str
+    version_arn: str
+    created: float
+    update: tuple[str, float] | None = None  # the version deployed next, and since when
+
+
+@dataclass
+class _Import:
+    arn: str
+    name: str
+    dataset_arn: str
+    mode: str
+    created: float
+
+
+CREATE = ("CREATE PENDING", "CREATE IN_PROGRESS", "ACTIVE")
+
+
 def _scope(arn: str) -> tuple[str, str, str]:
     _, partition, _, region, account, _ = arn.split(":", 5)
     return partition, region, account
@@ -64,12 +94,14 @@ class FakeProvider:
         in_progress_seconds: float = 20,
         pending_limit: int = 5,
         page_size: int = 100,
+        activity_seconds: float = 60,
     ) -> None:
         self.clock = clock
         self.pending_seconds = pending_seconds
         self.in_progress_seconds = in_progress_seconds
         self.pending_limit = pending_limit
         self.page_size = page_size
+        self.activity_seconds = activity_seconds
         self.calls: Counter[str] = Counter()
         self.groups: dict[str, str] = {}  # ARN -> name
         self.jobs: dict[str, _Job] = {}  # ARN -> job, in creation order
@@ -80,12 +112,48 @@ class FakeProvider:
         self.caller = f"arn:aws:iam::{self.account}:role/fake-deployer"  # who, as STS would say
         self.running: defaultdict[str, list[Activity]] = defaultdict(list)  # group -> activity
         self.models: defaultdict[str, list[SolutionModel]] = defaultdict(list)  # group -> them
+        self.solution_groups: dict[str, tuple[str, str | None]] = {}  # ARN -> group, schedule
+        self.versions: dict[str, float] = {}  # solution version ARN -> created
+        self.deployed: dict[str, _Campaign] = {}  # campaign ARN -> campaign
+        self.imported: defaultdict[str, list[_Import]] = defaultdict(list)  # group -> imports
 
     # what tests set up
 
     def add_group(self, name: str, region: str = "eu-west-1", account: str = "123456789012") -> str:
         arn = f"arn:aws:personalize:{region}:{account}:dataset-group/{name}"
         self.groups[arn] = name
+        return arn
+
+    def add_solution(self, group: str, name: str, auto_training: str | None = None) -> str:
+        """A solution of `group`; `auto_training` is its schedule (None: no automatic
+        training)."""
+        arn = group.replace(group.split(":", 5)[5], f"solution/{name}")
+        self.solution_groups[arn] = (group, auto_training)
+        return arn
+
+    def train(self, solution_arn: str) -> str:
+        """A new ACTIVE version of the solution, created now."""
+        arn = f"{solution_arn}/{len(self.versions):08x}"
+        self.versions[arn] = self.clock.now
+        return arn
+
+    def deploy(self, name: str, version_arn: str) -> str:
+        """A campaign serving `version_arn`, created now."""
+        solution_arn = version_arn.rsplit("/", 1)[0]
+        arn = solution_arn.replace(solution_arn.split(":", 5)[5], f"campaign/{name}")
+        self.deployed[arn] = _Campaign(arn, name, solution_arn, version_arn, self.clock.now)
+        return arn
+
+    def redeploy(self, campaign_arn: str, version_arn: str) -> None:
+        """UpdateCampaign to `version_arn`, from now."""
+        self.deployed[campaign_arn].update = (version_arn, self.clock.now)
+
+    def add_import(self, group: str, name: str, mode: str = "FULL") -> str:
+        """A dataset import job into the group's interactions, created now."""
+        _, region, account = _scope(group)
+        arn = f"arn:aws:personalize:{region}:{account}:dataset-import-job/{name}"
+        dataset = group.replace("dataset-group/", "dataset/") + "/INTERACTIONS"
+        self.imported[group].append(_Import(arn, name, dataset, mode, self.clock.now))
         return arn
 
     def remove_job(self, job_name: str) -> None:
@@ -183,6 +251,56 @@ class FakeProvider:
         self._call("ListSolutions")
         return list(self.models[dataset_group_arn])
 
+    def campaigns(self, dataset_group_arn: str) -> list[CampaignModel]:
+        self._call("ListSolutions")
+        found = []
+        for campaign in self.deployed.values():
+            group, schedule = self.solution_groups[campaign.solution_arn]
+            if group != dataset_group_arn:
+                continue
+            self._call("DescribeCampaign")
+            status, since = self._phase(campaign.created, self.in_progress_seconds)
+            serving, updating = campaign.version_arn, None
+            if campaign.update is not None:
+                version, started = campaign.update
+                phase, moved = self._phase(started, self.in_progress_seconds)
+                if phase == "ACTIVE":
+                    serving, since = version, moved
+                else:
+                    updating = version
+            found.append(
+                CampaignModel(
+                    arn=campaign.arn,
+                    name=campaign.name,
+                    status=status,
+                    solution_version_arn=serving,
+                    version_created=_time(self.versions[serving]),
+                    solution_arn=campaign.solution_arn,
+                    auto_training=schedule,
+                    updating_to=updating,
+                    last_updated=_time(since),
+                )
+            )
+        return found
+
+    def imports(self, dataset_group_arn: str) -> list[DatasetImport]:
+        self._call("ListDatasets")
+        found = []
+        for job in self.imported[dataset_group_arn]:
+            status, since = self._phase(job.created, self.activity_seconds)
+            found.append(
+                DatasetImport(
+                    arn=job.arn,
+                    name=job.name,
+                    status=status,
+                    mode="FULL" if job.mode == "FULL" else "INCREMENTAL",
+                    dataset_arn=job.dataset_arn,
+                    created=_time(job.created),
+                    completed=_time(since) if status == "ACTIVE" else None,
+                )
+            )
+        return found
+
     def list_dataset_groups(self, region: str) -> list[DatasetGroupInfo]:
         self._call("ListDatasetGroups")
         return [
@@ -197,6 +315,13 @@ class FakeProvider:
         self.calls[operation] += 1
         if self.fail_next[operation]:
             raise self.fail_next[operation].pop(0)
+
+    def _phase(self, created: float, running: float) -> tuple[str, float]:
+        """CREATE PENDING, CREATE IN_PROGRESS or ACTIVE on the clock, and since when."""
+        started = created + self.pending_seconds
+        moves = (created, started, started + running)
+        index = sum(1 for moved in moves[1:] if moved <= self.clock.now)
+        return CREATE[index], moves[index]
 
     def _status(self, job: _Job) -> tuple[JobStatus, float, int | str | None]:
         started = job.created + self.pending_seconds

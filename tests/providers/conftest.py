@@ -14,6 +14,7 @@ import boto3
 import pytest
 
 from reconciler.emulator.config import EmulatorConfig
+from reconciler.emulator.errors import ServiceError
 from reconciler.emulator.server import EmulatorServer
 from reconciler.emulator.service import EmulatorService
 from reconciler.models import JobSpec
@@ -27,6 +28,12 @@ from tests.fakes.provider import FakeProvider
 ACCOUNT = "123456789012"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/PersonalizeDeletion"
 DEFAULT_LOCATION = "s3://bucket/users.csv"
+RECIPE = "arn:aws:personalize:::recipe/aws-user-personalization"
+INTERACTIONS = (
+    '{"type": "record", "name": "Interactions", "namespace": "com.amazonaws.personalize.schema",'
+    ' "fields": [{"name": "USER_ID", "type": "string"}, {"name": "ITEM_ID", "type": "string"},'
+    ' {"name": "TIMESTAMP", "type": "long"}], "version": "1.0"}'
+)
 
 
 def group_arn(name: str, region: str = "eu-west-1") -> str:
@@ -85,6 +92,82 @@ class World:
                     },
                     region=group.split(":")[3],
                 )
+
+    # what the erasure lifecycle reads, set up behind the provider's back (as `create_jobs`)
+
+    def _handle(self, operation: str, params: dict[str, Any], arn: str) -> dict[str, Any]:
+        assert self.service is not None
+        return self.service.handle(operation, params, region=arn.split(":")[3])
+
+    def add_solution(self, group: str, name: str, auto_training: str | None = None) -> str:
+        """A solution of `group`, ACTIVE when this returns (the clock moves 30 s);
+        `auto_training` is its schedule, None for one that does not train on its own."""
+        if isinstance(self.provider, FakeProvider):
+            arn = self.provider.add_solution(group, name, auto_training)
+        else:
+            params: dict[str, Any] = {"name": name, "datasetGroupArn": group, "recipeArn": RECIPE}
+            params["performAutoTraining"] = auto_training is not None
+            if auto_training is not None:
+                schedule = {"schedulingExpression": auto_training}
+                params["solutionConfig"] = {"autoTrainingConfig": schedule}
+            arn = str(self._handle("CreateSolution", params, group)["solutionArn"])
+        self.clock.advance(30)
+        return arn
+
+    def train(self, solution: str) -> str:
+        """A solution version created now and ACTIVE when this returns (the clock moves 70 s)."""
+        if isinstance(self.provider, FakeProvider):
+            arn = self.provider.train(solution)
+        else:
+            body = self._handle("CreateSolutionVersion", {"solutionArn": solution}, solution)
+            arn = str(body["solutionVersionArn"])
+        self.clock.advance(70)
+        return arn
+
+    def deploy(self, name: str, version: str) -> str:
+        """CreateCampaign serving `version` (CREATE PENDING now, ACTIVE 30 s later)."""
+        if isinstance(self.provider, FakeProvider):
+            return self.provider.deploy(name, version)
+        params = {"name": name, "solutionVersionArn": version}
+        return str(self._handle("CreateCampaign", params, version)["campaignArn"])
+
+    def redeploy(self, campaign: str, version: str) -> None:
+        """UpdateCampaign to `version` (ACTIVE 30 s later)."""
+        if isinstance(self.provider, FakeProvider):
+            self.provider.redeploy(campaign, version)
+            return
+        params = {"campaignArn": campaign, "solutionVersionArn": version}
+        self._handle("UpdateCampaign", params, campaign)
+
+    def add_import(self, group: str, name: str, mode: str = "FULL") -> str:
+        """A dataset import job into the group's interactions dataset, created now (ACTIVE
+        70 s later); the emulator's dataset is made first where missing (the clock moves 30 s
+        before the import)."""
+        if isinstance(self.provider, FakeProvider):
+            return self.provider.add_import(group, name, mode)
+        dataset = f"{group.replace('dataset-group/', 'dataset/')}/INTERACTIONS"
+        try:
+            self._handle("DescribeDataset", {"datasetArn": dataset}, group)
+        except ServiceError:
+            schema = f"schema-{group.rsplit('/', 1)[1]}"
+            params = {"name": schema, "schema": INTERACTIONS}
+            schema_arn = self._handle("CreateSchema", params, group)["schemaArn"]
+            params = {
+                "name": "interactions",
+                "schemaArn": schema_arn,
+                "datasetGroupArn": group,
+                "datasetType": "Interactions",
+            }
+            self._handle("CreateDataset", params, group)
+            self.clock.advance(30)
+        params = {
+            "jobName": name,
+            "datasetArn": dataset,
+            "dataSource": {"dataLocation": f"s3://bucket/{name}.csv"},
+            "roleArn": ROLE,
+            "importMode": mode,
+        }
+        return str(self._handle("CreateDatasetImportJob", params, group)["datasetImportJobArn"])
 
     def spec(self, name: str, group: str, location: str = DEFAULT_LOCATION, **tags: str) -> JobSpec:
         return job_spec(name, group, location, **tags)

@@ -131,3 +131,74 @@ def test_the_principal_is_whom_sts_names(world: World) -> None:
     assert principal is not None and principal.startswith("arn:aws:iam::")
     assert principal.split(":")[4] == ACCOUNT
     assert world.provider.principal() == principal  # asked again: the same answer
+
+
+def test_campaigns_name_the_version_they_serve_and_when_it_was_trained(world: World) -> None:
+    group = world.create_group("shop")
+    quiet = world.create_group("quiet")
+    solution = world.add_solution(group, "sol", auto_training="rate(3 days)")
+    manual = world.add_solution(group, "manual")
+    world.add_solution(group, "undeployed")  # a solution without campaigns: none listed
+    trained = world.clock.now
+    version = world.train(solution)
+    other = world.train(manual)
+    campaign = world.deploy("recs", version)
+    world.deploy("ranking", other)
+    statuses = [c.status for c in world.provider.campaigns(group) if c.name == "recs"]
+    world.clock.advance(30)
+    found = {c.name: c for c in world.provider.campaigns(group)}
+    assert statuses == ["CREATE PENDING"]
+    assert sorted(found) == ["ranking", "recs"]
+    recs = found["recs"]
+    assert (recs.arn, recs.status) == (campaign, "ACTIVE")
+    assert (recs.solution_arn, recs.solution_version_arn) == (solution, version)
+    assert recs.version_created is not None
+    assert recs.version_created.timestamp() == pytest.approx(trained)
+    assert (recs.auto_training, recs.updating_to) == ("rate(3 days)", None)
+    assert found["ranking"].auto_training is None
+    assert found["ranking"].solution_version_arn == other
+    assert world.provider.campaigns(quiet) == []
+
+
+def test_a_campaign_serves_its_old_version_until_its_update_is_active(world: World) -> None:
+    group = world.create_group("shop")
+    solution = world.add_solution(group, "sol")
+    old = world.train(solution)
+    campaign = world.deploy("recs", old)
+    world.clock.advance(30)
+    retrained = world.clock.now
+    new = world.train(solution)
+    world.redeploy(campaign, new)
+    [updating] = world.provider.campaigns(group)
+    assert (updating.status, updating.solution_version_arn) == ("ACTIVE", old)
+    assert updating.updating_to == new
+    world.clock.advance(30)
+    [updated] = world.provider.campaigns(group)
+    assert (updated.solution_version_arn, updated.updating_to) == (new, None)
+    assert updated.version_created is not None
+    assert updated.version_created.timestamp() == pytest.approx(retrained)
+    assert updated.last_updated is not None
+    assert updated.last_updated.timestamp() == pytest.approx(world.clock.now)
+
+
+def test_imports_say_their_mode_and_when_they_completed(world: World) -> None:
+    group = world.create_group("shop")
+    quiet = world.create_group("quiet")
+    world.add_import(group, "nightly", mode="INCREMENTAL")
+    created = world.clock.now
+    full = world.add_import(group, "reload")  # FULL, as the service's default
+    running = {i.name: i for i in world.provider.imports(group)}
+    world.clock.advance(70)
+    done = {i.name: i for i in world.provider.imports(group)}
+    assert {name: (i.status, i.mode) for name, i in running.items()} == {
+        "nightly": ("CREATE PENDING", "INCREMENTAL"),
+        "reload": ("CREATE PENDING", "FULL"),
+    }
+    assert running["reload"].completed is None
+    reload = done["reload"]
+    assert (reload.arn, reload.status) == (full, "ACTIVE")
+    assert reload.created.timestamp() == pytest.approx(created)
+    assert reload.completed is not None
+    assert reload.completed.timestamp() == pytest.approx(created + 70)
+    assert reload.dataset_arn is not None and reload.dataset_arn.endswith("/INTERACTIONS")
+    assert world.provider.imports(quiet) == []

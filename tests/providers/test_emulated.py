@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from reconciler.models import JobStatus
+from reconciler.providers.base import auto_training
 from reconciler.providers.interface import InvalidInput, TransientError
-from tests.providers.conftest import ACCOUNT, World, group_arn
+from tests.providers.conftest import ACCOUNT, RECIPE, World, group_arn
 
 
 @pytest.mark.parametrize(
@@ -159,3 +160,86 @@ def test_r2_13_an_input_the_csv_reader_refuses_fails_its_job_and_the_emulator_se
 def test_the_principal_is_the_emulators_sts_user(emulated: World) -> None:
     """In-process or over HTTP, the emulator names the one user its STS answers with."""
     assert emulated.provider.principal() == f"arn:aws:iam::{ACCOUNT}:user/emulator"
+
+
+def test_campaigns_describe_each_solution_and_version_once(emulated: World) -> None:
+    group = emulated.create_group("shop")
+    solution = emulated.add_solution(group, "sol")
+    emulated.add_solution(group, "undeployed")
+    version = emulated.train(solution)
+    emulated.deploy("recs", version)
+    emulated.deploy("recs-2", version)
+    emulated.provider.calls.clear()
+    campaigns = emulated.provider.campaigns(group)
+    assert sorted(c.name for c in campaigns) == ["recs", "recs-2"]
+    calls = emulated.provider.calls
+    assert (calls["ListSolutions"], calls["ListCampaigns"]) == (1, 2)
+    assert (calls["DescribeSolution"], calls["DescribeCampaign"]) == (1, 2)
+    assert calls["DescribeSolutionVersion"] == 1
+
+
+def test_an_import_listed_without_its_mode_is_described(
+    emulated: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An older answer of ListDatasetImportJobs has no importMode: Describe says it; where the
+    List says it, nothing is described."""
+    group = emulated.create_group("shop")
+    emulated.add_import(group, "nightly", mode="INCREMENTAL")
+    emulated.provider.calls.clear()
+    [listed] = emulated.provider.imports(group)
+    assert listed.mode == "INCREMENTAL"
+    assert emulated.provider.calls["DescribeDatasetImportJob"] == 0
+
+    send = emulated.provider._send  # type: ignore[attr-defined]
+
+    def older(region: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        body: dict[str, Any] = send(region, operation, params)
+        for job in body.get("datasetImportJobs", []):
+            job.pop("importMode", None)
+        return body
+
+    monkeypatch.setattr(emulated.provider, "_send", older)
+    [described] = emulated.provider.imports(group)
+    assert described == listed
+    assert emulated.provider.calls["DescribeDatasetImportJob"] == 1
+
+
+def test_a_solution_that_does_not_name_its_schedule_trains_weekly(emulated: World) -> None:
+    """performAutoTraining is true unless said otherwise, every 7 days unless
+    autoTrainingConfig says; a solution that does not say it trains is not assumed to."""
+    group = emulated.create_group("shop")
+    assert emulated.service is not None
+    params = {"name": "sol", "datasetGroupArn": group, "recipeArn": RECIPE}
+    solution = emulated.service.handle("CreateSolution", params, region="eu-west-1")
+    emulated.clock.advance(30)
+    emulated.deploy("recs", emulated.train(solution["solutionArn"]))
+    [campaign] = emulated.provider.campaigns(group)
+    assert campaign.auto_training == "rate(7 days)"
+    assert auto_training({"performAutoTraining": False}) is None
+    assert auto_training({}) is None
+
+
+def test_a_campaign_that_follows_the_latest_version_serves_it(
+    emulated: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A campaign deployed as SOLUTION/$LATEST with syncWithLatestSolutionVersion (which the
+    emulator does not play: its answer is rewritten here) serves the solution's latest version."""
+    group = emulated.create_group("shop")
+    solution = emulated.add_solution(group, "sol", auto_training="rate(1 day)")
+    emulated.deploy("recs", emulated.train(solution))
+    trained = emulated.clock.now
+    latest = emulated.train(solution)
+    send = emulated.provider._send  # type: ignore[attr-defined]
+
+    def following(region: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        body: dict[str, Any] = send(region, operation, params)
+        if operation == "DescribeCampaign":
+            body["campaign"]["solutionVersionArn"] = f"{solution}/$LATEST"
+            body["campaign"]["campaignConfig"] = {"syncWithLatestSolutionVersion": True}
+        return body
+
+    monkeypatch.setattr(emulated.provider, "_send", following)
+    [campaign] = emulated.provider.campaigns(group)
+    assert (campaign.solution_version_arn, campaign.follows_latest) == (latest, True)
+    assert campaign.version_created is not None
+    assert campaign.version_created.timestamp() == pytest.approx(trained)
