@@ -95,6 +95,11 @@ _SOLUTION_CONFIG = (
 )
 
 
+def version_arn(solution_arn: str, count: int) -> str:
+    """The ARN of a solution's version after `count` others: SOLUTION/VERSION_ID."""
+    return f"{solution_arn}/{hashlib.sha256(f'{solution_arn}#{count}'.encode()).hexdigest()[:8]}"
+
+
 def _picked(params: dict[str, Any], *members: str) -> dict[str, Any]:
     return {member: params[member] for member in members if member in params}
 
@@ -187,8 +192,7 @@ class Activity:
                 "SELECT COUNT(*) FROM resources WHERE kind = ? AND parent_arn = ?",
                 (SOLUTION_VERSION.key, solution["arn"]),
             ).fetchone()[0]
-            version_id = hashlib.sha256(f"{solution['arn']}#{count}".encode()).hexdigest()[:8]
-            arn = f"{solution['arn']}/{version_id}"
+            arn = version_arn(solution["arn"], count)
             details = _picked(json.loads(solution["details"]), *_SOLUTION_CONFIG)
             details |= {"trainingMode": "FULL", "trainingType": "MANUAL"}
             details |= _picked(params, "trainingMode")

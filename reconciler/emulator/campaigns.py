@@ -31,10 +31,11 @@ import json
 import sqlite3
 from typing import Any
 
-from reconciler.emulator.activity import Activity, Handler, _picked
+from reconciler.emulator.activity import Activity, Handler, _picked, version_arn
 from reconciler.emulator.errors import ServiceError
 from reconciler.emulator.resources import (
     CAMPAIGN,
+    SOLUTION,
     SOLUTION_VERSION,
     resource_json,
     shaped,
@@ -56,6 +57,33 @@ class Campaigns(Activity):
             "ListCampaigns": functools.partial(self._read_campaigns, True),
             "UpdateCampaign": self._update_campaign,
         }
+
+    def seed(self, group_arn: str, name: str) -> None:
+        """A campaign NAME of the dataset group as the settings file seeds it: a solution NAME
+        (automatic training as the service's default), its first version and the campaign
+        serving it, all ACTIVE from now, of `accountId` in the group's region. Nothing where
+        any of the three exists (seeding is repeated by every process that starts)."""
+        region = group_arn.split(":")[3]
+        solution = self._arn(region, f"solution/{name}")
+        version = version_arn(solution, 0)
+        campaign = self._arn(region, f"campaign/{name}")
+        with self.store.transaction() as conn:
+            if any(self._taken(conn, arn) for arn in (solution, version, campaign)):
+                return
+            details: dict[str, Any] = {"performHPO": False, "performAutoML": False}
+            details |= {"performAutoTraining": True, "datasetGroupArn": group_arn}
+            self._insert(conn, SOLUTION, region, solution, name, group_arn, details)
+            trained = _picked(details, "performHPO", "performAutoML", "datasetGroupArn")
+            trained |= {"trainingMode": "FULL", "trainingType": "MANUAL"}
+            self._insert(conn, SOLUTION_VERSION, region, version, None, solution, trained)
+            deployed = {"solutionVersionArn": version, "minProvisionedTPS": 1}
+            self._insert(conn, CAMPAIGN, region, campaign, name, solution, deployed)
+            now = self._clock()
+            conn.execute(
+                "UPDATE resources SET phase = 'done', started = ?, finishes = ?"
+                " WHERE arn IN (?, ?, ?)",
+                (now, now, solution, version, campaign),
+            )
 
     def _create_campaign(self, region: str, params: dict[str, Any]) -> dict[str, Any]:
         arn = self._arn(region, f"campaign/{params['name']}")

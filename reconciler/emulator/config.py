@@ -20,6 +20,7 @@ sees them). The `local` provider reads the file that `provider.emulatorConfig` n
     datasetGroups:             # exist from the start
       - arn: arn:aws:personalize:eu-west-1:123456789012:dataset-group/shop-eu
         seedUsers: example-data/seed/shop-eu-interactions.csv   # optional
+        campaigns: [recommendations]   # optional: ACTIVE, on a version trained at the start
     faults: {latencySeconds: 0, throttleFraction: 0, errorFraction: 0, seed: 1}
 
 Relative paths are relative to the directory the command runs in, as the reconciler's are.
@@ -74,6 +75,13 @@ class SeededDatasetGroup(_Config):
             "numDeleted counts the records a job's user IDs match (and removes them)."
         ),
     ] = None
+    campaigns: Annotated[
+        list[Annotated[str, Field(pattern=r"^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,62}$")]],
+        Field(
+            description="Campaigns ACTIVE from the start, each serving the first version of a "
+            "solution of its name: models trained before any deletion the group will see."
+        ),
+    ] = []
 
 
 class Faults(_Config):

@@ -59,7 +59,8 @@ class EmulatorService:
         self._clock = clock
         self._sleep = sleep
         self._random = random.Random(config.faults.seed)
-        self._activity_handlers = campaigns.Campaigns(self.store, config, clock).handlers()
+        self._campaigns = campaigns.Campaigns(self.store, config, clock)
+        self._activity_handlers = self._campaigns.handlers()
         self._seed_dataset_groups()
 
     def handle(
@@ -123,6 +124,8 @@ class EmulatorService:
                         ((group.arn, user_id) for user_id in records),
                     )
                     conn.execute("UPDATE dataset_groups SET seeded = 1 WHERE arn = ?", (group.arn,))
+            for name in group.campaigns:
+                self._campaigns.seed(group.arn, name)
 
     def _create_dataset_group(self, region: str, params: dict[str, Any]) -> dict[str, Any]:
         name = params["name"]

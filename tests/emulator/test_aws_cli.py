@@ -159,13 +159,7 @@ def the_cli_lists_import_jobs(served: Served, tmp_path: Path) -> None:
     import_job(client, dataset, "first")
     served.clock.advance(10)
     import_job(client, dataset, "second")
-    env = aws_env(tmp_path)
-    where = ["--region", "eu-west-1", "--endpoint-url", served.url, "--output", "json"]
-
-    def cli(*args: str) -> Any:
-        result = run_aws(["personalize", *args, *where], env)
-        assert result.returncode == 0, result.stderr
-        return json.loads(result.stdout)
+    cli = functools.partial(personalize, served.url, aws_env(tmp_path))
 
     first = cli("list-dataset-import-jobs", "--dataset-arn", dataset, "--max-results", "1")
     assert [(j["jobName"], j["status"]) for j in first["datasetImportJobs"]] == [
@@ -198,13 +192,7 @@ def the_cli_deploys_and_updates_a_campaign(served: Served, tmp_path: Path) -> No
     old = active_version(served, client, group)
     new = client.create_solution_version(solutionArn=f"{PREFIX}:solution/sol")
     served.clock.advance(70)
-    env = aws_env(tmp_path)
-    where = ["--region", "eu-west-1", "--endpoint-url", served.url, "--output", "json"]
-
-    def cli(*args: str) -> Any:
-        result = run_aws(["personalize", *args, *where], env)
-        assert result.returncode == 0, result.stderr
-        return json.loads(result.stdout)
+    cli = functools.partial(personalize, served.url, aws_env(tmp_path))
 
     arn = cli("create-campaign", "--name", "recs", "--solution-version-arn", old)["campaignArn"]
     assert arn == f"{PREFIX}:campaign/recs"

@@ -16,6 +16,7 @@ from reconciler.runtime import Runtime
 from tests.conftest import REPO
 
 HEADER = "apiVersion: emulator/v1\nkind: Emulator\n"
+GROUP = "arn:aws:personalize:eu-west-1:123456789012:dataset-group/shop"
 
 
 def test_the_shipped_file_loads(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -49,6 +50,10 @@ def test_activity_seconds_is_a_setting_of_its_own(tmp_path: Path) -> None:
         (HEADER + "activitySeconds: -1\n", "e.yaml:3:18: activitySeconds: Input should be"),
         (HEADER + "datasetGroups:\n  - arn: nope\n", "e.yaml:4:10: datasetGroups[0].arn: String"),
         (HEADER + "pendingSecs: 1\n", "e.yaml:3:1: pendingSecs: Extra inputs are not permitted"),
+        (
+            HEADER + f"datasetGroups:\n  - arn: {GROUP}\n    campaigns: [ok, bad name]\n",
+            "e.yaml:5:21: datasetGroups[0].campaigns[1]: String should match pattern",
+        ),
         ("kind: Emulator\n", "e.yaml:1:1: apiVersion: Field required"),
         ("a: [\n", "e.yaml:2:1: invalid YAML"),
         ("- 1\n", "e.yaml: the emulator settings must be a mapping"),
@@ -60,6 +65,32 @@ def test_problems_name_the_file_and_line(tmp_path: Path, text: str, message: str
     with pytest.raises(ConfigError) as info:
         load_config(path)
     assert str(info.value).startswith(str(tmp_path / message))
+
+
+def test_seeded_campaigns_are_active_from_the_start_once(tmp_path: Path) -> None:
+    """A group's `campaigns` are ACTIVE at once, each on the first version of a solution of its
+    name (trained at the start: before any deletion); every process that starts seeds, once."""
+    from reconciler.providers.local import LocalProvider
+
+    path = tmp_path / "e.yaml"
+    path.write_text(
+        HEADER + f"database: {tmp_path / 'e.sqlite3'}\ndatasetGroups:\n"
+        f"  - arn: {GROUP}\n    campaigns: [recs, ranking]\n"
+    )
+    config = load_config(path)
+    EmulatorService(config, clock=lambda: 1_790_000_000.0)
+    provider = LocalProvider(EmulatorService(config, clock=lambda: 1_790_000_500.0))
+    campaigns = {c.name: c for c in provider.campaigns(GROUP)}
+    assert sorted(campaigns) == ["ranking", "recs"]
+    recs = campaigns["recs"]
+    assert (recs.status, recs.auto_training) == ("ACTIVE", "rate(7 days)")
+    assert recs.solution_arn == GROUP.replace("dataset-group/shop", "solution/recs")
+    assert recs.version_created is not None
+    assert recs.version_created.timestamp() == 1_790_000_000.0  # the first start's seed only
+    version = provider._call(
+        "eu-west-1", "DescribeSolutionVersion", {"solutionVersionArn": recs.solution_version_arn}
+    )
+    assert version["solutionVersion"]["status"] == "ACTIVE"
 
 
 def test_a_missing_file_is_a_config_error(tmp_path: Path) -> None:
