@@ -83,12 +83,18 @@ def lock_timeout_option(func: F) -> F:
 
 
 def retry_option(func: F) -> F:
+    func = click.option(
+        "--reason",
+        metavar="TEXT",
+        help="With --retry of a COMPLETED job: why its deletion runs again (recorded with it).",
+    )(func)
     return click.option(
         "--retry",
         "retry",
         multiple=True,
         metavar="ADDRESS",
-        help="Retry the FAILED job ADDRESS once, as NAME-rN, whatever its onFailure (repeatable).",
+        help="Retry the FAILED job ADDRESS once, as NAME-rN, whatever its onFailure; or, with "
+        "--reason, run a COMPLETED one again (repeatable).",
     )(func)
 
 

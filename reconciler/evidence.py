@@ -73,6 +73,7 @@ class AttemptEvidence(Frozen):
     inputs: tuple[InputEvidence, ...] = ()  # as recorded at its create; () not recorded
     provenance: Provenance | None = None  # who approved and ran its create; None not recorded
     recovered: bool = False  # found in the service later: nothing was recorded at the time
+    rerun: str | None = None  # a COMPLETED deletion run again: why
 
     @property
     def review(self) -> Review:
@@ -192,6 +193,7 @@ def job_evidence(
             inputs=record.inputs,
             provenance=record.provenance,
             recovered=record.recovered,
+            rerun=record.rerun,
         )
     )
     return JobEvidence(
@@ -213,6 +215,7 @@ def _attempt(number: int, step: Attempt, location: str) -> AttemptEvidence:
         inputs=step.inputs,
         provenance=step.provenance,
         recovered=step.recovered,
+        rerun=step.rerun,
     )
     seen = step.seen
     if seen is None:

@@ -116,14 +116,18 @@ def next_training(campaign: CampaignModel, now: datetime) -> datetime | None:
 def retrain_step(campaign: CampaignModel, now: datetime) -> str:
     """What brings the erasure to the campaign's recommendations."""
     solution = campaign.solution_arn.rsplit("/", 1)[-1] if campaign.solution_arn else "its solution"
-    step = (
-        f"train a new solution version of {solution} (CreateSolutionVersion), then update "
-        f"campaign {campaign.name} to it (UpdateCampaign)"
+    if campaign.updating_to is not None:
+        return "wait for its update in progress to become ACTIVE (it deploys a newer version)"
+    then = (
+        f"campaign {campaign.name} follows the latest version by itself"
+        if campaign.follows_latest
+        else f"then update campaign {campaign.name} to it (UpdateCampaign)"
     )
+    step = f"train a new solution version of {solution} (CreateSolutionVersion), {then}"
     due = next_training(campaign, now)
     if due is not None:
-        step += (
-            f"; or wait for its automatic training ({campaign.auto_training}, next about "
-            f"{due:%Y-%m-%d}) and update the campaign to that version"
-        )
+        every = campaign.auto_training
+        step += f"; or wait for its automatic training ({every}, next about {due:%Y-%m-%d})"
+        if not campaign.follows_latest:
+            step += " and update the campaign to that version"
     return step

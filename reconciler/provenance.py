@@ -43,6 +43,20 @@ def usable_text(value: str | None, limit: int = MAX_TEXT) -> str | None:
     return value
 
 
+def rerun_problem(reason: str | None, retry: Sequence[str]) -> str | None:
+    """Why `--reason` cannot be recorded (None: it can, or was not given)."""
+    if reason is None:
+        return None
+    if not retry:
+        return "--reason goes with --retry ADDRESS: it says why a COMPLETED job runs again"
+    if usable_text(reason) is None:
+        return (
+            f"--reason must be 1 to {MAX_TEXT} printable characters, without control characters "
+            "or line breaks"
+        )
+    return None
+
+
 def _matching(value: str | None, pattern: re.Pattern[str]) -> str | None:
     value = usable_text(value)
     return value if value is not None and pattern.fullmatch(value) else None

@@ -254,7 +254,9 @@ class Workspace:
             groups |= {record.spec.dataset_group_arn for record in self.stored.jobs.values()}
         return checked_target(self.provider, groups)
 
-    def plan(self, retry: Sequence[str] = (), **checks: bool) -> Plan:
+    def plan(
+        self, retry: Sequence[str] = (), rerun_reason: str | None = None, **checks: bool
+    ) -> Plan:
         """Read the service for the declared and recorded jobs, then decide (retrying the FAILED
         jobs at the addresses `retry` names once). The creates are then checked: their inputs
         (preflight, unless `skip_preflight`) and what runs in their groups (unless
@@ -300,6 +302,7 @@ class Workspace:
                 new=new,
                 unchanged=unchanged,
                 left_out=left_out,
+                rerun_reason=rerun_reason,
             )
 
         unmatched = [

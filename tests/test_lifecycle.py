@@ -84,3 +84,8 @@ def test_the_next_automatic_training_follows_its_rate_from_the_version_served() 
         "next about 2026-12-05)"
     )
     assert "automatic" not in retrain_step(campaign("m", T0), T0)
+    following = campaign("f", T0, "rate(7 days)").model_copy(update={"follows_latest": True})
+    assert "campaign f follows the latest version by itself" in retrain_step(following, T0)
+    assert "update the campaign" not in retrain_step(following, T0)
+    updating = campaign("u", T0).model_copy(update={"updating_to": f"{SOLUTION}/v2"})
+    assert retrain_step(updating, T0).startswith("wait for its update in progress")

@@ -224,7 +224,8 @@ class Executor:
         before = self.session.get(change.address)
         previous = change.previous
         if before is not None and previous is not None and before.job_name == previous.job_name:
-            before = observe(before, previous, now)  # the attempt as it ended: FAILED
+            before = observe(before, previous, now)  # the attempt as it ended (FAILED, or a
+            # COMPLETED one run again)
         intent = intend(
             before,
             address=change.address,
@@ -234,6 +235,7 @@ class Executor:
             now=now,
             inputs=change.inputs,
             provenance=self._provenance_of(change),
+            rerun=change.rerun,
         )
         return change, before, intent
 

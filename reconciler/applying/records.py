@@ -26,9 +26,11 @@ def intend(
     now: datetime,
     inputs: tuple[InputEvidence, ...] = (),
     provenance: Provenance | None = None,
+    rerun: str | None = None,
 ) -> JobRecord:
     """The record saved before creating `job_name` (a first job, or a retry of `before`), with
-    what its input held (`inputs`) and who approved and ran the create (`provenance`)."""
+    what its input held (`inputs`), who approved and ran the create (`provenance`), and why a
+    COMPLETED job runs again (`rerun`)."""
     attempts: tuple[Attempt, ...] = ()
     if before is not None:
         attempts = before.attempts
@@ -44,6 +46,7 @@ def intend(
         attempts=attempts,
         inputs=inputs,
         provenance=provenance,
+        rerun=rerun,
     )
 
 
@@ -55,6 +58,7 @@ def _earlier(record: JobRecord) -> Attempt:
         inputs=record.inputs,
         provenance=record.provenance,
         recovered=record.recovered,
+        rerun=record.rerun,
     )
 
 

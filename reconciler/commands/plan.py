@@ -24,6 +24,7 @@ class PlanOptions:
     out_file: Path | None = None
     detailed_exitcode: bool = False
     retry: tuple[str, ...] = ()
+    reason: str | None = None
     skip_preflight: bool = False
     ignore_activity: bool = False
     no_color: bool = False
@@ -35,6 +36,7 @@ def plan(options: PlanOptions, runtime: Runtime) -> int:
         manifests_dir=options.manifests_dir,
         out_file=options.out_file,
         retry=options.retry,
+        reason=options.reason,
         skip_preflight=options.skip_preflight,
         ignore_activity=options.ignore_activity,
     )

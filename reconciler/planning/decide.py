@@ -108,6 +108,7 @@ class _Planner:
         self.refreshed: list[Refreshed] = []
         self.new_groups: set[str] = set()  # addresses of jobs in groups a selector matches since
         self.left_out: tuple[str, ...] = ()  # changes left for another plan (`leave_out`)
+        self.rerun_reason: str | None = None  # `--reason`: a COMPLETED job asked to run again
 
     def error(self, summary: str, detail: str, job: DesiredJob, *, blocking: bool = True) -> None:
         """An error at `job`'s line: one that stops the whole plan, or (not `blocking`) one that
@@ -165,9 +166,10 @@ class _Planner:
         attempt: int | None = None,
         previous: ServiceJob | None = None,
         earlier: tuple[EarlierAttempt, ...] = (),
+        rerun: str | None = None,
     ) -> None:
         if action in (Action.CREATE, Action.RETRY) and job.address in self.refused:
-            if previous is not None:  # the FAILED job stays a person's concern
+            if previous is not None and rerun is None:  # the FAILED job stays a person's concern
                 item = self.failed(job, previous, (attempt or 2) - 1)
                 step = f"preflight refuses the retry (see its error); {item.next_step}"
                 self.attention.append(item.model_copy(update={"next_step": step}))
@@ -199,6 +201,7 @@ class _Planner:
                 health=health,
                 previous=previous,
                 earlier=earlier,
+                rerun=rerun,
             )
         )
 
@@ -406,6 +409,15 @@ class _Planner:
             return
         policy = job.retry
         asked = job.address in self.retry_asked
+        if (
+            found.status is JobStatus.COMPLETED
+            and asked
+            and self.rerun_reason
+            and record.attempt < MAX_ATTEMPTS
+        ):
+            self.retry_asked.discard(job.address)
+            self.retry(job, record, found, asked=True, rerun=self.rerun_reason)
+            return
         automatic = policy.on_failure == "retry" and record.attempt < policy.max_attempts
         same_input = automatic and not asked and job.address in self.unchanged
         if (
@@ -434,8 +446,16 @@ class _Planner:
         )
 
     def retry(
-        self, job: DesiredJob, record: RecordedJob, failed: ServiceJob, *, asked: bool = False
+        self,
+        job: DesiredJob,
+        record: RecordedJob,
+        failed: ServiceJob,
+        *,
+        asked: bool = False,
+        rerun: str | None = None,
     ) -> None:
+        """A new attempt, NAME-rN: of a FAILED job, or (`rerun`, its reason) of a COMPLETED
+        one whose deletion must run again (an import brought users back)."""
         attempt = record.attempt + 1
         slot = attempt_slot(job, attempt, self.observed, self.claims)
         if slot is None:
@@ -443,22 +463,33 @@ class _Planner:
             self.error(summary, free_name_refusal(job, attempt), job, blocking=False)
             return
         name = slot[0]
+        if rerun is not None:
+            reason, detail = (
+                ActionReason.RERUN_ASKED,
+                f"{record.job_name} COMPLETED; run again as attempt {attempt} (--retry): {rerun}",
+            )
+        else:
+            reason, detail = (
+                ActionReason.RETRY_AFTER_FAILURE,
+                f"{record.job_name} FAILED ({failed.failure_reason or 'no reason given'}); "
+                + (
+                    f"attempt {attempt}, asked with --retry"
+                    if asked
+                    else f"attempt {attempt} of {job.retry.max_attempts}"
+                ),
+            )
         self.change(
             job,
             Action.RETRY,
-            ActionReason.RETRY_AFTER_FAILURE,
-            f"{record.job_name} FAILED ({failed.failure_reason or 'no reason given'}); "
-            + (
-                f"attempt {attempt}, asked with --retry"
-                if asked
-                else f"attempt {attempt} of {job.retry.max_attempts}"
-            ),
+            reason,
+            detail,
             job_name=name,
             after=_values(job.spec, name),
             recorded=record,
             previous=failed,
-            health=Health.FAILED,
+            health=Health.COMPLETED if rerun is not None else Health.FAILED,
             attempt=attempt,
+            rerun=rerun,
         )
 
 
@@ -484,6 +515,7 @@ def make_plan(
     new: Collection[str] = (),
     unchanged: Collection[str] = (),
     left_out: Mapping[str, str] | None = None,
+    rerun_reason: str | None = None,
 ) -> Plan:
     """The plan. `retry`: addresses of FAILED jobs to retry once whatever their onFailure;
     `refused`: creates preflight refuses (address -> why), shown as errors of their own jobs;
@@ -497,6 +529,7 @@ def make_plan(
     records = recorded.jobs if recorded else {}
     claims = claimed_names(desired, records.values())
     planner = _Planner(observed, claims, retry, refused or {}, unchanged)
+    planner.rerun_reason = rerun_reason
     planner.new_groups = set(new)
     missing_groups: dict[str, DesiredJob] = {}
     for job in desired:
@@ -518,7 +551,9 @@ def make_plan(
     declared = {job.address for job in desired}
     importing = {c.address for c in planner.changes if c.action is Action.IMPORT}
     for address in sorted(planner.retry_asked):
-        planner.diagnostics.append(refused_retry(address, declared, records, observed, importing))
+        planner.diagnostics.append(
+            refused_retry(address, declared, records, observed, importing, rerun_reason)
+        )
     for address, record in records.items():
         if address not in declared:
             planner.changes.append(_forget(record))
@@ -541,6 +576,7 @@ def make_plan(
         diagnostics=tuple(planner.diagnostics),
         attention=tuple(planner.attention),
         retries=tuple(sorted(retry)),
+        rerun_reason=rerun_reason,
         api_calls=dict(observed.api_calls),
         left_out=planner.left_out,
     )

@@ -56,6 +56,7 @@ class ActionReason(StrEnum):
     INTERRUPTED_BEFORE_CREATE = "interrupted_before_create"  # create/retry again
     INTERRUPTED_AFTER_CREATE = "interrupted_after_create"  # import: the answer was lost
     RETRY_AFTER_FAILURE = "retry_after_failure"  # retry
+    RERUN_ASKED = "rerun_asked"  # retry: a COMPLETED job run again (`--retry --reason`)
     UP_TO_DATE = "up_to_date"  # no-op
     MISSING = "missing"  # no-op: recorded, no longer listed (drift)
     NOT_DECLARED = "not_declared"  # forget
@@ -177,6 +178,7 @@ class Change(Frozen):
     # create/retry: each object of its input as preflight read it; the create is sent only while
     # each is still this version (a saved plan is bound to them)
     inputs: tuple[InputEvidence, ...] = ()
+    rerun: str | None = None  # a re-run of a COMPLETED job: why (`--reason`)
     # create: the approval of the earlier plan that decided it and left it queued (its plan,
     # change reference and approvers), carried over while the spec and the input are the same
     approval: Provenance | None = None
@@ -241,6 +243,7 @@ class Plan(Frozen):
     diagnostics: tuple[PlanDiagnostic, ...] = ()
     attention: tuple[Attention, ...] = ()  # FAILED jobs nothing retries, jobs no longer listed
     retries: tuple[str, ...] = ()  # addresses asked to retry once (`--retry`)
+    rerun_reason: str | None = None  # `--reason`: why a COMPLETED job asked to retry runs again
     preflight_skipped: bool = False  # `--skip-preflight`: the inputs were not read
     activity_ignored: bool = False  # `--ignore-activity`: creates go even while groups train
     api_calls: dict[str, int] = Field(default_factory=dict)

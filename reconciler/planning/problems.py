@@ -17,6 +17,7 @@ def refused_retry(
     records: Mapping[str, RecordedJob],
     observed: Observed,
     importing: Collection[str],
+    rerun_reason: str | None = None,
 ) -> PlanDiagnostic:
     """Why `--retry ADDRESS` cannot be done: an error (nothing is applied)."""
     record = records.get(address)
@@ -30,8 +31,13 @@ def refused_retry(
         found = observed.find(record.spec.dataset_group_arn, record.job_name)
         if found is None:
             why = f"{record.job_name} is no longer listed by the service"
-        elif found.status is not JobStatus.FAILED:
-            why = f"{record.job_name} is {found.status.value}: only a FAILED job is retried"
+        elif found.status is JobStatus.COMPLETED and not rerun_reason:
+            why = (
+                f"{record.job_name} is COMPLETED: to run its deletion again (an import brought "
+                "users back), give the reason too: --reason TEXT"
+            )
+        elif found.status not in (JobStatus.FAILED, JobStatus.COMPLETED):
+            why = f"{record.job_name} is {found.status.value}: it has not ended yet"
         else:
             why = f"has no attempts left ({MAX_ATTEMPTS} jobs): declare a job with a new jobName"
     return PlanDiagnostic(

@@ -95,6 +95,7 @@ class Attempt(Frozen):
     inputs: tuple[InputEvidence, ...] = ()
     provenance: Provenance | None = None
     recovered: bool = False  # found in the service later: nothing was recorded at the time
+    rerun: str | None = None  # a re-run of a COMPLETED job: why (`apply --retry --reason`)
 
 
 class JobRecord(Frozen):
@@ -110,6 +111,7 @@ class JobRecord(Frozen):
     inputs: tuple[InputEvidence, ...] = ()  # the current attempt's input, as its create got it
     provenance: Provenance | None = None  # who approved and ran the current attempt's create
     recovered: bool = False  # the current attempt was found in the service, not recorded
+    rerun: str | None = None  # the current attempt runs a COMPLETED deletion again: why
     forgotten: datetime | None = None
 
     @property

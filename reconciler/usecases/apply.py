@@ -39,6 +39,7 @@ from reconciler.provenance import (
     approval_problem,
     approvers,
     provenance,
+    rerun_problem,
     run_info,
     split_approvers,
 )
@@ -59,6 +60,7 @@ class ApplyInputs:
     timeout: float | None = None  # seconds, with `wait`
     parallelism: int = 4  # creates in flight at once
     retry: tuple[str, ...] = ()  # addresses of FAILED jobs to retry once
+    reason: str | None = None  # `--retry` of a COMPLETED job: why its deletion runs again
     skip_preflight: bool = False
     ignore_activity: bool = False
     lock_timeout: float = 0
@@ -156,6 +158,9 @@ def checked(inputs: ApplyInputs) -> ApplyInputs:
             "--queued-only makes its own plan of what earlier applies queued: give no saved "
             "plan, --reviewed or --retry with it"
         )
+    problem = rerun_problem(inputs.reason, inputs.retry)
+    if problem is not None:
+        raise UsageError(problem)
     if any(not name.strip() for name in inputs.approved_by):  # `--approved-by "$EMPTY"`
         raise UsageError("--approved-by was given no name: name who approved, or leave it out")
     change_ref = inputs.change_ref.strip() if inputs.change_ref is not None else None
@@ -204,6 +209,7 @@ def prepare(inputs: ApplyInputs, runtime: Runtime, emit: Emit = ignore) -> Itera
             return
         plan = workspace.plan(
             retry=inputs.retry,
+            rerun_reason=inputs.reason,
             skip_preflight=inputs.skip_preflight,
             ignore_activity=inputs.ignore_activity,
             queued_only=inputs.queued_only,

@@ -1,23 +1,27 @@
 """The `check` use case: a read-only drift check for scheduled CI. It creates and records nothing.
 
 What it finds decides its exit code (see `reconciler.exitcodes`): 0 converged, 1 error, 2
-changes not yet applied, 3 drift, 4 jobs still running, 5 failed jobs; when several hold, the
-most urgent wins (1, then 5, 3, 2, 4). Each job that keeps the check from passing is a
-`Finding`, worded for the log; so is a deletion that runs while its group imports or trains (a
-warning, with no code of its own).
+changes not yet applied, 3 drift, 4 jobs still running, 5 failed jobs (and deletions a dataset
+import may have undone since); when several hold, the most urgent wins (1, then 5, 3, 2, 4).
+Each job that keeps the check from passing is a `Finding`, worded for the log; so is a deletion
+that runs while its group imports or trains, and a campaign still serving a model trained before
+a deletion (warnings, with no code of their own).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from reconciler.diagnostics import Location, Severity
+from reconciler.evidence import request_of
 from reconciler.exitcodes import CHECK_PRECEDENCE, ExitCode
+from reconciler.lifecycle import Deletion, lifecycle, retrain_step
 from reconciler.models import describe_activity
 from reconciler.planning.attention import Concern
-from reconciler.planning.model import Action, Health, Plan
-from reconciler.providers.interface import Provider
+from reconciler.planning.model import Action, Change, Health, Plan
+from reconciler.providers.interface import Provider, ProviderError
 from reconciler.runtime import Runtime
 from reconciler.usecases.events import Emit
 from reconciler.usecases.opening import loaded
@@ -126,6 +130,57 @@ def overlaps(plan: Plan, provider: Provider) -> list[Finding]:
     return found
 
 
+def after_deletion(plan: Plan, provider: Provider, now: datetime) -> list[Finding]:
+    """Per request and dataset group where its deletion COMPLETED: an import since that may have
+    brought its users back (a person must run the deletion again: exit 5), and the campaigns
+    still serving a model trained before it (a warning, with the next step)."""
+    deleted: dict[tuple[str, str], list[Change]] = {}
+    for change in plan.changes:
+        seen, spec = change.observed, change.desired
+        if change.in_sync and change.health is Health.COMPLETED and seen and spec:
+            key = (request_of(change.address, spec.tags), change.dataset_group_arn)
+            deleted.setdefault(key, []).append(change)
+    found: list[Finding] = []
+    for (request, group), changes in sorted(deleted.items()):
+        observed = [c.observed for c in changes if c.observed is not None]
+        deletion = Deletion(
+            dataset_group_arn=group,
+            created=min(o.created for o in observed),
+            completed=max(o.last_updated for o in observed),
+        )
+        try:
+            became = lifecycle(deletion, provider.campaigns(group), provider.imports(group))
+        except ProviderError as exc:
+            text = f"warning: {request}: campaigns and imports not examined: {exc}"
+            found.append(Finding(None, text, changes[0].source))
+            continue
+        where = changes[0].source
+        name = group.rsplit("/", 1)[-1]
+        for item in became.brought_back:
+            found.append(
+                Finding(
+                    ExitCode.FAILED,
+                    f"brought back: {request}: dataset import job {item.name} "
+                    f"({item.mode or 'mode not said'}) completed {item.completed:%Y-%m-%d %H:%M} "
+                    f"UTC in {name} after the deletion: it may have brought erased users back. "
+                    "Next: in a pull request, declare the deletion again (a job with another "
+                    "jobName on the same input)",
+                    where,
+                )
+            )
+        if became.stale:
+            stale = "; ".join(f"campaign {c.name}: {retrain_step(c, now)}" for c in became.stale)
+            found.append(
+                Finding(
+                    None,
+                    f"warning: {request}: models retrained: {len(became.retrained)} of "
+                    f"{became.campaigns} campaigns in {name}; {stale}",
+                    where,
+                )
+            )
+    return found
+
+
 def check_tree(inputs: CheckInputs, runtime: Runtime, emit: Emit) -> Checked:
     """Check the tree at `inputs.manifests_dir` against the state and the service."""
     workspace = loaded(open_tree(inputs.manifests_dir, runtime), emit)
@@ -134,6 +189,10 @@ def check_tree(inputs: CheckInputs, runtime: Runtime, emit: Emit) -> Checked:
     plan = workspace.plan(skip_preflight=True, ignore_activity=True)
     declared = len(workspace.jobs)  # a job with a plan error has no change
     code, found = classify(plan)
+    later = after_deletion(plan, workspace.provider, runtime.clock())
+    codes = {code, *(f.code for f in later if f.code is not None)}
+    code = next((c for c in CHECK_PRECEDENCE if c in codes), ExitCode.OK)
+    found += later
     found += overlaps(plan, workspace.provider)
     completed = sum(1 for c in plan.changes if c.health is Health.COMPLETED and c.in_sync)
     return Checked(plan, code, tuple(found), completed, declared)

@@ -11,11 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from reconciler.errors import ReconcilerError
+from reconciler.errors import ReconcilerError, UsageError
 from reconciler.escaping import printable
 from reconciler.files import check_output
 from reconciler.planfile import save_plan
 from reconciler.planning.model import Plan
+from reconciler.provenance import rerun_problem
 from reconciler.runtime import Runtime
 from reconciler.usecases.events import Emit
 from reconciler.usecases.opening import loaded
@@ -27,6 +28,7 @@ class PlanInputs:
     manifests_dir: Path
     out_file: Path | None = None  # where to keep the plan (`-out`)
     retry: tuple[str, ...] = ()
+    reason: str | None = None  # `--retry` of a COMPLETED job: why its deletion runs again
     skip_preflight: bool = False
     ignore_activity: bool = False
 
@@ -46,6 +48,9 @@ class Planned:
 
 def make_plan(inputs: PlanInputs, runtime: Runtime, emit: Emit) -> Planned:
     """The plan of the tree at `inputs.manifests_dir` (ManifestError when it is not valid)."""
+    problem = rerun_problem(inputs.reason, inputs.retry)
+    if problem is not None:
+        raise UsageError(problem)
     tree = open_tree(inputs.manifests_dir, runtime)
     protected = tree.settings.state.protected_files()  # and their backup, lock…
     if inputs.out_file is not None:  # refused before the state or the service is read
@@ -53,6 +58,7 @@ def make_plan(inputs: PlanInputs, runtime: Runtime, emit: Emit) -> Planned:
     workspace = loaded(tree, emit)
     plan = workspace.plan(
         retry=inputs.retry,
+        rerun_reason=inputs.reason,
         skip_preflight=inputs.skip_preflight,
         ignore_activity=inputs.ignore_activity,
     )

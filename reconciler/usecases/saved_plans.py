@@ -106,6 +106,7 @@ def current_plan(workspace: Workspace, plan_file: Path, saved: Saved | None = No
     # is refused). The plan made now carries those same decisions and is the one applied.
     fresh = workspace.plan(
         retry=plan.retries,
+        rerun_reason=plan.rerun_reason,
         skip_preflight=plan.preflight_skipped,
         ignore_activity=plan.activity_ignored,
     )

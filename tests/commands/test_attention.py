@@ -97,7 +97,7 @@ def test_apply_retry_creates_one_more_attempt_of_a_failed_job(project: Project) 
     project.write_manifest("broken.yaml", BROKEN)
     assert project.apply(wait=True) == 5  # no-input FAILED
     assert project.apply("--retry", "shop-eu/gdpr-2026-w46") == 1  # COMPLETED: not retried
-    assert "shop-eu/gdpr-2026-w46 gdpr-2026-w46 is COMPLETED: only a FAILED job is retried" in (
+    assert "shop-eu/gdpr-2026-w46 gdpr-2026-w46 is COMPLETED: to run its deletion again" in (
         project.out.getvalue()
     )
     assert project.apply("--retry", "shop-eu/nope") == 1

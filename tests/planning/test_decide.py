@@ -161,7 +161,14 @@ def test_a_failed_job_nothing_retries_needs_attention_and_retry_asked_retries_it
     done = live([summary("a", status=JobStatus.COMPLETED)])
     refused = make_plan([job], stored, done, Limits(), ORIGIN, retry=["g/a", "g/zz"])
     assert errors(refused) == ["--retry g/a: cannot retry", "--retry g/zz: cannot retry"]
-    assert "g/a a is COMPLETED: only a FAILED job is retried" in refused.diagnostics[0].detail
+    assert (
+        "g/a a is COMPLETED: to run its deletion again (an import brought users back), give "
+        in (refused.diagnostics[0].detail)
+    )
+    again = make_plan([job], stored, done, Limits(), ORIGIN, retry=["g/a"], rerun_reason="PRIV-7")
+    [rerun] = [c for c in again.changes if c.address == "g/a"]
+    assert (rerun.action.value, rerun.job_name, rerun.rerun) == ("retry", "a-r2", "PRIV-7")
+    assert rerun.detail == "a COMPLETED; run again as attempt 2 (--retry): PRIV-7"
 
 
 def test_a_recorded_job_the_service_no_longer_lists_needs_attention() -> None:

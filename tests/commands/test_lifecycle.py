@@ -1,0 +1,87 @@
+"""Issue 20, after the deletion, end to end on the emulator: a COMPLETED deletion run again with
+its reason (`apply --retry ADDRESS --reason TEXT` creates NAME-r2, recorded as a re-run);
+`report` and `check` say which campaigns still serve a model trained before the deletion and
+which imports may have brought erased users back."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from reconciler.emulator.service import EmulatorService
+from reconciler.providers.local import emulator_config
+from reconciler.workspace import load_settings
+from tests.commands.conftest import Project
+from tests.emulator.conftest import Served
+from tests.emulator.test_activity import active_dataset, active_version
+from tests.providers.conftest import serve
+
+W47 = "shop-eu/gdpr-2026-w47"
+WHY = "FULL import nightly-2026-12-02 brought users back"
+GROUP = "arn:aws:personalize:eu-west-1:123456789012:dataset-group/shop-eu"
+SOLUTION = "arn:aws:personalize:eu-west-1:123456789012:solution/shop-recs"
+
+
+def test_a_completed_deletion_runs_again_only_with_its_reason(project: Project) -> None:
+    assert project.apply(wait=True) == 0
+    assert project.apply("--retry", W47) == 1  # COMPLETED: a re-run must say why
+    assert "give the reason too: --reason TEXT" in project.out.getvalue()
+    assert project.apply("--retry", W47, "--reason", "bad\nreason") == 1
+    assert "--reason must be 1 to 200 printable characters" in project.err.getvalue()
+    assert project.apply("--reason", WHY) == 1
+    assert "--reason goes with --retry ADDRESS" in project.err.getvalue()
+    assert project.apply("--retry", W47, "--reason", WHY, wait=True) == 0
+    record = project.state().jobs[W47]
+    assert (record.job_name, record.rerun) == ("gdpr-2026-w47-r2", WHY)
+    [first] = record.attempts
+    assert first.seen is not None and first.seen.status.value == "COMPLETED"
+    assert "gdpr-2026-w47-r2" in project.live_names()
+    assert project.run("report", "--request", "PRIV-1234") == 0
+    assert f"    - a re-run of the completed deletion: {WHY}" in project.out.getvalue()
+
+
+def test_report_and_check_follow_the_models_and_the_imports_after_a_deletion(
+    project: Project,
+) -> None:
+    settings = load_settings(Path("manifests"), {})
+    stop = serve(
+        EmulatorService(emulator_config(settings.provider.emulator_config), clock=project.clock)
+    )
+    served = Served(next(stop), None, project.clock)  # type: ignore[arg-type]
+    try:
+        client = served.client()
+        dataset = active_dataset(served, client, GROUP)
+        old = active_version(served, client, GROUP, "shop-recs")
+        campaign = client.create_campaign(name="recs", solutionVersionArn=old)["campaignArn"]
+        project.clock.advance(60)
+        assert project.apply(wait=True) == 0
+        assert project.run("report", "--request", "PRIV-1234") == 0
+        text = project.out.getvalue()
+        assert "models retrained: 0 of 1 campaigns." in text
+        assert "    - campaign `recs` serves a model trained " in text
+        assert project.check() == 0  # the data is deleted: the models are a warning
+        assert "warning: PRIV-1234: models retrained: 0 of 1 campaigns in shop-eu" in (
+            project.out.getvalue()
+        )
+        client.create_dataset_import_job(
+            jobName="nightly",
+            datasetArn=dataset,
+            dataSource={"dataLocation": "s3://acme-privacy/nightly.csv"},
+            roleArn="arn:aws:iam::123456789012:role/R",
+            importMode="FULL",
+        )
+        project.clock.advance(120)
+        assert project.check() == 5
+        assert "brought back: PRIV-1234: dataset import job nightly (FULL) completed " in (
+            project.out.getvalue()
+        )
+        new = client.create_solution_version(solutionArn=SOLUTION)["solutionVersionArn"]
+        project.clock.advance(120)
+        client.update_campaign(campaignArn=campaign, solutionVersionArn=new)
+        project.clock.advance(120)
+        assert project.run("report", "--request", "PRIV-1234", "--format", "json") == 0
+        [shown] = json.loads(project.out.getvalue())["requests"]
+        assert shown["modelsRetrained"] == {"retrained": 1, "campaigns": 1}
+        assert [i["name"] for i in shown["lifecycle"][0]["broughtBack"]] == ["nightly"]
+    finally:
+        next(stop, None)
