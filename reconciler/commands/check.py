@@ -22,7 +22,8 @@ VERDICTS = {
     ExitCode.CHANGES: "changes not applied",
     ExitCode.DRIFT: "drift",
     ExitCode.RUNNING: "jobs still running",
-    ExitCode.FAILED: "failed jobs",
+    ExitCode.FAILED: "failed jobs or overdue requests",
+    ExitCode.DUE_SOON: "requests due soon",
 }
 
 
@@ -40,6 +41,8 @@ def check(options: CheckOptions, runtime: Runtime) -> int:
     runtime.out.write(printable(checked.plan.target.line()) + "\n")
     for finding in found:
         runtime.out.write(printable(finding.text) + "\n")
+    for line in checked.open_requests:
+        runtime.out.write(printable(line) + "\n")
     verdict = (
         f"check: {VERDICTS[checked.code]} "
         f"({checked.completed} of {checked.declared} declared jobs COMPLETED)"
@@ -52,6 +55,6 @@ def check(options: CheckOptions, runtime: Runtime) -> int:
                 for f in found
             )
         )
-        lines = [f.text for f in found]
+        lines = [f.text for f in found] + checked.open_requests
         step_summary(runtime, check_markdown(verdict, lines, checked.plan.target, checked.passed))
     return checked.code

@@ -1,8 +1,10 @@
 """The `check` use case: a read-only drift check for scheduled CI. It creates and records nothing.
 
 What it finds decides its exit code (see `reconciler.exitcodes`): 0 converged, 1 error, 2
-changes not yet applied, 3 drift, 4 jobs still running, 5 failed jobs; when several hold, the
-most urgent wins (1, then 5, 3, 2, 4). Each job that keeps the check from passing is a
+changes not yet applied, 3 drift, 4 jobs still running, 5 failed jobs or an erasure request
+past its due date, 6 an open request due within `deadlines.warnDays` (a warning that fails the
+check before the deadline is missed); when several hold, the most urgent wins (1, then 5, 3, 2,
+6, 4). Each job that keeps the check from passing is a
 `Finding`, worded for the log; so is a deletion that runs while its group imports or trains (a
 warning, with no code of its own).
 """
@@ -16,6 +18,7 @@ from reconciler.diagnostics import Location, Severity
 from reconciler.exitcodes import CHECK_PRECEDENCE, ExitCode
 from reconciler.models import describe_activity
 from reconciler.planning.attention import Concern
+from reconciler.planning.deadlines import RequestProgress, Standing
 from reconciler.planning.model import Action, Health, Plan
 from reconciler.providers.interface import Provider
 from reconciler.runtime import Runtime
@@ -48,6 +51,12 @@ class Checked:
     findings: tuple[Finding, ...]
     completed: int
     declared: int
+    requests: tuple[RequestProgress, ...] = ()  # the declared erasure requests
+
+    @property
+    def open_requests(self) -> list[str]:
+        """A line per open request not already a finding (due soon or overdue ones are)."""
+        return [f"open request: {r.line()}" for r in self.requests if r.standing is Standing.OPEN]
 
     @property
     def passed(self) -> bool:
@@ -58,12 +67,13 @@ _CONCERNS = {
     Concern.FAILED: (ExitCode.FAILED, "failed"),
     Concern.MISSING: (ExitCode.DRIFT, "drift"),
     Concern.UNMATCHED: (ExitCode.CHANGES, "not applied"),
+    Concern.OVERDUE: (ExitCode.FAILED, "overdue"),
 }
 
 
 def classify(plan: Plan) -> tuple[ExitCode, list[Finding]]:
     """The exit code and a finding per job that keeps the check from passing."""
-    found = [*_errors(plan), *_attention(plan)]
+    found = [*_errors(plan), *_attention(plan), *_due_soon(plan)]
     for refused in plan.refused:  # a selector's job whose name or address is taken
         text = f"not applied: {refused.address}: {refused.summary}"
         found.append(Finding(ExitCode.CHANGES, text, refused.source))
@@ -89,8 +99,17 @@ def _errors(plan: Plan) -> list[Finding]:
     ]
 
 
+def _due_soon(plan: Plan) -> list[Finding]:
+    return [
+        Finding(ExitCode.DUE_SOON, f"due soon: {item.line()}", item.spec.source)
+        for item in plan.requests
+        if item.standing is Standing.DUE_SOON
+    ]
+
+
 def _attention(plan: Plan) -> list[Finding]:
     sources = {c.address: c.source for c in plan.changes if c.source is not None}
+    sources |= {r.spec.id: r.spec.source for r in plan.requests if r.spec.source is not None}
     found: list[Finding] = []
     for item in plan.attention:
         code, label = _CONCERNS[item.concern]
@@ -136,4 +155,4 @@ def check_tree(inputs: CheckInputs, runtime: Runtime, emit: Emit) -> Checked:
     code, found = classify(plan)
     found += overlaps(plan, workspace.provider)
     completed = sum(1 for c in plan.changes if c.health is Health.COMPLETED and c.in_sync)
-    return Checked(plan, code, tuple(found), completed, declared)
+    return Checked(plan, code, tuple(found), completed, declared, plan.requests)
