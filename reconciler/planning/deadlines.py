@@ -33,7 +33,7 @@ from __future__ import annotations
 import calendar
 import statistics
 from collections.abc import Iterable, Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from reconciler.diagnostics import Location
@@ -213,6 +213,16 @@ class RegimeMetrics(Frozen):
     open: int
     median_days: float | None
     mean_days: float | None
+
+
+class MetricsReport(Frozen):
+    """The figures per regime and each request they count (`report --metrics`)."""
+
+    generated: datetime
+    since: date | None
+    state_location: str
+    regimes: tuple[RegimeMetrics, ...]
+    requests: tuple[RequestProgress, ...]
 
 
 def metrics(requests: Iterable[RequestProgress], since: date | None = None) -> list[RegimeMetrics]:

@@ -85,3 +85,80 @@ def test_without_requests_tags_stay_plain_tags(project: Project) -> None:
     assert project.run("plan") == 0
     assert "is not declared" not in project.out.getvalue()
     assert "Erasure requests" not in project.out.getvalue()
+
+
+def _declare(project: Project, request: str, received: str, regime: str, extra: str = "") -> None:
+    project.write_manifest(
+        f"{request}.yaml",
+        f"apiVersion: reconciler/v1\nkind: Request\nid: {request}\nreceivedAt: {received}\n"
+        f"regime: {regime}\n{extra}",
+    )
+
+
+def test_metrics_over_a_mixed_set_of_requests_match_hand_computed_figures(
+    project: Project,
+) -> None:
+    # every job COMPLETED on 2026-09-21 (the fake clock's day), as recorded by apply --wait
+    _declare(project, "PRIV-1201", "2026-09-01", "gdpr")  # due 10-01: 20 days, on time
+    _declare(project, "PRIV-1234", "2026-08-01", "gdpr")  # due 09-01: 51 days, late
+    _declare(project, "PRIV-1240", "2026-08-10", "ccpa")  # due 09-24: 42 days, on time
+    _declare(project, "PRIV-2000", "2026-09-20", "ccpa")  # no job: open
+    _declare(project, "PRIV-3000", "2026-09-01", "custom", "dueDays: 10\n")  # no job: open
+    _declare(project, "PRIV-0001", "2026-01-01", "gdpr")  # received before --since
+    assert project.apply(wait=True) == 0
+    assert project.run("report", "--metrics", "--since", "2026-02-01", "--format", "json") == 0
+    document = json.loads(project.out.getvalue())
+    assert document["regimes"] == [
+        {
+            "regime": "gdpr",
+            "received": 2,
+            "completed": 2,
+            "onTime": 1,
+            "late": 1,
+            "open": 0,
+            "medianDays": 35.5,
+            "meanDays": 35.5,
+        },
+        {
+            "regime": "ccpa",
+            "received": 2,
+            "completed": 1,
+            "onTime": 1,
+            "late": 0,
+            "open": 1,
+            "medianDays": 42.0,
+            "meanDays": 42.0,
+        },
+        {
+            "regime": "custom",
+            "received": 1,
+            "completed": 0,
+            "onTime": 0,
+            "late": 0,
+            "open": 1,
+            "medianDays": None,
+            "meanDays": None,
+        },
+    ]
+    assert [(r["id"], r["standing"], r["daysToComplete"]) for r in document["requests"]] == [
+        ("PRIV-1201", "completed on time", 20),
+        ("PRIV-1234", "completed late", 51),
+        ("PRIV-1240", "completed on time", 42),
+        ("PRIV-2000", "open", None),
+        ("PRIV-3000", "overdue", None),
+    ]
+    assert project.run("report", "--metrics", "--since", "2026-02-01") == 0
+    markdown = project.out.getvalue()
+    assert "| gdpr | 2 | 2 | 1 | 1 | 0 | 35.5 | 35.5 |" in markdown
+    assert "| ccpa | 2 | 1 | 1 | 0 | 1 | 42 | 42 |" in markdown
+    assert project.run("report", "--metrics", "--format", "csv") == 0
+    rows = project.out.getvalue().splitlines()
+    assert rows[1] == "regime,gdpr,3,2,1,1,1,35.5,35.5,,,,,,"  # without --since: PRIV-0001 too
+    assert (
+        "request,gdpr,,,,,,,,PRIV-1234,2026-08-01,2026-09-01,completed late,2026-09-21,51" in rows
+    )
+
+
+def test_metrics_refuse_what_they_do_not_take(project: Project) -> None:
+    assert project.run("report", "--metrics", "--request", "PRIV-1") == 1
+    assert "--request does not go with --metrics" in project.err.getvalue()
