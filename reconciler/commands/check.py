@@ -12,9 +12,10 @@ from reconciler.commands.github import annotated, step_summary
 from reconciler.escaping import printable
 from reconciler.exitcodes import ExitCode
 from reconciler.formats import OutputFormat
+from reconciler.planning.attention import Concern
 from reconciler.render.github import check_github, check_markdown
 from reconciler.runtime import Runtime
-from reconciler.usecases.check import CheckInputs, check_tree
+from reconciler.usecases.check import Checked, CheckInputs, check_tree
 
 VERDICTS = {
     ExitCode.OK: "converged",
@@ -22,7 +23,7 @@ VERDICTS = {
     ExitCode.CHANGES: "changes not applied",
     ExitCode.DRIFT: "drift",
     ExitCode.RUNNING: "jobs still running",
-    ExitCode.FAILED: "failed jobs or overdue requests",
+    ExitCode.FAILED: "failed jobs",
     ExitCode.DUE_SOON: "requests due soon",
 }
 
@@ -44,7 +45,7 @@ def check(options: CheckOptions, runtime: Runtime) -> int:
     for line in checked.open_requests:
         runtime.out.write(printable(line) + "\n")
     verdict = (
-        f"check: {VERDICTS[checked.code]} "
+        f"check: {_verdict(checked)} "
         f"({checked.completed} of {checked.declared} declared jobs COMPLETED)"
     )
     runtime.out.write(verdict + "\n")
@@ -58,3 +59,14 @@ def check(options: CheckOptions, runtime: Runtime) -> int:
         lines = [f.text for f in found] + checked.open_requests
         step_summary(runtime, check_markdown(verdict, lines, checked.plan.target, checked.passed))
     return checked.code
+
+
+def _verdict(checked: Checked) -> str:
+    """What the exit code says; 5 names what it is for: failed jobs, overdue requests or both."""
+    if checked.code is not ExitCode.FAILED:
+        return VERDICTS[checked.code]
+    overdue = any(item.concern is Concern.OVERDUE for item in checked.plan.attention)
+    failed = any(item.concern is Concern.FAILED for item in checked.plan.attention)
+    if overdue and not failed:
+        return "overdue requests"
+    return "failed jobs and overdue requests" if overdue else VERDICTS[checked.code]
