@@ -12,7 +12,6 @@ from reconciler.commands.github import annotated, step_summary
 from reconciler.escaping import printable
 from reconciler.exitcodes import ExitCode
 from reconciler.formats import OutputFormat
-from reconciler.planning.attention import Concern
 from reconciler.render.github import check_github, check_markdown
 from reconciler.runtime import Runtime
 from reconciler.usecases.check import Checked, CheckInputs, check_tree
@@ -63,10 +62,4 @@ def check(options: CheckOptions, runtime: Runtime) -> int:
 
 def _verdict(checked: Checked) -> str:
     """What the exit code says; 5 names what it is for: failed jobs, overdue requests or both."""
-    if checked.code is not ExitCode.FAILED:
-        return VERDICTS[checked.code]
-    overdue = any(item.concern is Concern.OVERDUE for item in checked.plan.attention)
-    failed = any(item.concern is Concern.FAILED for item in checked.plan.attention)
-    if overdue and not failed:
-        return "overdue requests"
-    return "failed jobs and overdue requests" if overdue else VERDICTS[checked.code]
+    return checked.failing if checked.code is ExitCode.FAILED else VERDICTS[checked.code]

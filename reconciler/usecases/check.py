@@ -54,6 +54,15 @@ class Checked:
     requests: tuple[RequestProgress, ...] = ()  # the declared erasure requests
 
     @property
+    def failing(self) -> str:
+        """What exit 5 is for: `failed jobs`, `overdue requests`, or both."""
+        concerns = {item.concern for item in self.plan.attention}
+        overdue = Concern.OVERDUE in concerns
+        if overdue and Concern.FAILED not in concerns:
+            return "overdue requests"
+        return "failed jobs and overdue requests" if overdue else "failed jobs"
+
+    @property
     def open_requests(self) -> list[str]:
         """A line per open request not already a finding (due soon or overdue ones are)."""
         return [f"open request: {r.line()}" for r in self.requests if r.standing is Standing.OPEN]

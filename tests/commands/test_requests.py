@@ -44,6 +44,7 @@ def test_a_request_received_40_days_ago_with_a_job_pending_is_attention(project:
         "(`reconciler status`; 0 of 1 COMPLETED); if the law allows, in a pull request set "
         "extendedUntil with a reason on its Request (and tell the requester)\n"
     ) in out
+    assert out.endswith("check: overdue requests (0 of 5 declared jobs COMPLETED)\n")
     assert project.run("plan", "--detailed-exitcode") == ExitCode.CHANGES
     assert "1 request overdue" in project.out.getvalue()
 
@@ -162,3 +163,25 @@ def test_metrics_over_a_mixed_set_of_requests_match_hand_computed_figures(
 def test_metrics_refuse_what_they_do_not_take(project: Project) -> None:
     assert project.run("report", "--metrics", "--request", "PRIV-1") == 1
     assert "--request does not go with --metrics" in project.err.getvalue()
+
+
+def test_a_hostile_reason_stays_on_its_line_in_every_output(project: Project) -> None:
+    # received 2026-07-01: due 2026-08-01, extended to 2026-09-25 (4 days left, due soon)
+    _declare(
+        project,
+        "PRIV-1234",
+        "2026-07-01",
+        "gdpr",
+        'extendedUntil: 2026-09-25\nreason: "late\\n::error::pwned <b>`x`</b>"\n',
+    )
+    summary = project.root / "summary.md"
+    project.environ["GITHUB_STEP_SUMMARY"] = str(summary)
+    assert project.apply() == 0
+    assert project.run("check", "--format", "github") == ExitCode.DUE_SOON
+    out = project.out.getvalue()
+    assert not any(line.startswith("::error::pwned") for line in out.splitlines())
+    assert (
+        "due soon: PRIV-1234 (gdpr): due 2026-09-25 (extended: late\\n::error::pwned "
+        "<b>`x`</b>), 4 days left" in out
+    )
+    assert "<b>" not in summary.read_text()  # Markdown and HTML escaped in the step summary
