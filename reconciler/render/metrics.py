@@ -5,8 +5,9 @@ time, late, open, and the median and mean days from receipt to completion (CCPA 
     {"metricsVersion": 1, "generated": ISO-8601, "since": DATE|null, "state": "...",
      "regimes": [{"regime", "received", "completed", "onTime", "late", "open",
                   "medianDays", "meanDays"}],
-     "requests": [{"id", "regime", "receivedAt", "due", "extendedUntil", "standing",
-                   "completed", "daysToComplete", "daysLeft", "jobs", "completedJobs"}]}
+     "requests": [{"id", "regime", "receivedAt", "due", "extendedUntil", "reason",
+                   "standing", "daysLeft", "jobs", "completedJobs", "completed",
+                   "daysToComplete", "source"}]}
 
 The CSV has one row per regime (`kind` regime) then one per request (`kind` request). Request
 ids and reasons come from the manifests: escaped for each format.
@@ -18,8 +19,11 @@ import csv
 import io
 from typing import Any
 
+from pydantic.alias_generators import to_camel
+
 from reconciler.planning.deadlines import MetricsReport, RegimeMetrics, RequestProgress
 from reconciler.render.escape import code, csv_cell, json_text, markdown
+from reconciler.render.values import request_values
 
 METRICS_VERSION = 1
 CSV_COLUMNS = (
@@ -55,20 +59,7 @@ def _regime(found: RegimeMetrics) -> dict[str, Any]:
 
 
 def _request(found: RequestProgress) -> dict[str, Any]:
-    spec = found.spec
-    return {
-        "id": spec.id,
-        "regime": spec.regime.value,
-        "receivedAt": spec.received.isoformat(),
-        "due": spec.due.isoformat(),
-        "extendedUntil": spec.extended_until.isoformat() if spec.extended_until else None,
-        "standing": found.standing.value,
-        "completed": found.completed.isoformat() if found.completed else None,
-        "daysToComplete": found.days_to_complete,
-        "daysLeft": None if found.done else found.days_left,
-        "jobs": found.jobs,
-        "completedJobs": found.completed_jobs,
-    }
+    return {to_camel(key): value for key, value in request_values(found).items()}
 
 
 def metrics_document(value: MetricsReport) -> dict[str, Any]:

@@ -16,10 +16,15 @@ from typing import Any
 
 from reconciler import __version__
 from reconciler.diagnostics import Severity
-from reconciler.planning.deadlines import RequestProgress
 from reconciler.planning.model import Action, Change, Plan
 from reconciler.render.escape import json_text
-from reconciler.render.values import RESOURCE_TYPE, input_values, job_values, recorded_values
+from reconciler.render.values import (
+    RESOURCE_TYPE,
+    input_values,
+    job_values,
+    recorded_values,
+    request_values,
+)
 
 _ACTIONS = {
     Action.CREATE: ["create"],
@@ -88,31 +93,13 @@ def plan_document(plan: Plan) -> dict[str, Any]:
             for d in plan.diagnostics
         ],
         "attention": [a.model_dump(mode="json") for a in plan.attention],
-        "requests": [_request(r) for r in plan.requests],
+        "requests": [request_values(r) for r in plan.requests],
         "retries_asked": list(plan.retries),
         "api_calls": dict(sorted(plan.api_calls.items())),
         "manifests_digest": plan.manifests_digest,
         "provider": plan.provider,
         "target": {**plan.target.model_dump(mode="json"), "description": plan.target.describe()},
         "state": plan.state_location,
-    }
-
-
-def _request(found: RequestProgress) -> dict[str, Any]:
-    spec = found.spec
-    return {
-        "id": spec.id,
-        "regime": spec.regime.value,
-        "received_at": spec.received.isoformat(),
-        "due": spec.due.isoformat(),
-        "extended_until": spec.extended_until.isoformat() if spec.extended_until else None,
-        "reason": spec.reason,
-        "standing": found.standing.value,
-        "days_left": found.days_left,
-        "jobs": found.jobs,
-        "completed_jobs": found.completed_jobs,
-        "completed": found.completed.isoformat() if found.completed else None,
-        "source": str(spec.source) if spec.source else None,
     }
 
 
