@@ -24,8 +24,8 @@ CHECK_PRECEDENCE = (
     ExitCode.ERROR,
     ExitCode.FAILED,
     ExitCode.DRIFT,
+    ExitCode.DUE_SOON,  # a deadline near wins over changes not applied: the nightly issue opens
     ExitCode.CHANGES,
-    ExitCode.DUE_SOON,
     ExitCode.RUNNING,
 )
 
@@ -69,7 +69,7 @@ BY_COMMAND: tuple[tuple[str, str], ...] = (
         "0 converged; 2 changes not yet applied; 3 drift; 4 jobs still running; 5 failed jobs "
         "or an erasure request past its due date; 6 an open erasure request due within "
         "`deadlines.warnDays` (before its deadline is missed); the most urgent wins: 1, 5, 3, "
-        "2, 6, 4",
+        "6, 2, 4",
     ),
     ("`import`, `state …`, `force-unlock`, `schema`, `emulator serve`", "0 done; 1 refused"),
 )

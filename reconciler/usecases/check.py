@@ -3,10 +3,10 @@
 What it finds decides its exit code (see `reconciler.exitcodes`): 0 converged, 1 error, 2
 changes not yet applied, 3 drift, 4 jobs still running, 5 failed jobs or an erasure request
 past its due date, 6 an open request due within `deadlines.warnDays` (a warning that fails the
-check before the deadline is missed); when several hold, the most urgent wins (1, then 5, 3, 2,
-6, 4). Each job that keeps the check from passing is a
-`Finding`, worded for the log; so is a deletion that runs while its group imports or trains (a
-warning, with no code of its own).
+check before the deadline is missed); when several hold, the most urgent wins (1, then 5, 3, 6,
+2, 4: a near deadline wins over changes not applied, so the nightly issue opens for it). Each
+job or request that keeps the check from passing is a `Finding`, worded for the log; so is a
+deletion that runs while its group imports or trains (a warning, with no code of its own).
 """
 
 from __future__ import annotations

@@ -54,6 +54,8 @@ def test_check_github_names_the_request_and_its_days_left(project: Project) -> N
     _request(project, "PRIV-1240", 3, regime="ccpa")  # due 2026-11-02: 42 days left
     summary = project.root / "summary.md"
     project.environ["GITHUB_STEP_SUMMARY"] = str(summary)
+    assert project.run("check", "--format", "github") == ExitCode.DUE_SOON  # wins over 2
+    assert "not applied: shop-eu/gdpr-2026-w46: create" in project.out.getvalue()
     assert project.apply() == 0
     assert project.run("check", "--format", "github") == ExitCode.DUE_SOON
     out = project.out.getvalue()
