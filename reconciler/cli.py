@@ -336,6 +336,13 @@ def _since(ctx: click.Context, param: click.Parameter, value: datetime | None) -
     is_flag=True,
     help="Ask the service for each job's status now (the state is not written).",
 )
+@click.option(
+    "--metrics",
+    is_flag=True,
+    help="Per regime, the declared requests (kind: Request) received, completed, on time, late "
+    "and open, with the median and mean days to complete (CCPA Regs §7102); --since DATE counts "
+    "the requests received on or after DATE.",
+)
 @click.pass_obj
 def report(runtime: Runtime, /, **options: Any) -> int:
     """The evidence of each erasure request: what was deleted where and when, how many records,

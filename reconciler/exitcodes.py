@@ -15,6 +15,7 @@ class ExitCode(IntEnum):
     DRIFT = 3
     RUNNING = 4
     FAILED = 5
+    DUE_SOON = 6
     INTERRUPTED = 130
     TERMINATED = 143
 
@@ -23,6 +24,7 @@ CHECK_PRECEDENCE = (
     ExitCode.ERROR,
     ExitCode.FAILED,
     ExitCode.DRIFT,
+    ExitCode.DUE_SOON,  # a deadline near wins over changes not applied: the nightly issue opens
     ExitCode.CHANGES,
     ExitCode.RUNNING,
 )
@@ -44,7 +46,7 @@ BY_COMMAND: tuple[tuple[str, str], ...] = (
         "0 planned; 1 blocking errors (nothing can be applied or saved), or jobs refused by "
         "preflight (the rest can be applied); with "
         "`--detailed-exitcode`: 0 nothing to do, 2 changes or jobs that need attention (FAILED, "
-        "no longer listed)",
+        "no longer listed, an erasure request past its due date)",
     ),
     ("`show`", "0 shown; 1 not a readable saved plan"),
     (
@@ -64,8 +66,10 @@ BY_COMMAND: tuple[tuple[str, str], ...] = (
     ),
     (
         "`check`",
-        "0 converged; 2 changes not yet applied; 3 drift; 4 jobs still running; 5 failed jobs; "
-        "the most urgent wins: 1, 5, 3, 2, 4",
+        "0 converged; 2 changes not yet applied; 3 drift; 4 jobs still running; 5 failed jobs "
+        "or an erasure request past its due date; 6 an open erasure request due within "
+        "`deadlines.warnDays` (before its deadline is missed); the most urgent wins: 1, 5, 3, "
+        "6, 2, 4",
     ),
     ("`import`, `state …`, `force-unlock`, `schema`, `emulator serve`", "0 done; 1 refused"),
 )

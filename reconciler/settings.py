@@ -393,6 +393,20 @@ class ApplySettings(_Config):
     ] = False
 
 
+class DeadlineSettings(_Config):
+    """When an erasure request's coming due date fails `check` (`kind: Request` documents)."""
+
+    warn_days: Annotated[
+        int,
+        Field(
+            ge=0,
+            le=365,
+            description="an open request due within this many days is a warning, and fails "
+            "`check` (exit 6) before its deadline is missed",
+        ),
+    ] = 7
+
+
 class Settings(_Config):
     provider: ProviderSettings = ProviderSettings()
     state: StateSettings = LocalState()
@@ -401,6 +415,7 @@ class Settings(_Config):
     preflight: PreflightSettings = PreflightSettings()
     evidence: EvidenceSettings = EvidenceSettings()
     apply: ApplySettings = ApplySettings()
+    deadlines: DeadlineSettings = DeadlineSettings()
 
 
 def with_environment(settings: Settings, environ: Mapping[str, str]) -> Settings:

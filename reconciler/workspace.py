@@ -33,7 +33,7 @@ from reconciler.models import (
     describe_activity,
     same_inputs,
 )
-from reconciler.planning import attention
+from reconciler.planning import attention, requests
 from reconciler.planning.decide import make_plan
 from reconciler.planning.fanout import (
     JobsDocument,
@@ -324,12 +324,25 @@ class Workspace:
         calls = Counter(self.provider.calls)
         calls.subtract(before)
         calls.pop("GetCallerIdentity", None)  # the target's, not the plan's
+        declared = self.manifests.requests
+        found = requests.standings(
+            declared,
+            plan.changes,
+            self.runtime.clock().date(),
+            self.settings.deadlines.warn_days,
+        )
         return plan.model_copy(
             update={
                 "changes": _approved(read.bound(plan.changes), approvals),
                 "checked": read.checks,
-                "diagnostics": (*self._resolved.refused, *plan.diagnostics, *read.warnings),
-                "attention": (*plan.attention, *unmatched),
+                "diagnostics": (
+                    *self._resolved.refused,
+                    *plan.diagnostics,
+                    *read.warnings,
+                    *requests.undeclared(declared, plan.changes),
+                ),
+                "attention": (*plan.attention, *unmatched, *requests.overdue(found)),
+                "requests": found,
                 "preflight_skipped": skip_preflight,
                 "activity_ignored": ignore_activity,
                 "api_calls": {k: v for k, v in calls.items() if v},

@@ -19,12 +19,14 @@ import stat
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from reconciler.planning.deadlines import Regime, due_date
 from reconciler.render.github import CHECK_MARKER, FRESH_MARKER
 from reconciler.render.plan_markdown import MARKER
 from reconciler.usecases.apply import ApplyInputs
@@ -88,7 +90,8 @@ def test_every_workflow_parses_and_keeps_its_promises() -> None:
     assert drift["on"]["schedule"]
     opened = next(s for s in steps("reconciler-drift.yml") if s.get("name", "").startswith("Open"))
     assert opened["if"] == (
-        "steps.check.outputs.exitcode == '3' || steps.check.outputs.exitcode == '5'"
+        "steps.check.outputs.exitcode == '3' || steps.check.outputs.exitcode == '5' || "
+        "steps.check.outputs.exitcode == '6'"
     )
     assert "issues.update" in opened["with"]["script"]  # one issue, updated, never a new one
 
@@ -271,15 +274,38 @@ def failing_in_service(checkout: Checkout) -> None:
         emulator.write("inputBytesLimit: 500\n")  # the other inputs hold less
 
 
-def test_a_failed_deletion_makes_the_nightly_check_open_the_issue(checkout: Checkout) -> None:
-    failing_in_service(checkout)
+def planned_applied_and_checked(checkout: Checkout) -> None:
+    """The pull request's plan, applied on merge as reviewed, then the nightly check."""
     assert checkout.run("reconciler-pr.yml", only="Plan") == ["Plan"]
     (checkout.temp / "reviewed").mkdir()
     shutil.copy(checkout.root / "reconciler.plan", checkout.temp / "reviewed")
     assert checkout.run("reconciler-apply.yml", only="Apply") == ["Apply"]
     assert checkout.run("reconciler-drift.yml") == ["Check"]
+
+
+def test_a_failed_deletion_makes_the_nightly_check_open_the_issue(checkout: Checkout) -> None:
+    failing_in_service(checkout)
+    planned_applied_and_checked(checkout)
     assert checkout.outputs["check"] == {"exitcode": "5"}  # the "Open or update" step's if
     assert "failed: shop-eu/gdpr-2026-w46" in (checkout.root / "check.md").read_text()
+
+
+def test_a_request_due_soon_makes_the_nightly_check_open_the_issue(checkout: Checkout) -> None:
+    # received 25 days ago (the real clock: this checkout's): due the same day next month, so
+    # 3 to 6 days from today, within deadlines.warnDays (7); no job carries it
+    received = (datetime.now(UTC) - timedelta(days=25)).date()
+    due = due_date(received, Regime.GDPR)
+    (checkout.root / "manifests" / "request.yaml").write_text(
+        f"apiVersion: reconciler/v1\nkind: Request\nid: PRIV-9000\n"
+        f"receivedAt: {received.isoformat()}\nregime: gdpr\n"
+    )
+    planned_applied_and_checked(checkout)
+    assert checkout.outputs["check"] == {"exitcode": "6"}  # the "Open or update" step's if
+    left = (due - datetime.now(UTC).date()).days
+    assert (
+        f"due soon: PRIV-9000 (gdpr): due {due.isoformat()}, {left} days left"
+        in (checkout.root / "check.md").read_text()
+    )
 
 
 def test_a_failed_deletion_fails_the_hourly_apply_with_an_annotation(checkout: Checkout) -> None:

@@ -203,7 +203,12 @@ ALLOWED: list[tuple[str, tuple[str, ...]]] = [
     ("reconciler.planning", ("reconciler.planning",)),
     (
         "reconciler.manifest",
-        ("reconciler.manifest", "reconciler.settings", "reconciler.planning.fanout"),
+        (
+            "reconciler.manifest",
+            "reconciler.settings",
+            "reconciler.planning.fanout",
+            "reconciler.planning.deadlines",
+        ),
     ),
     ("reconciler.settings", ()),
     # the factories of the parts that touch the outside, imported when first called

@@ -14,7 +14,7 @@ from reconciler.exitcodes import ExitCode
 from reconciler.formats import OutputFormat
 from reconciler.render.github import check_github, check_markdown
 from reconciler.runtime import Runtime
-from reconciler.usecases.check import CheckInputs, check_tree
+from reconciler.usecases.check import Checked, CheckInputs, check_tree
 
 VERDICTS = {
     ExitCode.OK: "converged",
@@ -23,6 +23,7 @@ VERDICTS = {
     ExitCode.DRIFT: "drift",
     ExitCode.RUNNING: "jobs still running",
     ExitCode.FAILED: "failed jobs",
+    ExitCode.DUE_SOON: "requests due soon",
 }
 
 
@@ -40,8 +41,10 @@ def check(options: CheckOptions, runtime: Runtime) -> int:
     runtime.out.write(printable(checked.plan.target.line()) + "\n")
     for finding in found:
         runtime.out.write(printable(finding.text) + "\n")
+    for line in checked.open_requests:
+        runtime.out.write(printable(line) + "\n")
     verdict = (
-        f"check: {VERDICTS[checked.code]} "
+        f"check: {_verdict(checked)} "
         f"({checked.completed} of {checked.declared} declared jobs COMPLETED)"
     )
     runtime.out.write(verdict + "\n")
@@ -52,6 +55,11 @@ def check(options: CheckOptions, runtime: Runtime) -> int:
                 for f in found
             )
         )
-        lines = [f.text for f in found]
+        lines = [f.text for f in found] + checked.open_requests
         step_summary(runtime, check_markdown(verdict, lines, checked.plan.target, checked.passed))
     return checked.code
+
+
+def _verdict(checked: Checked) -> str:
+    """What the exit code says; 5 names what it is for: failed jobs, overdue requests or both."""
+    return checked.failing if checked.code is ExitCode.FAILED else VERDICTS[checked.code]

@@ -10,13 +10,14 @@ from datetime import datetime
 from pathlib import Path
 
 from reconciler.commands.events import shown
-from reconciler.errors import ReconcilerError
+from reconciler.errors import ReconcilerError, UsageError
 from reconciler.escaping import printable
 from reconciler.exitcodes import ExitCode
 from reconciler.files import write_output
 from reconciler.formats import OutputFormat
-from reconciler.render.formats import REPORT
+from reconciler.render.formats import METRICS, REPORT
 from reconciler.runtime import Runtime
+from reconciler.usecases.metrics import MetricsInputs, make_metrics
 from reconciler.usecases.report import ReportInputs, make_report
 
 
@@ -28,9 +29,12 @@ class ReportOptions:
     since: datetime | None = None
     output: Path | None = None
     refresh: bool = False
+    metrics: bool = False
 
 
 def report(options: ReportOptions, runtime: Runtime) -> int:
+    if options.metrics:
+        return _metrics(options, runtime)
     inputs = ReportInputs(
         options.manifests_dir,
         request=options.request,
@@ -54,4 +58,20 @@ def report(options: ReportOptions, runtime: Runtime) -> int:
         ) from None
     requests = len(result.report.requests)
     runtime.err.write(f"Report of {requests} requests ({result.jobs} jobs) written to {where}.\n")
+    return ExitCode.OK
+
+
+def _metrics(options: ReportOptions, runtime: Runtime) -> int:
+    """`report --metrics`: the figures per regime, to stdout (not with --request, --refresh or
+    --output: the figures count every request, from the state as recorded)."""
+    for flag, used in (
+        ("--request", options.request is not None),
+        ("--refresh", options.refresh),
+        ("--output", options.output is not None),
+    ):
+        if used:
+            raise UsageError(f"{flag} does not go with --metrics (the figures count every request)")
+    since = options.since.date() if options.since else None
+    found = make_metrics(MetricsInputs(options.manifests_dir, since), runtime, shown(runtime))
+    runtime.out.write(METRICS.render(found, options.output_format))
     return ExitCode.OK

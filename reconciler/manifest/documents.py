@@ -20,6 +20,14 @@ A manifest file holds one or more YAML documents. Each is one of:
         maxAttempts: 3              # optional: jobs in all, the first included (default 3)
 
     apiVersion: reconciler/v1
+    kind: Request                   # an erasure request and its legal deadline
+    id: PRIV-1234                   # the jobs of it carry the tag request: PRIV-1234
+    receivedAt: 2026-11-20          # a date
+    regime: gdpr                    # gdpr (one month), ccpa (45 days) or custom (with dueDays)
+    extendedUntil: 2027-01-20       # optional, with a reason: no later than the law allows
+    reason: complex request, the requester was told on 2026-12-01
+
+    apiVersion: reconciler/v1
     kind: Settings                  # at most one in a manifests tree; see reconciler.settings
     provider: {name: aws}           # or local (the emulator, set up by its own file)
 
@@ -29,6 +37,7 @@ patterns must match the whole value.
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -52,6 +61,7 @@ from pydantic.alias_generators import to_camel
 from reconciler.constraints import StringConstraint, list_max, string_constraint
 from reconciler.manifest.locations import SCHEMA_PATTERN, location_problem
 from reconciler.models import MAX_ATTEMPTS, DatasetGroupRef
+from reconciler.planning.deadlines import Regime, extension_problem
 from reconciler.settings import Settings
 
 API_VERSION = "reconciler/v1"
@@ -310,6 +320,82 @@ class DeletionJobsDocument(_Document):
         return self
 
 
+class RequestDocument(_Document):
+    """An erasure request: when it was received and under which law, so that its due date and
+    days left are shown (`reconciler.planning.deadlines`). Its jobs are the deletion jobs whose
+    `request` tag is its `id`."""
+
+    api_version: Literal["reconciler/v1"]
+    kind: Literal["Request"]
+    id: Annotated[
+        TagValue,
+        Field(
+            min_length=1,
+            description="the request's id: the `request` tag of its deletion jobs",
+        ),
+    ]
+    received_at: Annotated[
+        datetime.date, Field(description="the day the request was received (YYYY-MM-DD)")
+    ]
+    regime: Annotated[
+        Regime,
+        Field(
+            description="gdpr: one month from receipt (GDPR Art. 12(3)); ccpa: 45 days "
+            "(CCPA §1798.130); custom: dueDays"
+        ),
+    ]
+    due_days: Annotated[
+        int | None,
+        Field(
+            ge=1,
+            le=3660,
+            description="custom only: days from receipt the answer is due by",
+        ),
+    ] = None
+    reason: Annotated[
+        str | None,
+        Field(min_length=1, max_length=500, description="why the request was extended"),
+    ] = None
+    extended_until: Annotated[
+        datetime.date | None,
+        Field(
+            description="the extended due date (with a reason): after the due date, and at "
+            "most 2 months after it (gdpr) or 45 days (ccpa)"
+        ),
+    ] = None
+
+    @field_validator("due_days")
+    @classmethod
+    def _due_days(cls, value: int | None, info: ValidationInfo) -> int | None:
+        regime = info.data.get("regime")
+        if regime is not None and regime is not Regime.CUSTOM and value is not None:
+            raise ValueError(f"only regime custom takes it: {regime.value}'s due date is the law's")
+        return value
+
+    @field_validator("extended_until")
+    @classmethod
+    def _extension(cls, value: datetime.date | None, info: ValidationInfo) -> datetime.date | None:
+        received, regime = info.data.get("received_at"), info.data.get("regime")
+        if value is None or received is None or regime is None:
+            return value
+        if info.data.get("reason") is None:
+            raise ValueError("an extension needs a reason: set reason beside extendedUntil")
+        if regime is Regime.CUSTOM and info.data.get("due_days") is None:
+            return value  # said at dueDays
+        problem = extension_problem(received, regime, value, info.data.get("due_days"))
+        if problem is not None:
+            raise ValueError(problem)
+        return value
+
+    @model_validator(mode="after")
+    def _reason_of(self) -> RequestDocument:
+        if self.regime is Regime.CUSTOM and self.due_days is None:
+            raise ValueError("regime custom needs dueDays: the days from receipt it is due in")
+        if self.reason is not None and self.extended_until is None:
+            raise ValueError("reason is the reason of an extension: set extendedUntil too")
+        return self
+
+
 class SettingsDocument(Settings):
     """Settings for the whole manifests tree (see `reconciler.settings`)."""
 
@@ -324,10 +410,13 @@ class SettingsDocument(Settings):
 
 DOCUMENT_KINDS: dict[str, type[BaseModel]] = {
     "DeletionJobs": DeletionJobsDocument,
+    "Request": RequestDocument,
     "Settings": SettingsDocument,
 }
 
-AnyDocument = Annotated[DeletionJobsDocument | SettingsDocument, Field(discriminator="kind")]
+AnyDocument = Annotated[
+    DeletionJobsDocument | RequestDocument | SettingsDocument, Field(discriminator="kind")
+]
 
 
 def json_schema() -> dict[str, Any]:

@@ -20,10 +20,12 @@ from reconciler.manifest.discovery import discover
 from reconciler.manifest.documents import (
     MAX_TAGS,
     DeletionJobsDocument,
+    RequestDocument,
     SettingsDocument,
 )
 from reconciler.manifest.yamlsource import YamlDocument, read_documents
 from reconciler.models import DesiredJob, RetryPolicy
+from reconciler.planning.deadlines import RequestSpec
 from reconciler.planning.fanout import JobsDocument, JobTemplate, Selector, selected
 from reconciler.settings import Settings, with_environment
 
@@ -42,6 +44,7 @@ class ManifestSet:
     files: int
     document_count: int
     digest: str  # of every file's relative path and bytes: tells a saved plan it is stale
+    requests: tuple[RequestSpec, ...] = ()  # the `kind: Request` documents, by id
 
     @property
     def selectors(self) -> tuple[JobsDocument, ...]:
@@ -105,6 +108,7 @@ def check_manifests(paths: Sequence[Path]) -> ManifestCheck:
     diagnostics: list[Diagnostic] = list(found.problems)
     groups: list[tuple[YamlDocument, DeletionJobsDocument]] = []
     settings: list[tuple[YamlDocument, SettingsDocument]] = []
+    requests: list[tuple[YamlDocument, RequestDocument]] = []
     settings_problems: list[Diagnostic] = []
     count = 0
     digest = hashlib.sha256()
@@ -122,9 +126,12 @@ def check_manifests(paths: Sequence[Path]) -> ManifestCheck:
                 groups.append((doc, model))
             elif isinstance(model, SettingsDocument):
                 settings.append((doc, model))
+            elif isinstance(model, RequestDocument):
+                requests.append((doc, model))
     documents = _documents(groups, diagnostics)
     jobs = [job for document in documents if document.selector is None for job in document.expand()]
     _check_unique(jobs, diagnostics)
+    request_specs = _requests(requests, diagnostics)
     settings_checks: list[Diagnostic] = []
     _check_single_settings(settings, settings_checks)
     _check_settings_files(settings, settings_checks)
@@ -163,8 +170,39 @@ def check_manifests(paths: Sequence[Path]) -> ManifestCheck:
         files=counts.files,
         document_count=counts.documents,
         digest=f"sha256:{digest.hexdigest()}",
+        requests=request_specs,
     )
     return checked(manifests)
+
+
+def _requests(
+    requests: list[tuple[YamlDocument, RequestDocument]], diagnostics: list[Diagnostic]
+) -> tuple[RequestSpec, ...]:
+    """The declared requests, sorted by id; an id declared twice is a problem."""
+    found: dict[str, tuple[Location, RequestSpec]] = {}
+    for doc, model in requests:
+        where = doc.locate(("id",))
+        first = found.get(model.id)
+        if first is not None:
+            diagnostics.append(
+                Diagnostic(
+                    where,
+                    f"request {model.id!r} is already declared at {first[0]}: declare each "
+                    "request once",
+                )
+            )
+            continue
+        spec = RequestSpec(
+            id=model.id,
+            received=model.received_at,
+            regime=model.regime,
+            due_days=model.due_days,
+            extended_until=model.extended_until,
+            reason=model.reason,
+            source=where,
+        )
+        found[model.id] = (where, spec)
+    return tuple(spec for _, spec in sorted(found.values(), key=lambda item: item[1].id))
 
 
 def _documents(

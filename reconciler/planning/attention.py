@@ -1,6 +1,7 @@
-"""Jobs that need a person: a FAILED job nothing will retry, and a recorded job the service no
-longer lists. Neither is "no changes": plan, check and status show each with its next step, in
-the same words (this module), and `plan --detailed-exitcode` exits 2 for them.
+"""Jobs that need a person: a FAILED job nothing will retry, a recorded job the service no
+longer lists, and an erasure request past its due date. None is "no changes": plan, check and
+status show each with its next step, in the same words (this module), and
+`plan --detailed-exitcode` exits 2 for them.
 
 A next step quotes the commands it names in backticks; the values in it (an address, a job name,
 a manifest's file name) show a backtick of their own as `\\x60`, so every backtick of a next
@@ -26,6 +27,7 @@ class Concern(StrEnum):
     FAILED = "failed"
     MISSING = "missing"  # no longer listed by the service
     UNMATCHED = "unmatched"  # a selector that matches no dataset group: its jobs go nowhere
+    OVERDUE = "overdue"  # an erasure request past its due date with a job not COMPLETED
 
 
 class Attention(Frozen):
@@ -167,6 +169,31 @@ def unmatched(source: str, how: str, jobs: int) -> Attention:
     )
 
 
+def overdue(request: str, detail: str, jobs: int, completed: int, extendable: bool) -> Attention:
+    """An erasure request past its due date (`detail`: its due date and how late) that `jobs`
+    jobs carry, `completed` of them COMPLETED."""
+    shown = _unquoted(request)
+    if jobs == 0:
+        first = (
+            f"in a pull request, declare its deletion jobs with the tag request: {shown}, "
+            "and apply them"
+        )
+    else:
+        first = (
+            f"run `reconciler apply` for its jobs not created yet and look at any FAILED one "
+            f"(`reconciler status`; {completed} of {jobs} COMPLETED)"
+        )
+    later = (
+        "; if the law allows, in a pull request set extendedUntil with a reason on its Request "
+        "(and tell the requester)"
+        if extendable
+        else "; its extension is used up: answer the requester and record why it is late"
+    )
+    return Attention(
+        address=request, concern=Concern.OVERDUE, detail=detail, next_step=first + later
+    )
+
+
 def summary(items: Iterable[Attention]) -> str:
     """`Attention: 1 failed, 2 no longer listed`, or '' when there is nothing."""
     counts = Counter(item.concern for item in items)
@@ -178,4 +205,8 @@ def summary(items: Iterable[Attention]) -> str:
     if counts[Concern.UNMATCHED]:
         many = "selector matches" if counts[Concern.UNMATCHED] == 1 else "selectors match"
         parts.append(f"{counts[Concern.UNMATCHED]} {many} no dataset group")
+    if counts[Concern.OVERDUE]:
+        parts.append(
+            f"{counts[Concern.OVERDUE]} request{'s' if counts[Concern.OVERDUE] > 1 else ''} overdue"
+        )
     return f"Attention: {', '.join(parts)}" if parts else ""

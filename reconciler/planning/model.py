@@ -33,10 +33,12 @@ from reconciler.models import (
     Target,
 )
 from reconciler.planning.attention import Attention
+from reconciler.planning.deadlines import RequestProgress
 
 # 1.5: each create's `reconciler.inputs[]` holds `etagHmac` (the ETag keyed) where 1.4 held
-# `etag` (S3's ETag may be the MD5 of the file)
-FORMAT_VERSION = "1.5"
+# `etag` (S3's ETag may be the MD5 of the file); 1.6: `requests[]`, the declared erasure
+# requests with their due date and days left
+FORMAT_VERSION = "1.6"
 
 
 class Action(StrEnum):
@@ -249,6 +251,7 @@ class Plan(Frozen):
     api_calls: dict[str, int] = Field(default_factory=dict)
     checked: tuple[InputCheck, ...] = ()  # what preflight read whole, for the state to keep
     left_out: tuple[str, ...] = ()  # changes the manifests call for that this plan leaves out
+    requests: tuple[RequestProgress, ...] = ()  # the declared erasure requests, on the plan's day
 
     @property
     def provider(self) -> str:

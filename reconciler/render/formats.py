@@ -18,7 +18,13 @@ from typing import Generic, TypeVar
 
 from reconciler.evidence import Report
 from reconciler.formats import OutputFormat
+from reconciler.planning.deadlines import MetricsReport
 from reconciler.planning.model import Plan
+from reconciler.render.metrics import (
+    render_metrics_csv,
+    render_metrics_json,
+    render_metrics_markdown,
+)
 from reconciler.render.plan_json import render_json
 from reconciler.render.plan_markdown import render_markdown
 from reconciler.render.plan_text import render_text
@@ -75,5 +81,13 @@ REPORT: Renderings[Report] = Renderings(
         OutputFormat.MARKDOWN: lambda report, color: render_report_markdown(report),
         OutputFormat.JSON: lambda report, color: render_report_json(report),
         OutputFormat.CSV: lambda report, color: render_report_csv(report),
+    }
+)
+
+METRICS: Renderings[MetricsReport] = Renderings(
+    {
+        OutputFormat.MARKDOWN: lambda value, color: render_metrics_markdown(value),
+        OutputFormat.JSON: lambda value, color: render_metrics_json(value),
+        OutputFormat.CSV: lambda value, color: render_metrics_csv(value),
     }
 )

@@ -18,7 +18,13 @@ from reconciler import __version__
 from reconciler.diagnostics import Severity
 from reconciler.planning.model import Action, Change, Plan
 from reconciler.render.escape import json_text
-from reconciler.render.values import RESOURCE_TYPE, input_values, job_values, recorded_values
+from reconciler.render.values import (
+    RESOURCE_TYPE,
+    input_values,
+    job_values,
+    recorded_values,
+    request_values,
+)
 
 _ACTIONS = {
     Action.CREATE: ["create"],
@@ -87,6 +93,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
             for d in plan.diagnostics
         ],
         "attention": [a.model_dump(mode="json") for a in plan.attention],
+        "requests": [request_values(r) for r in plan.requests],
         "retries_asked": list(plan.retries),
         "api_calls": dict(sorted(plan.api_calls.items())),
         "manifests_digest": plan.manifests_digest,

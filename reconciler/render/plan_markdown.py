@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from reconciler import __version__
 from reconciler.diagnostics import Severity
 from reconciler.planning.attention import summary as attention_summary
+from reconciler.planning.deadlines import Standing, days_phrase
 from reconciler.planning.model import Change, Plan
 from reconciler.render.diagnostics import plural
 from reconciler.render.escape import code, markdown, prose
@@ -43,21 +44,28 @@ class _Caps:
     problems: int
     names: int
     fanout: int
+    requests: int
 
 
 def render_markdown(plan: Plan, *, limit: int = COMMENT_LIMIT) -> str:
     """The comment, cut to fit `limit` characters where the whole would not."""
     changing = [c for c in plan.changes if not c.in_sync]
     problems = [d for d in plan.diagnostics if d.severity is not Severity.INFO]
+    requests = sum(1 for r in plan.requests if not r.done)
     caps = _Caps(
-        len(changing), len(plan.attention), len(problems), UNCHANGED_NAMES, len(plan.fanout)
+        len(changing),
+        len(plan.attention),
+        len(problems),
+        UNCHANGED_NAMES,
+        len(plan.fanout),
+        requests,
     )
     text = _render(plan, caps)
     if len(text) <= limit:
         return text
     # Cut the long parts, the unchanged names first, then every list by the same share.
-    caps = _Caps(caps.changes, caps.attention, caps.problems, 0, caps.fanout)
-    low, high = 0, max(caps.changes, caps.attention, caps.problems, caps.fanout)
+    caps = _Caps(caps.changes, caps.attention, caps.problems, 0, caps.fanout, caps.requests)
+    low, high = 0, max(caps.changes, caps.attention, caps.problems, caps.fanout, caps.requests)
     while low < high:
         middle = (low + high + 1) // 2
         if len(_render(plan, _capped(caps, middle))) <= limit:
@@ -81,6 +89,7 @@ def _capped(caps: _Caps, rows: int) -> _Caps:
         min(caps.problems, rows),
         0,
         min(caps.fanout, rows),
+        min(caps.requests, rows),
     )
 
 
@@ -129,6 +138,22 @@ def _render(plan: Plan, caps: _Caps) -> str:
         lines += [_row(change, flagged) for change in changing[: caps.changes]]
         lines += _more(len(changing) - caps.changes)
         lines.append("")
+    open_requests = [r for r in plan.requests if not r.done]
+    if open_requests:
+        lines += [
+            "#### Erasure requests open",
+            "",
+            "| Request | Regime | Due | Days left | Jobs COMPLETED |",
+            "|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {code(r.spec.id)} | {r.spec.regime.value} | {r.spec.due.isoformat()}"
+            f"{' (extended)' if r.spec.extended_until else ''} | "
+            f"{'⚠️ ' if r.standing is not Standing.OPEN else ''}{days_phrase(r.days_left)} | "
+            f"{r.completed_jobs} of {r.jobs} |"
+            for r in open_requests[: caps.requests]
+        ]
+        lines += [*_more(len(open_requests) - caps.requests, "requests"), ""]
     if plan.attention:
         lines += ["#### ⚠️ Needs attention", "", "| Job | What the service says | Next step |"]
         lines.append("|---|---|---|")

@@ -80,6 +80,11 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
         lines.extend([*notes, ""])
     for diagnostic in plan.diagnostics:
         lines.extend(_diagnostic(diagnostic, paint))
+    open_requests = [r for r in plan.requests if not r.done]
+    if open_requests:
+        lines.append("Erasure requests open:")
+        lines.extend(f"  {printable(r.line())}" for r in open_requests)
+        lines.append("")
     if plan.attention:
         lines.append(paint(attention_summary(plan.attention), "warning"))
         lines.extend(f"  {item.line()}" for item in plan.attention)
@@ -169,13 +174,17 @@ def _summary(plan: Plan, paint: _Paint) -> str:
         return paint(failed, "error")
     imports = import_sentence(plan)
     if not plan.has_changes and plan.attention:
-        jobs = sum(1 for item in plan.attention if item.concern is not Concern.UNMATCHED)
+        concerns = Counter(item.concern for item in plan.attention)
+        jobs = concerns[Concern.FAILED] + concerns[Concern.MISSING]
         need = "needs" if jobs == 1 else "need"
         said = [f"{plural(jobs, 'job')} {need} attention"] if jobs else []
-        selectors = len(plan.attention) - jobs
+        selectors = concerns[Concern.UNMATCHED]
         if selectors:
             match = "matches" if selectors == 1 else "match"
             said.append(f"{plural(selectors, 'selector')} {match} no dataset group")
+        overdue = concerns[Concern.OVERDUE]
+        if overdue:
+            said.append(f"{plural(overdue, 'request')} {'is' if overdue == 1 else 'are'} overdue")
         text = f"No changes to apply, but {' and '.join(said)}."
     elif not plan.has_changes and plan.refused:
         text = "Nothing to apply: the jobs left to create are refused (see the errors above)."

@@ -5,10 +5,32 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler.models import InputEvidence, JobSpec
+from reconciler.planning.deadlines import RequestProgress
 from reconciler.planning.model import JobValues, Plan, RecordedJob
 from reconciler.render.diagnostics import plural
 
 RESOURCE_TYPE = "personalize_data_deletion_job"
+
+
+def request_values(found: RequestProgress) -> dict[str, Any]:
+    """An erasure request's standing, as the plan JSON (snake_case) and the metrics JSON
+    (camelCase) show it: dates as YYYY-MM-DD; `days_left` None once it is done."""
+    spec = found.spec
+    return {
+        "id": spec.id,
+        "regime": spec.regime.value,
+        "received_at": spec.received.isoformat(),
+        "due": spec.due.isoformat(),
+        "extended_until": spec.extended_until.isoformat() if spec.extended_until else None,
+        "reason": spec.reason,
+        "standing": found.standing.value,
+        "days_left": None if found.done else found.days_left,
+        "jobs": found.jobs,
+        "completed_jobs": found.completed_jobs,
+        "completed": found.completed.isoformat() if found.completed else None,
+        "days_to_complete": found.days_to_complete,
+        "source": str(spec.source) if spec.source else None,
+    }
 
 
 def spec_values(spec: JobSpec, job_name: str | None = None) -> dict[str, Any]:

@@ -374,7 +374,11 @@ class _Run:
         held = [o for o in outcomes if o.result is Result.QUEUED and o.address in waiting]
         if held:
             self.unfinished.append(Unfinished(Undone.HELD, len(held)))
-        self._attention(self.plan.attention)
+        # an overdue request is told, not held against this run: its jobs may be what it applies
+        for item in self.plan.attention:
+            if item.concern is Concern.OVERDUE:
+                self.emit(Warned(item.line()))
+        self._attention([a for a in self.plan.attention if a.concern is not Concern.OVERDUE])
 
     def _attention(self, items: Sequence[Attention]) -> None:
         """What the plan leaves for a person, that the run does not follow: each told."""

@@ -1,11 +1,14 @@
 """The `check` use case: a read-only drift check for scheduled CI. It creates and records nothing.
 
 What it finds decides its exit code (see `reconciler.exitcodes`): 0 converged, 1 error, 2
-changes not yet applied, 3 drift, 4 jobs still running, 5 failed jobs (and deletions a dataset
-import may have undone since); when several hold, the most urgent wins (1, then 5, 3, 2, 4).
-Each job that keeps the check from passing is a `Finding`, worded for the log; so is a deletion
-that runs while its group imports or trains, and a campaign still serving a model trained before
-a deletion (warnings, with no code of their own).
+changes not yet applied, 3 drift, 4 jobs still running, 5 failed jobs, an erasure request past
+its due date, or a deletion a dataset import may have undone since; 6 an open request due within
+`deadlines.warnDays` (a warning that fails the check before the deadline is missed); when several
+hold, the most urgent wins (1, then 5, 3, 6, 2, 4: a near deadline wins over changes not
+applied, so the nightly issue opens for it). Each job or request that keeps the check from
+passing is a `Finding`, worded for the log; so is a deletion that runs while its group imports
+or trains, and a campaign still serving a model trained before a deletion (warnings, with no
+code of their own).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from reconciler.exitcodes import CHECK_PRECEDENCE, ExitCode
 from reconciler.lifecycle import Deletion, lifecycle, retrain_step
 from reconciler.models import describe_activity
 from reconciler.planning.attention import Concern
+from reconciler.planning.deadlines import RequestProgress, Standing
 from reconciler.planning.model import Action, Change, Health, Plan
 from reconciler.providers.interface import Provider, ProviderError
 from reconciler.runtime import Runtime
@@ -52,6 +56,21 @@ class Checked:
     findings: tuple[Finding, ...]
     completed: int
     declared: int
+    requests: tuple[RequestProgress, ...] = ()  # the declared erasure requests
+
+    @property
+    def failing(self) -> str:
+        """What exit 5 is for: `failed jobs`, `overdue requests`, or both."""
+        concerns = {item.concern for item in self.plan.attention}
+        overdue = Concern.OVERDUE in concerns
+        if overdue and Concern.FAILED not in concerns:
+            return "overdue requests"
+        return "failed jobs and overdue requests" if overdue else "failed jobs"
+
+    @property
+    def open_requests(self) -> list[str]:
+        """A line per open request not already a finding (due soon or overdue ones are)."""
+        return [f"open request: {r.line()}" for r in self.requests if r.standing is Standing.OPEN]
 
     @property
     def passed(self) -> bool:
@@ -62,12 +81,13 @@ _CONCERNS = {
     Concern.FAILED: (ExitCode.FAILED, "failed"),
     Concern.MISSING: (ExitCode.DRIFT, "drift"),
     Concern.UNMATCHED: (ExitCode.CHANGES, "not applied"),
+    Concern.OVERDUE: (ExitCode.FAILED, "overdue"),
 }
 
 
 def classify(plan: Plan) -> tuple[ExitCode, list[Finding]]:
     """The exit code and a finding per job that keeps the check from passing."""
-    found = [*_errors(plan), *_attention(plan)]
+    found = [*_errors(plan), *_attention(plan), *_due_soon(plan)]
     for refused in plan.refused:  # a selector's job whose name or address is taken
         text = f"not applied: {refused.address}: {refused.summary}"
         found.append(Finding(ExitCode.CHANGES, text, refused.source))
@@ -93,8 +113,17 @@ def _errors(plan: Plan) -> list[Finding]:
     ]
 
 
+def _due_soon(plan: Plan) -> list[Finding]:
+    return [
+        Finding(ExitCode.DUE_SOON, f"due soon: {item.line()}", item.spec.source)
+        for item in plan.requests
+        if item.standing is Standing.DUE_SOON
+    ]
+
+
 def _attention(plan: Plan) -> list[Finding]:
     sources = {c.address: c.source for c in plan.changes if c.source is not None}
+    sources |= {r.spec.id: r.spec.source for r in plan.requests if r.spec.source is not None}
     found: list[Finding] = []
     for item in plan.attention:
         code, label = _CONCERNS[item.concern]
@@ -195,4 +224,4 @@ def check_tree(inputs: CheckInputs, runtime: Runtime, emit: Emit) -> Checked:
     found += later
     found += overlaps(plan, workspace.provider)
     completed = sum(1 for c in plan.changes if c.health is Health.COMPLETED and c.in_sync)
-    return Checked(plan, code, tuple(found), completed, declared)
+    return Checked(plan, code, tuple(found), completed, declared, plan.requests)

@@ -42,7 +42,7 @@ def test_empty_emulator_plans_every_job_as_create(project: Project) -> None:
 def test_json_plan_has_terraform_keys_and_create_actions(project: Project) -> None:
     assert project.run("plan", "--format", "json") == 0, project.err.getvalue()
     document = json.loads(project.out.getvalue())
-    assert document["format_version"] == "1.5"
+    assert document["format_version"] == "1.6"
     assert document["applyable"] is True and document["errored"] is False
     assert [c["change"]["actions"] for c in document["resource_changes"]] == [["create"]] * 5
     assert {c["type"] for c in document["resource_changes"]} == {"personalize_data_deletion_job"}
@@ -226,7 +226,8 @@ def test_invalid_manifests_are_listed_not_traced(project: Project) -> None:
     Path("manifests/bad.yaml").write_text("apiVersion: reconciler/v1\nkind: Nope\n")
     assert project.run("plan") == 1
     assert project.err.getvalue().splitlines() == [
-        "manifests/bad.yaml:2:7: kind: unknown kind 'Nope'; expected one of DeletionJobs, Settings",
+        "manifests/bad.yaml:2:7: kind: unknown kind 'Nope'; expected one of DeletionJobs, "
+        "Request, Settings",
         "1 problem found; nothing was changed.",
     ]
 

@@ -101,7 +101,8 @@ def test_json_diagnostics(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
                 "line": 2,
                 "column": 7,
                 "severity": "error",
-                "message": "kind: unknown kind 'Nope'; expected one of DeletionJobs, Settings",
+                "message": "kind: unknown kind 'Nope'; expected one of DeletionJobs, Request, "
+                "Settings",
             }
         ],
     }
