@@ -15,7 +15,7 @@ it): inputs appear only as locations, S3 identities, counts and keyed digests.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
 from reconciler.lifecycle import Deletion, GroupLifecycle
@@ -28,6 +28,7 @@ from reconciler.models import (
     ServiceJob,
     SolutionModel,
 )
+from reconciler.planning.deadlines import RequestProgress, RequestSpec, progress
 from reconciler.state.document import Attempt, JobRecord
 
 
@@ -115,6 +116,8 @@ class RequestEvidence(Frozen):
     # per dataset group its jobs touched: deleted when, the campaigns retrained since or not,
     # the imports that may have brought its users back (empty: the service was not asked)
     lifecycle: tuple[GroupLifecycle, ...] = ()
+    # its `kind: Request`: due date, days left, completed on time or late (None: not declared)
+    deadline: RequestProgress | None = None
 
     @property
     def data_deleted(self) -> bool:
@@ -309,6 +312,37 @@ def deletions(request: RequestEvidence) -> list[Deletion]:
             )
         )
     return found
+
+
+def deadline_of(
+    request: RequestEvidence,
+    spec: RequestSpec,
+    today: date,
+    warn_days: int,
+    models_retrained: bool = False,
+) -> RequestProgress:
+    """The request's standing against its due date: done once its data is deleted in every
+    group (as its jobs' latest attempts say) or, with `models_retrained`, once every campaign
+    there serves a model trained after the deletion too (then on the day the last was)."""
+    completions: list[date | None] = []
+    for job in _counted(request.jobs):
+        latest = job.latest
+        done = latest.status is JobStatus.COMPLETED and latest.completed is not None
+        completions.append(latest.completed.date() if done and latest.completed else None)
+    found = progress(spec, completions, today, warn_days)
+    if not models_retrained or found.completed is None:
+        return found
+    counts = {"jobs": found.jobs, "completed_jobs": found.completed_jobs}
+    if any(group.stale or group.note for group in request.lifecycle):  # not done yet
+        return progress(spec, [None], today, warn_days).model_copy(update=counts)
+    trained = [
+        c.version_created.date()
+        for group in request.lifecycle
+        for c in group.retrained
+        if c.version_created is not None
+    ]
+    when = max([found.completed, *trained])
+    return progress(spec, [when], today, warn_days).model_copy(update=counts)
 
 
 def last_deletions(requests: Iterable[RequestEvidence]) -> dict[str, datetime]:

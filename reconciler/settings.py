@@ -405,6 +405,15 @@ class DeadlineSettings(_Config):
             "`check` (exit 6) before its deadline is missed",
         ),
     ] = 7
+    done_at: Annotated[
+        Literal["dataDeleted", "modelsRetrained"],
+        Field(
+            description="when `report` counts a request done: once its data is deleted in every "
+            "dataset group (the model state shown beside it), or once every campaign there also "
+            "serves a model trained after the deletion (`check` then fails, exit 2, while one "
+            "does not)"
+        ),
+    ] = "dataDeleted"
 
 
 class Settings(_Config):

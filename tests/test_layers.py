@@ -181,7 +181,10 @@ ALLOWED: list[tuple[str, tuple[str, ...]]] = [
     ),
     ("reconciler.refresh", ("reconciler.planning", "reconciler.providers.interface")),
     ("reconciler.preflight", ("reconciler.planning", "reconciler.providers.inputs")),
-    ("reconciler.evidence", ("reconciler.state.document", "reconciler.lifecycle")),
+    (
+        "reconciler.evidence",
+        ("reconciler.state.document", "reconciler.lifecycle", "reconciler.planning.deadlines"),
+    ),
     ("reconciler.blame", ("reconciler.evidence",)),
     ("reconciler.provenance", ()),
     (

@@ -55,6 +55,8 @@ NO_APPROVAL = "approval not recorded"
 CSV_COLUMNS = (
     "request",
     "request_verdict",
+    "request_due",  # its `kind: Request`'s due date (empty: not declared)
+    "request_standing",  # open, due soon, overdue, completed on time, completed late
     "address",
     "dataset_group_arn",
     "attempt",
@@ -137,6 +139,8 @@ def render_report_csv(report: Report) -> str:
                     for value in (
                         request.request,
                         request.verdict.value,
+                        request.deadline.spec.due.isoformat() if request.deadline else None,
+                        request.deadline.standing.value if request.deadline else None,
                         job.address,
                         job.dataset_group_arn,
                         attempt.attempt,
@@ -308,6 +312,7 @@ def _request(request: RequestEvidence, now: datetime) -> list[str]:
             else ""
         ),
         "",
+        *_deadline(request),
         "| Job | Attempt | Job name | Status | Created | Completed | Records deleted | Input |",
         "|---|---|---|---|---|---|---|---|",
     ]
@@ -329,6 +334,14 @@ def _request(request: RequestEvidence, now: datetime) -> list[str]:
     lines.append("")
     lines += _lifecycle(request, now)
     return lines
+
+
+def _deadline(request: RequestEvidence) -> list[str]:
+    """The request's due date and where it stands, where a `kind: Request` declares it."""
+    found = request.deadline
+    if found is None:
+        return []
+    return [f"Deadline: {markdown(found.line())}.", ""]
 
 
 def _lifecycle(request: RequestEvidence, now: datetime) -> list[str]:

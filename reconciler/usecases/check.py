@@ -159,10 +159,13 @@ def overlaps(plan: Plan, provider: Provider) -> list[Finding]:
     return found
 
 
-def after_deletion(plan: Plan, provider: Provider, now: datetime) -> list[Finding]:
+def after_deletion(
+    plan: Plan, provider: Provider, now: datetime, models_retrained: bool = False
+) -> list[Finding]:
     """Per request and dataset group where its deletion COMPLETED: an import since that may have
     brought its users back (a person must run the deletion again: exit 5), and the campaigns
-    still serving a model trained before it (a warning, with the next step)."""
+    still serving a model trained before it (a warning, with the next step; with
+    `models_retrained`, the setting `deadlines.doneAt: modelsRetrained`, not done: exit 2)."""
     deleted: dict[tuple[str, str], list[Change]] = {}
     for change in plan.changes:
         seen, spec = change.observed, change.desired
@@ -201,9 +204,10 @@ def after_deletion(plan: Plan, provider: Provider, now: datetime) -> list[Findin
             stale = "; ".join(f"campaign {c.name}: {retrain_step(c, now)}" for c in became.stale)
             found.append(
                 Finding(
-                    None,
-                    f"warning: {request}: models retrained: {len(became.retrained)} of "
-                    f"{became.campaigns} campaigns in {name}; {stale}",
+                    ExitCode.CHANGES if models_retrained else None,
+                    f"{'not done' if models_retrained else 'warning'}: {request}: models "
+                    f"retrained: {len(became.retrained)} of {became.campaigns} campaigns in "
+                    f"{name}; {stale}",
                     where,
                 )
             )
@@ -218,7 +222,8 @@ def check_tree(inputs: CheckInputs, runtime: Runtime, emit: Emit) -> Checked:
     plan = workspace.plan(skip_preflight=True, ignore_activity=True)
     declared = len(workspace.jobs)  # a job with a plan error has no change
     code, found = classify(plan)
-    later = after_deletion(plan, workspace.provider, runtime.clock())
+    retrained = workspace.settings.deadlines.done_at == "modelsRetrained"
+    later = after_deletion(plan, workspace.provider, runtime.clock(), retrained)
     codes = {code, *(f.code for f in later if f.code is not None)}
     code = next((c for c in CHECK_PRECEDENCE if c in codes), ExitCode.OK)
     found += later

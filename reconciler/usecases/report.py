@@ -29,6 +29,7 @@ from reconciler.evidence import (
     Report,
     RequestEvidence,
     by_request,
+    deadline_of,
     deletions,
     job_evidence,
     last_deletions,
@@ -99,6 +100,23 @@ def make_report(inputs: ReportInputs, runtime: Runtime, emit: Emit = ignore) -> 
     requests = by_request(jobs, request=inputs.request, since=inputs.since)
     if provider is not None:
         requests = _with_lifecycle(requests, provider)
+    if tree.manifests is not None and tree.manifests.requests:
+        deadlines = tree.settings.deadlines
+        specs = {spec.id: spec for spec in tree.manifests.requests}
+        today = runtime.clock().date()
+        retrained = deadlines.done_at == "modelsRetrained"
+        requests = tuple(
+            r.model_copy(
+                update={
+                    "deadline": deadline_of(
+                        r, specs[r.request], today, deadlines.warn_days, retrained
+                    )
+                }
+            )
+            if r.request in specs
+            else r
+            for r in requests
+        )
     models = _models(last_deletions(requests), provider) if provider else []
     started = document.started if document is not None else None
     lineage = lineage_note(requests, started)

@@ -6,7 +6,10 @@ which imports may have brought erased users back."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
+
+import pytest
 
 from reconciler.emulator.service import EmulatorService
 from reconciler.providers.local import emulator_config
@@ -40,9 +43,19 @@ def test_a_completed_deletion_runs_again_only_with_its_reason(project: Project) 
     assert f"    - a re-run of the completed deletion: {WHY}" in project.out.getvalue()
 
 
+@pytest.mark.parametrize("done_at", ["dataDeleted", "modelsRetrained"])
 def test_report_and_check_follow_the_models_and_the_imports_after_a_deletion(
-    project: Project,
+    project: Project, done_at: str
 ) -> None:
+    received = (project.clock.datetime() - timedelta(days=10)).date()
+    project.write_manifest(
+        "priv-1234.yaml",
+        f"apiVersion: reconciler/v1\nkind: Request\nid: PRIV-1234\n"
+        f"receivedAt: {received.isoformat()}\nregime: gdpr\n",
+    )
+    with (project.root / "manifests" / "settings.yaml").open("a") as written:
+        written.write(f"deadlines: {{doneAt: {done_at}}}\n")
+    retrained = done_at == "modelsRetrained"
     settings = load_settings(Path("manifests"), {})
     stop = serve(
         EmulatorService(emulator_config(settings.provider.emulator_config), clock=project.clock)
@@ -59,8 +72,12 @@ def test_report_and_check_follow_the_models_and_the_imports_after_a_deletion(
         text = project.out.getvalue()
         assert "models retrained: 0 of 1 campaigns." in text
         assert "    - campaign `recs` serves a model trained " in text
-        assert project.check() == 0  # the data is deleted: the models are a warning
-        assert "warning: PRIV-1234: models retrained: 0 of 1 campaigns in shop-eu" in (
+        due = "Deadline: PRIV-1234 (gdpr): due "
+        assert (due in text) and (("days left" in text) if retrained else ("on time" in text))
+        # the data is deleted: the models are a warning, or (doneAt: modelsRetrained) not done
+        assert project.check() == (2 if retrained else 0)
+        said = "not done" if retrained else "warning"
+        assert f"{said}: PRIV-1234: models retrained: 0 of 1 campaigns in shop-eu" in (
             project.out.getvalue()
         )
         client.create_dataset_import_job(
@@ -82,6 +99,7 @@ def test_report_and_check_follow_the_models_and_the_imports_after_a_deletion(
         assert project.run("report", "--request", "PRIV-1234", "--format", "json") == 0
         [shown] = json.loads(project.out.getvalue())["requests"]
         assert shown["modelsRetrained"] == {"retrained": 1, "campaigns": 1}
+        assert shown["deadline"]["standing"] == "completed on time"
         assert [i["name"] for i in shown["lifecycle"][0]["broughtBack"]] == ["nightly"]
     finally:
         next(stop, None)
