@@ -47,6 +47,19 @@ class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
+def build_models() -> None:
+    """Build now, on this thread, every model (`Frozen` subclass) loaded so far whose schema is
+    still deferred: the first validation of a deferred model builds it, and pydantic 2.11 can
+    build one wrongly when two threads do that at once (a worker then validates against the
+    empty base model). Called before work is handed to threads."""
+    waiting = list(Frozen.__subclasses__())
+    while waiting:
+        model = waiting.pop()
+        waiting += model.__subclasses__()
+        if not model.__pydantic_complete__:
+            model.model_rebuild()
+
+
 class DatasetGroupRef(Frozen):
     """Where a dataset group lives; job names are unique per (partition, region, account)."""
 

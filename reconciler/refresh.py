@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
-from reconciler.models import DesiredJob, JobStatus, ServiceJob
+from reconciler.models import DesiredJob, JobStatus, ServiceJob, build_models
 from reconciler.planning.model import RecordedState
 from reconciler.planning.naming import candidate_jobs, claimed_names
 from reconciler.planning.observed import Observed, ObservedGroup
@@ -120,6 +120,7 @@ def _concurrently(
         with gates[region(key)]:
             return call(key)
 
+    build_models()  # before any worker validates a model (see build_models)
     pool = ThreadPoolExecutor(max_workers=min(len(keys), per_region * len(regions)))
     futures: list[Future[T]] = [pool.submit(gated, key) for key in keys]
     try:

@@ -32,6 +32,7 @@ from reconciler.models import (
     JobSpec,
     Provenance,
     ServiceJob,
+    build_models,
     same_inputs,
 )
 from reconciler.planning.conflicts import service_differences
@@ -162,6 +163,7 @@ class Executor:
                 stop.set()
                 raise
 
+        build_models()  # before any worker validates a model (see build_models)
         pool = ThreadPoolExecutor(max_workers=self.parallelism)
         futures = [pool.submit(call, item) for item in prepared]
         try:

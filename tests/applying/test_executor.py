@@ -181,3 +181,20 @@ def test_sending_a_retry_again_keeps_its_history_right(world: World) -> None:
     assert [(a.job_name, a.seen and a.seen.status) for a in record.attempts] == [
         ("a", JobStatus.FAILED)
     ]
+
+
+def test_every_model_is_built_before_creates_go_to_threads(world: World) -> None:
+    """pydantic 2.11 can build a deferred model wrongly when two threads validate it first: the
+    executor builds every loaded model on its own thread before it starts its workers."""
+    from reconciler.models import Frozen
+
+    def loaded() -> list[type[Frozen]]:
+        found, waiting = [], list(Frozen.__subclasses__())
+        while waiting:
+            model = waiting.pop()
+            waiting += model.__subclasses__()
+            found.append(model)
+        return found
+
+    world.executor().execute(world.plan([world.job("a")]))
+    assert [m.__name__ for m in loaded() if not m.__pydantic_complete__] == []
