@@ -322,26 +322,32 @@ def deadline_of(
     models_retrained: bool = False,
 ) -> RequestProgress:
     """The request's standing against its due date: done once its data is deleted in every
-    group (as its jobs' latest attempts say) or, with `models_retrained`, once every campaign
-    there serves a model trained after the deletion too (then on the day the last was)."""
+    group (as its jobs' latest attempts say) and no import since may have brought its users
+    back, or, with `models_retrained`, once every campaign there also serves a model trained
+    after the deletion (then on the day the last began to serve it)."""
     completions: list[date | None] = []
     for job in _counted(request.jobs):
         latest = job.latest
         done = latest.status is JobStatus.COMPLETED and latest.completed is not None
         completions.append(latest.completed.date() if done and latest.completed else None)
     found = progress(spec, completions, today, warn_days)
-    if not models_retrained or found.completed is None:
+    if found.completed is None:
         return found
     counts = {"jobs": found.jobs, "completed_jobs": found.completed_jobs}
-    if any(group.stale or group.note for group in request.lifecycle):  # not done yet
+    undone = any(group.brought_back for group in request.lifecycle)  # run it again first
+    if models_retrained:
+        undone = undone or any(group.stale or group.note for group in request.lifecycle)
+    if undone:
         return progress(spec, [None], today, warn_days).model_copy(update=counts)
-    trained = [
-        c.version_created.date()
+    if not models_retrained:
+        return found
+    served = [  # when each campaign began to serve its retrained model
+        max(d for d in (c.version_created, c.last_updated) if d is not None).date()
         for group in request.lifecycle
         for c in group.retrained
         if c.version_created is not None
     ]
-    when = max([found.completed, *trained])
+    when = max([found.completed, *served])
     return progress(spec, [when], today, warn_days).model_copy(update=counts)
 
 

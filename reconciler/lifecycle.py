@@ -88,7 +88,7 @@ def brought_back(deletion: Deletion, imports: Iterable[DatasetImport]) -> list[D
     for item in imports:
         if item.completed is None or item.completed <= deletion.created:
             continue
-        full = item.mode == "FULL"
+        full = item.mode in ("FULL", None)  # FULL is the service's default importMode
         overlapped = deletion.completed is None or item.created < deletion.completed
         if full or overlapped:
             found.append(item)

@@ -89,3 +89,43 @@ def test_the_next_automatic_training_follows_its_rate_from_the_version_served() 
     assert "update the campaign" not in retrain_step(following, T0)
     updating = campaign("u", T0).model_copy(update={"updating_to": f"{SOLUTION}/v2"})
     assert retrain_step(updating, T0).startswith("wait for its update in progress")
+
+
+def test_an_import_that_does_not_say_its_mode_counts_as_full() -> None:
+    deletion = Deletion(dataset_group_arn=GROUP, created=T0, completed=DONE)
+    later = imported("unsaid", None, DONE + timedelta(days=1), DONE + timedelta(days=1, hours=1))
+    assert [i.name for i in brought_back(deletion, [later])] == ["unsaid"]
+
+
+def test_a_request_is_done_only_once_nothing_brought_its_users_back_and_its_models_serve() -> None:
+    from datetime import date
+
+    from reconciler.evidence import AttemptEvidence, JobEvidence, by_request, deadline_of
+    from reconciler.models import JobStatus
+    from reconciler.planning.deadlines import Regime, RequestSpec
+
+    attempt = AttemptEvidence(
+        attempt=1,
+        job_name="w47",
+        status=JobStatus.COMPLETED,
+        created=T0,
+        completed=DONE,
+        input_location="s3://b/w47.csv",
+    )
+    job = JobEvidence(
+        address="shop-eu/w47", request="PRIV-1", dataset_group_arn=GROUP, attempts=(attempt,)
+    )
+    [request] = by_request([job])
+    spec = RequestSpec(id="PRIV-1", received=date(2026, 11, 20), regime=Regime.GDPR)
+    deletion = Deletion(dataset_group_arn=GROUP, created=T0, completed=DONE)
+    served = campaign("recs", DONE + timedelta(days=1)).model_copy(
+        update={"last_updated": DONE + timedelta(days=3)}
+    )
+    clean = request.model_copy(update={"lifecycle": (lifecycle(deletion, [served], []),)})
+    today = date(2026, 12, 10)
+    assert deadline_of(clean, spec, today, 7).completed == DONE.date()  # data deleted
+    # models retrained: on the day the campaign began to serve the new model
+    assert deadline_of(clean, spec, today, 7, True).completed == (DONE + timedelta(days=3)).date()
+    back = imported("full", "FULL", DONE + timedelta(hours=1), DONE + timedelta(hours=2))
+    undone = request.model_copy(update={"lifecycle": (lifecycle(deletion, [served], [back]),)})
+    assert deadline_of(undone, spec, today, 7).completed is None  # to run again first

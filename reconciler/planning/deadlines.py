@@ -81,9 +81,16 @@ def due_date(received: date, regime: Regime, due_days: int | None = None) -> dat
 
 
 def latest_extension(received: date, regime: Regime) -> date | None:
-    """The latest date the law lets an extension reach (None: no limit, `custom`)."""
+    """The latest date the law lets an extension reach (None: no limit, `custom`). GDPR: two
+    further months after the one-month due date, or three months from receipt, whichever is
+    earlier (they differ at month ends: received 31 January, due 28 February, 28 April), as
+    everywhere here the earlier, safe date."""
     if regime is Regime.GDPR:
-        return add_months(received, GDPR_MONTHS + GDPR_EXTENSION_MONTHS)
+        due = add_months(received, GDPR_MONTHS)
+        return min(
+            add_months(due, GDPR_EXTENSION_MONTHS),
+            add_months(received, GDPR_MONTHS + GDPR_EXTENSION_MONTHS),
+        )
     if regime is Regime.CCPA:
         return received + timedelta(days=CCPA_DAYS + CCPA_EXTENSION_DAYS)
     return None

@@ -188,8 +188,9 @@ class ServiceProvider(ABC):
                         name=campaign["name"],
                         status=campaign["status"],
                         solution_version_arn=version_arn,
+                        # a version not ACTIVE (training, failed) serves nothing yet
                         version_created=versions[version_arn]["creationDateTime"]
-                        if version_arn
+                        if version_arn and versions[version_arn].get("status") == "ACTIVE"
                         else None,
                         solution_arn=solution["solutionArn"],
                         auto_training=schedule,

@@ -90,6 +90,7 @@ CSV_COLUMNS = (
     "group_data_deleted",  # when the request's deletion COMPLETED in the job's group
     "group_models_retrained",  # campaigns there serving a model trained after it: "N of M"
     "group_brought_back",  # imports there that may have brought the users back
+    "rerun",  # why this attempt runs a COMPLETED deletion again (apply --retry --reason)
     "note",
 )
 
@@ -158,6 +159,7 @@ def render_report_csv(report: Report) -> str:
                         job.declared,
                         *_csv_commit(job),
                         *_csv_lifecycle(request, job.dataset_group_arn),
+                        attempt.rerun,
                         lineage if from_service_only(attempt, report.state_started) else None,
                     )
                 )

@@ -23,7 +23,7 @@ from reconciler.exitcodes import CHECK_PRECEDENCE, ExitCode
 from reconciler.lifecycle import Deletion, lifecycle, retrain_step
 from reconciler.models import describe_activity
 from reconciler.planning.attention import Concern
-from reconciler.planning.deadlines import RequestProgress, Standing
+from reconciler.planning.deadlines import RequestProgress, Standing, days_phrase
 from reconciler.planning.model import Action, Change, Health, Plan
 from reconciler.providers.interface import Provider, ProviderError
 from reconciler.runtime import Runtime
@@ -160,7 +160,11 @@ def overlaps(plan: Plan, provider: Provider) -> list[Finding]:
 
 
 def after_deletion(
-    plan: Plan, provider: Provider, now: datetime, models_retrained: bool = False
+    plan: Plan,
+    provider: Provider,
+    now: datetime,
+    models_retrained: bool = False,
+    warn_days: int = 7,
 ) -> list[Finding]:
     """Per request and dataset group where its deletion COMPLETED: an import since that may have
     brought its users back (a person must run the deletion again: exit 5), and the campaigns
@@ -168,12 +172,17 @@ def after_deletion(
     `models_retrained`, the setting `deadlines.doneAt: modelsRetrained`, not done: exit 2)."""
     deleted: dict[tuple[str, str], list[Change]] = {}
     for change in plan.changes:
-        seen, spec = change.observed, change.desired
-        if change.in_sync and change.health is Health.COMPLETED and seen and spec:
-            key = (request_of(change.address, spec.tags), change.dataset_group_arn)
-            deleted.setdefault(key, []).append(change)
+        if change.desired is None:
+            continue
+        key = (request_of(change.address, change.desired.tags), change.dataset_group_arn)
+        deleted.setdefault(key, []).append(change)
+    standing = {item.spec.id: item for item in plan.requests}
     found: list[Finding] = []
     for (request, group), changes in sorted(deleted.items()):
+        if not all(
+            c.in_sync and c.health is Health.COMPLETED and c.observed is not None for c in changes
+        ):
+            continue  # the deletion is not over in this group: nothing to examine yet
         observed = [c.observed for c in changes if c.observed is not None]
         deletion = Deletion(
             dataset_group_arn=group,
@@ -200,6 +209,9 @@ def after_deletion(
                     where,
                 )
             )
+        due = standing.get(request)
+        if models_retrained and became.stale and due is not None and due.done:
+            found += _not_done_in_time(due, warn_days)
         if became.stale:
             stale = "; ".join(f"campaign {c.name}: {retrain_step(c, now)}" for c in became.stale)
             found.append(
@@ -214,6 +226,21 @@ def after_deletion(
     return found
 
 
+def _not_done_in_time(due: RequestProgress, warn_days: int) -> list[Finding]:
+    """A request whose jobs COMPLETED but whose models are not retrained yet
+    (`deadlines.doneAt: modelsRetrained`): due soon within `warn_days` (exit 6), overdue once
+    its due date passed (exit 5)."""
+    left = due.days_left
+    if left > warn_days:
+        return []
+    code, label = (ExitCode.FAILED, "overdue") if left < 0 else (ExitCode.DUE_SOON, "due soon")
+    text = (
+        f"{label}: {due.spec.id}: due {due.spec.due.isoformat()} ({days_phrase(left)}), its "
+        "models are not retrained yet (deadlines.doneAt: modelsRetrained)"
+    )
+    return [Finding(code, text, due.spec.source)]
+
+
 def check_tree(inputs: CheckInputs, runtime: Runtime, emit: Emit) -> Checked:
     """Check the tree at `inputs.manifests_dir` against the state and the service."""
     workspace = loaded(open_tree(inputs.manifests_dir, runtime), emit)
@@ -223,7 +250,8 @@ def check_tree(inputs: CheckInputs, runtime: Runtime, emit: Emit) -> Checked:
     declared = len(workspace.jobs)  # a job with a plan error has no change
     code, found = classify(plan)
     retrained = workspace.settings.deadlines.done_at == "modelsRetrained"
-    later = after_deletion(plan, workspace.provider, runtime.clock(), retrained)
+    warn_days = workspace.settings.deadlines.warn_days
+    later = after_deletion(plan, workspace.provider, runtime.clock(), retrained, warn_days)
     codes = {code, *(f.code for f in later if f.code is not None)}
     code = next((c for c in CHECK_PRECEDENCE if c in codes), ExitCode.OK)
     found += later

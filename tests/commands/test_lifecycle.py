@@ -99,7 +99,7 @@ def test_report_and_check_follow_the_models_and_the_imports_after_a_deletion(
         assert project.run("report", "--request", "PRIV-1234", "--format", "json") == 0
         [shown] = json.loads(project.out.getvalue())["requests"]
         assert shown["modelsRetrained"] == {"retrained": 1, "campaigns": 1}
-        assert shown["deadline"]["standing"] == "completed on time"
+        assert shown["deadline"]["standing"] == "open"  # brought back: to run again
         assert [i["name"] for i in shown["lifecycle"][0]["broughtBack"]] == ["nightly"]
     finally:
         next(stop, None)

@@ -51,21 +51,23 @@ def test_ccpa_is_45_calendar_days_and_custom_its_due_days() -> None:
 
 
 def test_the_longest_extension_is_the_laws() -> None:
-    assert latest_extension(date(2026, 1, 31), GDPR) == date(2026, 4, 30)  # +1 month +2 months
+    # due 28 February, +2 months: 28 April, earlier than 3 months from receipt (30 April)
+    assert latest_extension(date(2026, 1, 31), GDPR) == date(2026, 4, 28)
+    assert latest_extension(date(2026, 1, 15), GDPR) == date(2026, 4, 15)
     assert latest_extension(date(2026, 1, 1), CCPA) == date(2026, 4, 1)  # 90 days
     assert latest_extension(date(2026, 1, 1), CUSTOM) is None
 
 
 def test_an_extension_must_be_after_the_due_date_and_within_the_law() -> None:
     received = date(2026, 1, 31)
-    assert extension_problem(received, GDPR, date(2026, 4, 30)) is None
+    assert extension_problem(received, GDPR, date(2026, 4, 28)) is None
     assert extension_problem(received, GDPR, date(2026, 2, 28)) == (
         "2026-02-28 is not after the due date 2026-02-28: an extension must end "
         "later than the date it extends"
     )
     assert extension_problem(received, GDPR, date(2026, 5, 1)) == (
         "2026-05-01 is later than the law allows: gdpr lets a request be "
-        "extended by two further months, to 2026-04-30 at the latest"
+        "extended by two further months, to 2026-04-28 at the latest"
     )
     assert "another 45 days, to 2026-04-01" in str(
         extension_problem(date(2026, 1, 1), CCPA, date(2026, 4, 2))
