@@ -4,34 +4,21 @@ plan, execute, wait) and the exit code it comes to are `usecases.apply`'s."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, fields
-from pathlib import Path
 
 import reconciler.applying.display as display
 from reconciler.applying.verdict import Waited
 from reconciler.commands.events import show
-from reconciler.commands.github import annotated, step_summary
+from reconciler.commands.github import annotated
+from reconciler.commands.reviewed import fresh_told, planned_fresh, refusal_told
 from reconciler.errors import Cancelled, ReconcilerError
-from reconciler.escaping import printable, printable_lines
 from reconciler.exitcodes import ExitCode
-from reconciler.files import write_output
 from reconciler.formats import OutputFormat
-from reconciler.models import Target
-from reconciler.render.escape import markdown
-from reconciler.render.github import (
-    FRESH_TITLE,
-    REFUSED_TITLE,
-    apply_github,
-    command,
-    fresh_headline,
-    fresh_markdown,
-)
+from reconciler.render.github import apply_github
 from reconciler.render.plan_text import render_text
 from reconciler.runtime import Runtime
 from reconciler.usecases.apply import ApplyInputs, JobDone, Polled, execute, prepare
-from reconciler.usecases.saved_plans import FreshInstead, InputReplaced, ReviewedPlanRequired
+from reconciler.usecases.saved_plans import FreshInstead
 
 
 class ApplyRefused(ReconcilerError):
@@ -50,10 +37,10 @@ class ApplyOptions(ApplyInputs):
 def apply(options: ApplyOptions, runtime: Runtime) -> int:
     inputs = ApplyInputs(**{f.name: getattr(options, f.name) for f in fields(ApplyInputs)})
     github = options.output_format is OutputFormat.GITHUB
-    shown = _Shown(runtime, github)
+    shown = _Shown(runtime)
     with (
         annotated(runtime, github),
-        _refusal_told(runtime, github),
+        refusal_told(runtime, github),
         prepare(inputs, runtime, shown) as prepared,
     ):
         plan = prepared.plan
@@ -72,7 +59,7 @@ def apply(options: ApplyOptions, runtime: Runtime) -> int:
                 shown.progress.close()
         finally:
             if shown.instead is not None:
-                shown.fresh(shown.instead, plan.target, prepared.protected, started)
+                fresh_told(runtime, github, shown.instead, plan.target, prepared.protected, started)
         told = display.summary(applied.results, applied.wait, applied.unfinished, applied.created)
         if github:
             told += apply_github(plan, applied.attention, display.failures(applied.outcomes))
@@ -82,61 +69,18 @@ def apply(options: ApplyOptions, runtime: Runtime) -> int:
         return applied.exit_code
 
 
-@contextmanager
-def _refusal_told(runtime: Runtime, github: bool) -> Iterator[None]:
-    """`--format github`: a reviewed plan not applied, and nothing else either (its input was
-    replaced, or the settings require it), as an ::error and in the step summary too."""
-    try:
-        yield
-    except (InputReplaced, ReviewedPlanRequired) as exc:
-        if github:
-            runtime.out.write(command("error", str(exc), title=REFUSED_TITLE) + "\n")
-            step_summary(runtime, f"❌ **{markdown(str(exc))}**\n")
-        raise
-
-
 class _Shown:
     """Apply's events on the terminal: outcomes and progress on stdout, the rest on stderr."""
 
-    def __init__(self, runtime: Runtime, github: bool = False) -> None:
+    def __init__(self, runtime: Runtime) -> None:
         self.runtime, self.out, self.err = runtime, runtime.out, runtime.err
         self.progress = display.ProgressDisplay(runtime.out, tty=runtime.out_tty)
-        self.github = github
         self.instead: FreshInstead | None = None
-
-    def planned_fresh(self, instead: FreshInstead) -> None:
-        """Before the plan is shown: it is a fresh plan, not the reviewed one, and how it
-        differs."""
-        headline = fresh_headline(instead.reason, instead.differences, None)
-        lines = "".join(f"  {line}\n" for line in instead.differences or ())
-        self.err.write(f"Warning: {printable(headline)}:\n{printable_lines(lines)}")
-
-    def fresh(
-        self, instead: FreshInstead, target: Target, protected: Sequence[Path], applied: bool
-    ) -> None:
-        """Once the run is over: a fresh plan was applied (or nothing was), not the reviewed
-        one: with `--format github` a warning annotation and the step summary; `--fresh-note`."""
-        headline = fresh_headline(instead.reason, instead.differences, applied)
-        text = fresh_markdown(headline, instead.differences, target, instead.run)
-        if self.github:
-            self.out.write(command("warning", headline, title=FRESH_TITLE) + "\n")
-            step_summary(self.runtime, text)
-        if instead.note is not None:
-            try:
-                write_output(
-                    instead.note, text.encode(), "--fresh-note", protected, example="fresh-plan.md"
-                )
-            except (OSError, ReconcilerError) as exc:
-                why = exc.strerror or exc if isinstance(exc, OSError) else exc
-                self.err.write(
-                    f"Note: could not write {printable(str(instead.note))} (--fresh-note): "
-                    f"{printable(str(why))}.\n"
-                )
 
     def __call__(self, event: object) -> None:
         if isinstance(event, FreshInstead):
             self.instead = event  # and told again once the run is over
-            self.planned_fresh(event)
+            planned_fresh(self.runtime, event)
         elif isinstance(event, Polled):
             self.progress(event.progress)
         elif isinstance(event, JobDone):
