@@ -117,7 +117,10 @@ def retrain_step(campaign: CampaignModel, now: datetime) -> str:
     """What brings the erasure to the campaign's recommendations."""
     solution = campaign.solution_arn.rsplit("/", 1)[-1] if campaign.solution_arn else "its solution"
     if campaign.updating_to is not None:
-        return "wait for its update in progress to become ACTIVE (it deploys a newer version)"
+        return (
+            "wait for its update in progress to become ACTIVE, then look again: it counts once "
+            "the version it deploys was trained after the deletion"
+        )
     then = (
         f"campaign {campaign.name} follows the latest version by itself"
         if campaign.follows_latest

@@ -48,7 +48,7 @@ def rerun_problem(reason: str | None, retry: Sequence[str]) -> str | None:
     if reason is None:
         return None
     if not retry:
-        return "--reason goes with --retry ADDRESS: it says why a COMPLETED job runs again"
+        return "--reason goes with --retry ADDRESS: it says why the job runs again"
     if usable_text(reason) is None:
         return (
             f"--reason must be 1 to {MAX_TEXT} printable characters, without control characters "

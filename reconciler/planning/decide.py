@@ -426,7 +426,8 @@ class _Planner:
             and (automatic or (asked and record.attempt < MAX_ATTEMPTS))
         ):
             self.retry_asked.discard(job.address)
-            self.retry(job, record, found, asked=asked)
+            why = self.rerun_reason if asked else None  # `--reason`, recorded with the retry
+            self.retry(job, record, found, asked=asked, why=why)
             return
         if found.status is JobStatus.FAILED:
             item = self.failed(job, found, record.attempt)
@@ -453,6 +454,7 @@ class _Planner:
         *,
         asked: bool = False,
         rerun: str | None = None,
+        why: str | None = None,
     ) -> None:
         """A new attempt, NAME-rN: of a FAILED job, or (`rerun`, its reason) of a COMPLETED
         one whose deletion must run again (an import brought users back)."""
@@ -476,7 +478,8 @@ class _Planner:
                     f"attempt {attempt}, asked with --retry"
                     if asked
                     else f"attempt {attempt} of {job.retry.max_attempts}"
-                ),
+                )
+                + (f": {why}" if why else ""),
             )
         self.change(
             job,
@@ -489,7 +492,7 @@ class _Planner:
             previous=failed,
             health=Health.COMPLETED if rerun is not None else Health.FAILED,
             attempt=attempt,
-            rerun=rerun,
+            rerun=rerun if rerun is not None else why,
         )
 
 

@@ -432,7 +432,7 @@ def _attempt_lines(attempt: AttemptEvidence) -> list[str]:
         return [f"{head}: {RECOVERED} (its input, review, approval and run are not known)"]
     lines = [f"{head}: {RECOVERED}" if attempt.recovered else head]
     if attempt.rerun:
-        lines.append(f"    - a re-run of the completed deletion: {markdown(attempt.rerun)}")
+        lines.append(f"    - run again on request (--retry --reason): {markdown(attempt.rerun)}")
     if not attempt.inputs:
         lines.append(f"    - {NOT_RECORDED_INPUT}")
     lines += [f"    - input {_input_md(item)}" for item in attempt.inputs]

@@ -95,7 +95,7 @@ class Attempt(Frozen):
     inputs: tuple[InputEvidence, ...] = ()
     provenance: Provenance | None = None
     recovered: bool = False  # found in the service later: nothing was recorded at the time
-    rerun: str | None = None  # a re-run of a COMPLETED job: why (`apply --retry --reason`)
+    rerun: str | None = None  # why it was asked to run again (`apply --retry --reason`)
 
 
 class JobRecord(Frozen):
@@ -111,7 +111,7 @@ class JobRecord(Frozen):
     inputs: tuple[InputEvidence, ...] = ()  # the current attempt's input, as its create got it
     provenance: Provenance | None = None  # who approved and ran the current attempt's create
     recovered: bool = False  # the current attempt was found in the service, not recorded
-    rerun: str | None = None  # the current attempt runs a COMPLETED deletion again: why
+    rerun: str | None = None  # why the current attempt was asked (`--retry --reason`)
     forgotten: datetime | None = None
 
     @property

@@ -40,7 +40,7 @@ def test_a_completed_deletion_runs_again_only_with_its_reason(project: Project) 
     assert first.seen is not None and first.seen.status.value == "COMPLETED"
     assert "gdpr-2026-w47-r2" in project.live_names()
     assert project.run("report", "--request", "PRIV-1234") == 0
-    assert f"    - a re-run of the completed deletion: {WHY}" in project.out.getvalue()
+    assert f"    - run again on request (--retry --reason): {WHY}" in project.out.getvalue()
 
 
 @pytest.mark.parametrize("done_at", ["dataDeleted", "modelsRetrained"])

@@ -157,6 +157,13 @@ def test_a_failed_job_nothing_retries_needs_attention_and_retry_asked_retries_it
     assert actions(asked) == [("g/a", "retry", "a-r2")]
     assert asked.attention == () and asked.retries == ("g/a",)
     assert asked.changes[0].detail == "a FAILED (no input); attempt 2, asked with --retry"
+    why = make_plan(
+        [job], stored, live([failed]), Limits(), ORIGIN, retry=["g/a"], rerun_reason="X"
+    )
+    assert (why.changes[0].detail, why.changes[0].rerun) == (
+        "a FAILED (no input); attempt 2, asked with --retry: X",
+        "X",  # recorded with the attempt
+    )
 
     done = live([summary("a", status=JobStatus.COMPLETED)])
     refused = make_plan([job], stored, done, Limits(), ORIGIN, retry=["g/a", "g/zz"])
