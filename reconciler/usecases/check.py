@@ -21,7 +21,7 @@ from reconciler.diagnostics import Location, Severity
 from reconciler.evidence import request_of
 from reconciler.exitcodes import CHECK_PRECEDENCE, ExitCode
 from reconciler.lifecycle import Deletion, lifecycle, retrain_step
-from reconciler.models import describe_activity
+from reconciler.models import CampaignModel, DatasetImport, describe_activity
 from reconciler.planning.attention import Concern
 from reconciler.planning.deadlines import RequestProgress, Standing, days_phrase
 from reconciler.planning.model import Action, Change, Health, Plan
@@ -177,6 +177,7 @@ def after_deletion(
         key = (request_of(change.address, change.desired.tags), change.dataset_group_arn)
         deleted.setdefault(key, []).append(change)
     standing = {item.spec.id: item for item in plan.requests}
+    read: dict[str, tuple[list[CampaignModel], list[DatasetImport]] | ProviderError] = {}
     found: list[Finding] = []
     for (request, group), changes in sorted(deleted.items()):
         if not all(
@@ -189,12 +190,17 @@ def after_deletion(
             created=min(o.created for o in observed),
             completed=max(o.last_updated for o in observed),
         )
-        try:
-            became = lifecycle(deletion, provider.campaigns(group), provider.imports(group))
-        except ProviderError as exc:
-            text = f"warning: {request}: campaigns and imports not examined: {exc}"
+        if group not in read:  # each group's read once, whatever its requests
+            try:
+                read[group] = (provider.campaigns(group), provider.imports(group))
+            except ProviderError as exc:
+                read[group] = exc
+        got = read[group]
+        if isinstance(got, ProviderError):
+            text = f"warning: {request}: campaigns and imports not examined: {got}"
             found.append(Finding(None, text, changes[0].source))
             continue
+        became = lifecycle(deletion, *got)
         where = changes[0].source
         name = group.rsplit("/", 1)[-1]
         for item in became.brought_back:

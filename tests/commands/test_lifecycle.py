@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.emulator.service import EmulatorService
+from reconciler.models import CampaignModel
 from reconciler.providers.local import emulator_config
 from reconciler.workspace import load_settings
 from tests.commands.conftest import Project
@@ -103,3 +104,24 @@ def test_report_and_check_follow_the_models_and_the_imports_after_a_deletion(
         assert [i["name"] for i in shown["lifecycle"][0]["broughtBack"]] == ["nightly"]
     finally:
         next(stop, None)
+
+
+def test_check_reads_each_groups_campaigns_and_imports_once(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reconciler.providers.base import ServiceProvider
+
+    asked: list[str] = []
+    real = ServiceProvider.campaigns
+
+    def counted(self: ServiceProvider, group: str) -> list[CampaignModel]:
+        asked.append(group)
+        return real(self, group)
+
+    monkeypatch.setattr(ServiceProvider, "campaigns", counted)
+    assert project.apply(wait=True) == 0
+    assert project.check() == 0
+    # three requests in shop-eu (PRIV-1201, PRIV-1234, closed-accounts-2026-11), two in shop-us
+    assert sorted(asked) == sorted(
+        {GROUP, GROUP.replace("eu-west-1", "us-east-1").replace("shop-eu", "shop-us")}
+    )
