@@ -288,8 +288,9 @@ def _with_lifecycle(
     (retrained since its deletion or not) and the imports that may have brought its users back,
     each group's read once (a group whose are refused is said, not fatal)."""
     read: dict[str, tuple[list[CampaignModel] | None, list[DatasetImport] | None, str | None]] = {}
-    for request in requests:
-        for deletion in deletions(request):
+    found = [(request, deletions(request)) for request in requests]
+    for _, deleted in found:
+        for deletion in deleted:
             group = deletion.dataset_group_arn
             if group in read or deletion.created is None:
                 continue
@@ -302,12 +303,12 @@ def _with_lifecycle(
             update={
                 "lifecycle": tuple(
                     lifecycle(d, *read[d.dataset_group_arn])
-                    for d in deletions(request)
+                    for d in deleted
                     if d.dataset_group_arn in read
                 )
             }
         )
-        for request in requests
+        for request, deleted in found
     )
 
 
